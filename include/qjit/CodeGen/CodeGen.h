@@ -1,0 +1,51 @@
+//===- CodeGen.h - Lowering a graph to LLVM IR ------------------*- C++ -*-===//
+//
+// The kernels' C ABI. A graph @g with n inputs and m outputs lowers to
+//
+//   extern "C" void <entry>(void *const *buffers);
+//
+// buffers[0 .. n)      the inputs, in order, read only
+// buffers[n .. n+m)    the outputs, in order, fully written
+// buffers[n+m]         the workspace: workspaceSize bytes, 64-byte aligned,
+//                      holding every intermediate value (may be null if 0)
+//
+// Each buffer is dense, row-major (C order), of the graph's static type.
+// Buffers must not overlap (CompiledGraph::run checks this).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QJIT_CODEGEN_CODEGEN_H
+#define QJIT_CODEGEN_CODEGEN_H
+
+#include "qjit/IR/Graph.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+#include <memory>
+#include <string>
+
+namespace llvm {
+class TargetMachine;
+}
+
+namespace qjit {
+
+struct LoweredGraph {
+  std::unique_ptr<llvm::Module> module;
+  std::string entryName;
+  uint64_t workspaceSize = 0; // bytes
+};
+
+// Lowers a verified graph. `tm` gives the data layout and target triple.
+llvm::Expected<LoweredGraph> lowerGraph(const Graph &graph,
+                                        llvm::LLVMContext &context,
+                                        const llvm::TargetMachine &tm,
+                                        llvm::StringRef entryName);
+
+// Runs LLVM's standard pipeline at -O<level> (0..3) with the target's cost
+// model (needed for vectorization).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
+                    unsigned optLevel);
+
+} // namespace qjit
+
+#endif

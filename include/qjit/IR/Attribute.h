@@ -1,0 +1,109 @@
+//===- Attribute.h - Typed attribute values of operations -------*- C++ -*-===//
+#ifndef QJIT_IR_ATTRIBUTE_H
+#define QJIT_IR_ATTRIBUTE_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace qjit {
+
+// What an attribute accepts, declared per op in Ops.def.
+enum class AttrKind {
+  Int,         // 8
+  Float,       // 0.05 (an integer literal is taken as a float)
+  Bool,        // true / false
+  Enum,        // a bare identifier: gradient=clipped
+  IntOrList,   // 3 or [0, 3]
+  FloatOrList, // 0.5 or [1.0, 0.5]
+  IntList,     // [1, 2]
+  Numbers,     // a number or a list of numbers, kept as written (Constant)
+};
+
+// An enum value is a bare identifier, distinct from a string.
+struct EnumValue {
+  std::string name;
+  friend bool operator==(const EnumValue &, const EnumValue &) = default;
+};
+
+class Attribute {
+public:
+  using Storage = std::variant<int64_t, double, bool, EnumValue,
+                               std::vector<int64_t>, std::vector<double>>;
+
+  Attribute() : value(int64_t(0)) {}
+  Attribute(int64_t v) : value(v) {}
+  Attribute(int v) : value(int64_t(v)) {}
+  Attribute(double v) : value(v) {}
+  Attribute(bool v) : value(v) {}
+  Attribute(EnumValue v) : value(std::move(v)) {}
+  Attribute(std::vector<int64_t> v) : value(std::move(v)) {}
+  Attribute(std::vector<double> v) : value(std::move(v)) {}
+  static Attribute enumValue(llvm::StringRef name) {
+    return Attribute(EnumValue{name.str()});
+  }
+
+  bool isInt() const { return std::holds_alternative<int64_t>(value); }
+  bool isFloat() const { return std::holds_alternative<double>(value); }
+  bool isBool() const { return std::holds_alternative<bool>(value); }
+  bool isEnum() const { return std::holds_alternative<EnumValue>(value); }
+  bool isIntList() const {
+    return std::holds_alternative<std::vector<int64_t>>(value);
+  }
+  bool isFloatList() const {
+    return std::holds_alternative<std::vector<double>>(value);
+  }
+  bool isList() const { return isIntList() || isFloatList(); }
+
+  int64_t getInt() const { return std::get<int64_t>(value); }
+  double getFloat() const { return std::get<double>(value); }
+  bool getBool() const { return std::get<bool>(value); }
+  llvm::StringRef getEnum() const { return std::get<EnumValue>(value).name; }
+  llvm::ArrayRef<int64_t> getIntList() const {
+    return std::get<std::vector<int64_t>>(value);
+  }
+  llvm::ArrayRef<double> getFloatList() const {
+    return std::get<std::vector<double>>(value);
+  }
+  // A number (int or float) as a double.
+  double getNumber() const { return isInt() ? double(getInt()) : getFloat(); }
+  // Every number of a scalar or list, as doubles.
+  std::vector<double> getNumbers() const;
+
+  const Storage &storage() const { return value; }
+
+  // The canonical text form: floats shortest round-trip with a '.0' or
+  // exponent so they re-parse as floats; lists as [a, b].
+  std::string toString() const;
+
+  friend bool operator==(const Attribute &, const Attribute &) = default;
+
+private:
+  Storage value;
+};
+
+// Converts a parsed value to what `kind` wants (an Int literal to a Float,
+// ...); returns false when the value cannot be of that kind.
+bool coerceAttribute(AttrKind kind, Attribute &value);
+llvm::StringRef attrKindDescription(AttrKind kind);
+
+struct NamedAttribute {
+  std::string name;
+  Attribute value;
+  friend bool operator==(const NamedAttribute &,
+                         const NamedAttribute &) = default;
+};
+
+// Attributes of one op, kept in the op's declared order (Ops.def).
+using AttrList = std::vector<NamedAttribute>;
+
+// Shortest text that parses back to exactly `value` ("0.05", "1.0", "inf").
+std::string formatFloat(double value);
+
+} // namespace qjit
+
+#endif

@@ -1,0 +1,17 @@
+//===- Printer.h - The canonical .qir text form -----------------*- C++ -*-===//
+#ifndef QJIT_IR_PRINTER_H
+#define QJIT_IR_PRINTER_H
+
+#include "qjit/IR/Graph.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace qjit {
+
+void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op);
+void printGraph(llvm::raw_ostream &os, const Graph &graph);
+// Graphs separated by a blank line.
+void printModule(llvm::raw_ostream &os, const Module &module);
+
+} // namespace qjit
+
+#endif

@@ -1,0 +1,80 @@
+//===- Jit.h - Compiling graphs to native functions -------------*- C++ -*-===//
+#ifndef QJIT_JIT_JIT_H
+#define QJIT_JIT_JIT_H
+
+#include "qjit/IR/Graph.h"
+#include "qjit/IR/Tensor.h"
+#include "llvm/Support/Error.h"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qjit {
+
+struct JitOptions {
+  unsigned optLevel = 2;  // LLVM -O0..-O3
+  std::string cpu;        // empty: the host CPU
+  std::string features;   // empty: the host's features; else "+avx2,-avx512f"
+};
+
+// A graph compiled to native code. Immutable; run() may be called from
+// several threads at once.
+class CompiledGraph {
+public:
+  using EntryFn = void (*)(void *const *buffers);
+
+  CompiledGraph(std::string graphName, std::vector<TensorType> inputTypes,
+                std::vector<TensorType> outputTypes, uint64_t workspaceSize,
+                EntryFn entry)
+      : graphName(std::move(graphName)), inputTypes(std::move(inputTypes)),
+        outputTypes(std::move(outputTypes)), workspaceSize(workspaceSize),
+        entry(entry) {}
+
+  llvm::ArrayRef<TensorType> getInputTypes() const { return inputTypes; }
+  llvm::ArrayRef<TensorType> getOutputTypes() const { return outputTypes; }
+  uint64_t getWorkspaceSize() const { return workspaceSize; }
+  EntryFn getEntry() const { return entry; }
+
+  // Runs on caller-owned buffers after checking their count, types, shapes
+  // and that no two overlap; on error nothing is written.
+  llvm::Error run(llvm::ArrayRef<TensorRef> inputs,
+                  llvm::ArrayRef<TensorRef> outputs) const;
+  // Allocates the outputs.
+  llvm::Expected<std::vector<Tensor>> run(llvm::ArrayRef<Tensor> inputs) const;
+
+private:
+  std::string graphName;
+  std::vector<TensorType> inputTypes;
+  std::vector<TensorType> outputTypes;
+  uint64_t workspaceSize;
+  EntryFn entry;
+};
+
+// One ORC LLJIT session for the host (or the chosen CPU) with a compile
+// cache keyed by the graph's structural hash and the options. Thread safe.
+class Jit {
+public:
+  static llvm::Expected<std::unique_ptr<Jit>> create(JitOptions options = {});
+  ~Jit();
+
+  const JitOptions &getOptions() const;
+  // Verifies, lowers, optimizes and compiles `graph`, or returns the cached
+  // result of an identical earlier compile.
+  llvm::Expected<std::shared_ptr<const CompiledGraph>>
+  compile(const Graph &graph);
+  size_t cacheSize() const;
+
+  // The optimized LLVM IR, host assembly or object file of `graph`.
+  llvm::Expected<std::string> emitLLVMIR(const Graph &graph);
+  llvm::Expected<std::string> emitAssembly(const Graph &graph);
+  llvm::Expected<std::string> emitObject(const Graph &graph);
+
+private:
+  struct Impl;
+  explicit Jit(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace qjit
+
+#endif

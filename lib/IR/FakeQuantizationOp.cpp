@@ -1,0 +1,272 @@
+//===- FakeQuantizationOp.cpp - Attributes and rules of FAKE_QUANT.md -----===//
+#include "qjit/IR/FakeQuantizationOp.h"
+#include "qjit/Support/Error.h"
+#include <cassert>
+#include <cmath>
+
+namespace qjit {
+
+llvm::StringRef gradientRuleName(GradientRule rule) {
+  switch (rule) {
+  case GradientRule::STE:
+    return "ste";
+  case GradientRule::Clipped:
+    return "clipped";
+  case GradientRule::LSQ:
+    return "lsq";
+  }
+  return "?";
+}
+
+FakeQuantizationOp::FakeQuantizationOp(const Operation &op) : op(op) {
+  assert(classof(op) && "not a fake quantization op");
+}
+
+bool FakeQuantizationOp::classof(const Operation &op) {
+  return op.getKind() == OpKind::FakeQuantization ||
+         op.getKind() == OpKind::GradFakeQuantization;
+}
+
+bool FakeQuantizationOp::isGradient() const {
+  return op.getKind() == OpKind::GradFakeQuantization;
+}
+
+std::optional<ValueId> FakeQuantizationOp::scaleOperand() const {
+  unsigned i = firstOperand() + 1;
+  if (i < op.getNumOperands())
+    return op.getOperand(i);
+  return std::nullopt;
+}
+
+std::optional<ValueId> FakeQuantizationOp::zeroPointOperand() const {
+  unsigned i = firstOperand() + 2;
+  if (i < op.getNumOperands())
+    return op.getOperand(i);
+  return std::nullopt;
+}
+
+std::optional<ValueId> FakeQuantizationOp::gradOutput() const {
+  if (isGradient())
+    return op.getOperand(0);
+  return std::nullopt;
+}
+
+int64_t FakeQuantizationOp::numBits() const {
+  const Attribute *a = op.getAttr("num_bits");
+  return a ? a->getInt() : 8;
+}
+
+bool FakeQuantizationOp::symmetric() const {
+  const Attribute *a = op.getAttr("symmetric");
+  return a ? a->getBool() : true;
+}
+
+bool FakeQuantizationOp::narrowRange() const {
+  const Attribute *a = op.getAttr("narrow_range");
+  return a ? a->getBool() : false;
+}
+
+int64_t FakeQuantizationOp::quantMin() const {
+  if (const Attribute *a = op.getAttr("quant_min"))
+    return a->getInt();
+  int64_t bits = std::clamp<int64_t>(numBits(), 1, 62);
+  int64_t base = symmetric() ? -(int64_t(1) << (bits - 1)) : 0;
+  return base + (narrowRange() ? 1 : 0);
+}
+
+int64_t FakeQuantizationOp::quantMax() const {
+  if (const Attribute *a = op.getAttr("quant_max"))
+    return a->getInt();
+  int64_t bits = std::clamp<int64_t>(numBits(), 1, 62);
+  return symmetric() ? (int64_t(1) << (bits - 1)) - 1
+                     : (int64_t(1) << bits) - 1;
+}
+
+std::optional<double> FakeQuantizationOp::scale() const {
+  const Attribute *a = op.getAttr("scale");
+  if (a && a->isFloat())
+    return a->getFloat();
+  return std::nullopt;
+}
+
+std::vector<double> FakeQuantizationOp::scales() const {
+  const Attribute *a = op.getAttr("scale");
+  return a ? a->getNumbers() : std::vector<double>{};
+}
+
+int64_t FakeQuantizationOp::zeroPoint() const { return zeroPoint(0); }
+
+int64_t FakeQuantizationOp::zeroPoint(int64_t channel) const {
+  const Attribute *a = op.getAttr("zero_point");
+  if (!a)
+    return 0;
+  if (a->isInt())
+    return a->getInt();
+  llvm::ArrayRef<int64_t> list = a->getIntList();
+  return channel < static_cast<int64_t>(list.size()) ? list[channel] : 0;
+}
+
+std::optional<int64_t> FakeQuantizationOp::axis() const {
+  if (const Attribute *a = op.getAttr("axis"))
+    return a->getInt();
+  return std::nullopt;
+}
+
+std::optional<int64_t> FakeQuantizationOp::normalizedAxis(int64_t rank) const {
+  std::optional<int64_t> a = axis();
+  if (a && *a < 0)
+    return *a + rank;
+  return a;
+}
+
+GradientRule FakeQuantizationOp::gradient() const {
+  const Attribute *a = op.getAttr("gradient");
+  if (!a)
+    return GradientRule::STE;
+  if (a->getEnum() == "clipped")
+    return GradientRule::Clipped;
+  if (a->getEnum() == "lsq")
+    return GradientRule::LSQ;
+  return GradientRule::STE;
+}
+
+double FakeQuantizationOp::gradFactor() const {
+  const Attribute *a = op.getAttr("grad_factor");
+  return a ? a->getFloat() : 1.0;
+}
+
+bool FakeQuantizationOp::scaleFromData() const {
+  return !hasScaleAttr() && !scaleOperand();
+}
+
+llvm::Error
+FakeQuantizationOp::validate(llvm::ArrayRef<TensorType> operandTypes) const {
+  unsigned first = firstOperand();
+  const TensorType &x = operandTypes[first];
+  if (!isFloatType(x.elementType))
+    return makeError("input must be Float32 or Float64, got {}",
+                     dataTypeName(x.elementType).str());
+  if (isGradient() && operandTypes[0] != x)
+    return makeError("gradient {} must have the input's type {}",
+                     operandTypes[0].toString(), x.toString());
+
+  // The grid.
+  if (const Attribute *a = op.getAttr("num_bits");
+      a && (a->getInt() < 2 || a->getInt() > 16))
+    return makeError("num_bits must be in [2, 16], got {}", a->getInt());
+  bool hasMin = op.hasAttr("quant_min"), hasMax = op.hasAttr("quant_max");
+  if (hasMin != hasMax)
+    return makeError("quant_min and quant_max must be given together");
+  int64_t qmin = quantMin(), qmax = quantMax();
+  if (hasMin && !(qmin < qmax))
+    return makeError("quant_min ({}) must be less than quant_max ({})", qmin,
+                     qmax);
+  // Grid values are exact in float32 and differences fit in int64.
+  constexpr int64_t kGridLimit = int64_t(1) << 24;
+  if (hasMin && (qmin < -kGridLimit || qmax > kGridLimit))
+    return makeError("quant_min and quant_max must lie in [-2^24, 2^24]");
+
+  // Per channel.
+  int64_t rank = x.rank();
+  std::optional<int64_t> ax = normalizedAxis(rank);
+  int64_t channels = 1;
+  if (ax) {
+    if (*ax < 0 || *ax >= rank)
+      return makeError("axis {} is out of range for an input of rank {}",
+                       *axis(), rank);
+    channels = x.shape[*ax];
+  }
+
+  // Scale and zero point attributes.
+  if (const Attribute *s = op.getAttr("scale")) {
+    if (scaleOperand())
+      return makeError("scale is given both as an attribute and an operand");
+    if (ax && !s->isList())
+      return makeError("per-channel (axis={}) scale must be a list of {} "
+                       "values",
+                       *axis(), channels);
+    if (!ax && s->isList())
+      return makeError("a list of scales needs an axis");
+    std::vector<double> values = s->getNumbers();
+    if (ax && static_cast<int64_t>(values.size()) != channels)
+      return makeError("scale has {} values but dimension {} has {} channels",
+                       values.size(), *ax, channels);
+    for (double v : values)
+      if (!std::isfinite(v) || !(v > 0) || !std::isfinite(float(v)) ||
+          !(float(v) > 0))
+        return makeError("scale must be finite and > 0, got {}", v);
+  }
+  if (const Attribute *z = op.getAttr("zero_point")) {
+    if (zeroPointOperand())
+      return makeError(
+          "zero_point is given both as an attribute and an operand");
+    if (!op.hasAttr("scale"))
+      return makeError("zero_point needs a scale attribute (without one, the "
+                       "observer computes both)");
+    if (ax && !z->isList())
+      return makeError("per-channel (axis={}) zero_point must be a list of {} "
+                       "values",
+                       *axis(), channels);
+    if (!ax && z->isList())
+      return makeError("a list of zero points needs an axis");
+    std::vector<double> values = z->getNumbers();
+    if (ax && static_cast<int64_t>(values.size()) != channels)
+      return makeError(
+          "zero_point has {} values but dimension {} has {} channels",
+          values.size(), *ax, channels);
+    for (double v : values) {
+      // An explicit grid overrides the default symmetric=true.
+      bool symmetricGrid = symmetric() && (op.hasAttr("symmetric") || !hasMin);
+      if (symmetricGrid && v != 0)
+        return makeError("zero_point must be 0 when symmetric=true, got {}",
+                         int64_t(v));
+      if (v < double(qmin) || v > double(qmax))
+        return makeError("zero_point {} is outside the grid [{}, {}]",
+                         int64_t(v), qmin, qmax);
+    }
+  }
+
+  // Scale and zero point operands.
+  auto checkParam = [&](std::optional<ValueId> id, unsigned index,
+                        llvm::StringRef what,
+                        bool allowInt) -> llvm::Error {
+    if (!id)
+      return llvm::Error::success();
+    const TensorType &t = operandTypes[index];
+    bool typeOk = t.elementType == DataType::Float32 ||
+                  t.elementType == x.elementType ||
+                  (allowInt && t.elementType == DataType::Int32);
+    if (!typeOk)
+      return makeError("{} operand must be Float32{}, got {}", what.str(),
+                       allowInt ? " or Int32" : "",
+                       dataTypeName(t.elementType).str());
+    bool shapeOk = t.shape.empty() ||
+                   (ax && t.rank() == 1 && t.shape[0] == channels);
+    if (!shapeOk)
+      return makeError("{} operand must have shape []{}, got {}", what.str(),
+                       ax ? " or [" + std::to_string(channels) + "]" : "",
+                       shapeToString(t.shape));
+    return llvm::Error::success();
+  };
+  if (auto err = checkParam(scaleOperand(), first + 1, "scale", false))
+    return err;
+  if (auto err = checkParam(zeroPointOperand(), first + 2, "zero_point", true))
+    return err;
+
+  // Gradient rule.
+  if (const Attribute *g = op.getAttr("gradient")) {
+    llvm::StringRef name = g->getEnum();
+    if (name != "ste" && name != "clipped" && name != "lsq")
+      return makeError("gradient must be ste, clipped or lsq, got {}",
+                       name.str());
+    if (name == "lsq" && !(scaleOperand() && zeroPointOperand()))
+      return makeError(
+          "gradient=lsq needs scale and zero_point as tensor operands");
+  }
+  if (const Attribute *f = op.getAttr("grad_factor");
+      f && !std::isfinite(f->getFloat()))
+    return makeError("grad_factor must be finite");
+  return llvm::Error::success();
+}
+
+} // namespace qjit

@@ -1,0 +1,31 @@
+//===- TensorType.cpp -----------------------------------------------------===//
+#include "qjit/IR/TensorType.h"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace qjit {
+
+int64_t numElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::string shapeToString(llvm::ArrayRef<int64_t> shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
+
+Shape rowMajorStrides(llvm::ArrayRef<int64_t> shape) {
+  Shape strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+std::string TensorType::toString() const {
+  return fmt::format("{} {}", dataTypeName(elementType).str(),
+                     shapeToString(shape));
+}
+
+} // namespace qjit

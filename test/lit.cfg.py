@@ -1,0 +1,16 @@
+# lit configuration for qjit's regression tests.
+import os
+import lit.formats
+from lit.llvm import llvm_config  # noqa: F401  (provides the standard substitutions)
+
+config.name = "qjit"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".qir"]
+config.excludes = ["Inputs", "CMakeLists.txt", "unit"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.qjit_obj_root, "test")
+
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.qjit_tools_dir, append_path=True)
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
