@@ -10,6 +10,7 @@ config.excludes = ["Inputs", "CMakeLists.txt", "unit"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qjit_obj_root, "test")
 
+llvm_config.use_default_substitutions()  # FileCheck, not, count from llvm_tools_dir
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.qjit_tools_dir, append_path=True)
 config.substitutions.append(("%python", config.python_executable))
