@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs qjit's build and test dependencies from Debian 12's packages,
+# skipping those already installed. Safe to run repeatedly.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ python3
+  llvm-19-dev llvm-19-tools libzstd-dev
+  libfmt-dev libgtest-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all dependencies present"
+fi
