@@ -51,6 +51,16 @@ const TensorType &Graph::getType(ValueId id) const {
   return it->second;
 }
 
+void Graph::eraseOpsIf(llvm::function_ref<bool(const Operation &)> pred) {
+  std::erase_if(ops, [&](const Operation &op) {
+    if (!pred(op))
+      return false;
+    for (ValueId id : op.getResults())
+      types.erase(id);
+    return true;
+  });
+}
+
 const Operation *Graph::getDefiningOp(ValueId id) const {
   for (const Operation &op : ops)
     if (llvm::is_contained(op.getResults(), id))

@@ -12,6 +12,7 @@
 #include "qjit/IR/OpKind.h"
 #include "qjit/IR/TensorType.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/SMLoc.h"
 #include <memory>
@@ -92,6 +93,9 @@ public:
     ops.push_back(std::move(op));
     return ops.back();
   }
+  // Removes the ops for which `pred` holds, keeping the order of the rest,
+  // and forgets the types of their results (passes such as dce and cse).
+  void eraseOpsIf(llvm::function_ref<bool(const Operation &)> pred);
 
   // The op defining `id`, or nullptr for graph inputs and unknown ids.
   const Operation *getDefiningOp(ValueId id) const;

@@ -1,0 +1,53 @@
+//===- PassRegistry.h - Looking up passes and running pipelines -*- C++ -*-===//
+#ifndef QJIT_TRANSFORMS_PASSREGISTRY_H
+#define QJIT_TRANSFORMS_PASSREGISTRY_H
+
+#include "qjit/Transforms/Pass.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/raw_ostream.h"
+#include <memory>
+#include <vector>
+
+namespace qjit {
+
+struct PassInfo {
+  llvm::StringRef name;
+  llvm::StringRef description;
+  std::unique_ptr<Pass> (*create)();
+};
+
+// Every pass of PassRegistry.def, in its order.
+llvm::ArrayRef<PassInfo> registeredPasses();
+// The pass called `name`, or nullptr.
+const PassInfo *findPass(llvm::StringRef name);
+// One line per pass: its name and description (iropt --print-passes).
+void printPasses(llvm::raw_ostream &os);
+
+// Passes run in order over a module.
+class PassPipeline {
+public:
+  void addPass(std::unique_ptr<Pass> pass) {
+    passes.push_back(std::move(pass));
+  }
+  bool empty() const { return passes.empty(); }
+  size_t size() const { return passes.size(); }
+
+  // After each pass the module is verified (unless disabled), so a pass that
+  // breaks the IR is named instead of failing somewhere later.
+  void setVerifyEach(bool verify) { verifyEach = verify; }
+
+  llvm::Error run(Module &module) const;
+
+private:
+  std::vector<std::unique_ptr<Pass>> passes;
+  bool verifyEach = true;
+};
+
+// Parses a comma-separated list of pass names ("dce,cse"; spaces around names
+// are ignored). An unknown or empty name is an error that lists the known
+// passes.
+llvm::Expected<PassPipeline> parsePassPipeline(llvm::StringRef text);
+
+} // namespace qjit
+
+#endif
