@@ -29,8 +29,11 @@ llvm::Error checkAttributes(const Operation &op) {
     const AttrSpec *spec = findAttrSpec(op.getKind(), attr.name);
     if (!spec)
       return makeError("unknown attribute '{}'", attr.name);
+    // Coercion changes only the alternative (Int -> Float, ...); comparing
+    // alternatives rather than values keeps NaN attributes valid.
     Attribute value = attr.value;
-    if (!coerceAttribute(spec->kind, value) || !(value == attr.value))
+    if (!coerceAttribute(spec->kind, value) ||
+        value.storage().index() != attr.value.storage().index())
       return makeError("attribute '{}' must be {}, got {}", attr.name,
                        attrKindDescription(spec->kind).str(),
                        attr.value.toString());

@@ -16,6 +16,7 @@ llvm::Expected<Module> parseModule(llvm::SourceMgr &srcMgr, unsigned bufferId);
 
 // Convenience for tests and API users: parses `text` (named `name` in
 // messages) and verifies it. Errors are rendered to text with locations.
+// The text is not kept, so the returned graphs carry no source locations.
 llvm::Expected<Module> parseAndVerify(llvm::StringRef text,
                                       llvm::StringRef name = "<string>");
 
