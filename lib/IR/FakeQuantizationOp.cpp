@@ -66,6 +66,10 @@ bool FakeQuantizationOp::narrowRange() const {
   return a ? a->getBool() : false;
 }
 
+bool FakeQuantizationOp::symmetricGrid() const {
+  return symmetric() && (op.hasAttr("symmetric") || !op.hasAttr("quant_min"));
+}
+
 int64_t FakeQuantizationOp::quantMin() const {
   if (const Attribute *a = op.getAttr("quant_min"))
     return a->getInt();

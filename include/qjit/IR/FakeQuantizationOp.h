@@ -40,6 +40,10 @@ public:
   int64_t numBits() const;
   bool symmetric() const;
   bool narrowRange() const;
+  // Symmetric quantization in effect (zero point 0, the observer's symmetric
+  // formula): symmetric=true, except that an explicit quant_min/quant_max
+  // grid without a symmetric attribute is affine.
+  bool symmetricGrid() const;
   int64_t quantMin() const; // the grid: explicit or from the bit width
   int64_t quantMax() const;
   // Per-tensor scale attribute; nullopt when absent or per channel.

@@ -1,0 +1,271 @@
+//===- Elementwise.cpp - Binary and unary elementwise ops, Constant -------===//
+//
+// Semantics (fixed, the JIT agrees bit for bit):
+// - arithmetic in the element type (a float stays a float);
+// - integer Add/Subtract/Multiply/Negate/Abs wrap around (two's complement);
+// - float Maximum/Minimum are IEEE-754 2019 maximum/minimum: NaN propagates
+//   and -0.0 < +0.0; integer ones are plain max/min;
+// - ReLU(x) = x <= 0 ? 0 : x (NaN stays NaN, -0.0 becomes +0.0);
+// - binary ops broadcast as NumPy does.
+//
+//===----------------------------------------------------------------------===//
+#include "Evaluate.h"
+#include "qjit/Support/Error.h"
+#include <cmath>
+
+namespace qjit::interp {
+
+namespace {
+
+// Integer arithmetic is done in an unsigned type at least as wide as
+// `unsigned` (uint16 * uint16 would otherwise promote to a signed int and
+// overflow) and converted back, which C++20 defines as modulo 2^N.
+template <typename T>
+using WrapType = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned,
+                                    std::make_unsigned_t<T>>;
+
+template <typename T> T add(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return a + b;
+  else
+    return static_cast<T>(WrapType<T>(a) + WrapType<T>(b));
+}
+
+template <typename T> T subtract(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return a - b;
+  else
+    return static_cast<T>(WrapType<T>(a) - WrapType<T>(b));
+}
+
+template <typename T> T multiply(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return a * b;
+  else
+    return static_cast<T>(WrapType<T>(a) * WrapType<T>(b));
+}
+
+template <typename T> T divide(T a, T b) { return a / b; }
+
+template <typename T> T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a))
+      return a;
+    if (std::isnan(b))
+      return b;
+    if (a == b) // equal, or +0.0 and -0.0: +0.0 is the larger
+      return std::signbit(a) ? b : a;
+  }
+  return a > b ? a : b;
+}
+
+template <typename T> T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a))
+      return a;
+    if (std::isnan(b))
+      return b;
+    if (a == b) // equal, or +0.0 and -0.0: -0.0 is the smaller
+      return std::signbit(a) ? a : b;
+  }
+  return a < b ? a : b;
+}
+
+template <typename T> T negate(T a) {
+  if constexpr (std::is_floating_point_v<T>)
+    return -a;
+  else
+    return static_cast<T>(WrapType<T>(0) - WrapType<T>(a));
+}
+
+template <typename T> T absolute(T a) {
+  if constexpr (std::is_floating_point_v<T>)
+    return std::fabs(a);
+  else if constexpr (std::is_signed_v<T>)
+    return a < 0 ? negate(a) : a; // abs(INT_MIN) wraps to INT_MIN
+  else
+    return a;
+}
+
+template <typename T> T relu(T a) { return a <= T(0) ? T(0) : a; }
+
+// The function computing one element of `kind`, or nullptr if `kind` is not
+// a binary op defined on T.
+template <typename T> T (*binaryFunction(OpKind kind))(T, T) {
+  switch (kind) {
+  case OpKind::Add:
+    return add<T>;
+  case OpKind::Subtract:
+    return subtract<T>;
+  case OpKind::Multiply:
+    return multiply<T>;
+  case OpKind::Divide:
+    if constexpr (std::is_floating_point_v<T>)
+      return divide<T>;
+    return nullptr; // the op rules reject integer division
+  case OpKind::Maximum:
+    return maximum<T>;
+  case OpKind::Minimum:
+    return minimum<T>;
+  case OpKind::Negate:
+  case OpKind::Abs:
+  case OpKind::ReLU:
+  case OpKind::Constant:
+  case OpKind::FakeQuantization:
+  case OpKind::GradFakeQuantization:
+    return nullptr;
+  }
+  return nullptr;
+}
+
+template <typename T> T (*unaryFunction(OpKind kind))(T) {
+  switch (kind) {
+  case OpKind::Negate:
+    return negate<T>;
+  case OpKind::Abs:
+    return absolute<T>;
+  case OpKind::ReLU:
+    return relu<T>;
+  case OpKind::Add:
+  case OpKind::Subtract:
+  case OpKind::Multiply:
+  case OpKind::Divide:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+  case OpKind::Constant:
+  case OpKind::FakeQuantization:
+  case OpKind::GradFakeQuantization:
+    return nullptr;
+  }
+  return nullptr;
+}
+
+// The row-major index, in an operand of shape `in`, of the element NumPy
+// broadcasting pairs with element `linear` of the result of shape `out`:
+// shapes are aligned at their last dimension and a dimension of size 1 (or a
+// missing leading one) always reads coordinate 0.
+int64_t broadcastSourceIndex(int64_t linear, llvm::ArrayRef<int64_t> out,
+                             llvm::ArrayRef<int64_t> in) {
+  size_t lead = out.size() - in.size();
+  int64_t index = 0, stride = 1;
+  for (size_t d = out.size(); d-- > 0;) {
+    int64_t coord = linear % out[d];
+    linear /= out[d];
+    if (d < lead)
+      continue;
+    int64_t dim = in[d - lead];
+    if (dim != 1)
+      index += coord * stride;
+    stride *= dim;
+  }
+  return index;
+}
+
+} // namespace
+
+llvm::Expected<Results> evaluateBinary(const Operation &op,
+                                       llvm::ArrayRef<const Tensor *> operands,
+                                       llvm::ArrayRef<TensorType> resultTypes) {
+  const Tensor &a = *operands[0], &b = *operands[1];
+  Tensor result(resultTypes[0]);
+  llvm::Error err = visitDataType(
+      result.elementType(), [&](auto tag) -> llvm::Error {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_same_v<T, bool>) {
+          return makeError("'{}' is not defined on Bool",
+                           op.getName().str());
+        } else {
+          T (*fn)(T, T) = binaryFunction<T>(op.getKind());
+          if (!fn)
+            return makeError("'{}' is not defined on {}", op.getName().str(),
+                             dataTypeName(result.elementType()).str());
+          const T *lhs = a.as<T>(), *rhs = b.as<T>();
+          T *out = result.as<T>();
+          llvm::ArrayRef<int64_t> shape = result.shape();
+          for (int64_t i = 0, e = result.numElements(); i < e; ++i)
+            out[i] = fn(lhs[broadcastSourceIndex(i, shape, a.shape())],
+                        rhs[broadcastSourceIndex(i, shape, b.shape())]);
+          return llvm::Error::success();
+        }
+      });
+  if (err)
+    return err;
+  Results results;
+  results.push_back(std::move(result));
+  return results;
+}
+
+llvm::Expected<Results> evaluateUnary(const Operation &op,
+                                      llvm::ArrayRef<const Tensor *> operands,
+                                      llvm::ArrayRef<TensorType> resultTypes) {
+  const Tensor &x = *operands[0];
+  Tensor result(resultTypes[0]);
+  llvm::Error err = visitDataType(
+      result.elementType(), [&](auto tag) -> llvm::Error {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_same_v<T, bool>) {
+          return makeError("'{}' is not defined on Bool",
+                           op.getName().str());
+        } else {
+          T (*fn)(T) = unaryFunction<T>(op.getKind());
+          if (!fn)
+            return makeError("'{}' is not a unary op", op.getName().str());
+          const T *in = x.as<T>();
+          T *out = result.as<T>();
+          for (int64_t i = 0, e = result.numElements(); i < e; ++i)
+            out[i] = fn(in[i]);
+          return llvm::Error::success();
+        }
+      });
+  if (err)
+    return err;
+  Results results;
+  results.push_back(std::move(result));
+  return results;
+}
+
+llvm::Expected<Results>
+evaluateConstant(const Operation &op, llvm::ArrayRef<TensorType> resultTypes) {
+  const Attribute *values = op.getAttr("values");
+  if (!values)
+    return makeError("'Constant' needs a 'values' attribute");
+  Tensor result(resultTypes[0]);
+  int64_t count = values->isIntList()     ? values->getIntList().size()
+                  : values->isFloatList() ? values->getFloatList().size()
+                                          : 1;
+  if (count != 1 && count != result.numElements())
+    return makeError("'Constant' has {} values for {} elements", count,
+                     result.numElements());
+  // Value `i` of the attribute; one value is a splat. Integers convert to
+  // the element type directly (modulo 2^N for a narrower integer type,
+  // correctly rounded for a float type, != 0 for Bool); floats only occur in
+  // float constants (the op rules reject them elsewhere).
+  llvm::Error err = visitDataType(
+      result.elementType(), [&](auto tag) -> llvm::Error {
+        using T = typename decltype(tag)::type;
+        T *out = result.as<T>();
+        for (int64_t i = 0, e = result.numElements(); i < e; ++i) {
+          int64_t k = count == 1 ? 0 : i;
+          if (values->isInt() || values->isIntList()) {
+            int64_t v = values->isInt() ? values->getInt()
+                                        : values->getIntList()[k];
+            out[i] = static_cast<T>(v);
+          } else if constexpr (std::is_floating_point_v<T>) {
+            out[i] = static_cast<T>(values->isFloat()
+                                        ? values->getFloat()
+                                        : values->getFloatList()[k]);
+          } else {
+            return makeError("{} constant needs integer values",
+                             dataTypeName(result.elementType()).str());
+          }
+        }
+        return llvm::Error::success();
+      });
+  if (err)
+    return err;
+  Results results;
+  results.push_back(std::move(result));
+  return results;
+}
+
+} // namespace qjit::interp

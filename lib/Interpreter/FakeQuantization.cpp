@@ -1,0 +1,239 @@
+//===- FakeQuantization.cpp - FakeQuantization and its gradient -----------===//
+//
+// FAKE_QUANT.md, element by element in the element type T (Float32 or
+// Float64). Per channel (an `axis` attribute), element i belongs to channel
+// (i / inner) % channels, where inner is the product of the dimensions after
+// the axis; per tensor there is one channel.
+//
+//===----------------------------------------------------------------------===//
+#include "Evaluate.h"
+#include "qjit/IR/FakeQuantizationOp.h"
+#include "qjit/Interpreter/FakeQuantReference.h"
+#include "qjit/Support/Error.h"
+#include <cmath>
+#include <limits>
+
+namespace qjit::interp {
+
+namespace {
+
+struct ChannelLayout {
+  int64_t channels = 1;
+  int64_t inner = 1;
+  int64_t channelOf(int64_t i) const { return (i / inner) % channels; }
+};
+
+ChannelLayout channelLayout(const FakeQuantizationOp &fq,
+                            llvm::ArrayRef<int64_t> shape) {
+  ChannelLayout layout;
+  if (std::optional<int64_t> axis = fq.normalizedAxis(shape.size())) {
+    layout.channels = shape[*axis];
+    layout.inner = numElements(shape.drop_front(*axis + 1));
+  }
+  return layout;
+}
+
+// Index of channel c's value in a scale or zero point operand: shape []
+// holds one value for every channel, shape [channels] one per channel.
+int64_t paramIndex(const Tensor &param, int64_t channel) {
+  return param.shape().empty() ? 0 : channel;
+}
+
+// Stores an accumulated LSQ gradient into a tensor of the scale's or zero
+// point's type. An Int32 zero point gets its gradient converted as
+// llvm.fptosi.sat does: truncated toward zero, saturated to the int32 range,
+// NaN -> 0.
+template <ReferenceFloat T>
+void storeGradient(Tensor &out, int64_t index, T value) {
+  switch (out.elementType()) {
+  case DataType::Float32:
+    out.as<float>()[index] = static_cast<float>(value);
+    return;
+  case DataType::Float64:
+    out.as<double>()[index] = static_cast<double>(value);
+    return;
+  case DataType::Int32: {
+    constexpr int32_t lo = std::numeric_limits<int32_t>::min();
+    constexpr int32_t hi = std::numeric_limits<int32_t>::max();
+    int32_t v = 0;
+    if (std::isnan(value))
+      v = 0;
+    else if (value <= T(lo))
+      v = lo;
+    else if (value >= T(hi)) // 2^31 as a float
+      v = hi;
+    else
+      v = static_cast<int32_t>(value); // truncates toward zero
+    out.as<int32_t>()[index] = v;
+    return;
+  }
+  case DataType::Int8:
+  case DataType::UInt8:
+  case DataType::Int16:
+  case DataType::Int64:
+  case DataType::Bool:
+    break;
+  }
+  llvm_unreachable("the op rules admit Float32, Float64 or Int32 here");
+}
+
+template <ReferenceFloat T>
+llvm::Expected<Results>
+evaluate(const FakeQuantizationOp &fq, llvm::ArrayRef<const Tensor *> operands,
+         llvm::ArrayRef<TensorType> resultTypes) {
+  const unsigned first = fq.isGradient() ? 1 : 0;
+  const Tensor &x = *operands[first];
+  const Tensor *dy = fq.isGradient() ? operands[0] : nullptr;
+  const Tensor *scaleT =
+      operands.size() > first + 1 ? operands[first + 1] : nullptr;
+  const Tensor *zeroPointT =
+      operands.size() > first + 2 ? operands[first + 2] : nullptr;
+  const bool lsq = fq.gradient() == GradientRule::LSQ;
+
+  const ChannelLayout layout = channelLayout(fq, x.shape());
+  const T qmin = T(fq.quantMin()), qmax = T(fq.quantMax());
+  const T *xs = x.as<T>();
+  const int64_t n = x.numElements();
+
+  // Scale and zero point of every channel, converted to T.
+  llvm::SmallVector<QuantParams<T>, 4> params(layout.channels);
+  if (fq.scaleFromData()) {
+    // No scale attribute or operand: the MinMax observer over each channel's
+    // elements ("Scale from the data").
+    std::vector<std::vector<T>> byChannel(layout.channels);
+    for (int64_t i = 0; i < n; ++i)
+      byChannel[layout.channelOf(i)].push_back(xs[i]);
+    for (int64_t c = 0; c < layout.channels; ++c)
+      params[c] = observeMinMax<T>(byChannel[c], fq.quantMin(),
+                                   fq.quantMax(), fq.symmetricGrid());
+  } else if (fq.hasScaleAttr()) {
+    // Attributes: a scale (list per channel) and an integer zero point.
+    std::vector<double> scales = fq.scales();
+    for (int64_t c = 0; c < layout.channels; ++c)
+      params[c] = {T(scales[scales.size() == 1 ? 0 : c]), T(fq.zeroPoint(c))};
+  } else {
+    // Tensor operands. A float zero point is rounded half to even and
+    // clamped to the grid in its own type; an Int32 one is used as is,
+    // except for lsq, whose z = roundeven(clamp(zp, qmin, qmax)) holds in
+    // both passes.
+    for (int64_t c = 0; c < layout.channels; ++c) {
+      T s = readAs<T>(*scaleT, paramIndex(*scaleT, c));
+      T zp = 0;
+      if (zeroPointT) {
+        int64_t k = paramIndex(*zeroPointT, c);
+        switch (zeroPointT->elementType()) {
+        case DataType::Float32:
+          zp = T(zeroPointFromFloat<float>(zeroPointT->as<float>()[k],
+                                           float(qmin), float(qmax)));
+          break;
+        case DataType::Float64:
+          zp = T(zeroPointFromFloat<double>(zeroPointT->as<double>()[k],
+                                            double(qmin), double(qmax)));
+          break;
+        case DataType::Int32:
+          zp = T(zeroPointT->as<int32_t>()[k]);
+          if (lsq)
+            zp = clampToGrid(zp, qmin, qmax);
+          break;
+        case DataType::Int8:
+        case DataType::UInt8:
+        case DataType::Int16:
+        case DataType::Int64:
+        case DataType::Bool:
+          return makeError("zero_point operand must be Float32, Float64 or "
+                           "Int32, got {}",
+                           dataTypeName(zeroPointT->elementType()).str());
+        }
+      }
+      params[c] = {s, zp};
+    }
+  }
+
+  Results results;
+  if (!fq.isGradient()) {
+    // Forward: y = (clamp(roundeven(x * fl(1/s)) + zp) - zp) * s.
+    Tensor y(resultTypes[0]);
+    T *ys = y.as<T>();
+    for (int64_t i = 0; i < n; ++i) {
+      const QuantParams<T> &p = params[layout.channelOf(i)];
+      ys[i] = fakeQuantize(xs[i], p.scale, p.zeroPoint, qmin, qmax);
+    }
+    results.push_back(std::move(y));
+    return results;
+  }
+
+  const T *dys = dy->as<T>();
+  Tensor dx(resultTypes[0]);
+  T *dxs = dx.as<T>();
+  switch (fq.gradient()) {
+  case GradientRule::STE:
+    // The straight-through estimator: dx = dy.
+    for (int64_t i = 0; i < n; ++i)
+      dxs[i] = dys[i];
+    results.push_back(std::move(dx));
+    return results;
+  case GradientRule::Clipped:
+    // dx = mask ? dy : 0, a select: a NaN dy passes where the mask holds.
+    for (int64_t i = 0; i < n; ++i) {
+      const QuantParams<T> &p = params[layout.channelOf(i)];
+      dxs[i] = inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax) ? dys[i]
+                                                                     : T(0);
+    }
+    results.push_back(std::move(dx));
+    return results;
+  case GradientRule::LSQ:
+    break;
+  }
+
+  // LSQ: dx per element; d scale and d zero_point summed in element order,
+  // per entry of the scale / zero point operand (all elements for shape [],
+  // the channel's elements for shape [channels]).
+  const T g = T(fq.gradFactor());
+  llvm::SmallVector<T, 4> dscale(scaleT->numElements(), T(0));
+  llvm::SmallVector<T, 4> dzero(zeroPointT->numElements(), T(0));
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t c = layout.channelOf(i);
+    const QuantParams<T> &p = params[c];
+    LsqTerms<T> t =
+        lsqGradient(dys[i], xs[i], p.scale, p.zeroPoint, qmin, qmax, g);
+    dxs[i] = t.dx;
+    dscale[paramIndex(*scaleT, c)] += t.dscale;
+    dzero[paramIndex(*zeroPointT, c)] += t.dzeroPoint;
+  }
+  Tensor ds(resultTypes[1]), dz(resultTypes[2]);
+  for (size_t k = 0; k < dscale.size(); ++k)
+    storeGradient(ds, k, dscale[k]);
+  for (size_t k = 0; k < dzero.size(); ++k)
+    storeGradient(dz, k, dzero[k]);
+  results.push_back(std::move(dx));
+  results.push_back(std::move(ds));
+  results.push_back(std::move(dz));
+  return results;
+}
+
+} // namespace
+
+llvm::Expected<Results>
+evaluateFakeQuantization(const Operation &op,
+                         llvm::ArrayRef<const Tensor *> operands,
+                         llvm::ArrayRef<TensorType> resultTypes) {
+  FakeQuantizationOp fq(op);
+  const Tensor &x = *operands[fq.isGradient() ? 1 : 0];
+  switch (x.elementType()) {
+  case DataType::Float32:
+    return evaluate<float>(fq, operands, resultTypes);
+  case DataType::Float64:
+    return evaluate<double>(fq, operands, resultTypes);
+  case DataType::Int8:
+  case DataType::UInt8:
+  case DataType::Int16:
+  case DataType::Int32:
+  case DataType::Int64:
+  case DataType::Bool:
+    break;
+  }
+  return makeError("'{}' input must be Float32 or Float64, got {}",
+                   op.getName().str(), dataTypeName(x.elementType()).str());
+}
+
+} // namespace qjit::interp
