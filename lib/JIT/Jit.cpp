@@ -1,1 +1,186 @@
-#include <cstddef>
+//===- Jit.cpp - An ORC LLJIT session with a compile cache ----------------===//
+#include "qjit/JIT/Jit.h"
+#include "TargetSelection.h"
+#include "qjit/CodeGen/CodeGen.h"
+#include "qjit/IR/StructuralHash.h"
+#include "qjit/IR/Verifier.h"
+#include "qjit/Support/Error.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include <map>
+#include <mutex>
+#include <tuple>
+
+using namespace llvm;
+
+namespace qjit {
+namespace {
+
+void initializeNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    InitializeNativeTarget();
+    InitializeNativeTargetAsmPrinter();
+    InitializeNativeTargetAsmParser();
+  });
+}
+
+// A C identifier made of the graph's name, for readable symbols.
+std::string symbolName(StringRef graphName) {
+  std::string name = "qjit_";
+  for (char c : graphName)
+    name += isAlnum(c) ? c : '_';
+  return name;
+}
+
+} // namespace
+
+struct Jit::Impl {
+  // Everything that changes the machine code of one graph.
+  using CacheKey = std::tuple<uint64_t, unsigned, std::string, std::string>;
+
+  JitOptions options;
+  std::unique_ptr<orc::LLJIT> session;
+  // For the pass pipeline's cost model and for emitting files; the same CPU
+  // and features as the session's own code generator.
+  std::unique_ptr<TargetMachine> tm;
+  std::string missingFeature; // why this host cannot run the code, if any
+  std::mutex mutex;           // guards everything below and `tm`
+  std::map<CacheKey, std::shared_ptr<const CompiledGraph>> cache;
+  uint64_t compiled = 0; // numbers the entry symbols
+
+  CacheKey key(const Graph &graph) const {
+    return {structuralHash(graph), options.optLevel, options.cpu,
+            options.features};
+  }
+  // Lowers and optimizes a verified `graph` into `ctx`.
+  Expected<LoweredGraph> lower(const Graph &graph, LLVMContext &ctx,
+                               StringRef entryName);
+  Expected<std::string> emitFile(const Graph &graph, CodeGenFileType type);
+};
+
+Jit::Jit(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
+Jit::~Jit() = default;
+
+Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
+  initializeNativeTarget();
+  Expected<orc::JITTargetMachineBuilder> builder = selectTarget(options);
+  if (!builder)
+    return builder.takeError();
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+
+  Expected<std::unique_ptr<TargetMachine>> tm = builder->createTargetMachine();
+  if (!tm)
+    return tm.takeError();
+  impl->tm = std::move(*tm);
+  impl->missingFeature = featureMissingOnHost(*impl->tm);
+
+  Expected<std::unique_ptr<orc::LLJIT>> session =
+      orc::LLJITBuilder().setJITTargetMachineBuilder(*builder).create();
+  if (!session)
+    return session.takeError();
+  impl->session = std::move(*session);
+  return std::unique_ptr<Jit>(new Jit(std::move(impl)));
+}
+
+const JitOptions &Jit::getOptions() const { return impl->options; }
+
+size_t Jit::cacheSize() const {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  return impl->cache.size();
+}
+
+Expected<LoweredGraph> Jit::Impl::lower(const Graph &graph, LLVMContext &ctx,
+                                        StringRef entryName) {
+  Expected<LoweredGraph> lowered = lowerGraph(graph, ctx, *tm, entryName);
+  if (!lowered)
+    return lowered.takeError();
+  optimizeModule(*lowered->module, *tm, options.optLevel);
+  return lowered;
+}
+
+Expected<std::shared_ptr<const CompiledGraph>>
+Jit::compile(const Graph &graph) {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  if (Error err = verifyGraph(graph))
+    return err;
+  Impl::CacheKey key = impl->key(graph);
+  if (auto it = impl->cache.find(key); it != impl->cache.end())
+    return it->second;
+  if (!impl->missingFeature.empty())
+    return makeError("cannot run code for CPU '{}' here: the host lacks '{}'",
+                     impl->tm->getTargetCPU().str(), impl->missingFeature);
+
+  // One context per module: ORC owns it with the module from here on.
+  auto ctx = std::make_unique<LLVMContext>();
+  std::string entryName =
+      symbolName(graph.getName()) + "_" + std::to_string(impl->compiled++);
+  Expected<LoweredGraph> lowered = impl->lower(graph, *ctx, entryName);
+  if (!lowered)
+    return lowered.takeError();
+  if (Error err = impl->session->addIRModule(orc::ThreadSafeModule(
+          std::move(lowered->module), std::move(ctx))))
+    return err;
+  Expected<orc::ExecutorAddr> address = impl->session->lookup(entryName);
+  if (!address)
+    return address.takeError();
+
+  std::vector<TensorType> inputTypes, outputTypes;
+  for (ValueId v : graph.getInputs())
+    inputTypes.push_back(graph.getType(v));
+  for (ValueId v : graph.getOutputs())
+    outputTypes.push_back(graph.getType(v));
+  auto result = std::make_shared<const CompiledGraph>(
+      graph.getName().str(), std::move(inputTypes), std::move(outputTypes),
+      lowered->workspaceSize, address->toPtr<CompiledGraph::EntryFn>());
+  impl->cache.emplace(key, result);
+  return result;
+}
+
+Expected<std::string> Jit::emitLLVMIR(const Graph &graph) {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  if (Error err = verifyGraph(graph))
+    return err;
+  LLVMContext ctx;
+  Expected<LoweredGraph> lowered =
+      impl->lower(graph, ctx, symbolName(graph.getName()));
+  if (!lowered)
+    return lowered.takeError();
+  std::string text;
+  raw_string_ostream os(text);
+  lowered->module->print(os, nullptr);
+  return text;
+}
+
+Expected<std::string> Jit::Impl::emitFile(const Graph &graph,
+                                          CodeGenFileType type) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (Error err = verifyGraph(graph))
+    return err;
+  LLVMContext ctx;
+  Expected<LoweredGraph> lowered = lower(graph, ctx, symbolName(graph.getName()));
+  if (!lowered)
+    return lowered.takeError();
+  SmallString<0> buffer;
+  raw_svector_ostream os(buffer);
+  legacy::PassManager codegen;
+  if (tm->addPassesToEmitFile(codegen, os, nullptr, type))
+    return makeError("the target cannot emit this file type");
+  codegen.run(*lowered->module);
+  return std::string(buffer.str());
+}
+
+Expected<std::string> Jit::emitAssembly(const Graph &graph) {
+  return impl->emitFile(graph, CodeGenFileType::AssemblyFile);
+}
+
+Expected<std::string> Jit::emitObject(const Graph &graph) {
+  return impl->emitFile(graph, CodeGenFileType::ObjectFile);
+}
+
+} // namespace qjit

@@ -1,0 +1,182 @@
+//===- Elementwise.cpp - Lowering of elementwise unary and binary ops -----===//
+//
+// Arithmetic follows the interpreter's rules exactly: element-type
+// arithmetic with no fast-math flags, integer ops wrapping, IEEE-754 2019
+// maximum/minimum on floats.
+//
+//===----------------------------------------------------------------------===//
+#include "Broadcast.h"
+#include "Kernel.h"
+#include "LoopBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace llvm;
+
+namespace qjit {
+namespace {
+
+Value *emitBinary(IRBuilderBase &b, OpKind kind, DataType type, Value *x,
+                  Value *y) {
+  bool isFloat = isFloatType(type);
+  bool isSigned = isSignedType(type);
+  switch (kind) {
+  case OpKind::Add:
+    return isFloat ? b.CreateFAdd(x, y) : b.CreateAdd(x, y);
+  case OpKind::Subtract:
+    return isFloat ? b.CreateFSub(x, y) : b.CreateSub(x, y);
+  case OpKind::Multiply:
+    return isFloat ? b.CreateFMul(x, y) : b.CreateMul(x, y);
+  case OpKind::Divide:
+    assert(isFloat && "the verifier rejects integer Divide");
+    return b.CreateFDiv(x, y);
+  case OpKind::Maximum:
+    return b.CreateBinaryIntrinsic(isFloat    ? Intrinsic::maximum
+                                   : isSigned ? Intrinsic::smax
+                                              : Intrinsic::umax,
+                                   x, y);
+  case OpKind::Minimum:
+    return b.CreateBinaryIntrinsic(isFloat    ? Intrinsic::minimum
+                                   : isSigned ? Intrinsic::smin
+                                              : Intrinsic::umin,
+                                   x, y);
+  case OpKind::Negate:
+  case OpKind::Abs:
+  case OpKind::ReLU:
+  case OpKind::Constant:
+  case OpKind::FakeQuantization:
+  case OpKind::GradFakeQuantization:
+    break;
+  }
+  llvm_unreachable("not an elementwise binary op");
+}
+
+Value *emitUnary(IRBuilderBase &b, OpKind kind, DataType type, Value *x) {
+  bool isFloat = isFloatType(type);
+  Constant *zero = Constant::getNullValue(x->getType());
+  switch (kind) {
+  case OpKind::Negate:
+    return isFloat ? b.CreateFNeg(x) : b.CreateSub(zero, x);
+  case OpKind::Abs:
+    if (isFloat)
+      return b.CreateUnaryIntrinsic(Intrinsic::fabs, x);
+    if (!isSignedType(type))
+      return x;
+    // INT_MIN stays INT_MIN (wraps), so not poison: is_int_min_poison=false.
+    return b.CreateBinaryIntrinsic(Intrinsic::abs, x, b.getFalse());
+  case OpKind::ReLU: {
+    // (x <= 0) ? 0 : x; an ordered compare lets NaN through and maps -0 to 0.
+    Value *notPositive = isFloat ? b.CreateFCmpOLE(x, zero)
+                         : isSignedType(type) ? b.CreateICmpSLE(x, zero)
+                                              : b.CreateICmpEQ(x, zero);
+    return b.CreateSelect(notPositive, zero, x);
+  }
+  case OpKind::Add:
+  case OpKind::Subtract:
+  case OpKind::Multiply:
+  case OpKind::Divide:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+  case OpKind::Constant:
+  case OpKind::FakeQuantization:
+  case OpKind::GradFakeQuantization:
+    break;
+  }
+  llvm_unreachable("not an elementwise unary op");
+}
+
+// Emits the loops of `nest` from loop `level` inwards; `offsets` are the
+// buffers' element offsets of the current outer iteration. The innermost
+// loop hands `body` one value per input (loaded, or hoisted when broadcast)
+// and stores what it returns to the last buffer, the result.
+using ElementFn =
+    function_ref<Value *(IRBuilderBase &, ArrayRef<Value *> inputs)>;
+
+void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
+              ArrayRef<KernelBuffer> buffers, SmallVector<Value *, 3> offsets,
+              ElementFn body) {
+  size_t count = buffers.size();
+  auto advance = [&](Value *offset, Value *iv, size_t k) -> Value * {
+    int64_t stride = nest.strides[k][level];
+    if (stride == 0)
+      return offset;
+    return b.CreateAdd(offset, b.CreateMul(iv, b.getInt64(stride), "", true,
+                                           true),
+                       "", true, true);
+  };
+
+  if (level + 1 < nest.dims.size()) {
+    emitLoop(
+        b, nest.dims[level],
+        [&](IRBuilderBase &b, Value *iv) {
+          SmallVector<Value *, 3> inner;
+          for (size_t k = 0; k < count; ++k)
+            inner.push_back(advance(offsets[k], iv, k));
+          emitNest(b, nest, level + 1, buffers, inner, body);
+        },
+        "d" + Twine(level));
+    return;
+  }
+
+  // Innermost loop: strides are 0 (hoisted load) or 1 (contiguous).
+  SmallVector<Value *, 2> hoisted(count - 1, nullptr);
+  for (size_t k = 0; k + 1 < count; ++k) {
+    if (nest.strides[k][level] != 0)
+      continue;
+    DataType type = buffers[k].type.elementType;
+    hoisted[k] = b.CreateLoad(elementLLVMType(b.getContext(), type),
+                              elementPtr(b, type, buffers[k].ptr, offsets[k]));
+  }
+  emitLoop(
+      b, nest.dims[level],
+      [&](IRBuilderBase &b, Value *iv) {
+        SmallVector<Value *, 2> inputs;
+        for (size_t k = 0; k + 1 < count; ++k) {
+          if (hoisted[k]) {
+            inputs.push_back(hoisted[k]);
+            continue;
+          }
+          DataType type = buffers[k].type.elementType;
+          inputs.push_back(b.CreateLoad(
+              elementLLVMType(b.getContext(), type),
+              elementPtr(b, type, buffers[k].ptr, advance(offsets[k], iv, k))));
+        }
+        Value *result = body(b, inputs);
+        const KernelBuffer &out = buffers.back();
+        b.CreateStore(result,
+                      elementPtr(b, out.type.elementType, out.ptr,
+                                 advance(offsets.back(), iv, count - 1)));
+      },
+      "d" + Twine(level));
+}
+
+void emitElementwise(Kernel &k, ElementFn body) {
+  SmallVector<KernelBuffer, 3> buffers(k.operands.begin(), k.operands.end());
+  buffers.push_back(k.results[0]);
+  SmallVector<ArrayRef<int64_t>, 3> shapes;
+  for (const KernelBuffer &buffer : buffers)
+    shapes.push_back(buffer.type.shape);
+  LoopNest nest = collapseBroadcast(k.results[0].type.shape, shapes);
+  SmallVector<Value *, 3> zeros(buffers.size(), k.b.getInt64(0));
+  emitNest(k.b, nest, 0, buffers, zeros, body);
+}
+
+} // namespace
+
+void emitElementwiseBinary(Kernel &k) {
+  OpKind kind = k.op.getKind();
+  DataType type = k.results[0].type.elementType;
+  emitElementwise(k, [&](IRBuilderBase &b, ArrayRef<Value *> in) {
+    return emitBinary(b, kind, type, in[0], in[1]);
+  });
+}
+
+void emitElementwiseUnary(Kernel &k) {
+  OpKind kind = k.op.getKind();
+  DataType type = k.results[0].type.elementType;
+  emitElementwise(k, [&](IRBuilderBase &b, ArrayRef<Value *> in) {
+    return emitUnary(b, kind, type, in[0]);
+  });
+}
+
+} // namespace qjit

@@ -1,0 +1,141 @@
+//===- GradFakeQuantization.cpp - Lowering of the backward pass -----------===//
+//
+// GradFakeQuantization(dy, x[, scale[, zero_point]]):
+//   ste      dx = dy
+//   clipped  dx = select(qmin <= qf <= qmax, dy, 0)
+//   lsq      dx as clipped, plus d scale and d zero point summed in
+//            row-major order (per channel: over all axes but the axis), as
+//            FAKE_QUANT.md tabulates them.
+//
+//===----------------------------------------------------------------------===//
+#include "FakeQuantLowering.h"
+#include "LoopBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+
+using namespace llvm;
+
+namespace qjit {
+namespace {
+
+void emitStraightThrough(Kernel &k) {
+  const KernelBuffer &dy = k.operands[0];
+  uint64_t bytes = dy.type.sizeInBytes();
+  if (bytes)
+    k.b.CreateMemCpy(k.results[0].ptr, MaybeAlign(), dy.ptr, MaybeAlign(),
+                     bytes);
+}
+
+void emitClipped(Kernel &k) {
+  FakeQuantEmitter emitter(k);
+  emitter.emitParams();
+  DataType type = k.results[0].type.elementType;
+  Type *elemTy = emitter.getElementType();
+  Value *dyPtr = k.operands[0].ptr, *dxPtr = k.results[0].ptr;
+  Constant *zero = emitter.elementConstant(0.0);
+  emitter.forEachElement([&](IRBuilderBase &b, Value *index, Value *,
+                             const QuantParams &p) {
+    Value *xv = b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
+    Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, dyPtr, index));
+    Value *inRange = emitter.emitInRange(b, emitter.emitGridValue(b, xv, p));
+    b.CreateStore(b.CreateSelect(inRange, dy, zero),
+                  elementPtr(b, type, dxPtr, index));
+  });
+}
+
+// Converts a sum in the element type to the gradient's type.
+Value *convertSum(IRBuilderBase &b, Value *sum, DataType to) {
+  Type *toTy = elementLLVMType(b.getContext(), to);
+  if (isFloatType(to))
+    return b.CreateFPCast(sum, toTy);
+  // An Int32 zero point's gradient: saturating, NaN -> 0.
+  return b.CreateIntrinsic(Intrinsic::fptosi_sat, {toTy, sum->getType()},
+                           {sum});
+}
+
+void emitLearnedStepSize(Kernel &k) {
+  FakeQuantEmitter emitter(k);
+  emitter.emitParams();
+  IRBuilderBase &b = k.b;
+  DataType type = k.results[0].type.elementType;
+  Type *elemTy = emitter.getElementType();
+  Value *dyPtr = k.operands[0].ptr, *dxPtr = k.results[0].ptr;
+  const KernelBuffer &dScale = k.results[1], &dZeroPoint = k.results[2];
+  bool scalePerChannel = !dScale.type.shape.empty();
+  bool zeroPointPerChannel = !dZeroPoint.type.shape.empty();
+  int64_t channels = emitter.numChannels();
+  Constant *zero = emitter.elementConstant(0.0);
+  Constant *g = emitter.elementConstant(emitter.getOp().gradFactor());
+
+  Value *scaleSums = emitter.scratchArray(3);
+  Value *zeroPointSums = emitter.scratchArray(4);
+  emitLoop(
+      b, channels,
+      [&](IRBuilderBase &, Value *c) {
+        b.CreateStore(zero, elementPtr(b, type, scaleSums, c));
+        b.CreateStore(zero, elementPtr(b, type, zeroPointSums, c));
+      },
+      "c");
+
+  auto accumulate = [&](Value *sums, bool perChannel, Value *channel,
+                        Value *v) {
+    Value *ptr = elementPtr(b, type, sums, perChannel ? channel : b.getInt64(0));
+    b.CreateStore(b.CreateFAdd(b.CreateLoad(elemTy, ptr), v), ptr);
+  };
+
+  emitter.forEachElement([&](IRBuilderBase &, Value *index, Value *channel,
+                             const QuantParams &p) {
+    Value *xv = b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
+    Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, dyPtr, index));
+    Value *qf = emitter.emitGridValue(b, xv, p);
+    Value *q = emitter.emitLevel(b, qf);
+    Value *y = emitter.emitDequantized(b, q, p);
+    Value *inRange = emitter.emitInRange(b, qf);
+
+    b.CreateStore(b.CreateSelect(inRange, dy, zero),
+                  elementPtr(b, type, dxPtr, index));
+    // In range: dy * (y - x) / s * g; outside: dy * (q - z) * g, where a
+    // NaN qf has q = qmin like values below the grid.
+    Value *dsInside =
+        b.CreateFMul(b.CreateFDiv(b.CreateFMul(dy, b.CreateFSub(y, xv)),
+                                  p.scale),
+                     g);
+    Value *dsOutside =
+        b.CreateFMul(b.CreateFMul(dy, b.CreateFSub(q, p.zeroPoint)), g);
+    Value *dzOutside = b.CreateFMul(b.CreateFMul(b.CreateFNeg(dy), p.scale), g);
+    accumulate(scaleSums, scalePerChannel, channel,
+               b.CreateSelect(inRange, dsInside, dsOutside));
+    accumulate(zeroPointSums, zeroPointPerChannel, channel,
+               b.CreateSelect(inRange, zero, dzOutside));
+  });
+
+  auto store = [&](const KernelBuffer &out, Value *sums) {
+    DataType to = out.type.elementType;
+    emitLoop(
+        b, out.type.numElements(),
+        [&](IRBuilderBase &, Value *c) {
+          Value *sum = b.CreateLoad(elemTy, elementPtr(b, type, sums, c));
+          b.CreateStore(convertSum(b, sum, to), elementPtr(b, to, out.ptr, c));
+        },
+        "c");
+  };
+  store(dScale, scaleSums);
+  store(dZeroPoint, zeroPointSums);
+}
+
+} // namespace
+
+void emitGradFakeQuantization(Kernel &k) {
+  switch (FakeQuantizationOp(k.op).gradient()) {
+  case GradientRule::STE:
+    emitStraightThrough(k);
+    return;
+  case GradientRule::Clipped:
+    emitClipped(k);
+    return;
+  case GradientRule::LSQ:
+    emitLearnedStepSize(k);
+    return;
+  }
+}
+
+} // namespace qjit

@@ -1,0 +1,319 @@
+//===- GraphLowering.cpp - A graph to one LLVM module ---------------------===//
+//
+// Plans where every value lives (an input or output buffer, a static offset
+// in the workspace, or a constant global), emits one kernel function per op
+// and an entry that calls them in order (the C ABI of CodeGen.h).
+//
+//===----------------------------------------------------------------------===//
+#include "Kernel.h"
+#include "WorkspacePlanner.h"
+#include "qjit/CodeGen/CodeGen.h"
+#include "qjit/Support/Error.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Target/TargetMachine.h"
+#include <fmt/format.h>
+
+using namespace llvm;
+
+namespace qjit {
+namespace {
+
+struct Location {
+  enum Kind { Input, Output, Workspace, Global } kind;
+  uint64_t index = 0; // input or output number, or workspace offset
+  GlobalVariable *global = nullptr;
+};
+
+// The values of a Constant op, converted to its element type, as raw data.
+Constant *constantData(LLVMContext &ctx, const Operation &op,
+                       const TensorType &type) {
+  const Attribute &values = *op.getAttr("values");
+  int64_t count = type.numElements();
+  bool ints = values.isInt() || values.isIntList();
+  SmallVector<int64_t> intValues;
+  std::vector<double> floatValues;
+  if (ints)
+    intValues = values.isInt() ? SmallVector<int64_t>{values.getInt()}
+                               : SmallVector<int64_t>(values.getIntList());
+  else
+    floatValues = values.getNumbers();
+  size_t given = ints ? intValues.size() : floatValues.size();
+  auto intAt = [&](int64_t i) { return intValues[given == 1 ? 0 : i]; };
+  auto numberAt = [&](int64_t i) {
+    return ints ? double(intAt(i)) : floatValues[given == 1 ? 0 : i];
+  };
+
+  auto build = [&](auto convert) {
+    using T = decltype(convert(int64_t(0)));
+    std::vector<T> data(count);
+    for (int64_t i = 0; i < count; ++i)
+      data[i] = convert(i);
+    return ConstantDataArray::get(ctx, ArrayRef<T>(data));
+  };
+  switch (type.elementType) {
+  case DataType::Float32:
+    return build([&](int64_t i) {
+      return ints ? static_cast<float>(intAt(i))
+                  : static_cast<float>(numberAt(i));
+    });
+  case DataType::Float64:
+    return build([&](int64_t i) {
+      return ints ? static_cast<double>(intAt(i)) : numberAt(i);
+    });
+  case DataType::Int8:
+  case DataType::UInt8:
+    return build([&](int64_t i) { return static_cast<uint8_t>(intAt(i)); });
+  case DataType::Int16:
+    return build([&](int64_t i) { return static_cast<uint16_t>(intAt(i)); });
+  case DataType::Int32:
+    return build([&](int64_t i) { return static_cast<uint32_t>(intAt(i)); });
+  case DataType::Int64:
+    return build([&](int64_t i) { return static_cast<uint64_t>(intAt(i)); });
+  case DataType::Bool:
+    return build([&](int64_t i) { return uint8_t(numberAt(i) != 0); });
+  }
+  llvm_unreachable("unknown data type");
+}
+
+class GraphLowering {
+public:
+  GraphLowering(const Graph &graph, llvm::Module &module, const TargetMachine &tm)
+      : graph(graph), module(module), ctx(module.getContext()), tm(tm) {}
+
+  uint64_t planStorage();
+  Function *emitEntry(StringRef name);
+
+private:
+  void setTargetAttributes(Function &fn);
+  Function *createKernelFunction(const Operation &op, size_t index);
+  Value *pointerTo(IRBuilderBase &b, ValueId id);
+  unsigned pointerAlignment(ValueId id) const;
+
+  const Graph &graph;
+  llvm::Module &module;
+  LLVMContext &ctx;
+  const TargetMachine &tm;
+  DenseMap<ValueId, Location> where;
+  DenseMap<size_t, uint64_t> scratchOffset; // op index -> workspace offset
+  SmallVector<Value *, 8> bufferPointers;   // inputs then outputs
+  Value *workspace = nullptr;
+};
+
+uint64_t GraphLowering::planStorage() {
+  ArrayRef<ValueId> inputs = graph.getInputs();
+  ArrayRef<ValueId> outputs = graph.getOutputs();
+  for (size_t i = 0; i < inputs.size(); ++i)
+    where[inputs[i]] = {Location::Input, i};
+
+  const std::vector<Operation> &ops = graph.getOps();
+  DenseMap<ValueId, size_t> lastUse;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    for (ValueId v : ops[i].getOperands())
+      lastUse[v] = i;
+    if (ops[i].getKind() != OpKind::Constant)
+      continue;
+    ValueId v = ops[i].getResult();
+    const TensorType &type = graph.getType(v);
+    Constant *data = constantData(ctx, ops[i], type);
+    auto *global = new GlobalVariable(module, data->getType(), true,
+                                      GlobalValue::PrivateLinkage, data,
+                                      fmt::format("constant.t{}", v));
+    global->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+    global->setAlignment(Align(64));
+    where[v] = {Location::Global, 0, global};
+  }
+  // A computed value returned once is written straight to its output buffer;
+  // inputs, constants and repeats are copied there at the end.
+  for (size_t j = 0; j < outputs.size(); ++j)
+    if (!where.count(outputs[j]))
+      where[outputs[j]] = {Location::Output, j};
+
+  WorkspacePlanner planner;
+  auto bytesOf = [&](ValueId v) { return graph.getType(v).sizeInBytes(); };
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Operation &op = ops[i];
+    if (op.getKind() == OpKind::Constant)
+      continue;
+    // Results and scratch are placed while the operands are still held, so
+    // a kernel never writes over what it reads.
+    for (ValueId r : op.getResults())
+      if (!where.count(r))
+        where[r] = {Location::Workspace, planner.allocate(bytesOf(r))};
+    uint64_t scratchBytes = kernelScratchBytes(graph, op);
+    scratchOffset[i] = planner.allocate(scratchBytes);
+    planner.release(scratchOffset[i], scratchBytes);
+
+    DenseSet<ValueId> released;
+    auto releaseIfDead = [&](ValueId v, bool dead) {
+      const Location &loc = where[v];
+      if (dead && loc.kind == Location::Workspace && released.insert(v).second)
+        planner.release(loc.index, bytesOf(v));
+    };
+    for (ValueId r : op.getResults())
+      releaseIfDead(r, !lastUse.count(r));
+    for (ValueId v : op.getOperands())
+      releaseIfDead(v, lastUse.lookup(v) == i);
+  }
+  return planner.size();
+}
+
+void GraphLowering::setTargetAttributes(Function &fn) {
+  fn.addFnAttr("target-cpu", tm.getTargetCPU());
+  fn.addFnAttr("target-features", tm.getTargetFeatureString());
+  // Streaming kernels are bandwidth bound: use the full register width
+  // where the CPU's tuning would otherwise stop at 256 bits (Skylake-X).
+  if (tm.getMCSubtargetInfo()->checkFeatures("+avx512f"))
+    fn.addFnAttr("prefer-vector-width", "512");
+  fn.addFnAttr("no-trapping-math", "true");
+  fn.addFnAttr(llvm::Attribute::NoUnwind);
+}
+
+unsigned GraphLowering::pointerAlignment(ValueId id) const {
+  Location::Kind kind = where.find(id)->second.kind;
+  if (kind == Location::Workspace || kind == Location::Global)
+    return 64;
+  return dataTypeSize(graph.getType(id).elementType);
+}
+
+Function *GraphLowering::createKernelFunction(const Operation &op,
+                                              size_t index) {
+  PointerType *ptrTy = PointerType::getUnqual(ctx);
+  unsigned numParams = op.getNumOperands() + op.getNumResults() + 1;
+  SmallVector<Type *, 8> params(numParams, ptrTy);
+  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx), params, false);
+  Function *fn =
+      Function::Create(fnTy, GlobalValue::InternalLinkage,
+                       fmt::format("{}.{}", op.getName().str(), index), module);
+  setTargetAttributes(*fn);
+
+  auto describe = [&](unsigned arg, ValueId v, bool isResult) {
+    fn->addParamAttr(arg, llvm::Attribute::NoAlias);
+    fn->addParamAttr(arg, llvm::Attribute::NoCapture);
+    fn->addParamAttr(arg, isResult ? llvm::Attribute::WriteOnly : llvm::Attribute::ReadOnly);
+    fn->addParamAttr(arg, llvm::Attribute::getWithAlignment(
+                              ctx, Align(pointerAlignment(v))));
+    if (uint64_t bytes = graph.getType(v).sizeInBytes())
+      fn->addDereferenceableParamAttr(arg, bytes);
+  };
+  unsigned arg = 0;
+  for (ValueId v : op.getOperands())
+    describe(arg++, v, false);
+  for (ValueId v : op.getResults())
+    describe(arg++, v, true);
+  fn->addParamAttr(arg, llvm::Attribute::NoAlias);
+  fn->addParamAttr(arg, llvm::Attribute::NoCapture);
+  fn->addParamAttr(arg, llvm::Attribute::getWithAlignment(ctx, Align(64)));
+  return fn;
+}
+
+Value *GraphLowering::pointerTo(IRBuilderBase &b, ValueId id) {
+  const Location &loc = where.find(id)->second;
+  switch (loc.kind) {
+  case Location::Input:
+    return bufferPointers[loc.index];
+  case Location::Output:
+    return bufferPointers[graph.getInputs().size() + loc.index];
+  case Location::Workspace:
+    return b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), workspace, loc.index,
+                                        fmt::format("t{}", id));
+  case Location::Global:
+    return loc.global;
+  }
+  llvm_unreachable("unknown location");
+}
+
+Function *GraphLowering::emitEntry(StringRef name) {
+  PointerType *ptrTy = PointerType::getUnqual(ctx);
+  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx), {ptrTy}, false);
+  Function *entry =
+      Function::Create(fnTy, GlobalValue::ExternalLinkage, name, module);
+  setTargetAttributes(*entry);
+  entry->addParamAttr(0, llvm::Attribute::NoCapture);
+  entry->addParamAttr(0, llvm::Attribute::ReadOnly);
+  Argument *buffers = entry->getArg(0);
+  buffers->setName("buffers");
+
+  IRBuilder<> b(BasicBlock::Create(ctx, "entry", entry));
+  size_t numInputs = graph.getInputs().size();
+  size_t numOutputs = graph.getOutputs().size();
+  auto loadBuffer = [&](size_t i, const Twine &bufferName) {
+    return b.CreateLoad(ptrTy, b.CreateConstInBoundsGEP1_64(ptrTy, buffers, i),
+                        bufferName);
+  };
+  for (size_t i = 0; i < numInputs; ++i)
+    bufferPointers.push_back(loadBuffer(i, "in" + Twine(i)));
+  for (size_t j = 0; j < numOutputs; ++j)
+    bufferPointers.push_back(loadBuffer(numInputs + j, "out" + Twine(j)));
+  LoadInst *ws = loadBuffer(numInputs + numOutputs, "workspace");
+  // The workspace is 64-byte aligned by contract.
+  ws->setMetadata(LLVMContext::MD_align,
+                  MDNode::get(ctx, ConstantAsMetadata::get(b.getInt64(64))));
+  workspace = ws;
+
+  const std::vector<Operation> &ops = graph.getOps();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Operation &op = ops[i];
+    if (op.getKind() == OpKind::Constant)
+      continue;
+    Function *fn = createKernelFunction(op, i);
+    IRBuilder<> kernelBuilder(BasicBlock::Create(ctx, "entry", fn));
+    Kernel kernel{graph, op, module, kernelBuilder, {}, {}, nullptr};
+    SmallVector<Value *, 8> args;
+    unsigned arg = 0;
+    for (ValueId v : op.getOperands()) {
+      args.push_back(pointerTo(b, v));
+      kernel.operands.push_back({graph.getType(v), fn->getArg(arg++)});
+    }
+    for (ValueId v : op.getResults()) {
+      args.push_back(pointerTo(b, v));
+      kernel.results.push_back({graph.getType(v), fn->getArg(arg++)});
+    }
+    args.push_back(b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), workspace,
+                                                scratchOffset[i], "scratch"));
+    kernel.scratch = fn->getArg(arg);
+    b.CreateCall(fn, args);
+    emitKernelBody(kernel);
+  }
+
+  // Outputs not computed in place.
+  for (size_t j = 0; j < numOutputs; ++j) {
+    ValueId v = graph.getOutputs()[j];
+    const Location &loc = where.find(v)->second;
+    if (loc.kind == Location::Output && loc.index == j)
+      continue;
+    if (uint64_t bytes = graph.getType(v).sizeInBytes())
+      b.CreateMemCpy(bufferPointers[numInputs + j], MaybeAlign(),
+                     pointerTo(b, v), MaybeAlign(), bytes);
+  }
+  b.CreateRetVoid();
+  return entry;
+}
+
+} // namespace
+
+Expected<LoweredGraph> lowerGraph(const Graph &graph, LLVMContext &context,
+                                  const TargetMachine &tm,
+                                  StringRef entryName) {
+  auto module = std::make_unique<llvm::Module>(
+      fmt::format("qjit.{}", graph.getName().str()), context);
+  module->setDataLayout(tm.createDataLayout());
+  module->setTargetTriple(tm.getTargetTriple().str());
+
+  GraphLowering lowering(graph, *module, tm);
+  LoweredGraph lowered;
+  lowered.workspaceSize = lowering.planStorage();
+  lowering.emitEntry(entryName);
+  if (llvm::verifyModule(*module, &errs()))
+    return makeError("internal error: the LLVM IR of graph @{} is invalid",
+                     graph.getName().str());
+  lowered.module = std::move(module);
+  lowered.entryName = entryName.str();
+  return lowered;
+}
+
+} // namespace qjit

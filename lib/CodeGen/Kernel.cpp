@@ -1,0 +1,82 @@
+//===- Kernel.cpp - Dispatching an op to its lowering ---------------------===//
+#include "Kernel.h"
+#include "FakeQuantLowering.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace llvm;
+
+namespace qjit {
+
+Type *elementLLVMType(LLVMContext &ctx, DataType type) {
+  switch (type) {
+  case DataType::Float32:
+    return Type::getFloatTy(ctx);
+  case DataType::Float64:
+    return Type::getDoubleTy(ctx);
+  case DataType::Int8:
+  case DataType::UInt8:
+  case DataType::Bool:
+    return Type::getInt8Ty(ctx);
+  case DataType::Int16:
+    return Type::getInt16Ty(ctx);
+  case DataType::Int32:
+    return Type::getInt32Ty(ctx);
+  case DataType::Int64:
+    return Type::getInt64Ty(ctx);
+  }
+  llvm_unreachable("unknown data type");
+}
+
+Value *elementPtr(IRBuilderBase &b, DataType type, Value *base, Value *index) {
+  return b.CreateInBoundsGEP(elementLLVMType(b.getContext(), type), base,
+                             index);
+}
+
+uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
+  switch (op.getKind()) {
+  case OpKind::Add:
+  case OpKind::Subtract:
+  case OpKind::Multiply:
+  case OpKind::Divide:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+  case OpKind::Negate:
+  case OpKind::Abs:
+  case OpKind::ReLU:
+  case OpKind::Constant:
+    return 0;
+  case OpKind::FakeQuantization:
+  case OpKind::GradFakeQuantization:
+    return fakeQuantScratchBytes(graph, op);
+  }
+  llvm_unreachable("unknown op kind");
+}
+
+void emitKernelBody(Kernel &k) {
+  switch (k.op.getKind()) {
+  case OpKind::Add:
+  case OpKind::Subtract:
+  case OpKind::Multiply:
+  case OpKind::Divide:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+    emitElementwiseBinary(k);
+    break;
+  case OpKind::Negate:
+  case OpKind::Abs:
+  case OpKind::ReLU:
+    emitElementwiseUnary(k);
+    break;
+  case OpKind::FakeQuantization:
+    emitFakeQuantization(k);
+    break;
+  case OpKind::GradFakeQuantization:
+    emitGradFakeQuantization(k);
+    break;
+  case OpKind::Constant:
+    llvm_unreachable("constants are globals, not kernels");
+  }
+  k.b.CreateRetVoid();
+}
+
+} // namespace qjit

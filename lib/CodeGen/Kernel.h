@@ -1,0 +1,61 @@
+//===- Kernel.h - One op lowered to one LLVM function -----------*- C++ -*-===//
+//
+// Every op (but Constant) becomes an internal function
+//
+//   void kernel(ptr noalias operand..., ptr noalias result..., ptr scratch)
+//
+// called once from the entry. The noalias parameters carry the fact that
+// buffers never overlap into the loops (and, once inlined, into scoped alias
+// metadata), which is what lets the loops vectorize without run-time checks.
+// `scratch` is kernelScratchBytes() bytes of workspace, 64-byte aligned,
+// private to the call.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QJIT_LIB_CODEGEN_KERNEL_H
+#define QJIT_LIB_CODEGEN_KERNEL_H
+
+#include "qjit/IR/Graph.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+
+namespace qjit {
+
+struct KernelBuffer {
+  TensorType type;
+  llvm::Value *ptr = nullptr;
+};
+
+struct Kernel {
+  const Graph &graph;
+  const Operation &op;
+  llvm::Module &module;
+  llvm::IRBuilder<> &b;
+  llvm::SmallVector<KernelBuffer, 4> operands;
+  llvm::SmallVector<KernelBuffer, 3> results;
+  llvm::Value *scratch = nullptr;
+};
+
+// The LLVM type of one element (Bool is i8 holding 0 or 1).
+llvm::Type *elementLLVMType(llvm::LLVMContext &ctx, DataType type);
+
+// Bytes of scratch the kernel of `op` needs (0 for most ops).
+uint64_t kernelScratchBytes(const Graph &graph, const Operation &op);
+
+// Emits the body of `k`'s function at the builder's insertion point (the
+// entry block of the kernel), ending with `ret void`.
+void emitKernelBody(Kernel &k);
+
+// The per-op-family lowerings emitKernelBody dispatches to.
+void emitElementwiseBinary(Kernel &k);
+void emitElementwiseUnary(Kernel &k);
+void emitFakeQuantization(Kernel &k);
+void emitGradFakeQuantization(Kernel &k);
+
+// A pointer to element `index` (i64) of a buffer of `type`.
+llvm::Value *elementPtr(llvm::IRBuilderBase &b, DataType type,
+                        llvm::Value *base, llvm::Value *index);
+
+} // namespace qjit
+
+#endif

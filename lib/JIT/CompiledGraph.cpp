@@ -1,0 +1,106 @@
+//===- CompiledGraph.cpp - Checked calls of a compiled graph --------------===//
+#include "qjit/JIT/Jit.h"
+#include "qjit/Support/Error.h"
+#include "llvm/ADT/SmallVector.h"
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace qjit {
+namespace {
+
+// Each thread keeps the largest workspace it has needed, so repeated runs
+// neither allocate nor fault in fresh pages.
+void *threadWorkspace(uint64_t bytes) {
+  struct Buffer {
+    void *data = nullptr;
+    uint64_t size = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffer;
+  if (bytes > buffer.size) {
+    uint64_t size = (bytes + Tensor::kAlignment - 1) / Tensor::kAlignment *
+                    Tensor::kAlignment;
+    void *data = std::aligned_alloc(Tensor::kAlignment, size);
+    if (!data)
+      throw std::bad_alloc();
+    std::free(buffer.data);
+    buffer.data = data;
+    buffer.size = size;
+  }
+  return buffer.data;
+}
+
+struct Span {
+  uintptr_t begin, end;
+  std::string name;
+};
+
+} // namespace
+
+llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
+                               llvm::ArrayRef<TensorRef> outputs) const {
+  if (inputs.size() != inputTypes.size())
+    return makeError("graph @{} takes {} input(s), got {}", graphName,
+                     inputTypes.size(), inputs.size());
+  if (outputs.size() != outputTypes.size())
+    return makeError("graph @{} has {} output(s), got {}", graphName,
+                     outputTypes.size(), outputs.size());
+
+  llvm::SmallVector<void *, 8> buffers;
+  std::vector<Span> spans;
+  auto check = [&](const TensorRef &ref, const TensorType &expected,
+                   llvm::StringRef kind, size_t i) -> llvm::Error {
+    if (ref.type != expected)
+      return makeError("{} {} of graph @{} must be {}, got {}", kind.str(), i,
+                       graphName, expected.toString(), ref.type.toString());
+    size_t bytes = expected.sizeInBytes();
+    auto address = reinterpret_cast<uintptr_t>(ref.data);
+    if (bytes && !ref.data)
+      return makeError("{} {} of graph @{} is null", kind.str(), i, graphName);
+    if (address % dataTypeSize(expected.elementType))
+      return makeError("{} {} of graph @{} is not aligned to its {}-byte "
+                       "elements",
+                       kind.str(), i, graphName,
+                       dataTypeSize(expected.elementType));
+    if (bytes)
+      spans.push_back({address, address + bytes, fmt::format("{} {}", kind.str(), i)});
+    buffers.push_back(ref.data);
+    return llvm::Error::success();
+  };
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (auto err = check(inputs[i], inputTypes[i], "input", i))
+      return err;
+  for (size_t j = 0; j < outputs.size(); ++j)
+    if (auto err = check(outputs[j], outputTypes[j], "output", j))
+      return err;
+
+  // The kernels assume no two buffers share a byte (noalias).
+  std::sort(spans.begin(), spans.end(),
+            [](const Span &a, const Span &b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < spans.size(); ++i)
+    if (spans[i].begin < spans[i - 1].end)
+      return makeError("{} and {} of graph @{} overlap", spans[i - 1].name,
+                       spans[i].name, graphName);
+
+  buffers.push_back(workspaceSize ? threadWorkspace(workspaceSize) : nullptr);
+  entry(buffers.data());
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::vector<Tensor>>
+CompiledGraph::run(llvm::ArrayRef<Tensor> inputs) const {
+  std::vector<Tensor> outputs;
+  for (const TensorType &type : outputTypes)
+    outputs.emplace_back(type);
+  llvm::SmallVector<TensorRef, 8> inputRefs, outputRefs;
+  for (const Tensor &t : inputs)
+    inputRefs.push_back({t.getType(), const_cast<void *>(t.data())});
+  for (Tensor &t : outputs)
+    outputRefs.push_back(t.ref());
+  if (auto err = run(inputRefs, outputRefs))
+    return err;
+  return outputs;
+}
+
+} // namespace qjit

@@ -1,0 +1,215 @@
+//===- JitTestSupport.h - Helpers of the JIT tests --------------*- C++ -*-===//
+//
+// Shared JIT sessions, graphs of one op, random tensors salted with the
+// values that break careless code (NaN, infinities, -0.0, ties, huge
+// values), and the bit-for-bit comparison of the JIT with the interpreter.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QJIT_TEST_UNIT_JITTESTSUPPORT_H
+#define QJIT_TEST_UNIT_JITTESTSUPPORT_H
+
+#include "TestHelpers.h"
+#include "qjit/IR/Builder.h"
+#include "qjit/IR/Graph.h"
+#include "qjit/IR/Tensor.h"
+#include "qjit/Interpreter/Interpreter.h"
+#include "qjit/JIT/Jit.h"
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace qjit::test {
+
+// One Jit per optimization level for the whole test program.
+inline Jit &jitAt(unsigned optLevel) {
+  static std::unique_ptr<Jit> sessions[4];
+  std::unique_ptr<Jit> &session = sessions[optLevel];
+  if (!session) {
+    auto created = Jit::create(JitOptions{optLevel, "", ""});
+    if (!created) {
+      ADD_FAILURE() << llvm::toString(created.takeError());
+      std::abort();
+    }
+    session = std::move(*created);
+  }
+  return *session;
+}
+
+// A graph whose inputs are `inputs` and whose outputs are every result of one
+// `kind` op applied to all of them in order.
+inline Graph singleOpGraph(OpKind kind, llvm::ArrayRef<TensorType> inputs,
+                           AttrList attrs = {}) {
+  Graph graph("single");
+  Builder b(graph);
+  llvm::SmallVector<ValueId, 4> ids;
+  for (const TensorType &t : inputs)
+    ids.push_back(b.addInput(t));
+  auto results = b.createMulti(kind, ids, std::move(attrs));
+  if (!results) {
+    ADD_FAILURE() << "building " << opName(kind).str() << ": "
+                  << llvm::toString(results.takeError());
+    return graph;
+  }
+  b.setOutputs(*results);
+  return graph;
+}
+
+struct FillOptions {
+  double range = 100;         // uniform values in [-range, range]
+  double specialFraction = 0; // NaN, +-inf, -0.0, +0.0, huge, denormal
+  double tieFraction = 0;     // (k + 0.5) * tieScale, k a random integer
+  double tieScale = 1;
+  int64_t tieRange = 300;     // |k| <= tieRange
+};
+
+inline std::mt19937_64 &testRng() {
+  static std::mt19937_64 rng(20261128);
+  return rng;
+}
+
+template <typename T>
+T specialValue(std::mt19937_64 &rng) {
+  static_assert(std::is_floating_point_v<T>);
+  const T values[] = {std::numeric_limits<T>::quiet_NaN(),
+                      std::numeric_limits<T>::infinity(),
+                      -std::numeric_limits<T>::infinity(),
+                      T(-0.0),
+                      T(0.0),
+                      std::numeric_limits<T>::max(),
+                      std::numeric_limits<T>::lowest(),
+                      T(1e30),
+                      T(-3e29),
+                      std::numeric_limits<T>::denorm_min(),
+                      -std::numeric_limits<T>::min()};
+  return values[rng() % std::size(values)];
+}
+
+inline Tensor randomTensor(const TensorType &type,
+                           const FillOptions &options = {},
+                           std::mt19937_64 &rng = testRng()) {
+  Tensor t(type);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  auto fillFloat = [&](auto *data) {
+    using T = std::remove_pointer_t<decltype(data)>;
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      double pick = unit(rng);
+      if (pick < options.specialFraction) {
+        data[i] = specialValue<T>(rng);
+      } else if (pick < options.specialFraction + options.tieFraction) {
+        int64_t span = 2 * options.tieRange + 1;
+        int64_t k = int64_t(rng() % span) - options.tieRange;
+        data[i] = (T(k) + T(0.5)) * T(options.tieScale);
+      } else {
+        data[i] = T((unit(rng) * 2 - 1) * options.range);
+      }
+    }
+  };
+  auto fillInt = [&](auto *data) {
+    using T = std::remove_pointer_t<decltype(data)>;
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      // Mostly small numbers, some anywhere in the range (to wrap).
+      if (unit(rng) < 0.3)
+        data[i] = static_cast<T>(rng());
+      else
+        data[i] = static_cast<T>(int64_t(rng() % 41) - 20);
+    }
+  };
+  switch (type.elementType) {
+  case DataType::Float32:
+    fillFloat(t.as<float>());
+    break;
+  case DataType::Float64:
+    fillFloat(t.as<double>());
+    break;
+  case DataType::Int8:
+    fillInt(t.as<int8_t>());
+    break;
+  case DataType::UInt8:
+    fillInt(t.as<uint8_t>());
+    break;
+  case DataType::Int16:
+    fillInt(t.as<int16_t>());
+    break;
+  case DataType::Int32:
+    fillInt(t.as<int32_t>());
+    break;
+  case DataType::Int64:
+    fillInt(t.as<int64_t>());
+    break;
+  case DataType::Bool:
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      t.as<bool>()[i] = rng() & 1;
+    break;
+  }
+  return t;
+}
+
+// Where two tensors first differ, for a readable failure.
+inline std::string describeMismatch(const Tensor &actual,
+                                    const Tensor &expected) {
+  if (actual.getType() != expected.getType())
+    return "type " + actual.getType().toString() + " vs " +
+           expected.getType().toString();
+  size_t width = dataTypeSize(actual.elementType());
+  auto *a = static_cast<const unsigned char *>(actual.data());
+  auto *e = static_cast<const unsigned char *>(expected.data());
+  for (int64_t i = 0; i < actual.numElements(); ++i) {
+    if (std::memcmp(a + i * width, e + i * width, width) == 0)
+      continue;
+    std::string text = "element " + std::to_string(i) + ": ";
+    switch (actual.elementType()) {
+    case DataType::Float32:
+      return text + fmt::format("{} (0x{:08x}) vs {} (0x{:08x})",
+                                actual.as<float>()[i],
+                                bitsOf(actual.as<float>()[i]),
+                                expected.as<float>()[i],
+                                bitsOf(expected.as<float>()[i]));
+    case DataType::Float64:
+      return text + fmt::format("{} vs {}", actual.as<double>()[i],
+                                expected.as<double>()[i]);
+    default: {
+      uint64_t av = 0, ev = 0;
+      std::memcpy(&av, a + i * width, width);
+      std::memcpy(&ev, e + i * width, width);
+      return text + fmt::format("0x{:x} vs 0x{:x}", av, ev);
+    }
+    }
+  }
+  return "equal";
+}
+
+// Runs `graph` on `inputs` with the JIT at `optLevel` and the interpreter
+// and expects every output byte to agree.
+inline void expectMatchesInterpreter(const Graph &graph,
+                                     llvm::ArrayRef<Tensor> inputs,
+                                     unsigned optLevel,
+                                     const std::string &what) {
+  SCOPED_TRACE(what + " at -O" + std::to_string(optLevel) + "\n" +
+               graph.toString());
+  auto expected = interpret(graph, inputs);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  auto compiled = jitAt(optLevel).compile(graph);
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  auto actual = (*compiled)->run(inputs);
+  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+  ASSERT_EQ(actual->size(), expected->size());
+  for (size_t i = 0; i < actual->size(); ++i)
+    EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
+        << "output " << i << ": "
+        << describeMismatch((*actual)[i], (*expected)[i]);
+}
+
+// Random inputs for every input of `graph`.
+inline std::vector<Tensor> randomInputs(const Graph &graph,
+                                        const FillOptions &options = {}) {
+  std::vector<Tensor> inputs;
+  for (ValueId v : graph.getInputs())
+    inputs.push_back(randomTensor(graph.getType(v), options));
+  return inputs;
+}
+
+} // namespace qjit::test
+
+#endif
