@@ -214,11 +214,7 @@ std::pair<Value *, Value *> FakeQuantEmitter::emitObserverFormula(Value *lo,
   Value *levels = b.CreateFSub(qmax, qmin);
   // Neither operand of these maxima can be NaN (lo and hi are not), so
   // maxnum is the plain maximum the formulas mean.
-  // Symmetric unless an explicit grid comes without symmetric=true.
-  const Operation &op = fq.getOperation();
-  bool symmetricGrid = fq.symmetric() && (op.hasAttr("symmetric") ||
-                                          !op.hasAttr("quant_min"));
-  if (symmetricGrid) {
+  if (fq.symmetricGrid()) {
     Value *half = b.CreateFDiv(levels, elementConstant(2.0));
     Value *range = b.CreateBinaryIntrinsic(Intrinsic::maxnum, b.CreateFNeg(lo),
                                            hi);
