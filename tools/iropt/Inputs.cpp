@@ -1,0 +1,138 @@
+//===- Inputs.cpp ---------------------------------------------------------===//
+#include "Inputs.h"
+#include "qjit/Support/Error.h"
+#include "qjit/Support/Npy.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+namespace qjit {
+
+namespace {
+
+// SplitMix64: a small generator whose output is fixed by its definition, so
+// random inputs are the same on every platform and standard library.
+class SplitMix64 {
+public:
+  explicit SplitMix64(uint64_t seed) : state(seed) {}
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+private:
+  uint64_t state;
+};
+
+template <typename T> T randomValue(SplitMix64 &rng) {
+  uint64_t bits = rng.next();
+  if constexpr (std::is_same_v<T, bool>) {
+    return bits >> 63;
+  } else if constexpr (std::is_same_v<T, float>) {
+    // k / 2^21 - 4 with k < 2^24 is exact in float32.
+    return static_cast<float>(double(bits >> 40) * 0x1p-21 - 4.0);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return double(bits >> 11) * 0x1p-50 - 4.0;
+  } else if constexpr (std::is_signed_v<T>) {
+    return static_cast<T>(static_cast<int64_t>(bits >> 60) - 8);
+  } else {
+    return static_cast<T>(bits >> 60);
+  }
+}
+
+template <typename T> void fillRandom(Tensor &t, SplitMix64 &rng) {
+  for (T &v : t.values<T>())
+    v = randomValue<T>(rng);
+}
+
+} // namespace
+
+Tensor randomTensor(const TensorType &type, uint64_t seed, size_t index) {
+  // Mix the index into the seed so inputs get unrelated streams.
+  SplitMix64 rng(SplitMix64(seed).next() ^
+                 (static_cast<uint64_t>(index) + 1) * 0xd1b54a32d192ed03ull);
+  Tensor tensor(type);
+  switch (type.elementType) {
+#define QJIT_RANDOM_CASE(Name, CType, Descr)                                   \
+  case DataType::Name:                                                         \
+    fillRandom<CType>(tensor, rng);                                            \
+    break;
+    QJIT_DTYPES(QJIT_RANDOM_CASE)
+#undef QJIT_RANDOM_CASE
+  }
+  return tensor;
+}
+
+llvm::Expected<Tensor> readInputTensor(const TensorType &type, size_t index,
+                                       llvm::StringRef path) {
+  auto array = readNpyFile(path);
+  if (!array)
+    return array.takeError();
+  std::optional<DataType> dtype = dataTypeFromNpyDescr(array->descr);
+  if (!dtype)
+    return makeError("input {} ({}): expected {}, got unsupported .npy dtype "
+                     "'{}'",
+                     index, path.str(), type.toString(), array->descr);
+  TensorType got{*dtype, Shape(array->shape.begin(), array->shape.end())};
+  if (got != type)
+    return makeError("input {} ({}): expected {}, got {}", index, path.str(),
+                     type.toString(), got.toString());
+  if (array->data.size() != got.sizeInBytes())
+    return makeError("input {} ({}): {} bytes of data for {} ({} bytes)",
+                     index, path.str(), array->data.size(), got.toString(),
+                     got.sizeInBytes());
+  Tensor tensor(type);
+  if (!array->data.empty())
+    std::memcpy(tensor.data(), array->data.data(), array->data.size());
+  // A bool is 0 or 1; any other byte would be undefined behaviour to read.
+  if (type.elementType == DataType::Bool)
+    for (unsigned char &b : llvm::MutableArrayRef<unsigned char>(
+             static_cast<unsigned char *>(tensor.data()), tensor.sizeInBytes()))
+      b = b != 0;
+  return tensor;
+}
+
+llvm::Expected<std::vector<Tensor>>
+prepareInputs(llvm::ArrayRef<TensorType> types,
+              llvm::ArrayRef<std::string> files, uint64_t seed) {
+  if (files.size() > types.size())
+    return makeError("{} --input files given but the graph has {} input{}",
+                     files.size(), types.size(), types.size() == 1 ? "" : "s");
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i >= files.size()) {
+      inputs.push_back(randomTensor(types[i], seed, i));
+      continue;
+    }
+    auto tensor = readInputTensor(types[i], i, files[i]);
+    if (!tensor)
+      return tensor.takeError();
+    inputs.push_back(std::move(*tensor));
+  }
+  return inputs;
+}
+
+llvm::Error writeOutputs(llvm::StringRef dir, llvm::ArrayRef<Tensor> outputs) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return makeError("cannot create directory '{}': {}", dir.str(),
+                     ec.message());
+  std::vector<std::string> written;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    llvm::SmallString<128> path(dir);
+    llvm::sys::path::append(path, "output" + std::to_string(i) + ".npy");
+    const Tensor &t = outputs[i];
+    llvm::StringRef bytes(static_cast<const char *>(t.data()),
+                          t.sizeInBytes());
+    if (llvm::Error err =
+            writeNpyFile(path, npyDescr(t.elementType()), t.shape(), bytes)) {
+      for (const std::string &p : written)
+        llvm::sys::fs::remove(p);
+      return err;
+    }
+    written.push_back(path.str().str());
+  }
+  return llvm::Error::success();
+}
+
+} // namespace qjit

@@ -1,0 +1,241 @@
+//===- iropt.cpp - The qjit command-line driver ---------------------------===//
+//
+// Reads a .qir file, verifies it, runs passes, then prints the IR, emits
+// LLVM IR / assembly / an object file, or JIT-compiles and runs a graph. See
+// "The driver: iropt" in DESIGN.md. Nothing is written to the output (or to
+// --output-dir) unless every step succeeded.
+//
+//===----------------------------------------------------------------------===//
+#include "Driver.h"
+#include "PrintOps.h"
+#include "SplitInput.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace qjit;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("iropt options");
+
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<FILE|->"),
+                                   cl::init("-"), cl::cat(category));
+cl::opt<std::string> outputFilename("o", cl::desc("Output file (default: stdout)"),
+                                    cl::value_desc("OUT"), cl::init("-"),
+                                    cl::cat(category));
+cl::opt<std::string> passPipeline(
+    "passes", cl::desc("Passes to run, in order (e.g. dce,cse)"),
+    cl::value_desc("pass,..."), cl::cat(category));
+cl::opt<bool> printPassList("print-passes",
+                            cl::desc("List the passes and exit"),
+                            cl::cat(category));
+cl::opt<bool> printOpList("print-ops", cl::desc("List the ops and exit"),
+                          cl::cat(category));
+cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to print (default: ir)"), cl::init(EmitKind::IR),
+    cl::values(clEnumValN(EmitKind::IR, "ir", "the IR after the passes"),
+               clEnumValN(EmitKind::LLVM, "llvm", "optimized LLVM IR"),
+               clEnumValN(EmitKind::Assembly, "asm", "host assembly"),
+               clEnumValN(EmitKind::Object, "obj", "an object file")),
+    cl::cat(category));
+cl::opt<char> optLevel("O",
+                       cl::desc("LLVM optimization level: -O0, -O1, -O2 "
+                                "(default) or -O3"),
+                       cl::Prefix, cl::init('2'), cl::cat(category));
+cl::opt<std::string> cpu("mcpu", cl::desc("Target CPU (default: the host's)"),
+                         cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> features(
+    "mattr", cl::desc("Target features, e.g. +avx2,-avx512f (default: the "
+                      "host's)"),
+    cl::value_desc("+a,-b"), cl::cat(category));
+cl::opt<bool> run("run",
+                  cl::desc("Compile and run a graph (see --engine), printing "
+                           "its outputs"),
+                  cl::cat(category));
+cl::opt<std::string> graphName(
+    "graph",
+    cl::desc("The graph to run or emit (default: the first in the file)"),
+    cl::value_desc("NAME"), cl::cat(category));
+cl::opt<Engine> engine(
+    "engine", cl::desc("What runs the graph with --run (default: jit)"),
+    cl::init(Engine::JIT),
+    cl::values(clEnumValN(Engine::JIT, "jit", "native code from the JIT"),
+               clEnumValN(Engine::Interpreter, "interpreter",
+                          "the reference interpreter")),
+    cl::cat(category));
+cl::list<std::string> inputFiles(
+    "input",
+    cl::desc("A .npy file for the next graph input (repeatable, in order); "
+             "inputs not given are random"),
+    cl::value_desc("FILE.npy"), cl::cat(category));
+cl::opt<uint64_t> seed("seed",
+                       cl::desc("Seed of the random inputs (default: 0)"),
+                       cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<std::string> outputDir(
+    "output-dir", cl::desc("Write output i to DIR/output<i>.npy"),
+    cl::value_desc("DIR"), cl::cat(category));
+cl::opt<unsigned> repeat(
+    "repeat",
+    cl::desc("Run N more times after the first and print "
+             "'run-median-ns: <int>'"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<bool> timeCompile(
+    "time-compile",
+    cl::desc("Print 'compile-ns: <int>', the time from parsing to a callable "
+             "function (the JIT session is set up before)"),
+    cl::cat(category));
+cl::opt<bool> splitInput(
+    "split-input-file",
+    cl::desc("Process the cases separated by '// -----' lines independently"),
+    cl::cat(category));
+cl::opt<bool> verifyDiagnostics(
+    "verify-diagnostics",
+    cl::desc("Check errors against '// expected-error {{...}}' comments"),
+    cl::cat(category));
+
+// libLLVM's ThinLTO code generator registers an option called "threads";
+// registering iropt's own at start-up would abort, so it is made in main()
+// after taking that one out (iropt runs no ThinLTO).
+cl::opt<unsigned> &threadsOption() {
+  if (cl::Option *lto = cl::getRegisteredOptions().lookup("threads"))
+    lto->removeArgument();
+  static cl::opt<unsigned> threads(
+      "threads",
+      cl::desc("Threads a kernel may use, at least 1 (reserved: kernels are "
+               "single-threaded for now)"),
+      cl::value_desc("N"), cl::init(0), cl::cat(category));
+  return threads;
+}
+
+int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "iropt") << message << '\n';
+  return 1;
+}
+
+// Options that only make sense together; returns an error message or "".
+std::string checkOptionCombinations(const cl::opt<unsigned> &threads) {
+  if (optLevel < '0' || optLevel > '3')
+    return "-O must be -O0, -O1, -O2 or -O3";
+  if (threads.getNumOccurrences() && threads < 1)
+    return "--threads must be at least 1";
+  if (!run) {
+    // (cl::list overloads operator&, hence std::addressof.)
+    const cl::Option *runOptions[] = {std::addressof(inputFiles), &seed,
+                                      &outputDir, &repeat, &threads, &engine};
+    for (const cl::Option *o : runOptions)
+      if (o->getNumOccurrences())
+        return ("--" + o->ArgStr + " needs --run").str();
+  } else if (emitKind.getNumOccurrences()) {
+    return "--emit and --run cannot be combined";
+  }
+  if (timeCompile && run && engine == Engine::Interpreter)
+    return "--time-compile needs the JIT, not --engine=interpreter";
+  if (splitInput && !outputDir.empty())
+    return "--output-dir cannot be combined with --split-input-file (the "
+           "cases would write the same files)";
+  if (splitInput && emitKind == EmitKind::Object)
+    return "--emit=obj cannot be combined with --split-input-file";
+  return "";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  const cl::opt<unsigned> &threads = threadsOption();
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "iropt: parse, verify, transform, compile and run qjit graphs\n");
+
+  if (printOpList || printPassList) {
+    if (printOpList)
+      printOps(llvm::outs());
+    if (printPassList)
+      printPasses(llvm::outs());
+    return 0;
+  }
+  if (std::string problem = checkOptionCombinations(threads);
+      !problem.empty())
+    return fail(problem);
+
+  auto pipeline = parsePassPipeline(passPipeline);
+  if (!pipeline)
+    return fail(llvm::toString(pipeline.takeError()));
+
+  DriverOptions options;
+  options.emit = emitKind;
+  options.jit.optLevel = static_cast<unsigned>(optLevel - '0');
+  options.jit.cpu = cpu;
+  options.jit.features = features;
+  options.graphName = graphName;
+  options.run = run;
+  options.engine = engine;
+  options.inputFiles.assign(inputFiles.begin(), inputFiles.end());
+  options.seed = seed;
+  options.outputDir = outputDir;
+  options.repeat = repeat;
+  options.timeCompile = timeCompile;
+  options.verifyDiagnostics = verifyDiagnostics;
+  Driver driver(std::move(options), std::move(*pipeline));
+
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename);
+  if (!file)
+    return fail("cannot read '" + inputFilename +
+                "': " + file.getError().message());
+  std::string bufferName = (*file)->getBufferIdentifier().str();
+
+  // Every case is processed (so all errors are reported) but nothing is
+  // printed unless all succeed.
+  std::vector<CaseOutput> outputs;
+  bool ok = true;
+  auto process = [&](std::unique_ptr<llvm::MemoryBuffer> buffer) {
+    llvm::SourceMgr srcMgr;
+    unsigned id = srcMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+    CaseOutput out;
+    ok &= driver.processCase(srcMgr, id, out);
+    outputs.push_back(std::move(out));
+  };
+  if (splitInput) {
+    for (const std::string &text : splitInputFile((*file)->getBuffer()))
+      process(llvm::MemoryBuffer::getMemBufferCopy(text, bufferName));
+  } else {
+    process(std::move(*file));
+  }
+  if (!ok)
+    return 1;
+
+  bool toStdout = outputFilename == "-";
+  if (toStdout && emitKind == EmitKind::Object && llvm::outs().is_displayed())
+    return fail("refusing to write an object file to a terminal; use -o");
+  if (!toStdout) {
+    std::string output;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      if (i != 0)
+        output += (kSplitMarker + "\n").str();
+      output += outputs[i].output;
+    }
+    // writeToOutput writes a temporary file and renames it into place.
+    if (llvm::Error err = llvm::writeToOutput(
+            outputFilename, [&](llvm::raw_ostream &os) {
+              os << output;
+              return llvm::Error::success();
+            }))
+      return fail("cannot write '" + outputFilename +
+                  "': " + llvm::toString(std::move(err)));
+    for (const CaseOutput &out : outputs)
+      llvm::outs() << out.reports;
+    return 0;
+  }
+  // On stdout each case's timings follow its output.
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (i != 0)
+      llvm::outs() << kSplitMarker << '\n';
+    llvm::outs() << outputs[i].output << outputs[i].reports;
+  }
+  return 0;
+}
