@@ -15,3 +15,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.qjit_tools_dir, append_path=True)
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+# Tests that name x86 CPUs or vector widths need an x86-64 host.
+import platform
+if platform.machine().lower() in ("x86_64", "amd64"):
+    config.available_features.add("x86_64-host")
