@@ -26,8 +26,9 @@ bool bitwiseEqual(const Attribute &a, const Attribute &b) {
   if (a.isFloat())
     return bitsOf(a.getFloat()) == bitsOf(b.getFloat());
   if (a.isFloatList())
-    return llvm::equal(a.getFloatList(), b.getFloatList(),
-                       [](double x, double y) { return bitsOf(x) == bitsOf(y); });
+    return llvm::equal(
+        a.getFloatList(), b.getFloatList(),
+        [](double x, double y) { return bitsOf(x) == bitsOf(y); });
   return a == b; // ints, bools, enums and int lists compare exactly
 }
 
@@ -91,11 +92,11 @@ public:
 
 private:
   static size_t hashOp(const Graph &graph, const Operation &op) {
-    llvm::hash_code h = llvm::hash_combine(
-        static_cast<unsigned>(op.getKind()),
-        llvm::hash_combine_range(op.getOperands().begin(),
-                                 op.getOperands().end()),
-        op.getNumResults(), op.getAttrs().size());
+    llvm::hash_code h =
+        llvm::hash_combine(static_cast<unsigned>(op.getKind()),
+                           llvm::hash_combine_range(op.getOperands().begin(),
+                                                    op.getOperands().end()),
+                           op.getNumResults(), op.getAttrs().size());
     // A sum, so the order of the attributes does not matter.
     size_t attrs = 0;
     for (const NamedAttribute &attr : op.getAttrs())

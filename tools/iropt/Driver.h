@@ -46,8 +46,7 @@ public:
   // `bufferId`. Errors are printed through `srcMgr` (or, with
   // verifyDiagnostics, checked against the buffer's expected-error
   // comments). Returns whether the case succeeded; `out` is only filled then.
-  bool processCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
-                   CaseOutput &out);
+  bool processCase(llvm::SourceMgr &srcMgr, unsigned bufferId, CaseOutput &out);
 
 private:
   llvm::Error runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,

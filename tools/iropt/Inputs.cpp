@@ -79,8 +79,8 @@ llvm::Expected<Tensor> readInputTensor(const TensorType &type, size_t index,
     return makeError("input {} ({}): expected {}, got {}", index, path.str(),
                      type.toString(), got.toString());
   if (array->data.size() != got.sizeInBytes())
-    return makeError("input {} ({}): {} bytes of data for {} ({} bytes)",
-                     index, path.str(), array->data.size(), got.toString(),
+    return makeError("input {} ({}): {} bytes of data for {} ({} bytes)", index,
+                     path.str(), array->data.size(), got.toString(),
                      got.sizeInBytes());
   Tensor tensor(type);
   if (!array->data.empty())
@@ -122,8 +122,7 @@ llvm::Error writeOutputs(llvm::StringRef dir, llvm::ArrayRef<Tensor> outputs) {
     llvm::SmallString<128> path(dir);
     llvm::sys::path::append(path, "output" + std::to_string(i) + ".npy");
     const Tensor &t = outputs[i];
-    llvm::StringRef bytes(static_cast<const char *>(t.data()),
-                          t.sizeInBytes());
+    llvm::StringRef bytes(static_cast<const char *>(t.data()), t.sizeInBytes());
     if (llvm::Error err =
             writeNpyFile(path, npyDescr(t.elementType()), t.shape(), bytes)) {
       for (const std::string &p : written)

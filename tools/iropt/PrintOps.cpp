@@ -56,8 +56,7 @@ void printOps(llvm::raw_ostream &os) {
   for (OpKind kind : allOpKinds()) {
     const OpInfo &info = getOpInfo(kind);
     nameWidth = std::max(nameWidth, info.name.size());
-    categoryWidth =
-        std::max(categoryWidth, categoryName(info.category).size());
+    categoryWidth = std::max(categoryWidth, categoryName(info.category).size());
   }
   for (OpKind kind : allOpKinds()) {
     const OpInfo &info = getOpInfo(kind);

@@ -29,8 +29,7 @@ template <typename T> std::string formatElement(T v) {
 class Formatter {
 public:
   Formatter(llvm::raw_ostream &os, const Tensor &tensor)
-      : os(os), shape(tensor.shape()),
-        strides(rowMajorStrides(tensor.shape())),
+      : os(os), shape(tensor.shape()), strides(rowMajorStrides(tensor.shape())),
         summarise(tensor.numElements() > kSummaryThreshold) {}
 
   template <typename T> void print(const T *data) {

@@ -24,12 +24,13 @@ cl::OptionCategory category("iropt options");
 
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<FILE|->"),
                                    cl::init("-"), cl::cat(category));
-cl::opt<std::string> outputFilename("o", cl::desc("Output file (default: stdout)"),
+cl::opt<std::string> outputFilename("o",
+                                    cl::desc("Output file (default: stdout)"),
                                     cl::value_desc("OUT"), cl::init("-"),
                                     cl::cat(category));
-cl::opt<std::string> passPipeline(
-    "passes", cl::desc("Passes to run, in order (e.g. dce,cse)"),
-    cl::value_desc("pass,..."), cl::cat(category));
+cl::opt<std::string>
+    passPipeline("passes", cl::desc("Passes to run, in order (e.g. dce,cse)"),
+                 cl::value_desc("pass,..."), cl::cat(category));
 cl::opt<bool> printPassList("print-passes",
                             cl::desc("List the passes and exit"),
                             cl::cat(category));
@@ -48,10 +49,11 @@ cl::opt<char> optLevel("O",
                        cl::Prefix, cl::init('2'), cl::cat(category));
 cl::opt<std::string> cpu("mcpu", cl::desc("Target CPU (default: the host's)"),
                          cl::value_desc("name"), cl::cat(category));
-cl::opt<std::string> features(
-    "mattr", cl::desc("Target features, e.g. +avx2,-avx512f (default: the "
+cl::opt<std::string>
+    features("mattr",
+             cl::desc("Target features, e.g. +avx2,-avx512f (default: the "
                       "host's)"),
-    cl::value_desc("+a,-b"), cl::cat(category));
+             cl::value_desc("+a,-b"), cl::cat(category));
 cl::opt<bool> run("run",
                   cl::desc("Compile and run a graph (see --engine), printing "
                            "its outputs"),
@@ -75,14 +77,13 @@ cl::list<std::string> inputFiles(
 cl::opt<uint64_t> seed("seed",
                        cl::desc("Seed of the random inputs (default: 0)"),
                        cl::value_desc("N"), cl::init(0), cl::cat(category));
-cl::opt<std::string> outputDir(
-    "output-dir", cl::desc("Write output i to DIR/output<i>.npy"),
-    cl::value_desc("DIR"), cl::cat(category));
-cl::opt<unsigned> repeat(
-    "repeat",
-    cl::desc("Run N more times after the first and print "
-             "'run-median-ns: <int>'"),
-    cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<std::string> outputDir("output-dir",
+                               cl::desc("Write output i to DIR/output<i>.npy"),
+                               cl::value_desc("DIR"), cl::cat(category));
+cl::opt<unsigned> repeat("repeat",
+                         cl::desc("Run N more times after the first and print "
+                                  "'run-median-ns: <int>'"),
+                         cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<bool> timeCompile(
     "time-compile",
     cl::desc("Print 'compile-ns: <int>', the time from parsing to a callable "
@@ -124,8 +125,12 @@ std::string checkOptionCombinations(const cl::opt<unsigned> &threads) {
     return "--threads must be at least 1";
   if (!run) {
     // (cl::list overloads operator&, hence std::addressof.)
-    const cl::Option *runOptions[] = {std::addressof(inputFiles), &seed,
-                                      &outputDir, &repeat, &threads, &engine};
+    const cl::Option *runOptions[] = {std::addressof(inputFiles),
+                                      &seed,
+                                      &outputDir,
+                                      &repeat,
+                                      &threads,
+                                      &engine};
     for (const cl::Option *o : runOptions)
       if (o->getNumOccurrences())
         return ("--" + o->ArgStr + " needs --run").str();
@@ -159,8 +164,7 @@ int main(int argc, char **argv) {
       printPasses(llvm::outs());
     return 0;
   }
-  if (std::string problem = checkOptionCombinations(threads);
-      !problem.empty())
+  if (std::string problem = checkOptionCombinations(threads); !problem.empty())
     return fail(problem);
 
   auto pipeline = parsePassPipeline(passPipeline);
@@ -220,8 +224,8 @@ int main(int argc, char **argv) {
       output += outputs[i].output;
     }
     // writeToOutput writes a temporary file and renames it into place.
-    if (llvm::Error err = llvm::writeToOutput(
-            outputFilename, [&](llvm::raw_ostream &os) {
+    if (llvm::Error err =
+            llvm::writeToOutput(outputFilename, [&](llvm::raw_ostream &os) {
               os << output;
               return llvm::Error::success();
             }))
