@@ -119,13 +119,17 @@ llvm::Error Parser::parseGraph(Module &module) {
   return parseReturn(graph);
 }
 
+// Value ids are limited to int32's range: the two largest ValueIds are the
+// empty and tombstone keys of the DenseMaps that index values, and the id
+// after the largest one must still be usable.
+constexpr uint64_t kMaxValueId = std::numeric_limits<int32_t>::max();
+
 llvm::Expected<ValueId> Parser::parseValueName(const Token &name) {
   uint64_t id = 0;
-  // Ids stay below the largest ValueId so that "next free id" cannot wrap.
-  if (name.text.drop_front().getAsInteger(10, id) ||
-      id >= std::numeric_limits<ValueId>::max())
-    return makeLocatedError(name.getLoc(), "value id of {} is too large",
-                            quoteForMessage(name.text));
+  if (name.text.drop_front().getAsInteger(10, id) || id > kMaxValueId)
+    return makeLocatedError(name.getLoc(),
+                            "value id of {} is too large (the largest is {})",
+                            quoteForMessage(name.text), kMaxValueId);
   return static_cast<ValueId>(id);
 }
 

@@ -287,12 +287,12 @@ TEST(ParserRoundTripTest, KeepsValueIdsAndGraphNames) {
     g.addInput(40);
     ASSERT_TRUE(g.defineValue(7, type));
     g.addOp(Operation(OpKind::Negate, {40}, {7}));
-    ASSERT_TRUE(g.defineValue(4294967294u, type));
-    g.addOp(Operation(OpKind::Add, {7, 40}, {4294967294u}));
-    g.setOutputs({4294967294u, 7});
+    ASSERT_TRUE(g.defineValue(2147483647u, type));
+    g.addOp(Operation(OpKind::Add, {7, 40}, {2147483647u}));
+    g.setOutputs({2147483647u, 7});
   }
   expectRoundTrip(module);
-  EXPECT_NE(module.toString().find("t4294967294 = Add(t7, t40)"),
+  EXPECT_NE(module.toString().find("t2147483647 = Add(t7, t40)"),
             std::string::npos);
 }
 
@@ -651,13 +651,16 @@ TEST(ParserErrorTest, Definitions) {
        "too many result types: the op has 1 result"},
       {inGraph("t1, t2 = Negate(t0) : Float32 [2], Float32 [2], `Bool [2]"),
        "too many result types: the op has 2 results"},
-      // A value id must fit a ValueId (and leave room for the next one).
+      // Value ids are limited to 2^31 - 1 (t2147483647 is tested above).
+      {inGraph("`t2147483648 = Negate(t0) : Float32 [2]"),
+       "value id of 't2147483648' is too large (the largest is 2147483647)"},
       {inGraph("`t4294967295 = Negate(t0) : Float32 [2]"),
-       "value id of 't4294967295' is too large"},
+       "value id of 't4294967295' is too large (the largest is 2147483647)"},
       {inGraph("t1 = Negate(`t99999999999999999999999) : Float32 [2]"),
-       "value id of 't99999999999999999999999' is too large"},
+       "value id of 't99999999999999999999999' is too large (the largest is "
+       "2147483647)"},
       {"graph @f(t0: Float32 [2]) {\n  return `t4294967296\n}",
-       "value id of 't4294967296' is too large"},
+       "value id of 't4294967296' is too large (the largest is 2147483647)"},
   };
   for (const ErrorCase &c : cases)
     expectError(c);
