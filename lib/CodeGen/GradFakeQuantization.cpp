@@ -76,10 +76,17 @@ void emitLearnedStepSize(Kernel &k) {
       },
       "c");
 
+  // sum = sum + v, but a NaN sum stays as it is: which NaN a sum of two NaNs
+  // is depends on the order of the fadd's operands, which LLVM may commute;
+  // keeping the first NaN makes the result the same at every -O level.
+  // (Which NaN is not part of the contract: the interpreter's may differ.)
   auto accumulate = [&](Value *sums, bool perChannel, Value *channel,
                         Value *v) {
     Value *ptr = elementPtr(b, type, sums, perChannel ? channel : b.getInt64(0));
-    b.CreateStore(b.CreateFAdd(b.CreateLoad(elemTy, ptr), v), ptr);
+    Value *sum = b.CreateLoad(elemTy, ptr);
+    b.CreateStore(b.CreateSelect(b.CreateFCmpUNO(sum, sum), sum,
+                                 b.CreateFAdd(sum, v)),
+                  ptr);
   };
 
   emitter.forEachElement([&](IRBuilderBase &, Value *index, Value *channel,
