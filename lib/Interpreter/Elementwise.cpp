@@ -168,12 +168,11 @@ llvm::Expected<Results> evaluateBinary(const Operation &op,
                                        llvm::ArrayRef<TensorType> resultTypes) {
   const Tensor &a = *operands[0], &b = *operands[1];
   Tensor result(resultTypes[0]);
-  llvm::Error err = visitDataType(
-      result.elementType(), [&](auto tag) -> llvm::Error {
+  llvm::Error err =
+      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
         using T = typename decltype(tag)::type;
         if constexpr (std::is_same_v<T, bool>) {
-          return makeError("'{}' is not defined on Bool",
-                           op.getName().str());
+          return makeError("'{}' is not defined on Bool", op.getName().str());
         } else {
           T (*fn)(T, T) = binaryFunction<T>(op.getKind());
           if (!fn)
@@ -200,12 +199,11 @@ llvm::Expected<Results> evaluateUnary(const Operation &op,
                                       llvm::ArrayRef<TensorType> resultTypes) {
   const Tensor &x = *operands[0];
   Tensor result(resultTypes[0]);
-  llvm::Error err = visitDataType(
-      result.elementType(), [&](auto tag) -> llvm::Error {
+  llvm::Error err =
+      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
         using T = typename decltype(tag)::type;
         if constexpr (std::is_same_v<T, bool>) {
-          return makeError("'{}' is not defined on Bool",
-                           op.getName().str());
+          return makeError("'{}' is not defined on Bool", op.getName().str());
         } else {
           T (*fn)(T) = unaryFunction<T>(op.getKind());
           if (!fn)
@@ -240,20 +238,20 @@ evaluateConstant(const Operation &op, llvm::ArrayRef<TensorType> resultTypes) {
   // the element type directly (modulo 2^N for a narrower integer type,
   // correctly rounded for a float type, != 0 for Bool); floats only occur in
   // float constants (the op rules reject them elsewhere).
-  llvm::Error err = visitDataType(
-      result.elementType(), [&](auto tag) -> llvm::Error {
+  llvm::Error err =
+      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
         using T = typename decltype(tag)::type;
         T *out = result.as<T>();
         for (int64_t i = 0, e = result.numElements(); i < e; ++i) {
           int64_t k = count == 1 ? 0 : i;
           if (values->isInt() || values->isIntList()) {
-            int64_t v = values->isInt() ? values->getInt()
-                                        : values->getIntList()[k];
+            int64_t v =
+                values->isInt() ? values->getInt() : values->getIntList()[k];
             out[i] = static_cast<T>(v);
           } else if constexpr (std::is_floating_point_v<T>) {
-            out[i] = static_cast<T>(values->isFloat()
-                                        ? values->getFloat()
-                                        : values->getFloatList()[k]);
+            out[i] =
+                static_cast<T>(values->isFloat() ? values->getFloat()
+                                                 : values->getFloatList()[k]);
           } else {
             return makeError("{} constant needs integer values",
                              dataTypeName(result.elementType()).str());

@@ -78,9 +78,9 @@ void storeGradient(Tensor &out, int64_t index, T value) {
 }
 
 template <ReferenceFloat T>
-llvm::Expected<Results>
-evaluate(const FakeQuantizationOp &fq, llvm::ArrayRef<const Tensor *> operands,
-         llvm::ArrayRef<TensorType> resultTypes) {
+llvm::Expected<Results> evaluate(const FakeQuantizationOp &fq,
+                                 llvm::ArrayRef<const Tensor *> operands,
+                                 llvm::ArrayRef<TensorType> resultTypes) {
   const unsigned first = fq.isGradient() ? 1 : 0;
   const Tensor &x = *operands[first];
   const Tensor *dy = fq.isGradient() ? operands[0] : nullptr;
@@ -104,8 +104,8 @@ evaluate(const FakeQuantizationOp &fq, llvm::ArrayRef<const Tensor *> operands,
     for (int64_t i = 0; i < n; ++i)
       byChannel[layout.channelOf(i)].push_back(xs[i]);
     for (int64_t c = 0; c < layout.channels; ++c)
-      params[c] = observeMinMax<T>(byChannel[c], fq.quantMin(),
-                                   fq.quantMax(), fq.symmetricGrid());
+      params[c] = observeMinMax<T>(byChannel[c], fq.quantMin(), fq.quantMax(),
+                                   fq.symmetricGrid());
   } else if (fq.hasScaleAttr()) {
     // Attributes: a scale (list per channel) and an integer zero point.
     std::vector<double> scales = fq.scales();
@@ -176,8 +176,8 @@ evaluate(const FakeQuantizationOp &fq, llvm::ArrayRef<const Tensor *> operands,
     // dx = mask ? dy : 0, a select: a NaN dy passes where the mask holds.
     for (int64_t i = 0; i < n; ++i) {
       const QuantParams<T> &p = params[layout.channelOf(i)];
-      dxs[i] = inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax) ? dys[i]
-                                                                     : T(0);
+      dxs[i] =
+          inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax) ? dys[i] : T(0);
     }
     results.push_back(std::move(dx));
     return results;

@@ -80,8 +80,8 @@ private:
                          ids[i], graph.getName().str(), expected.toString(),
                          inputs[i].getType().toString());
       if (!inputs[i].data())
-        return makeError("input {} (t{}) of graph @{} has no buffer", i,
-                         ids[i], graph.getName().str());
+        return makeError("input {} (t{}) of graph @{} has no buffer", i, ids[i],
+                         graph.getName().str());
       if (!values.try_emplace(ids[i], inputs[i]).second)
         return makeError("graph @{} lists t{} twice as an input",
                          graph.getName().str(), ids[i]);
@@ -123,8 +123,7 @@ private:
       return fail(fmt::format("evaluation gave {} results for {}",
                               results->size(), op.getNumResults()));
     for (size_t i = 0; i < results->size(); ++i)
-      if (!values.try_emplace(op.getResult(i), std::move((*results)[i]))
-               .second)
+      if (!values.try_emplace(op.getResult(i), std::move((*results)[i])).second)
         return fail(fmt::format("t{} is defined twice", op.getResult(i)));
     return llvm::Error::success();
   }

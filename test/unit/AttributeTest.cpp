@@ -1,6 +1,6 @@
 //===- AttributeTest.cpp - Float printing and attribute coercion ----------===//
-#include "TestHelpers.h"
 #include "qjit/IR/Attribute.h"
+#include "TestHelpers.h"
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
@@ -88,8 +88,8 @@ TEST(FormatFloatTest, SpecialValuesRoundTrip) {
       123456789.0,
       DBL_MAX,
       -DBL_MAX,
-      DBL_MIN,                              // smallest normal
-      std::nextafter(DBL_MIN, 0.0),         // largest denormal
+      DBL_MIN,                      // smallest normal
+      std::nextafter(DBL_MIN, 0.0), // largest denormal
       std::numeric_limits<double>::denorm_min(),
       -std::numeric_limits<double>::denorm_min(),
       3 * std::numeric_limits<double>::denorm_min(),

@@ -1,6 +1,6 @@
 //===- BuilderTest.cpp - Shape inference and rejections of the Builder ----===//
-#include "TestHelpers.h"
 #include "qjit/IR/Builder.h"
+#include "TestHelpers.h"
 #include "qjit/IR/Verifier.h"
 #include <cmath>
 #include <limits>
@@ -95,13 +95,14 @@ TEST_F(BuilderTest, ConstantRejections) {
 
 TEST_F(BuilderTest, FakeQuantizationResultIsTheInputType) {
   ValueId x = b.addInput(DataType::Float64, {2, 3});
-  EXPECT_EQ(resultType(b.create(OpKind::FakeQuantization, {x},
-                                {{"scale", 0.5}})),
-            type(DataType::Float64, {2, 3}));
+  EXPECT_EQ(
+      resultType(b.create(OpKind::FakeQuantization, {x}, {{"scale", 0.5}})),
+      type(DataType::Float64, {2, 3}));
   ValueId dy = b.addInput(DataType::Float64, {2, 3});
-  EXPECT_EQ(resultType(b.create(OpKind::GradFakeQuantization, {dy, x},
-                                {{"gradient", Attribute::enumValue("clipped")}})),
-            type(DataType::Float64, {2, 3}));
+  EXPECT_EQ(
+      resultType(b.create(OpKind::GradFakeQuantization, {dy, x},
+                          {{"gradient", Attribute::enumValue("clipped")}})),
+      type(DataType::Float64, {2, 3}));
 }
 
 TEST_F(BuilderTest, LsqGradientHasThreeResults) {
@@ -193,9 +194,8 @@ TEST_F(BuilderTest, FailedCreateLeavesTheGraphUnchanged) {
 
 TEST_F(BuilderTest, AttributeNameAndKindRejections) {
   ValueId x = b.addInput(DataType::Float32, {2});
-  EXPECT_ERROR_CONTAINS(
-      b.create(OpKind::FakeQuantization, {x}, {{"bits", 8}}),
-      "unknown attribute 'bits'");
+  EXPECT_ERROR_CONTAINS(b.create(OpKind::FakeQuantization, {x}, {{"bits", 8}}),
+                        "unknown attribute 'bits'");
   EXPECT_ERROR_CONTAINS(b.create(OpKind::Add, {x, x}, {{"scale", 1.0}}),
                         "unknown attribute 'scale'");
   EXPECT_ERROR_CONTAINS(
@@ -267,17 +267,16 @@ TEST_F(FakeQuantRulesTest, ExplicitGrid) {
                         "quant_min (5) must be less than quant_max (5)");
   EXPECT_ERROR_CONTAINS(fq({{"quant_min", 6}, {"quant_max", 5}}),
                         "must be less than quant_max");
-  EXPECT_ERROR_CONTAINS(
-      fq({{"quant_min", 0}, {"quant_max", int64_t(1) << 25}}),
-      "quant_min and quant_max must lie in [-2^24, 2^24]");
+  EXPECT_ERROR_CONTAINS(fq({{"quant_min", 0}, {"quant_max", int64_t(1) << 25}}),
+                        "quant_min and quant_max must lie in [-2^24, 2^24]");
   accepts({{"quant_min", -3}, {"quant_max", 4}});
 }
 
 TEST_F(FakeQuantRulesTest, ScaleMustBeFiniteAndPositive) {
-  for (double s : {0.0, -0.0, -1.0, std::numeric_limits<double>::infinity(),
-                   std::nan(""),
-                   // Finite doubles that are not finite / positive floats.
-                   1e39, 1e-50}) {
+  for (double s :
+       {0.0, -0.0, -1.0, std::numeric_limits<double>::infinity(), std::nan(""),
+        // Finite doubles that are not finite / positive floats.
+        1e39, 1e-50}) {
     SCOPED_TRACE(s);
     EXPECT_ERROR_CONTAINS(fq({{"scale", s}}), "scale must be finite and > 0");
   }
@@ -305,7 +304,9 @@ TEST_F(FakeQuantRulesTest, ZeroPointMustBeOnTheGrid) {
                             {"scale", 1.0},
                             {"zero_point", 8}}),
                         "zero_point 8 is outside the grid [-8, 7]");
-  accepts({{"quant_min", -8}, {"quant_max", 7}, {"scale", 1.0},
+  accepts({{"quant_min", -8},
+           {"quant_max", 7},
+           {"scale", 1.0},
            {"zero_point", -8}});
 }
 
@@ -373,9 +374,8 @@ TEST_F(FakeQuantRulesTest, PerChannelListLength) {
 }
 
 TEST_F(FakeQuantRulesTest, GradientRule) {
-  EXPECT_ERROR_CONTAINS(
-      fq({{"gradient", Attribute::enumValue("sign")}}),
-      "gradient must be ste, clipped or lsq, got sign");
+  EXPECT_ERROR_CONTAINS(fq({{"gradient", Attribute::enumValue("sign")}}),
+                        "gradient must be ste, clipped or lsq, got sign");
   EXPECT_ERROR_CONTAINS(fq({{"gradient", Attribute::enumValue("lsq")}}),
                         "gradient=lsq needs scale and zero_point as tensor "
                         "operands");

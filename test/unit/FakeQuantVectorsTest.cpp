@@ -32,8 +32,8 @@ const AttrList kP2 = {{"symmetric", false}, {"scale", 0.5}, {"zero_point", 10}};
 const AttrList kP3 = {{"symmetric", false}, {"scale", 0.5}, {"zero_point", 11}};
 
 const std::vector<Row> kP1Rows = {
-    {2.5f, 2.0f, 1},     {3.5f, 4.0f, 1},       {-2.5f, -2.0f, 1},
-    {-0.5f, +0.0f, 1},   {127.5f, 127.0f, 0},   {-128.5f, -128.0f, 1},
+    {2.5f, 2.0f, 1},       {3.5f, 4.0f, 1},      {-2.5f, -2.0f, 1},
+    {-0.5f, +0.0f, 1},     {127.5f, 127.0f, 0},  {-128.5f, -128.0f, 1},
     {-128.6f, -128.0f, 0}, {1000.0f, 127.0f, 0}, {kInf, 127.0f, 0},
     {kNaN, -128.0f, 0},
 };
@@ -41,8 +41,8 @@ const std::vector<Row> kP2Rows = {
     {1.25f, 1.0f, 1}, {-5.75f, -5.0f, 0}, {122.75f, 122.5f, 0}};
 const std::vector<Row> kP3Rows = {{1.25f, 1.0f, 1}, {-1.25f, -1.0f, 1}};
 
-template <typename T> std::vector<T> column(const std::vector<Row> &rows,
-                                            float Row::*field) {
+template <typename T>
+std::vector<T> column(const std::vector<Row> &rows, float Row::*field) {
   std::vector<T> out;
   for (const Row &r : rows)
     out.push_back(T(r.*field));
@@ -51,8 +51,8 @@ template <typename T> std::vector<T> column(const std::vector<Row> &rows,
 
 // Checks y = FakeQuantization(x) and dX = GradFakeQuantization(1, x) with
 // gradient=clipped for every row, all rows in one tensor, in type T.
-template <typename T> void checkRows(const std::vector<Row> &rows,
-                                     AttrList attrs) {
+template <typename T>
+void checkRows(const std::vector<Row> &rows, AttrList attrs) {
   int64_t n = rows.size();
   Tensor x = makeTensor<T>({n}, column<T>(rows, &Row::x));
   expectSameFloats<T>(evaluateOne(OpKind::FakeQuantization, {x}, attrs),
@@ -99,10 +99,9 @@ TEST(FakeQuantVectorsTest, ReciprocalNotDivision) {
   expectSameFloats<float>(y, {248.0f * float(0.3)});
   EXPECT_EQ(bitsOf(y.values<float>()[0]), 0x4294CCCDu);
   attrs.push_back({"gradient", gradient("clipped")});
-  expectSameFloats<float>(
-      evaluateOne(OpKind::GradFakeQuantization,
-                  {makeTensor<float>({1}, {1}), x}, attrs),
-      {1.0f});
+  expectSameFloats<float>(evaluateOne(OpKind::GradFakeQuantization,
+                                      {makeTensor<float>({1}, {1}), x}, attrs),
+                          {1.0f});
   // The same through a Float32 scale operand.
   Tensor s = makeTensor<float>({}, {0.3f});
   expectSameFloats<float>(
@@ -110,10 +109,9 @@ TEST(FakeQuantVectorsTest, ReciprocalNotDivision) {
       {74.4000015f});
   // In double: 74.25 * fl64(1 / 0.3) = 247.5 as well.
   Tensor xd = makeTensor<double>({1}, {74.25});
-  expectSameFloats<double>(
-      evaluateOne(OpKind::FakeQuantization, {xd}, {{"symmetric", false},
-                                                   {"scale", 0.3}}),
-      {248.0 * 0.3});
+  expectSameFloats<double>(evaluateOne(OpKind::FakeQuantization, {xd},
+                                       {{"symmetric", false}, {"scale", 0.3}}),
+                           {248.0 * 0.3});
 }
 
 //===----------------------------------------------------------------------===//
@@ -230,15 +228,13 @@ TEST(FakeQuantOperandsTest, FloatZeroPointIsClampedToTheGrid) {
   EXPECT_SAME_FLOAT(forwardWithZeroPoint(makeTensor<float>({}, {300.0f})),
                     0.0f);
   // zp -7 -> 0: qf = 2 -> 1.0.
-  EXPECT_SAME_FLOAT(forwardWithZeroPoint(makeTensor<float>({}, {-7.0f})),
-                    1.0f);
+  EXPECT_SAME_FLOAT(forwardWithZeroPoint(makeTensor<float>({}, {-7.0f})), 1.0f);
   // NaN clamps to qmin = 0.
   EXPECT_SAME_FLOAT(forwardWithZeroPoint(makeTensor<float>({}, {kNaN})), 1.0f);
 }
 
 TEST(FakeQuantOperandsTest, Int32ZeroPointIsUsedAsIs) {
-  EXPECT_SAME_FLOAT(forwardWithZeroPoint(makeTensor<int32_t>({}, {10})),
-                    1.0f);
+  EXPECT_SAME_FLOAT(forwardWithZeroPoint(makeTensor<int32_t>({}, {10})), 1.0f);
   // qf = 2 + 300 = 302 -> 255 -> (255 - 300) * 0.5.
   EXPECT_SAME_FLOAT(forwardWithZeroPoint(makeTensor<int32_t>({}, {300})),
                     -22.5f);
@@ -258,8 +254,7 @@ TEST(FakeQuantOperandsTest, LsqClampsEveryZeroPoint) {
 TEST(FakeQuantOperandsTest, ScaleOperandAloneMeansZeroPointZero) {
   Tensor x = makeTensor<float>({3}, {2.5f, -0.5f, 1000.0f});
   expectSameFloats<float>(
-      evaluateOne(OpKind::FakeQuantization,
-                  {x, makeTensor<float>({}, {1.0f})}),
+      evaluateOne(OpKind::FakeQuantization, {x, makeTensor<float>({}, {1.0f})}),
       {2.0f, 0.0f, 127.0f});
 }
 
@@ -284,8 +279,8 @@ TEST(FakeQuantOperandsTest, Float64GraphsTakeFloat32AndFloat64Parameters) {
 TEST(FakeQuantGradientTest, SteIsTheIdentity) {
   Tensor dy = makeTensor<float>({4}, {1.5f, kNaN, -0.0f, 7.0f});
   Tensor x = makeTensor<float>({4}, {1000.0f, kNaN, 0.5f, -3.0f});
-  for (AttrList attrs : {kP1, AttrList{{"gradient", gradient("ste")}},
-                         AttrList{}}) {
+  for (AttrList attrs :
+       {kP1, AttrList{{"gradient", gradient("ste")}}, AttrList{}}) {
     Tensor dx = evaluateOne(OpKind::GradFakeQuantization, {dy, x}, attrs);
     EXPECT_TRUE(dx.bitwiseEqual(dy));
   }
@@ -332,8 +327,7 @@ TEST(FakeQuantLsqTest, TableRowByRow) {
     Tensor s = makeTensor<float>({}, {0.5f});
     Tensor z = makeTensor<float>({}, {0.0f});
     expectSameFloats<float>(
-        evaluateOne(OpKind::FakeQuantization, {x, s, z}, lsqAttrs()),
-        {row.y});
+        evaluateOne(OpKind::FakeQuantization, {x, s, z}, lsqAttrs()), {row.y});
     Tensor dy = makeTensor<float>({1}, {1.0f});
     std::vector<Tensor> grads =
         evaluate(OpKind::GradFakeQuantization, {dy, x, s, z}, lsqAttrs());
@@ -385,11 +379,11 @@ TEST(FakeQuantLsqTest, NaNInputTakesTheLowerBoundRow) {
   // qf = NaN clamps to qmin in the forward pass (y = -4), so its gradient
   // is the qf < qmin row: ds = dy * (qmin - z) * g = -8, dz = -0.5.
   Tensor x = makeTensor<float>({1}, {kNaN});
-  std::vector<Tensor> grads = evaluate(
-      OpKind::GradFakeQuantization,
-      {makeTensor<float>({1}, {1.0f}), x, makeTensor<float>({}, {0.5f}),
-       makeTensor<float>({}, {0.0f})},
-      lsqAttrs());
+  std::vector<Tensor> grads =
+      evaluate(OpKind::GradFakeQuantization,
+               {makeTensor<float>({1}, {1.0f}), x,
+                makeTensor<float>({}, {0.5f}), makeTensor<float>({}, {0.0f})},
+               lsqAttrs());
   ASSERT_EQ(grads.size(), 3u);
   expectSameFloats<float>(grads[0], {0.0f});
   expectSameFloats<float>(grads[1], {-8.0f});
@@ -404,9 +398,8 @@ TEST(FakeQuantLsqTest, PerChannelSums) {
   //  ch 1: x 0.5  (dy 1): qf 0 + 2 in grid, y 0, ds -0.5
   //        x 10   (dy 1): qf 12 > 7,  ds 7 - 2 = 5,         dz -1
   //        x -20  (dy 3): qf -18 < -8, ds 3 * (-8 - 2) = -30, dz -3
-  AttrList attrs = {{"quant_min", -8},
-                    {"quant_max", 7},
-                    {"gradient", gradient("lsq")}};
+  AttrList attrs = {
+      {"quant_min", -8}, {"quant_max", 7}, {"gradient", gradient("lsq")}};
   Tensor s = makeTensor<float>({2}, {0.5f, 1.0f});
   Tensor z = makeTensor<float>({2}, {0.0f, 2.0f});
   struct Layout {
@@ -415,13 +408,25 @@ TEST(FakeQuantLsqTest, PerChannelSums) {
     std::vector<float> x, dy, dx;
   };
   const Layout layouts[] = {
-      {{2, 3}, 0, {1.25f, 5, -5, 0.5f, 10, -20}, {1, 2, 1, 1, 1, 3},
+      {{2, 3},
+       0,
+       {1.25f, 5, -5, 0.5f, 10, -20},
+       {1, 2, 1, 1, 1, 3},
        {1, 0, 0, 1, 0, 0}},
-      {{2, 3}, -2, {1.25f, 5, -5, 0.5f, 10, -20}, {1, 2, 1, 1, 1, 3},
+      {{2, 3},
+       -2,
+       {1.25f, 5, -5, 0.5f, 10, -20},
+       {1, 2, 1, 1, 1, 3},
        {1, 0, 0, 1, 0, 0}},
-      {{3, 2}, 1, {1.25f, 0.5f, 5, 10, -5, -20}, {1, 1, 2, 1, 1, 3},
+      {{3, 2},
+       1,
+       {1.25f, 0.5f, 5, 10, -5, -20},
+       {1, 1, 2, 1, 1, 3},
        {1, 1, 0, 0, 0, 0}},
-      {{3, 2}, -1, {1.25f, 0.5f, 5, 10, -5, -20}, {1, 1, 2, 1, 1, 3},
+      {{3, 2},
+       -1,
+       {1.25f, 0.5f, 5, 10, -5, -20},
+       {1, 1, 2, 1, 1, 3},
        {1, 1, 0, 0, 0, 0}},
   };
   for (const Layout &l : layouts) {
@@ -442,12 +447,12 @@ TEST(FakeQuantLsqTest, PerChannelSums) {
   // elements; channel 1 then gives ds -0.5 + 7 + 3 * -8 = -17.5.
   AttrList a = attrs;
   a.push_back({"axis", 0});
-  std::vector<Tensor> grads = evaluate(
-      OpKind::GradFakeQuantization,
-      {makeTensor<float>({2, 3}, {1, 2, 1, 1, 1, 3}),
-       makeTensor<float>({2, 3}, {1.25f, 5, -5, 0.5f, 10, -20}), s,
-       makeTensor<float>({}, {0.0f})},
-      a);
+  std::vector<Tensor> grads =
+      evaluate(OpKind::GradFakeQuantization,
+               {makeTensor<float>({2, 3}, {1, 2, 1, 1, 1, 3}),
+                makeTensor<float>({2, 3}, {1.25f, 5, -5, 0.5f, 10, -20}), s,
+                makeTensor<float>({}, {0.0f})},
+               a);
   ASSERT_EQ(grads.size(), 3u);
   expectSameFloats<float>(grads[1], {5.5f, -17.5f});
   expectSameFloats<float>(grads[2], {-5.5f});
@@ -461,11 +466,11 @@ TEST(FakeQuantLsqTest, Int32ZeroPointGradientTruncates) {
        {std::pair<std::vector<float>, int32_t>{{5.0f}, 0},
         std::pair<std::vector<float>, int32_t>{{5.0f, -5.0f}, -1}}) {
     int64_t n = xs.size();
-    std::vector<Tensor> grads = evaluate(
-        OpKind::GradFakeQuantization,
-        {makeTensor<float>({n}, std::vector<float>(n, 1.0f)),
-         makeTensor<float>({n}, xs), s, z},
-        lsqAttrs());
+    std::vector<Tensor> grads =
+        evaluate(OpKind::GradFakeQuantization,
+                 {makeTensor<float>({n}, std::vector<float>(n, 1.0f)),
+                  makeTensor<float>({n}, xs), s, z},
+                 lsqAttrs());
     ASSERT_EQ(grads.size(), 3u);
     ASSERT_EQ(grads[2].elementType(), DataType::Int32);
     EXPECT_EQ(grads[2].values<int32_t>()[0], expected);
@@ -512,21 +517,45 @@ struct ObserverRow {
 const std::vector<ObserverRow> kObserverRows = {
     // -1, 3, asymmetric 8 bit [0, 255]
     {{-1, 3, 0.5f, 1.7f, 2.2f, -0.3f, 0, 2.99f},
-     {{"symmetric", false}}, false, 0, 255, 0.0156862754f, 64},
+     {{"symmetric", false}},
+     false,
+     0,
+     255,
+     0.0156862754f,
+     64},
     // -1, 3, asymmetric [0, 127]: as 7 bits, and as an explicit grid
     {{-1, 3, 0.5f, 1.7f, 2.2f, -0.3f, 0, -0.99f},
-     {{"symmetric", false}, {"num_bits", 7}}, false, 0, 127, 0.0314960629f, 32},
+     {{"symmetric", false}, {"num_bits", 7}},
+     false,
+     0,
+     127,
+     0.0314960629f,
+     32},
     {{3, -1, 0.5f, 1.7f, 2.2f, -0.3f, 0, -0.99f},
-     {{"quant_min", 0}, {"quant_max", 127}}, false, 0, 127, 0.0314960629f, 32},
+     {{"quant_min", 0}, {"quant_max", 127}},
+     false,
+     0,
+     127,
+     0.0314960629f,
+     32},
     // -1, 1, asymmetric [0, 255]
     {{-1, 1, 0.3f, -0.6f, 0.99f, -0.01f},
-     {{"symmetric", false}}, false, 0, 255, 0.00784313772f, 127},
+     {{"symmetric", false}},
+     false,
+     0,
+     255,
+     0.00784313772f,
+     127},
     // 0, 0, asymmetric [0, 255]
     {{0, 0, 0}, {{"symmetric", false}}, false, 0, 255, 1.1920929e-7f, 0},
     // -3, 3, symmetric [-128, 127]
     {{-3, 3, 1.1f, -2.9f, 0.01f, 2.99f}, {}, true, -128, 127, 0.0235294122f, 0},
     {{-3, 3, 1.1f, -2.9f, 0.01f, 2.99f},
-     {{"symmetric", true}, {"num_bits", 8}}, true, -128, 127, 0.0235294122f,
+     {{"symmetric", true}, {"num_bits", 8}},
+     true,
+     -128,
+     127,
+     0.0235294122f,
      0},
 };
 
@@ -552,9 +581,9 @@ TEST(FakeQuantObserverTest, TableScaleAndZeroPoint) {
 
 TEST(FakeQuantObserverTest, TableThroughOutputs) {
   for (const ObserverRow &row : kObserverRows) {
-    SCOPED_TRACE(Attribute(std::vector<double>(row.data.begin(),
-                                               row.data.end()))
-                     .toString());
+    SCOPED_TRACE(
+        Attribute(std::vector<double>(row.data.begin(), row.data.end()))
+            .toString());
     std::vector<float> y;
     for (float x : row.data)
       y.push_back(expectedY(x, row.s, row.zp, row.qmin, row.qmax));
@@ -607,15 +636,15 @@ TEST(FakeQuantObserverTest, PerChannel) {
     expectCols.push_back(y1(c1[i]));
   }
   for (int64_t axis : {0, -2})
-    expectSameFloats<float>(
-        evaluateOne(OpKind::FakeQuantization, {makeTensor<float>({2, 4}, rows)},
-                    {{"symmetric", false}, {"axis", axis}}),
-        expectRows);
+    expectSameFloats<float>(evaluateOne(OpKind::FakeQuantization,
+                                        {makeTensor<float>({2, 4}, rows)},
+                                        {{"symmetric", false}, {"axis", axis}}),
+                            expectRows);
   for (int64_t axis : {1, -1})
-    expectSameFloats<float>(
-        evaluateOne(OpKind::FakeQuantization, {makeTensor<float>({4, 2}, cols)},
-                    {{"symmetric", false}, {"axis", axis}}),
-        expectCols);
+    expectSameFloats<float>(evaluateOne(OpKind::FakeQuantization,
+                                        {makeTensor<float>({4, 2}, cols)},
+                                        {{"symmetric", false}, {"axis", axis}}),
+                            expectCols);
 }
 
 TEST(FakeQuantObserverTest, ClippedGradientUsesTheObservedGrid) {
@@ -624,10 +653,9 @@ TEST(FakeQuantObserverTest, ClippedGradientUsesTheObservedGrid) {
   Tensor x = makeTensor<float>({3}, {-3.0f, 3.0f, 1.0f});
   Tensor dy = makeTensor<float>({3}, {5.0f, 5.0f, 5.0f});
   ASSERT_EQ(std::nearbyint(3.0f * (1.0f / 0.0235294122f)), 128.0f);
-  expectSameFloats<float>(
-      evaluateOne(OpKind::GradFakeQuantization, {dy, x},
-                  {{"gradient", gradient("clipped")}}),
-      {5.0f, 0.0f, 5.0f});
+  expectSameFloats<float>(evaluateOne(OpKind::GradFakeQuantization, {dy, x},
+                                      {{"gradient", gradient("clipped")}}),
+                          {5.0f, 0.0f, 5.0f});
 }
 
 TEST(FakeQuantObserverTest, Float64) {
@@ -639,10 +667,10 @@ TEST(FakeQuantObserverTest, Float64) {
     double qf = std::nearbyint(x * (1.0 / s)) + 64.0;
     y.push_back((std::fmin(std::fmax(qf, 0.0), 255.0) - 64.0) * s);
   }
-  expectSameFloats<double>(
-      evaluateOne(OpKind::FakeQuantization,
-                  {makeTensor<double>({6}, data)}, {{"symmetric", false}}),
-      y);
+  expectSameFloats<double>(evaluateOne(OpKind::FakeQuantization,
+                                       {makeTensor<double>({6}, data)},
+                                       {{"symmetric", false}}),
+                           y);
   QuantParams<double> p = observeMinMax<double>(data, 0, 255, false);
   EXPECT_SAME_FLOAT(p.scale, s);
   EXPECT_SAME_FLOAT(p.zeroPoint, 64.0);

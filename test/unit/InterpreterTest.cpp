@@ -109,23 +109,23 @@ TEST(InterpreterTest, DivideSpecialValues) {
 }
 
 // IEEE-754 2019 maximum / minimum: NaN propagates, -0.0 < +0.0.
-const std::vector<float> kMaxA = {kNaN, 1, -0.0f, 0.0f, -0.0f, -kInf, 2, kNaN,
-                                  kInf, -3};
-const std::vector<float> kMaxB = {1, kNaN, 0.0f, -0.0f, -0.0f, 3, 3, kNaN,
-                                  kNaN, -4};
+const std::vector<float> kMaxA = {kNaN,  1, -0.0f, 0.0f, -0.0f,
+                                  -kInf, 2, kNaN,  kInf, -3};
+const std::vector<float> kMaxB = {1, kNaN, 0.0f, -0.0f, -0.0f,
+                                  3, 3,    kNaN, kNaN,  -4};
 
 TEST(InterpreterTest, MaximumPropagatesNaNAndOrdersZeros) {
   Tensor a = makeTensor<float>({10}, kMaxA), b = makeTensor<float>({10}, kMaxB);
-  expectSameFloats<float>(evaluateOne(OpKind::Maximum, {a, b}),
-                          {kNaN, kNaN, 0.0f, 0.0f, -0.0f, 3, 3, kNaN, kNaN,
-                           -3});
+  expectSameFloats<float>(
+      evaluateOne(OpKind::Maximum, {a, b}),
+      {kNaN, kNaN, 0.0f, 0.0f, -0.0f, 3, 3, kNaN, kNaN, -3});
 }
 
 TEST(InterpreterTest, MinimumPropagatesNaNAndOrdersZeros) {
   Tensor a = makeTensor<float>({10}, kMaxA), b = makeTensor<float>({10}, kMaxB);
-  expectSameFloats<float>(evaluateOne(OpKind::Minimum, {a, b}),
-                          {kNaN, kNaN, -0.0f, -0.0f, -0.0f, -kInf, 2, kNaN,
-                           kNaN, -4});
+  expectSameFloats<float>(
+      evaluateOne(OpKind::Minimum, {a, b}),
+      {kNaN, kNaN, -0.0f, -0.0f, -0.0f, -kInf, 2, kNaN, kNaN, -4});
 }
 
 TEST(InterpreterTest, MaximumMinimumFloat64) {
@@ -148,11 +148,11 @@ TEST(InterpreterTest, UnaryFloatSpecialValues) {
                           {2, 0.0f, -0.0f, -3.5f, kNaN, -kInf, kInf, 1e-45f});
   // The sign bit of NaN: Negate flips it, Abs clears it.
   Tensor nan = makeTensor<float>({1}, {kNaN});
-  EXPECT_TRUE(std::signbit(
-      evaluateOne(OpKind::Negate, {nan}).values<float>()[0]));
+  EXPECT_TRUE(
+      std::signbit(evaluateOne(OpKind::Negate, {nan}).values<float>()[0]));
   Tensor negNaN = makeTensor<float>({1}, {-kNaN});
-  EXPECT_FALSE(std::signbit(
-      evaluateOne(OpKind::Abs, {negNaN}).values<float>()[0]));
+  EXPECT_FALSE(
+      std::signbit(evaluateOne(OpKind::Abs, {negNaN}).values<float>()[0]));
 }
 
 TEST(InterpreterTest, UnaryFloat64) {
@@ -296,10 +296,9 @@ TEST(InterpreterTest, ConstantSplatAndList) {
   expectSameFloats<float>(constant({DataType::Float32, {}}, 5), {5.0f});
   EXPECT_EQ(valuesOf<int32_t>(constant({DataType::Int32, {2, 1}}, -9)),
             (std::vector<int32_t>{-9, -9}));
-  EXPECT_EQ(valuesOf<int64_t>(constant({DataType::Int64, {2}},
-                                       std::vector<int64_t>{
-                                           std::numeric_limits<int64_t>::max(),
-                                           -1})),
+  EXPECT_EQ(valuesOf<int64_t>(constant(
+                {DataType::Int64, {2}},
+                std::vector<int64_t>{std::numeric_limits<int64_t>::max(), -1})),
             (std::vector<int64_t>{std::numeric_limits<int64_t>::max(), -1}));
 }
 
@@ -319,8 +318,7 @@ TEST(InterpreterTest, ConstantIntegersWrapAndBools) {
                                        std::vector<int64_t>{-1, 256})),
             (std::vector<uint8_t>{255, 0}));
   // Bool: nonzero is true.
-  Tensor flags =
-      constant({DataType::Bool, {3}}, std::vector<int64_t>{0, 2, 1});
+  Tensor flags = constant({DataType::Bool, {3}}, std::vector<int64_t>{0, 2, 1});
   ASSERT_EQ(flags.elementType(), DataType::Bool);
   EXPECT_FALSE(flags.as<bool>()[0]);
   EXPECT_TRUE(flags.as<bool>()[1]);
@@ -457,10 +455,21 @@ TEST(InterpreterGraphErrorTest, UndefinedOutput) {
 
 TEST(RoundEvenTest, Ties) {
   const std::pair<float, float> cases[] = {
-      {0.5f, 0.0f},     {1.5f, 2.0f},   {2.5f, 2.0f},   {3.5f, 4.0f},
-      {-0.5f, -0.0f},   {-1.5f, -2.0f}, {-2.5f, -2.0f}, {0.49999997f, 0.0f},
-      {0.50000006f, 1.0f}, {-0.0f, -0.0f}, {8388607.5f, 8388608.0f},
-      {8388609.0f, 8388609.0f}, {1e30f, 1e30f}, {kInf, kInf}, {-kInf, -kInf},
+      {0.5f, 0.0f},
+      {1.5f, 2.0f},
+      {2.5f, 2.0f},
+      {3.5f, 4.0f},
+      {-0.5f, -0.0f},
+      {-1.5f, -2.0f},
+      {-2.5f, -2.0f},
+      {0.49999997f, 0.0f},
+      {0.50000006f, 1.0f},
+      {-0.0f, -0.0f},
+      {8388607.5f, 8388608.0f},
+      {8388609.0f, 8388609.0f},
+      {1e30f, 1e30f},
+      {kInf, kInf},
+      {-kInf, -kInf},
   };
   for (auto [x, expected] : cases) {
     SCOPED_TRACE(x);

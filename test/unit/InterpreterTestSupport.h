@@ -1,4 +1,4 @@
-//===- InterpreterTestSupport.h - Running one-op graphs in tests -*- C++ -*-===//
+//===- InterpreterTestSupport.h - One-op graphs in tests --------*- C++ -*-===//
 #ifndef QJIT_TEST_UNIT_INTERPRETERTESTSUPPORT_H
 #define QJIT_TEST_UNIT_INTERPRETERTESTSUPPORT_H
 

@@ -1,7 +1,7 @@
 //===- StructuralHashTest.cpp - What the structural hash sees -------------===//
+#include "qjit/IR/StructuralHash.h"
 #include "TestHelpers.h"
 #include "qjit/IR/Builder.h"
-#include "qjit/IR/StructuralHash.h"
 #include <cmath>
 #include <set>
 
@@ -98,7 +98,8 @@ TEST(StructuralHashTest, EveryFakeQuantizationAttributeChangesIt) {
 
 TEST(StructuralHashTest, TinyFloatDifferencesChangeIt) {
   uint64_t base = structuralHash(fqGraph({{"scale", 0.1}}));
-  EXPECT_NE(base, structuralHash(fqGraph({{"scale", std::nextafter(0.1, 1.0)}})));
+  EXPECT_NE(base,
+            structuralHash(fqGraph({{"scale", std::nextafter(0.1, 1.0)}})));
   EXPECT_NE(structuralHash(fqGraph({{"grad_factor", 0.0}})),
             structuralHash(fqGraph({{"grad_factor", -0.0}})));
 }
@@ -131,8 +132,7 @@ TEST(StructuralHashTest, OperandOrderOpKindTypesAndShapes) {
   TensorType t = f32({2});
   uint64_t base = structuralHash(binaryGraph(OpKind::Subtract, t, t, t));
   EXPECT_EQ(base, structuralHash(binaryGraph(OpKind::Subtract, t, t, t)));
-  EXPECT_NE(base,
-            structuralHash(binaryGraph(OpKind::Subtract, t, t, t, true)));
+  EXPECT_NE(base, structuralHash(binaryGraph(OpKind::Subtract, t, t, t, true)));
   EXPECT_NE(base, structuralHash(binaryGraph(OpKind::Add, t, t, t)));
   TensorType d{DataType::Float64, {2}};
   EXPECT_NE(base, structuralHash(binaryGraph(OpKind::Subtract, d, d, d)));
@@ -143,11 +143,11 @@ TEST(StructuralHashTest, OperandOrderOpKindTypesAndShapes) {
   EXPECT_NE(base, structuralHash(binaryGraph(OpKind::Subtract, f32({1, 2}),
                                              f32({1, 2}), f32({1, 2}))));
   // Only one input's shape differs.
-  EXPECT_NE(base, structuralHash(binaryGraph(OpKind::Subtract, f32({1}), t,
-                                             t)));
+  EXPECT_NE(base,
+            structuralHash(binaryGraph(OpKind::Subtract, f32({1}), t, t)));
   // Only the result annotation differs.
-  EXPECT_NE(base, structuralHash(binaryGraph(OpKind::Subtract, t, t,
-                                             f32({1, 2}))));
+  EXPECT_NE(base,
+            structuralHash(binaryGraph(OpKind::Subtract, t, t, f32({1, 2}))));
 }
 
 TEST(StructuralHashTest, OutputsMatter) {

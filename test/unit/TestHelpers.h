@@ -27,10 +27,10 @@ template <typename T> std::string errorText(llvm::Expected<T> value) {
 // Checks that an Error / Expected failed with a message containing `text`.
 #define EXPECT_ERROR_CONTAINS(expr, text)                                      \
   do {                                                                         \
-    std::string qjitErrorText_ = ::qjit::test::errorText(expr);               \
+    std::string qjitErrorText_ = ::qjit::test::errorText(expr);                \
     EXPECT_NE(qjitErrorText_.find(text), std::string::npos)                    \
-        << "error text: " << qjitErrorText_ << "\nexpected to contain: "      \
-        << (text);                                                             \
+        << "error text: " << qjitErrorText_                                    \
+        << "\nexpected to contain: " << (text);                                \
   } while (false)
 
 inline uint32_t bitsOf(float v) {

@@ -1,7 +1,7 @@
 //===- VerifierTest.cpp - Graph rules on graphs built through the API -----===//
+#include "qjit/IR/Verifier.h"
 #include "TestHelpers.h"
 #include "qjit/IR/Builder.h"
-#include "qjit/IR/Verifier.h"
 
 using namespace qjit;
 using qjit::test::errorText;
@@ -100,8 +100,7 @@ TEST(VerifierTest, AttributeBrokenAfterBuilding) {
   g.getOps().back().setAttr("num_bits", Attribute(40));
   std::string text = errorText(verifyGraph(g));
   EXPECT_NE(text.find("'FakeQuantization' op"), std::string::npos) << text;
-  EXPECT_NE(text.find("num_bits must be in [2, 16], got 40"),
-            std::string::npos)
+  EXPECT_NE(text.find("num_bits must be in [2, 16], got 40"), std::string::npos)
       << text;
 }
 

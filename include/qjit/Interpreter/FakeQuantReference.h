@@ -1,4 +1,4 @@
-//===- FakeQuantReference.h - FAKE_QUANT.md, one element at a time -*- C++ -*-===//
+//===- FakeQuantReference.h - FAKE_QUANT.md per element ---------*- C++ -*-===//
 //
 // The scalar formulas of FAKE_QUANT.md as plain functions, in the element
 // type T (float or double). The interpreter is built from them, and tests of
