@@ -2,7 +2,9 @@
 //
 // GradFakeQuantization(dy, x[, scale[, zero_point]]):
 //   ste      dx = dy
-//   clipped  dx = select(qmin <= qf <= qmax, dy, 0)
+//   clipped  dx = dy * mask, mask = (qmin <= qf <= qmax) as 1.0 or 0.0: a
+//            multiplication as PyTorch's dY * mask (-0.0 and NaN off the
+//            grid for negative and non-finite dy), not a select
 //   lsq      dx as clipped, plus d scale and d zero point summed in
 //            row-major order (per channel: over all axes but the axis), as
 //            FAKE_QUANT.md tabulates them.
@@ -31,13 +33,12 @@ void emitClipped(Kernel &k) {
   DataType type = k.results[0].type.elementType;
   Type *elemTy = emitter.getElementType();
   Value *dyPtr = k.operands[0].ptr, *dxPtr = k.results[0].ptr;
-  Constant *zero = emitter.elementConstant(0.0);
   emitter.forEachElement([&](IRBuilderBase &b, Value *index, Value *,
                              const QuantParams &p) {
     Value *xv = b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
     Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, dyPtr, index));
     Value *inRange = emitter.emitInRange(b, emitter.emitGridValue(b, xv, p));
-    b.CreateStore(b.CreateSelect(inRange, dy, zero),
+    b.CreateStore(b.CreateFMul(dy, b.CreateUIToFP(inRange, elemTy)),
                   elementPtr(b, type, dxPtr, index));
   });
 }
@@ -98,7 +99,7 @@ void emitLearnedStepSize(Kernel &k) {
     Value *y = emitter.emitDequantized(b, q, p);
     Value *inRange = emitter.emitInRange(b, qf);
 
-    b.CreateStore(b.CreateSelect(inRange, dy, zero),
+    b.CreateStore(b.CreateFMul(dy, b.CreateUIToFP(inRange, elemTy)),
                   elementPtr(b, type, dxPtr, index));
     // In range: dy * (y - x) / s * g; outside: dy * (q - z) * g, where a
     // NaN qf has q = qmin like values below the grid.

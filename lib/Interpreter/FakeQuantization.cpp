@@ -173,11 +173,12 @@ llvm::Expected<Results> evaluate(const FakeQuantizationOp &fq,
     results.push_back(std::move(dx));
     return results;
   case GradientRule::Clipped:
-    // dx = mask ? dy : 0, a select: a NaN dy passes where the mask holds.
+    // dx = dy * mask, a multiplication as in PyTorch (dY * mask): off the
+    // grid a negative dy gives -0.0 and a NaN or infinite dy gives NaN.
     for (int64_t i = 0; i < n; ++i) {
       const QuantParams<T> &p = params[layout.channelOf(i)];
-      dxs[i] =
-          inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax) ? dys[i] : T(0);
+      dxs[i] = dys[i] * maskValue<T>(
+                            inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax));
     }
     results.push_back(std::move(dx));
     return results;

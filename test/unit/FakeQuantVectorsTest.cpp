@@ -286,16 +286,17 @@ TEST(FakeQuantGradientTest, SteIsTheIdentity) {
   }
 }
 
-TEST(FakeQuantGradientTest, ClippedSelectsDy) {
-  // P1: 0.5 and 3 are on the grid, +-1000 are not. A NaN dy passes where
-  // the mask holds; -0.0 keeps its sign; outside the grid dx = +0.0.
-  Tensor dy = makeTensor<float>({4}, {kNaN, kNaN, -0.0f, 2.0f});
-  Tensor x = makeTensor<float>({4}, {0.5f, 1000.0f, 3.0f, -1000.0f});
+TEST(FakeQuantGradientTest, ClippedMultipliesByMask) {
+  // P1: 0.5 and 3 are on the grid, +-1000 and 2000 are not. dx = dy * mask is
+  // a multiplication (PyTorch's dY * mask): a NaN dy stays NaN on and off the
+  // grid, -0.0 keeps its sign, and off the grid a negative dy gives -0.0.
+  Tensor dy = makeTensor<float>({5}, {kNaN, kNaN, -0.0f, 2.0f, -3.0f});
+  Tensor x = makeTensor<float>({5}, {0.5f, 1000.0f, 3.0f, -1000.0f, 2000.0f});
   AttrList attrs = kP1;
   attrs.push_back({"gradient", gradient("clipped")});
   expectSameFloats<float>(
       evaluateOne(OpKind::GradFakeQuantization, {dy, x}, attrs),
-      {kNaN, 0.0f, -0.0f, 0.0f});
+      {kNaN, kNaN, -0.0f, 0.0f, -0.0f});
 }
 
 //===----------------------------------------------------------------------===//

@@ -69,6 +69,13 @@ template <ReferenceFloat T> T zeroPointFromFloat(T zp, T qmin, T qmax) {
   return clampToGrid(roundEven(zp), qmin, qmax);
 }
 
+// The mask as the factor of `dx = dy * mask` (FAKE_QUANT.md, "Backward"):
+// a multiplication, so off the grid a negative dy gives -0.0 and a NaN or
+// infinite dy gives NaN, as PyTorch's dY * mask does.
+template <ReferenceFloat T> T maskValue(bool inGrid) {
+  return inGrid ? T(1) : T(0);
+}
+
 template <ReferenceFloat T> struct QuantParams {
   T scale;
   T zeroPoint;
@@ -123,8 +130,9 @@ LsqTerms<T> lsqGradient(T dy, T x, T scale, T zeroPoint, T qmin, T qmax,
   T q = clampToGrid(qf, qmin, qmax);
   T y = (q - zeroPoint) * scale;
   if (qmin <= qf && qf <= qmax)
-    return {dy, dy * (y - x) / scale * gradFactor, T(0)};
-  return {T(0), dy * (q - zeroPoint) * gradFactor, -dy * scale * gradFactor};
+    return {dy * maskValue<T>(true), dy * (y - x) / scale * gradFactor, T(0)};
+  return {dy * maskValue<T>(false), dy * (q - zeroPoint) * gradFactor,
+          -dy * scale * gradFactor};
 }
 
 } // namespace qjit
