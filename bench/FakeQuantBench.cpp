@@ -38,8 +38,8 @@ constexpr int64_t kSizes[] = {int64_t(1) << 16, int64_t(1) << 24};
 // The inputs of one size: random values around the grid, with ties and
 // out-of-range values, in 64-byte aligned buffers.
 struct Buffers {
-  explicit Buffers(int64_t n) : x(TensorType{DataType::Float32, {n}}),
-                                y(x.getType()) {
+  explicit Buffers(int64_t n)
+      : x(TensorType{DataType::Float32, {n}}), y(x.getType()) {
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-8.0f, 8.0f);
     float *xs = x.as<float>();

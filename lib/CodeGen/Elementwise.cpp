@@ -66,7 +66,7 @@ Value *emitUnary(IRBuilderBase &b, OpKind kind, DataType type, Value *x) {
     return b.CreateBinaryIntrinsic(Intrinsic::abs, x, b.getFalse());
   case OpKind::ReLU: {
     // (x <= 0) ? 0 : x; an ordered compare lets NaN through and maps -0 to 0.
-    Value *notPositive = isFloat ? b.CreateFCmpOLE(x, zero)
+    Value *notPositive = isFloat              ? b.CreateFCmpOLE(x, zero)
                          : isSignedType(type) ? b.CreateICmpSLE(x, zero)
                                               : b.CreateICmpEQ(x, zero);
     return b.CreateSelect(notPositive, zero, x);
@@ -100,9 +100,9 @@ void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
     int64_t stride = nest.strides[k][level];
     if (stride == 0)
       return offset;
-    return b.CreateAdd(offset, b.CreateMul(iv, b.getInt64(stride), "", true,
-                                           true),
-                       "", true, true);
+    return b.CreateAdd(offset,
+                       b.CreateMul(iv, b.getInt64(stride), "", true, true), "",
+                       true, true);
   };
 
   if (level + 1 < nest.dims.size()) {

@@ -104,6 +104,13 @@ Value *FakeQuantEmitter::emitInRange(IRBuilderBase &b, Value *qf) {
   return b.CreateAnd(b.CreateFCmpOGE(qf, qmin), b.CreateFCmpOLE(qf, qmax));
 }
 
+Value *FakeQuantEmitter::emitMasked(IRBuilderBase &b, Value *dy,
+                                    Value *inRange) {
+  Value *factor =
+      b.CreateSelect(inRange, elementConstant(1.0), elementConstant(0.0));
+  return b.CreateFMul(dy, factor);
+}
+
 Value *FakeQuantEmitter::roundAndClampZeroPoint(Value *zp) {
   return emitClamp(b, b.CreateUnaryIntrinsic(Intrinsic::roundeven, zp), qmin,
                    qmax);
@@ -216,20 +223,68 @@ std::pair<Value *, Value *> FakeQuantEmitter::emitObserverFormula(Value *lo,
   // maxnum is the plain maximum the formulas mean.
   if (fq.symmetricGrid()) {
     Value *half = b.CreateFDiv(levels, elementConstant(2.0));
-    Value *range = b.CreateBinaryIntrinsic(Intrinsic::maxnum, b.CreateFNeg(lo),
-                                           hi);
-    Value *s = b.CreateBinaryIntrinsic(Intrinsic::maxnum, eps,
-                                       b.CreateFDiv(range, half), nullptr,
-                                       "scale");
+    Value *range =
+        b.CreateBinaryIntrinsic(Intrinsic::maxnum, b.CreateFNeg(lo), hi);
+    Value *s = b.CreateBinaryIntrinsic(
+        Intrinsic::maxnum, eps, b.CreateFDiv(range, half), nullptr, "scale");
     return {s, elementConstant(0.0)};
   }
-  Value *s = b.CreateBinaryIntrinsic(
-      Intrinsic::maxnum, eps, b.CreateFDiv(b.CreateFSub(hi, lo), levels),
-      nullptr, "scale");
-  Value *shift = b.CreateUnaryIntrinsic(Intrinsic::roundeven,
-                                        b.CreateFDiv(lo, s));
+  Value *s = b.CreateBinaryIntrinsic(Intrinsic::maxnum, eps,
+                                     b.CreateFDiv(b.CreateFSub(hi, lo), levels),
+                                     nullptr, "scale");
+  Value *shift =
+      b.CreateUnaryIntrinsic(Intrinsic::roundeven, b.CreateFDiv(lo, s));
   Value *zp = emitClamp(b, b.CreateFSub(qmin, shift), qmin, qmax);
   return {s, zp};
+}
+
+std::pair<Value *, Value *>
+FakeQuantEmitter::emitRange(Value *base, int64_t count, Value *lo, Value *hi) {
+  // minnum/maxnum skip NaN and their order does not matter (up to the sign
+  // of a zero result, which the formulas never expose), but LoopVectorize
+  // only vectorizes such reductions under nnan. So the vector form is
+  // written out: 512-bit blocks folded lane-wise, then reduced, then the
+  // tail element by element.
+  unsigned lanes = 512 / elemTy->getPrimitiveSizeInBits();
+  auto *vecTy = FixedVectorType::get(elemTy, lanes);
+  int64_t blocks = count / lanes;
+  if (blocks > 0) {
+    AllocaInst *loSlot = createLocal(b, b.CreateVectorSplat(lanes, lo), "lo");
+    AllocaInst *hiSlot = createLocal(b, b.CreateVectorSplat(lanes, hi), "hi");
+    emitLoop(
+        b, blocks,
+        [&](IRBuilderBase &, Value *block) {
+          Value *offset = b.CreateMul(block, b.getInt64(lanes), "", true, true);
+          Value *v =
+              b.CreateAlignedLoad(vecTy, elementPtr(b, type, base, offset),
+                                  Align(dataTypeSize(type)));
+          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
+                                                b.CreateLoad(vecTy, loSlot), v),
+                        loSlot);
+          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
+                                                b.CreateLoad(vecTy, hiSlot), v),
+                        hiSlot);
+        },
+        "block");
+    // Without nnan these reductions are minnum/maxnum over the lanes.
+    lo = b.CreateFPMinReduce(b.CreateLoad(vecTy, loSlot));
+    hi = b.CreateFPMaxReduce(b.CreateLoad(vecTy, hiSlot));
+  }
+  AllocaInst *loSlot = createLocal(b, lo, "lo");
+  AllocaInst *hiSlot = createLocal(b, hi, "hi");
+  emitLoop(
+      b, b.getInt64(blocks * lanes), b.getInt64(count), b.getInt64(1),
+      [&](IRBuilderBase &, Value *i) {
+        Value *v = b.CreateLoad(elemTy, elementPtr(b, type, base, i));
+        b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
+                                              b.CreateLoad(elemTy, loSlot), v),
+                      loSlot);
+        b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
+                                              b.CreateLoad(elemTy, hiSlot), v),
+                      hiSlot);
+      },
+      "tail");
+  return {b.CreateLoad(elemTy, loSlot), b.CreateLoad(elemTy, hiSlot)};
 }
 
 void FakeQuantEmitter::emitObserverParams() {
@@ -237,19 +292,8 @@ void FakeQuantEmitter::emitObserverParams() {
   // minnum/maxnum, which skip NaN.
   Constant *zero = elementConstant(0.0);
   if (!perChannel) {
-    AllocaInst *loSlot = createLocal(b, zero, "lo");
-    AllocaInst *hiSlot = createLocal(b, zero, "hi");
-    emitLoop(b, outer, [&](IRBuilderBase &, Value *i) {
-      Value *v = b.CreateLoad(elemTy, elementPtr(b, type, x, i));
-      b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
-                                            b.CreateLoad(elemTy, loSlot), v),
-                    loSlot);
-      b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
-                                            b.CreateLoad(elemTy, hiSlot), v),
-                    hiSlot);
-    });
-    auto [s, zp] = emitObserverFormula(b.CreateLoad(elemTy, loSlot),
-                                       b.CreateLoad(elemTy, hiSlot));
+    auto [lo, hi] = emitRange(x, outer, zero, zero);
+    auto [s, zp] = emitObserverFormula(lo, hi);
     params.scale = s;
     params.inverse = b.CreateFDiv(elementConstant(1.0), s, "inv");
     params.zeroPoint = zp;
@@ -267,18 +311,48 @@ void FakeQuantEmitter::emitObserverParams() {
       },
       "c");
   params = {loArray, scratchArray(1), hiArray};
-  forEachElement([&](IRBuilderBase &, Value *index, Value *c,
-                     const QuantParams &) {
-    Value *v = b.CreateLoad(elemTy, elementPtr(b, type, x, index));
-    Value *loPtr = elementPtr(b, type, loArray, c);
-    Value *hiPtr = elementPtr(b, type, hiArray, c);
-    b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
-                                          b.CreateLoad(elemTy, loPtr), v),
-                  loPtr);
-    b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
-                                          b.CreateLoad(elemTy, hiPtr), v),
-                  hiPtr);
-  });
+  if (inner == 1) {
+    // The channel is the contiguous dimension: lo[c] = minnum(lo[c], x)
+    // is an elementwise loop over c, which LoopVectorize handles.
+    forEachElement(
+        [&](IRBuilderBase &, Value *index, Value *c, const QuantParams &) {
+          Value *v = b.CreateLoad(elemTy, elementPtr(b, type, x, index));
+          Value *loPtr = elementPtr(b, type, loArray, c);
+          Value *hiPtr = elementPtr(b, type, hiArray, c);
+          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
+                                                b.CreateLoad(elemTy, loPtr), v),
+                        loPtr);
+          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
+                                                b.CreateLoad(elemTy, hiPtr), v),
+                        hiPtr);
+        });
+  } else {
+    // Each (outer, channel) row of `inner` contiguous elements is one
+    // vectorized range reduction.
+    emitLoop(
+        b, outer,
+        [&](IRBuilderBase &, Value *o) {
+          emitLoop(
+              b, channels,
+              [&](IRBuilderBase &, Value *c) {
+                Value *row = b.CreateAdd(
+                    b.CreateMul(o, b.getInt64(channels), "", true, true), c, "",
+                    true, true);
+                Value *base = elementPtr(
+                    b, type, x,
+                    b.CreateMul(row, b.getInt64(inner), "", true, true));
+                Value *loPtr = elementPtr(b, type, loArray, c);
+                Value *hiPtr = elementPtr(b, type, hiArray, c);
+                auto [lo, hi] =
+                    emitRange(base, inner, b.CreateLoad(elemTy, loPtr),
+                              b.CreateLoad(elemTy, hiPtr));
+                b.CreateStore(lo, loPtr);
+                b.CreateStore(hi, hiPtr);
+              },
+              "c");
+        },
+        "o");
+  }
   emitLoop(
       b, channels,
       [&](IRBuilderBase &, Value *c) {
@@ -324,8 +398,7 @@ void FakeQuantEmitter::forEachElement(ElementFn body) {
                 return;
               }
               QuantParams p = loadChannelParams(c);
-              Value *base =
-                  b.CreateMul(row, b.getInt64(inner), "", true, true);
+              Value *base = b.CreateMul(row, b.getInt64(inner), "", true, true);
               emitLoop(
                   b, inner,
                   [&](IRBuilderBase &, Value *i) {

@@ -32,9 +32,9 @@ public:
 
   // The body of a walk: `index` is the element's i64 offset in x, `channel`
   // its i64 channel (0 per tensor).
-  using ElementFn = llvm::function_ref<void(
-      llvm::IRBuilderBase &, llvm::Value *index, llvm::Value *channel,
-      const QuantParams &)>;
+  using ElementFn =
+      llvm::function_ref<void(llvm::IRBuilderBase &, llvm::Value *index,
+                              llvm::Value *channel, const QuantParams &)>;
 
   // Computes the parameters (the prologue of the kernel). Call once first.
   void emitParams();
@@ -51,6 +51,9 @@ public:
                                const QuantParams &p);
   // qmin <= qf && qf <= qmax (false for NaN).
   llvm::Value *emitInRange(llvm::IRBuilderBase &b, llvm::Value *qf);
+  // dy * (inRange ? 1 : 0), the gradient through the mask.
+  llvm::Value *emitMasked(llvm::IRBuilderBase &b, llvm::Value *dy,
+                          llvm::Value *inRange);
   // select(v > lo, v, lo) then select(r < hi, r, hi): NaN becomes lo.
   llvm::Value *emitClamp(llvm::IRBuilderBase &b, llvm::Value *v,
                          llvm::Value *lo, llvm::Value *hi);
@@ -71,6 +74,10 @@ private:
   void emitAttributeParams();
   void emitOperandParams();
   void emitObserverParams();
+  // Folds the `count` contiguous elements at `base` into the running
+  // minimum `lo` and maximum `hi` (NaN skipped); returns the new pair.
+  std::pair<llvm::Value *, llvm::Value *>
+  emitRange(llvm::Value *base, int64_t count, llvm::Value *lo, llvm::Value *hi);
   // Scale and zero point from the data range [lo, hi] (lo <= 0 <= hi).
   std::pair<llvm::Value *, llvm::Value *> emitObserverFormula(llvm::Value *lo,
                                                               llvm::Value *hi);

@@ -18,13 +18,14 @@ void emitFakeQuantization(Kernel &k) {
   DataType type = k.results[0].type.elementType;
   Type *elemTy = emitter.getElementType();
   Value *y = k.results[0].ptr;
-  emitter.forEachElement([&](IRBuilderBase &b, Value *index, Value *,
-                             const QuantParams &p) {
-    Value *xv = b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
-    Value *qf = emitter.emitGridValue(b, xv, p);
-    b.CreateStore(emitter.emitDequantized(b, emitter.emitLevel(b, qf), p),
-                  elementPtr(b, type, y, index));
-  });
+  emitter.forEachElement(
+      [&](IRBuilderBase &b, Value *index, Value *, const QuantParams &p) {
+        Value *xv =
+            b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
+        Value *qf = emitter.emitGridValue(b, xv, p);
+        b.CreateStore(emitter.emitDequantized(b, emitter.emitLevel(b, qf), p),
+                      elementPtr(b, type, y, index));
+      });
 }
 
 } // namespace qjit

@@ -35,7 +35,8 @@ void emitClipped(Kernel &k) {
   Value *dyPtr = k.operands[0].ptr, *dxPtr = k.results[0].ptr;
   emitter.forEachElement([&](IRBuilderBase &b, Value *index, Value *,
                              const QuantParams &p) {
-    Value *xv = b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
+    Value *xv =
+        b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
     Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, dyPtr, index));
     Value *inRange = emitter.emitInRange(b, emitter.emitGridValue(b, xv, p));
     b.CreateStore(b.CreateFMul(dy, b.CreateUIToFP(inRange, elemTy)),
@@ -83,16 +84,18 @@ void emitLearnedStepSize(Kernel &k) {
   // (Which NaN is not part of the contract: the interpreter's may differ.)
   auto accumulate = [&](Value *sums, bool perChannel, Value *channel,
                         Value *v) {
-    Value *ptr = elementPtr(b, type, sums, perChannel ? channel : b.getInt64(0));
+    Value *ptr =
+        elementPtr(b, type, sums, perChannel ? channel : b.getInt64(0));
     Value *sum = b.CreateLoad(elemTy, ptr);
-    b.CreateStore(b.CreateSelect(b.CreateFCmpUNO(sum, sum), sum,
-                                 b.CreateFAdd(sum, v)),
-                  ptr);
+    b.CreateStore(
+        b.CreateSelect(b.CreateFCmpUNO(sum, sum), sum, b.CreateFAdd(sum, v)),
+        ptr);
   };
 
   emitter.forEachElement([&](IRBuilderBase &, Value *index, Value *channel,
                              const QuantParams &p) {
-    Value *xv = b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
+    Value *xv =
+        b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
     Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, dyPtr, index));
     Value *qf = emitter.emitGridValue(b, xv, p);
     Value *q = emitter.emitLevel(b, qf);
@@ -103,10 +106,8 @@ void emitLearnedStepSize(Kernel &k) {
                   elementPtr(b, type, dxPtr, index));
     // In range: dy * (y - x) / s * g; outside: dy * (q - z) * g, where a
     // NaN qf has q = qmin like values below the grid.
-    Value *dsInside =
-        b.CreateFMul(b.CreateFDiv(b.CreateFMul(dy, b.CreateFSub(y, xv)),
-                                  p.scale),
-                     g);
+    Value *dsInside = b.CreateFMul(
+        b.CreateFDiv(b.CreateFMul(dy, b.CreateFSub(y, xv)), p.scale), g);
     Value *dsOutside =
         b.CreateFMul(b.CreateFMul(dy, b.CreateFSub(q, p.zeroPoint)), g);
     Value *dzOutside = b.CreateFMul(b.CreateFMul(b.CreateFNeg(dy), p.scale), g);

@@ -82,7 +82,8 @@ Constant *constantData(LLVMContext &ctx, const Operation &op,
 
 class GraphLowering {
 public:
-  GraphLowering(const Graph &graph, llvm::Module &module, const TargetMachine &tm)
+  GraphLowering(const Graph &graph, llvm::Module &module,
+                const TargetMachine &tm)
       : graph(graph), module(module), ctx(module.getContext()), tm(tm) {}
 
   uint64_t planStorage();
@@ -194,7 +195,8 @@ Function *GraphLowering::createKernelFunction(const Operation &op,
   auto describe = [&](unsigned arg, ValueId v, bool isResult) {
     fn->addParamAttr(arg, llvm::Attribute::NoAlias);
     fn->addParamAttr(arg, llvm::Attribute::NoCapture);
-    fn->addParamAttr(arg, isResult ? llvm::Attribute::WriteOnly : llvm::Attribute::ReadOnly);
+    fn->addParamAttr(arg, isResult ? llvm::Attribute::WriteOnly
+                                   : llvm::Attribute::ReadOnly);
     fn->addParamAttr(arg, llvm::Attribute::getWithAlignment(
                               ctx, Align(pointerAlignment(v))));
     if (uint64_t bytes = graph.getType(v).sizeInBytes())

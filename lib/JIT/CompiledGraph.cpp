@@ -64,7 +64,8 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                        kind.str(), i, graphName,
                        dataTypeSize(expected.elementType));
     if (bytes)
-      spans.push_back({address, address + bytes, fmt::format("{} {}", kind.str(), i)});
+      spans.push_back(
+          {address, address + bytes, fmt::format("{} {}", kind.str(), i)});
     buffers.push_back(ref.data);
     return llvm::Error::success();
   };

@@ -123,8 +123,8 @@ Jit::compile(const Graph &graph) {
   Expected<LoweredGraph> lowered = impl->lower(graph, *ctx, entryName);
   if (!lowered)
     return lowered.takeError();
-  if (Error err = impl->session->addIRModule(orc::ThreadSafeModule(
-          std::move(lowered->module), std::move(ctx))))
+  if (Error err = impl->session->addIRModule(
+          orc::ThreadSafeModule(std::move(lowered->module), std::move(ctx))))
     return err;
   Expected<orc::ExecutorAddr> address = impl->session->lookup(entryName);
   if (!address)
@@ -163,7 +163,8 @@ Expected<std::string> Jit::Impl::emitFile(const Graph &graph,
   if (Error err = verifyGraph(graph))
     return err;
   LLVMContext ctx;
-  Expected<LoweredGraph> lowered = lower(graph, ctx, symbolName(graph.getName()));
+  Expected<LoweredGraph> lowered =
+      lower(graph, ctx, symbolName(graph.getName()));
   if (!lowered)
     return lowered.takeError();
   SmallString<0> buffer;

@@ -25,7 +25,8 @@ Expected<orc::JITTargetMachineBuilder> selectTarget(const JitOptions &options) {
   // rather than LLVM's warning on stderr.
   const Triple &triple = builder->getTargetTriple();
   std::string lookupError;
-  const Target *target = TargetRegistry::lookupTarget(triple.str(), lookupError);
+  const Target *target =
+      TargetRegistry::lookupTarget(triple.str(), lookupError);
   if (!target)
     return makeError("no target for {}: {}", triple.str(), lookupError);
   std::unique_ptr<MCSubtargetInfo> generic(
@@ -43,10 +44,9 @@ Expected<orc::JITTargetMachineBuilder> selectTarget(const JitOptions &options) {
     for (StringRef feature : features) {
       feature = feature.trim();
       StringRef name = feature.drop_front();
-      bool known = any_of(generic->getAllProcessorFeatures(),
-                          [&](const SubtargetFeatureKV &kv) {
-                            return name == kv.Key;
-                          });
+      bool known =
+          any_of(generic->getAllProcessorFeatures(),
+                 [&](const SubtargetFeatureKV &kv) { return name == kv.Key; });
       if ((!feature.starts_with("+") && !feature.starts_with("-")) || !known)
         return makeError("bad CPU feature '{}': want +name or -name with a "
                          "feature of {}",

@@ -15,13 +15,12 @@ namespace {
 
 const unsigned kOptLevels[] = {0, 2};
 
-const DataType kNumericTypes[] = {DataType::Float32, DataType::Float64,
-                                  DataType::Int8,    DataType::UInt8,
-                                  DataType::Int16,   DataType::Int32,
-                                  DataType::Int64};
+const DataType kNumericTypes[] = {
+    DataType::Float32, DataType::Float64, DataType::Int8, DataType::UInt8,
+    DataType::Int16,   DataType::Int32,   DataType::Int64};
 
-const int64_t kSizes[] = {1,  2,  3,  5,   7,   13,  15,  16,  17,  31,
-                          32, 33, 63, 64,  65,  127, 257, 521, 999, 1000};
+const int64_t kSizes[] = {1,  2,  3,  5,  7,  13,  15,  16,  17,  31,
+                          32, 33, 63, 64, 65, 127, 257, 521, 999, 1000};
 
 const FillOptions kSalted = {/*range=*/100, /*specialFraction=*/0.15,
                              /*tieFraction=*/0.1, /*tieScale=*/1};
@@ -34,8 +33,8 @@ TensorType typeOf(DataType type, llvm::ArrayRef<int64_t> shape) {
 // inputs of that shape, the op and its result returned.
 Graph manyShapesGraph(OpKind kind, DataType type,
                       llvm::ArrayRef<std::vector<Shape>> operandShapes) {
-  Graph graph(fmt::format("{}_{}", opName(kind).str(),
-                          dataTypeName(type).str()));
+  Graph graph(
+      fmt::format("{}_{}", opName(kind).str(), dataTypeName(type).str()));
   Builder b(graph);
   llvm::SmallVector<ValueId> outputs;
   for (const std::vector<Shape> &shapes : operandShapes) {
@@ -116,18 +115,28 @@ TEST(JitVsInterpreter, IntegerExtremes) {
 
 TEST(JitVsInterpreter, Broadcasting) {
   const std::vector<std::vector<Shape>> pairs = {
-      {{3, 1}, {1, 4}},       {{}, {5}},           {{5}, {}},
-      {{}, {}},               {{5, 1, 7}, {7}},    {{7}, {5, 1, 7}},
-      {{2, 3, 4}, {3, 1}},    {{4, 1, 6}, {1, 5, 1}},
-      {{1}, {33}},            {{2, 1, 3, 1}, {1, 4, 1, 5}},
-      {{0, 3}, {1, 3}},       {{2, 0}, {2, 1}},    {{17, 33}, {17, 1}},
-      {{1, 999}, {3, 1}},     {{2, 16, 1}, {2, 1, 17}},
-      {{1, 1}, {1}},          {{3, 1, 1}, {1, 1, 1}},
+      {{3, 1}, {1, 4}},
+      {{}, {5}},
+      {{5}, {}},
+      {{}, {}},
+      {{5, 1, 7}, {7}},
+      {{7}, {5, 1, 7}},
+      {{2, 3, 4}, {3, 1}},
+      {{4, 1, 6}, {1, 5, 1}},
+      {{1}, {33}},
+      {{2, 1, 3, 1}, {1, 4, 1, 5}},
+      {{0, 3}, {1, 3}},
+      {{2, 0}, {2, 1}},
+      {{17, 33}, {17, 1}},
+      {{1, 999}, {3, 1}},
+      {{2, 16, 1}, {2, 1, 17}},
+      {{1, 1}, {1}},
+      {{3, 1, 1}, {1, 1, 1}},
   };
   for (OpKind kind : {OpKind::Add, OpKind::Subtract, OpKind::Multiply,
                       OpKind::Divide, OpKind::Maximum, OpKind::Minimum}) {
-    for (DataType type : {DataType::Float32, DataType::Float64,
-                          DataType::Int16, DataType::UInt8, DataType::Int64}) {
+    for (DataType type : {DataType::Float32, DataType::Float64, DataType::Int16,
+                          DataType::UInt8, DataType::Int64}) {
       if (!definedOn(kind, type))
         continue;
       Graph graph = manyShapesGraph(kind, type, pairs);
@@ -138,7 +147,8 @@ TEST(JitVsInterpreter, Broadcasting) {
   }
 }
 
-//===-- Fake quantization ---------------------------------------------------===//
+//===-- Fake quantization
+//---------------------------------------------------===//
 
 // A parameter operand: its type and how to fill it.
 struct ParamSpec {
@@ -237,43 +247,57 @@ std::vector<FqCase> fqCases(DataType xType) {
   std::vector<double> intZps = {3, 0, 255, -7, 1000};
   for (DataType sType : {DataType::Float32, xType}) {
     for (size_t k = 0; k < floatZps.size(); ++k)
-      cases.push_back({fmt::format("tensor operands zp={}", floatZps[k]),
-                       {257},
-                       asym,
-                       {{sType, {}, {0.25}}, {DataType::Float32, {}, {floatZps[k]}}},
-                       ties(0.25)});
+      cases.push_back(
+          {fmt::format("tensor operands zp={}", floatZps[k]),
+           {257},
+           asym,
+           {{sType, {}, {0.25}}, {DataType::Float32, {}, {floatZps[k]}}},
+           ties(0.25)});
     for (double zp : intZps)
       cases.push_back({fmt::format("tensor operands int zp={}", zp),
                        {257},
                        asym,
                        {{sType, {}, {0.1}}, {DataType::Int32, {}, {zp}}},
                        ties(0.1)});
-    cases.push_back({"tensor scale operand only", {33}, {}, {{sType, {}, {0.5}}},
+    cases.push_back({"tensor scale operand only",
+                     {33},
+                     {},
+                     {{sType, {}, {0.5}}},
                      ties(0.5)});
-    cases.push_back({"x-typed zero point", {64}, asym,
-                     {{sType, {}, {0.75}}, {xType, {}, {4.5}}}, ties(0.75)});
+    cases.push_back({"x-typed zero point",
+                     {64},
+                     asym,
+                     {{sType, {}, {0.75}}, {xType, {}, {4.5}}},
+                     ties(0.75)});
   }
   // Strange run-time scales: used as given.
   for (double s : {0.0, -0.5, 1e-30, 1e30, nan})
-    cases.push_back({fmt::format("run-time scale {}", s), {40}, {},
-                     {{DataType::Float32, {}, {s}}}, kSalted});
+    cases.push_back({fmt::format("run-time scale {}", s),
+                     {40},
+                     {},
+                     {{DataType::Float32, {}, {s}}},
+                     kSalted});
 
   // Per channel: the axis first, in the middle, last, negative.
   struct Layout {
     Shape shape;
     int64_t axis;
   };
-  const Layout layouts[] = {{{4, 7}, 0},     {{4, 7}, 1},      {{4, 7}, -1},
-                            {{3, 5, 6}, 1},  {{3, 5, 6}, -3},  {{2, 3, 17}, 2},
-                            {{1, 16}, 1},    {{33}, 0},        {{5, 1, 3}, 1},
+  const Layout layouts[] = {{{4, 7}, 0},      {{4, 7}, 1},     {{4, 7}, -1},
+                            {{3, 5, 6}, 1},   {{3, 5, 6}, -3}, {{2, 3, 17}, 2},
+                            {{1, 16}, 1},     {{33}, 0},       {{5, 1, 3}, 1},
                             {{2, 9, 33}, -2}, {{6, 4, 1}, 1}};
   for (const Layout &l : layouts) {
     int64_t rank = l.shape.size();
     int64_t c = l.shape[l.axis < 0 ? l.axis + rank : l.axis];
     std::vector<double> scales = channelScales(c);
-    cases.push_back({fmt::format("channel attr axis={}", l.axis), l.shape,
-                     {{"scale", scales}, {"axis", l.axis}}, {}, ties(0.5)});
-    cases.push_back({fmt::format("channel attr asym axis={}", l.axis), l.shape,
+    cases.push_back({fmt::format("channel attr axis={}", l.axis),
+                     l.shape,
+                     {{"scale", scales}, {"axis", l.axis}},
+                     {},
+                     ties(0.5)});
+    cases.push_back({fmt::format("channel attr asym axis={}", l.axis),
+                     l.shape,
                      {{"symmetric", false},
                       {"scale", scales},
                       {"zero_point", channelZeroPoints(c, 0, 255)},
@@ -284,25 +308,31 @@ std::vector<FqCase> fqCases(DataType xType) {
     std::vector<double> zps = {3, 2.5, 300, nan, -0.5, 100};
     for (bool scalePerChannel : {true, false}) {
       Shape sShape = scalePerChannel ? Shape{c} : Shape{};
-      cases.push_back({fmt::format("channel operands axis={} s{}", l.axis,
-                                   scalePerChannel ? "[C]" : "[]"),
-                       l.shape,
-                       with(asym, {{"axis", l.axis}}),
-                       {{DataType::Float32, sShape, scales},
-                        {DataType::Float32, {c}, zps}},
-                       ties(0.5)});
-      cases.push_back({fmt::format("channel operands int zp [] axis={}",
-                                   l.axis),
-                       l.shape,
-                       with(asym, {{"axis", l.axis}}),
-                       {{xType, sShape, scales}, {DataType::Int32, {}, {7}}},
-                       ties(0.5)});
+      cases.push_back(
+          {fmt::format("channel operands axis={} s{}", l.axis,
+                       scalePerChannel ? "[C]" : "[]"),
+           l.shape,
+           with(asym, {{"axis", l.axis}}),
+           {{DataType::Float32, sShape, scales}, {DataType::Float32, {c}, zps}},
+           ties(0.5)});
+      cases.push_back(
+          {fmt::format("channel operands int zp [] axis={}", l.axis),
+           l.shape,
+           with(asym, {{"axis", l.axis}}),
+           {{xType, sShape, scales}, {DataType::Int32, {}, {7}}},
+           ties(0.5)});
     }
     // Observer per channel.
-    cases.push_back({fmt::format("channel observer axis={}", l.axis), l.shape,
-                     {{"axis", l.axis}}, {}, kSalted});
+    cases.push_back({fmt::format("channel observer axis={}", l.axis),
+                     l.shape,
+                     {{"axis", l.axis}},
+                     {},
+                     kSalted});
     cases.push_back({fmt::format("channel observer asym axis={}", l.axis),
-                     l.shape, with(asym, {{"axis", l.axis}}), {}, kSalted});
+                     l.shape,
+                     with(asym, {{"axis", l.axis}}),
+                     {},
+                     kSalted});
   }
 
   // Observer per tensor, on salted data (infinities make s infinite), clean
@@ -310,15 +340,18 @@ std::vector<FqCase> fqCases(DataType xType) {
   FillOptions clean = {/*range=*/3, 0, 0, 1};
   FillOptions allNaN = {/*range=*/1, /*specialFraction=*/1, 0, 1};
   for (size_t g = 0; g < std::size(grids); ++g) {
-    cases.push_back({fmt::format("observer grid {}", g), {1000}, grids[g], {},
-                     kSalted});
-    cases.push_back({fmt::format("observer clean grid {}", g), {15, 17},
-                     grids[g], {}, clean});
+    cases.push_back(
+        {fmt::format("observer grid {}", g), {1000}, grids[g], {}, kSalted});
+    cases.push_back({fmt::format("observer clean grid {}", g),
+                     {15, 17},
+                     grids[g],
+                     {},
+                     clean});
   }
   cases.push_back({"observer all special", {16}, asym, {}, allNaN});
   cases.push_back({"observer empty", {0}, asym, {}, clean});
-  cases.push_back({"observer empty channels", {2, 0}, {{"axis", 0}}, {},
-                   clean});
+  cases.push_back(
+      {"observer empty channels", {2, 0}, {{"axis", 0}}, {}, clean});
   cases.push_back({"scalar x", {}, {{"scale", 0.5}}, {}, clean});
   return cases;
 }
@@ -333,8 +366,7 @@ Graph fqGraph(const FqCase &c, DataType xType, bool gradient,
     inputs.push_back(typeOf(p.type, p.shape));
   AttrList attrs = c.attrs;
   if (gradient)
-    attrs.push_back(
-        {"gradient", Attribute::enumValue(gradientRuleName(rule))});
+    attrs.push_back({"gradient", Attribute::enumValue(gradientRuleName(rule))});
   return singleOpGraph(gradient ? OpKind::GradFakeQuantization
                                 : OpKind::FakeQuantization,
                        inputs, attrs);
@@ -343,8 +375,8 @@ Graph fqGraph(const FqCase &c, DataType xType, bool gradient,
 std::vector<Tensor> fqInputs(const FqCase &c, DataType xType, bool gradient) {
   std::vector<Tensor> inputs;
   if (gradient) // dy: mostly ordinary, some specials
-    inputs.push_back(randomTensor(typeOf(xType, c.shape),
-                                  FillOptions{10, 0.05, 0, 1}));
+    inputs.push_back(
+        randomTensor(typeOf(xType, c.shape), FillOptions{10, 0.05, 0, 1}));
   inputs.push_back(randomTensor(typeOf(xType, c.shape), c.fill));
   for (const ParamSpec &p : c.params)
     inputs.push_back(paramTensor(p));
@@ -369,8 +401,7 @@ TEST_P(JitVsInterpreterFq, SteAndClippedGradients) {
       Graph graph = fqGraph(c, xType, true, rule);
       for (unsigned opt : kOptLevels)
         expectMatchesInterpreter(graph, fqInputs(c, xType, true), opt,
-                                 c.name + " " +
-                                     gradientRuleName(rule).str());
+                                 c.name + " " + gradientRuleName(rule).str());
     }
   }
 }
@@ -399,7 +430,8 @@ INSTANTIATE_TEST_SUITE_P(Types, JitVsInterpreterFq,
                            return dataTypeName(info.param).str();
                          });
 
-//===-- Graphs of several ops -----------------------------------------------===//
+//===-- Graphs of several ops
+//-----------------------------------------------===//
 
 TEST(JitVsInterpreter, ChainWithIntermediateOutputs) {
   Graph g("chain");
@@ -417,9 +449,9 @@ TEST(JitVsInterpreter, ChainWithIntermediateOutputs) {
   auto t5 = b.create(OpKind::FakeQuantization, {*t4},
                      {{"num_bits", 8}, {"scale", 0.05}});
   auto t6 = b.create(OpKind::Negate, {*t5});
-  auto t7 = b.create(OpKind::GradFakeQuantization, {*t6, *t4},
-                     {{"gradient", Attribute::enumValue("clipped")},
-                      {"scale", 0.05}});
+  auto t7 = b.create(
+      OpKind::GradFakeQuantization, {*t6, *t4},
+      {{"gradient", Attribute::enumValue("clipped")}, {"scale", 0.05}});
   ASSERT_TRUE(t1 && t2 && t3 && t4 && t5 && t6 && t7);
   // An intermediate (t2) and the last value are returned.
   b.setOutputs({*t7, *t2, *t6});
@@ -431,9 +463,9 @@ TEST(JitVsInterpreter, OutputsThatAreInputsConstantsOrRepeated) {
   Graph g("aliases");
   Builder b(g);
   ValueId x = b.addInput(DataType::Int32, {5});
-  auto c = b.constant(typeOf(DataType::Int32, {5}),
-                      Attribute(std::vector<int64_t>{1, -2, 3, 2147483647,
-                                                     -2147483648LL}));
+  auto c = b.constant(
+      typeOf(DataType::Int32, {5}),
+      Attribute(std::vector<int64_t>{1, -2, 3, 2147483647, -2147483648LL}));
   auto cb = b.constant(typeOf(DataType::Bool, {3}),
                        Attribute(std::vector<int64_t>{0, 5, 1}));
   auto c8 = b.constant(typeOf(DataType::Int8, {2, 2}), Attribute(int64_t(300)));
@@ -509,8 +541,8 @@ TEST(JitWorkspace, DeadValuesShareSpace) {
 }
 
 TEST(JitWorkspace, NoIntermediatesNoWorkspace) {
-  Graph g = manyShapesGraph(OpKind::Add, DataType::Float32,
-                            {{Shape{8}, Shape{8}}});
+  Graph g =
+      manyShapesGraph(OpKind::Add, DataType::Float32, {{Shape{8}, Shape{8}}});
   auto compiled = jitAt(2).compile(g);
   ASSERT_TRUE(bool(compiled));
   EXPECT_EQ((*compiled)->getWorkspaceSize(), 0u);

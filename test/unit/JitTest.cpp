@@ -50,7 +50,8 @@ Tensor floats(llvm::ArrayRef<int64_t> shape, std::vector<float> values) {
   return Tensor(shape, llvm::ArrayRef<float>(values));
 }
 
-//===-- FAKE_QUANT.md test vectors -----------------------------------------===//
+//===-- FAKE_QUANT.md test vectors
+//-----------------------------------------===//
 
 struct Vector {
   float x, y, dxClipped;
@@ -73,7 +74,10 @@ std::vector<GridCase> gridCases() {
   AttrList p3 = {{"symmetric", false}, {"scale", 0.5}, {"zero_point", 11}};
   AttrList pFl = {{"symmetric", false}, {"scale", double(0.3f)}};
   return {
-      {"P1", p1, 1.0f, 0,
+      {"P1",
+       p1,
+       1.0f,
+       0,
        {{2.5f, 2.0f, 1},
         {3.5f, 4.0f, 1},
         {-2.5f, -2.0f, 1},
@@ -84,7 +88,10 @@ std::vector<GridCase> gridCases() {
         {1000.0f, 127.0f, 0},
         {kInf, 127.0f, 0},
         {kNaN, -128.0f, 0}}},
-      {"P2", p2, 0.5f, 10,
+      {"P2",
+       p2,
+       0.5f,
+       10,
        {{1.25f, 1.0f, 1}, {-5.75f, -5.0f, 0}, {122.75f, 122.5f, 0}}},
       {"P3", p3, 0.5f, 11, {{1.25f, 1.0f, 1}, {-1.25f, -1.0f, 1}}},
       {"fl(0.3)", pFl, 0.3f, 0, {{74.25f, 74.4000015f, 1}}},
@@ -190,8 +197,7 @@ TEST(JitFakeQuantVectors, LearnedStepSize) {
                       {1.25f, 1.0f, 1, -0.5f, 0},
                       {5.0f, 3.5f, 0, 7, -0.5f},
                       {-5.0f, -4.0f, 0, -8, -0.5f}};
-  AttrList attrs = {{"num_bits", 4},
-                    {"gradient", Attribute::enumValue("lsq")}};
+  AttrList attrs = {{"num_bits", 4}, {"gradient", Attribute::enumValue("lsq")}};
   Graph forward = singleOpGraph(OpKind::FakeQuantization,
                                 {f32({1}), f32({}), f32({})}, attrs);
   Graph grad = singleOpGraph(OpKind::GradFakeQuantization,
@@ -233,7 +239,12 @@ TEST(JitFakeQuantVectors, Observer) {
   };
   const Row rows[] = {
       {-1, 3, {{"symmetric", false}}, 0, 255, 0.0156862754f, 64},
-      {-1, 3, {{"quant_min", 0}, {"quant_max", 127}}, 0, 127, 0.0314960629f,
+      {-1,
+       3,
+       {{"quant_min", 0}, {"quant_max", 127}},
+       0,
+       127,
+       0.0314960629f,
        32},
       {-1, 1, {{"symmetric", false}}, 0, 255, 0.00784313772f, 127},
       {0, 0, {{"symmetric", false}}, 0, 255, 1.1920929e-7f, 0},
@@ -244,21 +255,22 @@ TEST(JitFakeQuantVectors, Observer) {
       SCOPED_TRACE(fmt::format("range [{}, {}] -O{}", r.lo, r.hi, opt));
       // The extremes plus values in between (and a NaN, which the observer
       // ignores).
-      std::vector<float> xs = {r.lo, 0.3f * r.hi, r.hi, kNaN,
+      std::vector<float> xs = {r.lo,         0.3f * r.hi,          r.hi, kNaN,
                                0.77f * r.lo, 0.5f * (r.lo + r.hi), -0.0f};
       int64_t n = xs.size();
       Graph g = singleOpGraph(OpKind::FakeQuantization, {f32({n})}, r.grid);
       auto y = runFloat(g, {floats({n}, xs)}, opt);
       ASSERT_EQ(y.size(), 1u);
       for (int64_t i = 0; i < n; ++i)
-        EXPECT_SAME_FLOAT(y[0][i], referenceFq(xs[i], r.scale, r.zeroPoint,
-                                               r.qmin, r.qmax))
+        EXPECT_SAME_FLOAT(
+            y[0][i], referenceFq(xs[i], r.scale, r.zeroPoint, r.qmin, r.qmax))
             << "x = " << xs[i];
     }
   }
 }
 
-//===-- The compile cache ---------------------------------------------------===//
+//===-- The compile cache
+//---------------------------------------------------===//
 
 Graph fqGraph(const std::string &name, double scale) {
   Graph g(name);
@@ -305,7 +317,8 @@ TEST(JitCache, InvalidGraphIsAnError) {
   EXPECT_EQ(message, errorText(verifyGraph(g)));
 }
 
-//===-- run() checks its buffers --------------------------------------------===//
+//===-- run() checks its buffers
+//--------------------------------------------===//
 
 class JitRun : public ::testing::Test {
 protected:
@@ -345,7 +358,7 @@ protected:
 
 TEST_F(JitRun, Succeeds) {
   ASSERT_FALSE(bool(compiled->run({{t8, in0.data()}, {t8, in1.data()}},
-                                   {{t8, out0.data()}, {t8, out1.data()}})));
+                                  {{t8, out0.data()}, {t8, out1.data()}})));
   for (int i = 0; i < 8; ++i) {
     EXPECT_SAME_FLOAT(out0[i], 3.0f);
     EXPECT_SAME_FLOAT(out1[i], -3.0f);
@@ -353,12 +366,14 @@ TEST_F(JitRun, Succeeds) {
 }
 
 TEST_F(JitRun, WrongCount) {
-  EXPECT_ERROR_CONTAINS(runAndCheckUntouched({{t8, in0.data()}},
-                                             {{t8, out0.data()}, {t8, out1.data()}}),
-                        "takes 2 input(s), got 1");
-  EXPECT_ERROR_CONTAINS(runAndCheckUntouched({{t8, in0.data()}, {t8, in1.data()}},
-                                             {{t8, out0.data()}}),
-                        "has 2 output(s), got 1");
+  EXPECT_ERROR_CONTAINS(
+      runAndCheckUntouched({{t8, in0.data()}},
+                           {{t8, out0.data()}, {t8, out1.data()}}),
+      "takes 2 input(s), got 1");
+  EXPECT_ERROR_CONTAINS(
+      runAndCheckUntouched({{t8, in0.data()}, {t8, in1.data()}},
+                           {{t8, out0.data()}}),
+      "has 2 output(s), got 1");
 }
 
 TEST_F(JitRun, WrongTypeOrShape) {
@@ -418,9 +433,9 @@ TEST_F(JitRun, OverlappingBuffers) {
       "input 0 and input 1 of graph @run_checks overlap");
   // Adjacent buffers do not overlap.
   std::vector<float> adjacent(16, 0.0f);
-  EXPECT_FALSE(bool(compiled->run({{t8, in0.data()}, {t8, in1.data()}},
-                                  {{t8, adjacent.data()},
-                                   {t8, adjacent.data() + 8}})));
+  EXPECT_FALSE(
+      bool(compiled->run({{t8, in0.data()}, {t8, in1.data()}},
+                         {{t8, adjacent.data()}, {t8, adjacent.data() + 8}})));
   EXPECT_SAME_FLOAT(adjacent[0], 3.0f);
   EXPECT_SAME_FLOAT(adjacent[15], -3.0f);
 }
@@ -433,7 +448,8 @@ TEST_F(JitRun, OwningOverloadChecksToo) {
   EXPECT_EQ(ok->size(), 2u);
 }
 
-//===-- Emitting IR, assembly and objects -----------------------------------===//
+//===-- Emitting IR, assembly and objects
+//-----------------------------------===//
 
 TEST(JitEmit, IRAssemblyObject) {
   Graph g = fqGraph("emit_me", 0.05);
@@ -451,7 +467,8 @@ TEST(JitEmit, IRAssemblyObject) {
   auto object = jitAt(2).emitObject(g);
   ASSERT_TRUE(bool(object)) << llvm::toString(object.takeError());
   ASSERT_GT(object->size(), 4u);
-  EXPECT_EQ(object->substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(object->substr(0, 4), "\x7f"
+                                  "ELF");
 
   // An invalid graph is reported, not emitted.
   Graph bad("bad");
@@ -466,7 +483,8 @@ TEST(JitEmit, AtO0NothingIsVectorized) {
   EXPECT_EQ(ir->find("@llvm.roundeven.v"), std::string::npos);
 }
 
-//===-- Choosing the CPU ----------------------------------------------------===//
+//===-- Choosing the CPU
+//----------------------------------------------------===//
 
 TEST(JitTarget, BadNamesAreErrors) {
   EXPECT_ERROR_CONTAINS(Jit::create(JitOptions{2, "no-such-cpu", ""}),
@@ -509,7 +527,8 @@ TEST(JitTarget, ChosenCpuDecidesTheVectorWidth) {
     EXPECT_ERROR_CONTAINS(std::move(compiled), "the host lacks");
 }
 
-//===-- Threads -------------------------------------------------------------===//
+//===-- Threads
+//-------------------------------------------------------------===//
 
 TEST(JitThreads, CompileAndRunConcurrently) {
   auto jit = Jit::create();
@@ -535,8 +554,8 @@ TEST(JitThreads, CompileAndRunConcurrently) {
         for (int i = 0; i < 16; ++i)
           xs[i] = float(i) * 0.3f - 2.0f;
         TensorType type = f32({16});
-        if (auto err = (*compiled)->run({{type, xs.data()}},
-                                        {{type, ys.data()}})) {
+        if (auto err =
+                (*compiled)->run({{type, xs.data()}}, {{type, ys.data()}})) {
           llvm::consumeError(std::move(err));
           ++failures;
           continue;

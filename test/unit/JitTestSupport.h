@@ -15,9 +15,9 @@
 #include "qjit/Interpreter/Interpreter.h"
 #include "qjit/JIT/Jit.h"
 #include "llvm/ADT/STLExtras.h"
+#include <cmath>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -63,7 +63,7 @@ struct FillOptions {
   double specialFraction = 0; // NaN, +-inf, -0.0, +0.0, huge, denormal
   double tieFraction = 0;     // (k + 0.5) * tieScale, k a random integer
   double tieScale = 1;
-  int64_t tieRange = 300;     // |k| <= tieRange
+  int64_t tieRange = 300; // |k| <= tieRange
 };
 
 inline std::mt19937_64 &testRng() {
@@ -71,8 +71,7 @@ inline std::mt19937_64 &testRng() {
   return rng;
 }
 
-template <typename T>
-T specialValue(std::mt19937_64 &rng) {
+template <typename T> T specialValue(std::mt19937_64 &rng) {
   static_assert(std::is_floating_point_v<T>);
   const T values[] = {std::numeric_limits<T>::quiet_NaN(),
                       std::numeric_limits<T>::infinity(),
@@ -163,11 +162,10 @@ inline std::string describeMismatch(const Tensor &actual,
     std::string text = "element " + std::to_string(i) + ": ";
     switch (actual.elementType()) {
     case DataType::Float32:
-      return text + fmt::format("{} (0x{:08x}) vs {} (0x{:08x})",
-                                actual.as<float>()[i],
-                                bitsOf(actual.as<float>()[i]),
-                                expected.as<float>()[i],
-                                bitsOf(expected.as<float>()[i]));
+      return text + fmt::format(
+                        "{} (0x{:08x}) vs {} (0x{:08x})", actual.as<float>()[i],
+                        bitsOf(actual.as<float>()[i]), expected.as<float>()[i],
+                        bitsOf(expected.as<float>()[i]));
     case DataType::Float64:
       return text + fmt::format("{} vs {}", actual.as<double>()[i],
                                 expected.as<double>()[i]);
@@ -210,8 +208,7 @@ inline bool equalUpToNaNPayload(const Tensor &a, const Tensor &b) {
 // payload of NaNs).
 inline void expectMatchesInterpreter(const Graph &graph,
                                      llvm::ArrayRef<Tensor> inputs,
-                                     unsigned optLevel,
-                                     const std::string &what,
+                                     unsigned optLevel, const std::string &what,
                                      llvm::ArrayRef<size_t> sums = {}) {
   SCOPED_TRACE(what + " at -O" + std::to_string(optLevel) + "\n" +
                graph.toString());
