@@ -1,7 +1,9 @@
 //===- OpRules.cpp - Operand rules and result type inference per op -------===//
 #include "qjit/IR/OpRules.h"
 #include "qjit/IR/FakeQuantizationOp.h"
+#include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
+#include <cmath>
 
 namespace qjit {
 
@@ -50,7 +52,8 @@ llvm::Expected<TypeList> inferBinary(const Operation &op,
   DataType type = in[0].elementType;
   if (type == DataType::Bool)
     return makeError("operands must be numeric, got Bool");
-  if (op.getKind() == OpKind::Divide && !isFloatType(type))
+  if ((op.getKind() == OpKind::Divide || op.getKind() == OpKind::Power) &&
+      !isFloatType(type))
     return makeError("operands must be Float32 or Float64, got {}",
                      dataTypeName(type).str());
   auto shape = broadcastShapes(in[0].shape, in[1].shape);
@@ -59,11 +62,286 @@ llvm::Expected<TypeList> inferBinary(const Operation &op,
   return TypeList{TensorType{type, std::move(*shape)}};
 }
 
+// Unary ops defined only on floats (transcendental functions and friends).
+bool isFloatOnlyUnary(OpKind kind) {
+  switch (kind) {
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+    return true;
+  default:
+    return false;
+  }
+}
+
 llvm::Expected<TypeList> inferUnary(const Operation &op,
                                     llvm::ArrayRef<TensorType> in) {
-  if (in[0].elementType == DataType::Bool)
+  DataType type = in[0].elementType;
+  if (type == DataType::Bool)
     return makeError("operand must be numeric, got Bool");
+  if (isFloatOnlyUnary(op.getKind()) && !isFloatType(type))
+    return makeError("operand must be Float32 or Float64, got {}",
+                     dataTypeName(type).str());
+  if (op.getKind() == OpKind::Clamp)
+    if (auto p = getClampParams(op, type); !p)
+      return p.takeError();
+  if (const Attribute *a = op.getAttr("approximate");
+      a && a->getEnum() != "none" && a->getEnum() != "tanh")
+    return makeError("approximate must be none or tanh, got {}",
+                     a->getEnum().str());
+  if (const Attribute *a = op.getAttr("alpha"); a && !std::isfinite(a->getFloat()))
+    return makeError("alpha must be finite");
   return TypeList{in[0]};
+}
+
+llvm::Error requireFloat(const TensorType &t, llvm::StringRef what) {
+  if (!isFloatType(t.elementType))
+    return makeError("{} must be Float32 or Float64, got {}", what.str(),
+                     dataTypeName(t.elementType).str());
+  return llvm::Error::success();
+}
+
+llvm::Error requireRank(const TensorType &t, int64_t rank,
+                        llvm::StringRef what) {
+  if (t.rank() != rank)
+    return makeError("{} must have rank {}, got {}", what.str(), rank,
+                     shapeToString(t.shape));
+  return llvm::Error::success();
+}
+
+llvm::Expected<TypeList> inferMatMul(llvm::ArrayRef<TensorType> in) {
+  const TensorType &a = in[0], &b = in[1];
+  if (a.elementType != b.elementType)
+    return makeError("operand types {} and {} differ",
+                     dataTypeName(a.elementType).str(),
+                     dataTypeName(b.elementType).str());
+  if (a.elementType == DataType::Bool)
+    return makeError("operands must be numeric, got Bool");
+  if (a.rank() < 2 || b.rank() < 2)
+    return makeError("operands must have rank >= 2, got {} and {} (reshape a "
+                     "vector to [1, K] or [K, 1])",
+                     shapeToString(a.shape), shapeToString(b.shape));
+  int64_t m = a.shape[a.rank() - 2], k = a.shape[a.rank() - 1];
+  int64_t k2 = b.shape[b.rank() - 2], n = b.shape[b.rank() - 1];
+  if (k != k2)
+    return makeError("inner dimensions differ: {} x {} (K = {} vs {})",
+                     shapeToString(a.shape), shapeToString(b.shape), k, k2);
+  auto batch = broadcastShapes(llvm::ArrayRef(a.shape).drop_back(2),
+                               llvm::ArrayRef(b.shape).drop_back(2));
+  if (!batch)
+    return makeError("batch dimensions: {}", llvm::toString(batch.takeError()));
+  Shape out = std::move(*batch);
+  out.push_back(m);
+  out.push_back(n);
+  return TypeList{TensorType{a.elementType, std::move(out)}};
+}
+
+llvm::Expected<TypeList> inferTranspose(const Operation &op,
+                                        llvm::ArrayRef<TensorType> in) {
+  auto perm = getTransposePerm(op, in[0].rank());
+  if (!perm)
+    return perm.takeError();
+  Shape out;
+  for (int64_t p : *perm)
+    out.push_back(in[0].shape[p]);
+  return TypeList{TensorType{in[0].elementType, std::move(out)}};
+}
+
+llvm::Expected<TypeList> inferConv2D(const Operation &op,
+                                     llvm::ArrayRef<TensorType> in) {
+  const TensorType &x = in[0], &w = in[1];
+  if (auto err = requireFloat(x, "input"))
+    return err;
+  if (w.elementType != x.elementType)
+    return makeError("weight type {} differs from input type {}",
+                     dataTypeName(w.elementType).str(),
+                     dataTypeName(x.elementType).str());
+  if (auto err = requireRank(x, 4, "input (N, C, H, W)"))
+    return err;
+  if (auto err = requireRank(w, 4, "weight (O, C/groups, KH, KW)"))
+    return err;
+  auto p = getConv2DParams(op);
+  if (!p)
+    return p.takeError();
+  int64_t channels = x.shape[1], outChannels = w.shape[0];
+  if (channels % p->groups != 0 || outChannels % p->groups != 0)
+    return makeError("groups {} must divide input channels {} and output "
+                     "channels {}",
+                     p->groups, channels, outChannels);
+  if (w.shape[1] * p->groups != channels)
+    return makeError("weight has {} input channels per group, but the input "
+                     "has {} channels in {} group{}",
+                     w.shape[1], channels, p->groups, p->groups == 1 ? "" : "s");
+  if (in.size() == 3 && (in[2].elementType != x.elementType ||
+                         in[2].shape != Shape{outChannels}))
+    return makeError("bias must be {} [{}], got {}",
+                     dataTypeName(x.elementType).str(), outChannels,
+                     in[2].toString());
+  auto h = slidingOutputSize(x.shape[2], w.shape[2], p->strideH, p->padH,
+                             p->dilationH);
+  if (!h)
+    return makeError("height: {}", llvm::toString(h.takeError()));
+  auto wd = slidingOutputSize(x.shape[3], w.shape[3], p->strideW, p->padW,
+                              p->dilationW);
+  if (!wd)
+    return makeError("width: {}", llvm::toString(wd.takeError()));
+  if (x.shape[0] == 0 || outChannels == 0 || *h <= 0 || *wd <= 0)
+    return makeError("the output {} would be empty",
+                     shapeToString({x.shape[0], outChannels, *h, *wd}));
+  return TypeList{
+      TensorType{x.elementType, {x.shape[0], outChannels, *h, *wd}}};
+}
+
+llvm::Expected<TypeList> inferPool2D(const Operation &op,
+                                     llvm::ArrayRef<TensorType> in) {
+  const TensorType &x = in[0];
+  if (auto err = requireRank(x, 4, "input (N, C, H, W)"))
+    return err;
+  if (op.getKind() == OpKind::AvgPool2D) {
+    if (auto err = requireFloat(x, "input"))
+      return err;
+  } else if (x.elementType == DataType::Bool) {
+    return makeError("input must be numeric, got Bool");
+  }
+  if (op.getKind() == OpKind::MaxPool2D && op.hasAttr("count_include_pad"))
+    return makeError("count_include_pad applies to AvgPool2D only");
+  auto p = getPool2DParams(op);
+  if (!p)
+    return p.takeError();
+  auto h = slidingOutputSize(x.shape[2], p->kernelH, p->strideH, p->padH, 1);
+  if (!h)
+    return makeError("height: {}", llvm::toString(h.takeError()));
+  auto w = slidingOutputSize(x.shape[3], p->kernelW, p->strideW, p->padW, 1);
+  if (!w)
+    return makeError("width: {}", llvm::toString(w.takeError()));
+  return TypeList{
+      TensorType{x.elementType, {x.shape[0], x.shape[1], *h, *w}}};
+}
+
+llvm::Expected<TypeList> inferReduce(const Operation &op,
+                                     llvm::ArrayRef<TensorType> in) {
+  const TensorType &x = in[0];
+  if (x.elementType == DataType::Bool)
+    return makeError("input must be numeric, got Bool");
+  if (op.getKind() == OpKind::ReduceMean)
+    if (auto err = requireFloat(x, "input"))
+      return err;
+  auto axes = getReduceAxes(op, x.rank());
+  if (!axes)
+    return axes.takeError();
+  bool keep = getKeepDims(op);
+  Shape out;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    bool reduced = llvm::is_contained(*axes, d);
+    if (reduced && x.shape[d] == 0 &&
+        (op.getKind() == OpKind::ReduceMax || op.getKind() == OpKind::ReduceMin))
+      return makeError("cannot take the {} of an empty dimension {}",
+                       op.getKind() == OpKind::ReduceMax ? "max" : "min", d);
+    if (!reduced)
+      out.push_back(x.shape[d]);
+    else if (keep)
+      out.push_back(1);
+  }
+  return TypeList{TensorType{x.elementType, std::move(out)}};
+}
+
+llvm::Expected<TypeList> inferSoftmax(const Operation &op,
+                                      llvm::ArrayRef<TensorType> in) {
+  if (auto err = requireFloat(in[0], "input"))
+    return err;
+  if (in[0].rank() == 0)
+    return makeError("input must have rank >= 1");
+  if (auto axis = getOpAxis(op, in[0].rank()); !axis)
+    return axis.takeError();
+  return TypeList{in[0]};
+}
+
+llvm::Expected<TypeList> inferReshape(const Operation &op,
+                                      llvm::ArrayRef<TensorType> in) {
+  auto shape = getReshapeShape(op, in[0].shape);
+  if (!shape)
+    return shape.takeError();
+  return TypeList{TensorType{in[0].elementType, std::move(*shape)}};
+}
+
+llvm::Expected<TypeList> inferBroadcast(const Operation &op,
+                                        llvm::ArrayRef<TensorType> in) {
+  const Attribute *a = op.getAttr("shape");
+  if (!a)
+    return makeError("needs a shape attribute");
+  Shape target(a->getIntList().begin(), a->getIntList().end());
+  for (int64_t d : target)
+    if (d < 0)
+      return makeError("shape {} has a negative dimension", a->toString());
+  auto shape = broadcastShapes(in[0].shape, target);
+  if (!shape || *shape != target) {
+    if (!shape)
+      llvm::consumeError(shape.takeError());
+    return makeError("cannot broadcast {} to {}", shapeToString(in[0].shape),
+                     a->toString());
+  }
+  return TypeList{TensorType{in[0].elementType, std::move(target)}};
+}
+
+llvm::Expected<TypeList> inferConcat(const Operation &op,
+                                     llvm::ArrayRef<TensorType> in) {
+  const TensorType &first = in[0];
+  if (first.rank() == 0)
+    return makeError("operands must have rank >= 1");
+  auto axis = getOpAxis(op, first.rank());
+  if (!axis)
+    return axis.takeError();
+  Shape out = first.shape;
+  for (size_t i = 1; i < in.size(); ++i) {
+    const TensorType &t = in[i];
+    if (t.elementType != first.elementType)
+      return makeError("operand {} is {} but operand 0 is {}", i,
+                       dataTypeName(t.elementType).str(),
+                       dataTypeName(first.elementType).str());
+    bool agree = t.rank() == first.rank();
+    for (int64_t d = 0; agree && d < first.rank(); ++d)
+      agree = d == *axis || t.shape[d] == first.shape[d];
+    if (!agree)
+      return makeError("operand {} has shape {}, which differs from {} off "
+                       "axis {}",
+                       i, shapeToString(t.shape), shapeToString(first.shape),
+                       *axis);
+    out[*axis] += t.shape[*axis];
+  }
+  return TypeList{TensorType{first.elementType, std::move(out)}};
+}
+
+llvm::Expected<TypeList> inferSlice(const Operation &op,
+                                    llvm::ArrayRef<TensorType> in) {
+  auto p = getSliceParams(op, in[0].shape);
+  if (!p)
+    return p.takeError();
+  return TypeList{TensorType{in[0].elementType, std::move(p->sizes)}};
+}
+
+llvm::Expected<TypeList> inferQuantize(const Operation &op,
+                                       llvm::ArrayRef<TensorType> in) {
+  const TensorType &x = in[0];
+  if (op.getKind() == OpKind::Quantize) {
+    if (x.elementType != DataType::Float32)
+      return makeError("input must be Float32, got {}",
+                       dataTypeName(x.elementType).str());
+  } else if (x.elementType != DataType::Int8 &&
+             x.elementType != DataType::UInt8 &&
+             x.elementType != DataType::Int32) {
+    return makeError("input must be Int8, UInt8 or Int32, got {}",
+                     dataTypeName(x.elementType).str());
+  }
+  auto p = getQuantizeParams(op, x);
+  if (!p)
+    return p.takeError();
+  DataType result =
+      op.getKind() == OpKind::Quantize ? p->intType : DataType::Float32;
+  return TypeList{TensorType{result, x.shape}};
 }
 
 llvm::Expected<TypeList> inferConstant(const Operation &op,
@@ -130,11 +408,49 @@ llvm::Expected<TypeList> inferResultTypes(const Operation &op,
   case OpKind::Divide:
   case OpKind::Maximum:
   case OpKind::Minimum:
+  case OpKind::Power:
     return inferBinary(op, in);
   case OpKind::Negate:
   case OpKind::Abs:
   case OpKind::ReLU:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Square:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+  case OpKind::Clamp:
     return inferUnary(op, in);
+  case OpKind::MatMul:
+    return inferMatMul(in);
+  case OpKind::Transpose:
+    return inferTranspose(op, in);
+  case OpKind::Conv2D:
+    return inferConv2D(op, in);
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+    return inferPool2D(op, in);
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    return inferReduce(op, in);
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    return inferSoftmax(op, in);
+  case OpKind::Reshape:
+    return inferReshape(op, in);
+  case OpKind::Broadcast:
+    return inferBroadcast(op, in);
+  case OpKind::Concat:
+    return inferConcat(op, in);
+  case OpKind::Slice:
+    return inferSlice(op, in);
+  case OpKind::Quantize:
+  case OpKind::Dequantize:
+    return inferQuantize(op, in);
   case OpKind::Constant:
     return inferConstant(op, declared);
   case OpKind::FakeQuantization:

@@ -20,6 +20,11 @@ enum class OpCategory {
   Quantization,
   Gradient,
   Value,
+  LinearAlgebra,
+  Pooling,
+  Reduction,
+  Normalization,
+  Shape,
 };
 
 struct AttrSpec {

@@ -1,0 +1,352 @@
+//===- OpParams.cpp - Attributes of the catalog ops, normalized -----------===//
+#include "qjit/IR/OpParams.h"
+#include "qjit/Support/Error.h"
+#include "llvm/ADT/STLExtras.h"
+#include <cmath>
+
+namespace qjit {
+
+llvm::Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return makeError("axis {} is out of range for rank {}", axis, rank);
+  return axis < 0 ? axis + rank : axis;
+}
+
+namespace {
+
+// An IntOrList attribute for the two spatial dimensions: `3` or `[3, 3]`.
+llvm::Expected<std::pair<int64_t, int64_t>>
+getPair(const Operation &op, llvm::StringRef name, int64_t defaultValue) {
+  const Attribute *a = op.getAttr(name);
+  if (!a)
+    return std::pair{defaultValue, defaultValue};
+  if (a->isInt())
+    return std::pair{a->getInt(), a->getInt()};
+  llvm::ArrayRef<int64_t> list = a->getIntList();
+  if (list.size() != 2)
+    return makeError("{} must be one integer or a list of 2, got {}",
+                     name.str(), a->toString());
+  return std::pair{list[0], list[1]};
+}
+
+llvm::Error checkPositive(llvm::StringRef name,
+                          std::pair<int64_t, int64_t> v) {
+  if (v.first <= 0 || v.second <= 0)
+    return makeError("{} must be positive, got [{}, {}]", name.str(), v.first,
+                     v.second);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<Conv2DParams> getConv2DParams(const Operation &op) {
+  auto stride = getPair(op, "stride", 1);
+  if (!stride)
+    return stride.takeError();
+  auto padding = getPair(op, "padding", 0);
+  if (!padding)
+    return padding.takeError();
+  auto dilation = getPair(op, "dilation", 1);
+  if (!dilation)
+    return dilation.takeError();
+  if (auto err = checkPositive("stride", *stride))
+    return err;
+  if (auto err = checkPositive("dilation", *dilation))
+    return err;
+  if (padding->first < 0 || padding->second < 0)
+    return makeError("padding must not be negative, got [{}, {}]",
+                     padding->first, padding->second);
+  Conv2DParams p;
+  std::tie(p.strideH, p.strideW) = *stride;
+  std::tie(p.padH, p.padW) = *padding;
+  std::tie(p.dilationH, p.dilationW) = *dilation;
+  if (const Attribute *g = op.getAttr("groups"))
+    p.groups = g->getInt();
+  if (p.groups <= 0)
+    return makeError("groups must be positive, got {}", p.groups);
+  return p;
+}
+
+llvm::Expected<Pool2DParams> getPool2DParams(const Operation &op) {
+  if (!op.hasAttr("kernel_size"))
+    return makeError("needs a kernel_size attribute");
+  auto kernel = getPair(op, "kernel_size", 1);
+  if (!kernel)
+    return kernel.takeError();
+  if (auto err = checkPositive("kernel_size", *kernel))
+    return err;
+  auto stride = op.hasAttr("stride") ? getPair(op, "stride", 1) : *kernel;
+  if (!stride)
+    return stride.takeError();
+  if (auto err = checkPositive("stride", *stride))
+    return err;
+  auto padding = getPair(op, "padding", 0);
+  if (!padding)
+    return padding.takeError();
+  Pool2DParams p;
+  std::tie(p.kernelH, p.kernelW) = *kernel;
+  std::tie(p.strideH, p.strideW) = *stride;
+  std::tie(p.padH, p.padW) = *padding;
+  // PyTorch's rule: padding at most half the kernel, so every window holds
+  // at least one real element.
+  if (p.padH < 0 || p.padW < 0 || 2 * p.padH > p.kernelH ||
+      2 * p.padW > p.kernelW)
+    return makeError("padding [{}, {}] must be between 0 and half the "
+                     "kernel_size [{}, {}]",
+                     p.padH, p.padW, p.kernelH, p.kernelW);
+  if (const Attribute *c = op.getAttr("count_include_pad"))
+    p.countIncludePad = c->getBool();
+  return p;
+}
+
+llvm::Expected<int64_t> slidingOutputSize(int64_t input, int64_t kernel,
+                                          int64_t stride, int64_t padding,
+                                          int64_t dilation) {
+  int64_t window = dilation * (kernel - 1) + 1;
+  int64_t padded = input + 2 * padding;
+  if (window > padded)
+    return makeError("kernel extent {} is larger than the padded input {}",
+                     window, padded);
+  return (padded - window) / stride + 1;
+}
+
+llvm::Expected<llvm::SmallVector<int64_t, 4>>
+getReduceAxes(const Operation &op, int64_t rank) {
+  llvm::SmallVector<int64_t, 4> axes;
+  const Attribute *a = op.getAttr("axes");
+  if (!a) {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+    return axes;
+  }
+  if (a->getIntList().empty())
+    return makeError("axes must not be empty (omit it to reduce all axes)");
+  for (int64_t axis : a->getIntList()) {
+    auto n = normalizeAxis(axis, rank);
+    if (!n)
+      return n.takeError();
+    if (llvm::is_contained(axes, *n))
+      return makeError("axis {} appears twice in axes", axis);
+    axes.push_back(*n);
+  }
+  llvm::sort(axes);
+  return axes;
+}
+
+bool getKeepDims(const Operation &op) {
+  const Attribute *a = op.getAttr("keep_dims");
+  return a && a->getBool();
+}
+
+llvm::Expected<int64_t> getOpAxis(const Operation &op, int64_t rank) {
+  int64_t defaultAxis = op.getKind() == OpKind::Concat ? 0 : -1;
+  const Attribute *a = op.getAttr("axis");
+  return normalizeAxis(a ? a->getInt() : defaultAxis, rank);
+}
+
+llvm::Expected<llvm::SmallVector<int64_t, 4>>
+getTransposePerm(const Operation &op, int64_t rank) {
+  llvm::SmallVector<int64_t, 4> perm;
+  const Attribute *a = op.getAttr("perm");
+  if (!a) {
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+    return perm;
+  }
+  llvm::ArrayRef<int64_t> given = a->getIntList();
+  if (static_cast<int64_t>(given.size()) != rank)
+    return makeError("perm has {} entries for an input of rank {}",
+                     given.size(), rank);
+  llvm::SmallVector<bool, 4> seen(rank, false);
+  for (int64_t p : given) {
+    if (p < 0 || p >= rank || seen[p])
+      return makeError("perm {} is not a permutation of [0, {})",
+                       a->toString(), rank);
+    seen[p] = true;
+    perm.push_back(p);
+  }
+  return perm;
+}
+
+llvm::Expected<Shape> getReshapeShape(const Operation &op,
+                                      llvm::ArrayRef<int64_t> input) {
+  const Attribute *a = op.getAttr("shape");
+  if (!a)
+    return makeError("needs a shape attribute");
+  Shape shape(a->getIntList().begin(), a->getIntList().end());
+  int64_t known = 1;
+  int64_t inferred = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (inferred >= 0)
+        return makeError("shape {} has more than one -1", a->toString());
+      inferred = static_cast<int64_t>(i);
+    } else if (shape[i] < 0) {
+      return makeError("shape {} has a negative dimension", a->toString());
+    } else {
+      known *= shape[i];
+    }
+  }
+  int64_t count = numElements(input);
+  if (inferred >= 0) {
+    if (known == 0 || count % known != 0)
+      return makeError("cannot infer the -1 in {} for {} elements",
+                       a->toString(), count);
+    shape[inferred] = count / known;
+  } else if (known != count) {
+    return makeError("cannot reshape {} ({} elements) to {} ({} elements)",
+                     shapeToString(input), count, a->toString(), known);
+  }
+  return shape;
+}
+
+llvm::Expected<SliceParams> getSliceParams(const Operation &op,
+                                           llvm::ArrayRef<int64_t> input) {
+  int64_t rank = static_cast<int64_t>(input.size());
+  auto list = [&](llvm::StringRef name,
+                  int64_t fill) -> llvm::Expected<Shape> {
+    const Attribute *a = op.getAttr(name);
+    if (!a)
+      return Shape(rank, fill);
+    if (static_cast<int64_t>(a->getIntList().size()) != rank)
+      return makeError("{} has {} entries for an input of rank {}", name.str(),
+                       a->getIntList().size(), rank);
+    return Shape(a->getIntList().begin(), a->getIntList().end());
+  };
+  auto starts = list("starts", 0);
+  if (!starts)
+    return starts.takeError();
+  auto ends = list("ends", std::numeric_limits<int64_t>::max());
+  if (!ends)
+    return ends.takeError();
+  auto steps = list("steps", 1);
+  if (!steps)
+    return steps.takeError();
+  SliceParams p;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t dim = input[d], step = (*steps)[d];
+    if (step <= 0)
+      return makeError("steps must be positive, got {} for dimension {}", step,
+                       d);
+    auto clampIndex = [&](int64_t i) {
+      if (i < 0)
+        i = std::max<int64_t>(i + dim, 0);
+      return std::min(i, dim);
+    };
+    int64_t begin = clampIndex((*starts)[d]);
+    int64_t end = clampIndex((*ends)[d]);
+    p.starts.push_back(begin);
+    p.steps.push_back(step);
+    p.sizes.push_back(end > begin ? (end - begin + step - 1) / step : 0);
+  }
+  return p;
+}
+
+llvm::Expected<ClampParams> getClampParams(const Operation &op,
+                                           DataType type) {
+  ClampParams p;
+  if (const Attribute *a = op.getAttr("min"))
+    p.min = a->getFloat();
+  if (const Attribute *a = op.getAttr("max"))
+    p.max = a->getFloat();
+  if (!p.min && !p.max)
+    return makeError("needs min, max or both");
+  for (std::optional<double> bound : {p.min, p.max}) {
+    if (!bound)
+      continue;
+    if (std::isnan(*bound))
+      return makeError("bounds must not be NaN");
+    if (!isFloatType(type) && *bound != std::trunc(*bound))
+      return makeError("bounds of an integer tensor must be integers, got {}",
+                       *bound);
+  }
+  if (p.min && p.max && *p.min > *p.max)
+    return makeError("min ({}) must not exceed max ({})", *p.min, *p.max);
+  return p;
+}
+
+double getLeakyReLUAlpha(const Operation &op) {
+  const Attribute *a = op.getAttr("alpha");
+  return a ? a->getFloat() : 0.01;
+}
+
+bool getGELUTanh(const Operation &op) {
+  const Attribute *a = op.getAttr("approximate");
+  return a && a->getEnum() == "tanh";
+}
+
+llvm::Expected<QuantizeParams> getQuantizeParams(const Operation &op,
+                                                 const TensorType &input) {
+  QuantizeParams p;
+  if (op.getKind() == OpKind::Quantize) {
+    const Attribute *d = op.getAttr("dtype");
+    if (!d)
+      return makeError("needs a dtype attribute (Int8, UInt8 or Int32)");
+    llvm::StringRef name = d->getEnum();
+    if (name == "Int8")
+      p.intType = DataType::Int8;
+    else if (name == "UInt8")
+      p.intType = DataType::UInt8;
+    else if (name == "Int32")
+      p.intType = DataType::Int32;
+    else
+      return makeError("dtype must be Int8, UInt8 or Int32, got {}",
+                       name.str());
+  } else {
+    p.intType = input.elementType;
+  }
+  switch (p.intType) {
+  case DataType::Int8:
+    p.qmin = -128, p.qmax = 127;
+    break;
+  case DataType::UInt8:
+    p.qmin = 0, p.qmax = 255;
+    break;
+  default:
+    p.qmin = INT32_MIN, p.qmax = INT32_MAX;
+    break;
+  }
+  if (const Attribute *a = op.getAttr("axis")) {
+    auto axis = normalizeAxis(a->getInt(), input.rank());
+    if (!axis)
+      return axis.takeError();
+    p.axis = *axis;
+  }
+  int64_t channels = p.axis ? input.shape[*p.axis] : 1;
+  const Attribute *s = op.getAttr("scale");
+  if (!s)
+    return makeError("needs a scale attribute");
+  if (s->isList() != p.axis.has_value())
+    return p.axis ? makeError("per-axis scale must be a list of {} values",
+                              channels)
+                  : makeError("a list of scales needs an axis");
+  p.scales = s->getNumbers();
+  for (double v : p.scales)
+    if (!std::isfinite(float(v)) || !(float(v) > 0))
+      return makeError("scale must be finite and > 0, got {}", v);
+  if (const Attribute *z = op.getAttr("zero_point")) {
+    if (z->isList() != p.axis.has_value())
+      return p.axis
+                 ? makeError("per-axis zero_point must be a list of {} values",
+                             channels)
+                 : makeError("a list of zero points needs an axis");
+    if (z->isInt())
+      p.zeroPoints = {z->getInt()};
+    else
+      p.zeroPoints.assign(z->getIntList().begin(), z->getIntList().end());
+  } else {
+    p.zeroPoints.assign(p.scales.size(), 0);
+  }
+  if (p.axis && (static_cast<int64_t>(p.scales.size()) != channels ||
+                 static_cast<int64_t>(p.zeroPoints.size()) != channels))
+    return makeError("scale and zero_point need {} values (dimension {}), got "
+                     "{} and {}",
+                     channels, *p.axis, p.scales.size(), p.zeroPoints.size());
+  for (int64_t zp : p.zeroPoints)
+    if (zp < p.qmin || zp > p.qmax)
+      return makeError("zero_point {} is outside the range [{}, {}] of {}", zp,
+                       p.qmin, p.qmax, dataTypeName(p.intType).str());
+  return p;
+}
+
+} // namespace qjit
