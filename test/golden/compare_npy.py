@@ -1,9 +1,14 @@
-"""Compares two .npy files bit for bit (dtype, shape and every byte of data).
+"""Compares two .npy files: dtype, shape and data.
 
-Usage: compare_npy.py ACTUAL EXPECTED. Standard library only, so the lit
-suite does not need NumPy. On a mismatch, names the first differing element.
+Usage: compare_npy.py [--rtol=R] ACTUAL EXPECTED. Without --rtol every byte
+must be equal (bit for bit). With it, floats may differ by
+R * (|expected| + max |expected|) (a relative bound with an absolute floor
+that scales with the data), NaN must meet NaN and infinities must be equal.
+Standard library only, so the lit suite does not need NumPy. On a mismatch,
+names the first differing element.
 """
 import ast
+import math
 import struct
 import sys
 
@@ -29,7 +34,11 @@ FORMATS = {"<f4": "<f", "<f8": "<d", "|i1": "<b", "|u1": "<B", "<i2": "<h",
 
 
 def main():
-    actual_path, expected_path = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    rtol = None
+    if args and args[0].startswith("--rtol="):
+        rtol = float(args.pop(0).split("=", 1)[1])
+    actual_path, expected_path = args
     (ah, ad), (eh, ed) = read_npy(actual_path), read_npy(expected_path)
     for key in ("descr", "shape", "fortran_order"):
         if ah[key] != eh[key]:
@@ -39,6 +48,19 @@ def main():
     fmt = FORMATS[ah["descr"]]
     size = struct.calcsize(fmt)
     count = min(len(ad), len(ed)) // size
+    if rtol is not None and len(ad) == len(ed) and fmt in ("<f", "<d"):
+        a_vals = [v[0] for v in struct.iter_unpack(fmt, ad)]
+        e_vals = [v[0] for v in struct.iter_unpack(fmt, ed)]
+        finite = [abs(v) for v in e_vals if math.isfinite(v)]
+        floor = max(finite, default=0.0)
+        for i, (a, e) in enumerate(zip(a_vals, e_vals)):
+            if math.isnan(e) or math.isinf(e):
+                ok = (math.isnan(a) and math.isnan(e)) or a == e
+            else:
+                ok = abs(a - e) <= rtol * (abs(e) + floor)
+            if not ok:
+                sys.exit(f"element {i} differs beyond rtol={rtol}: {a!r} (actual) vs {e!r} (expected)")
+        return
     for i in range(count):
         a = ad[i * size:(i + 1) * size]
         e = ed[i * size:(i + 1) * size]
