@@ -31,9 +31,10 @@ void *threadWorkspace(uint64_t bytes) {
   return buffer.data;
 }
 
+// The bytes of buffer `index` (inputs first, then outputs).
 struct Span {
   uintptr_t begin, end;
-  std::string name;
+  size_t index;
 };
 
 } // namespace
@@ -48,7 +49,14 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                      outputTypes.size(), outputs.size());
 
   llvm::SmallVector<void *, 8> buffers;
-  std::vector<Span> spans;
+  // No heap allocation on the success path: runs of small graphs are
+  // dominated by this overhead.
+  llvm::SmallVector<Span, 8> spans;
+  size_t numInputs = inputs.size();
+  auto describe = [&](size_t index) {
+    return index < numInputs ? fmt::format("input {}", index)
+                             : fmt::format("output {}", index - numInputs);
+  };
   auto check = [&](const TensorRef &ref, const TensorType &expected,
                    llvm::StringRef kind, size_t i) -> llvm::Error {
     if (ref.type != expected)
@@ -64,8 +72,7 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                        kind.str(), i, graphName,
                        dataTypeSize(expected.elementType));
     if (bytes)
-      spans.push_back(
-          {address, address + bytes, fmt::format("{} {}", kind.str(), i)});
+      spans.push_back({address, address + bytes, buffers.size()});
     buffers.push_back(ref.data);
     return llvm::Error::success();
   };
@@ -81,8 +88,10 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
             [](const Span &a, const Span &b) { return a.begin < b.begin; });
   for (size_t i = 1; i < spans.size(); ++i)
     if (spans[i].begin < spans[i - 1].end)
-      return makeError("{} and {} of graph @{} overlap", spans[i - 1].name,
-                       spans[i].name, graphName);
+      return makeError("{} and {} of graph @{} overlap",
+                       describe(std::min(spans[i - 1].index, spans[i].index)),
+                       describe(std::max(spans[i - 1].index, spans[i].index)),
+                       graphName);
 
   buffers.push_back(workspaceSize ? threadWorkspace(workspaceSize) : nullptr);
   entry(buffers.data());
