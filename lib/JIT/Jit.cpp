@@ -1,5 +1,6 @@
 //===- Jit.cpp - An ORC LLJIT session with a compile cache ----------------===//
 #include "qjit/JIT/Jit.h"
+#include "BlasRuntime.h"
 #include "TargetSelection.h"
 #include "qjit/CodeGen/CodeGen.h"
 #include "qjit/IR/StructuralHash.h"
@@ -44,7 +45,9 @@ struct Jit::Impl {
   using CacheKey = std::tuple<uint64_t, unsigned, std::string, std::string>;
 
   JitOptions options;
-  std::unique_ptr<orc::LLJIT> session;
+  // Shared with every CompiledGraph, whose code lives in it: compiled
+  // graphs stay callable after the Jit is gone.
+  std::shared_ptr<orc::LLJIT> session;
   // For the pass pipeline's cost model and for emitting files; the same CPU
   // and features as the session's own code generator.
   std::unique_ptr<TargetMachine> tm;
@@ -85,6 +88,8 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   if (!session)
     return session.takeError();
   impl->session = std::move(*session);
+  if (Error err = addBlasRuntime(*impl->session))
+    return err;
   return std::unique_ptr<Jit>(new Jit(std::move(impl)));
 }
 
@@ -135,9 +140,18 @@ Jit::compile(const Graph &graph) {
     inputTypes.push_back(graph.getType(v));
   for (ValueId v : graph.getOutputs())
     outputTypes.push_back(graph.getType(v));
-  auto result = std::make_shared<const CompiledGraph>(
-      graph.getName().str(), std::move(inputTypes), std::move(outputTypes),
-      lowered->workspaceSize, address->toPtr<CompiledGraph::EntryFn>());
+  // The CompiledGraph and a reference to the session in one allocation; the
+  // pointer handed out aliases the graph.
+  struct Owned {
+    std::shared_ptr<orc::LLJIT> session;
+    CompiledGraph graph;
+  };
+  auto owned = std::make_shared<Owned>(
+      Owned{impl->session,
+            CompiledGraph(graph.getName().str(), std::move(inputTypes),
+                          std::move(outputTypes), lowered->workspaceSize,
+                          address->toPtr<CompiledGraph::EntryFn>())});
+  std::shared_ptr<const CompiledGraph> result(owned, &owned->graph);
   impl->cache.emplace(key, result);
   return result;
 }

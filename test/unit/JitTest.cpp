@@ -303,6 +303,22 @@ TEST(JitCache, SameGraphSameCompiledGraph) {
   EXPECT_NE(first->get(), atO0->get());
 }
 
+TEST(JitCache, CompiledGraphOutlivesTheJit) {
+  std::shared_ptr<const CompiledGraph> compiled;
+  {
+    auto jit = Jit::create();
+    ASSERT_TRUE(bool(jit));
+    auto c = (*jit)->compile(fqGraph("kept", 0.5));
+    ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+    compiled = *c;
+  }
+  std::vector<float> xs(16, 0.75f), ys(16);
+  TensorType type = f32({16});
+  ASSERT_FALSE(bool(compiled->run({{type, xs.data()}}, {{type, ys.data()}})));
+  // 0.75 / 0.5 = 1.5 rounds half to even: 2 * 0.5.
+  EXPECT_SAME_FLOAT(ys[15], 1.0f);
+}
+
 TEST(JitCache, InvalidGraphIsAnError) {
   Graph g("bad");
   Builder b(g);
