@@ -237,7 +237,8 @@ llvm::Expected<SliceParams> getSliceParams(const Operation &op,
     int64_t end = clampIndex((*ends)[d]);
     p.starts.push_back(begin);
     p.steps.push_back(step);
-    p.sizes.push_back(end > begin ? (end - begin + step - 1) / step : 0);
+    // ceil((end - begin) / step), without overflow for a huge step.
+    p.sizes.push_back(end > begin ? (end - begin - 1) / step + 1 : 0);
   }
   return p;
 }
@@ -259,6 +260,16 @@ llvm::Expected<ClampParams> getClampParams(const Operation &op,
     if (!isFloatType(type) && *bound != std::trunc(*bound))
       return makeError("bounds of an integer tensor must be integers, got {}",
                        *bound);
+    // An integer bound must be a value of the type: the bound is converted
+    // to it (by the interpreter and in the generated code) before comparing.
+    if (isIntegerType(type)) {
+      int bits = 8 * static_cast<int>(dataTypeSize(type));
+      double lo = isSignedType(type) ? -std::ldexp(1.0, bits - 1) : 0.0;
+      double end = std::ldexp(1.0, isSignedType(type) ? bits - 1 : bits);
+      if (*bound < lo || *bound >= end)
+        return makeError("bound {} is outside the range of {}", *bound,
+                         dataTypeName(type).str());
+    }
   }
   if (p.min && p.max && *p.min > *p.max)
     return makeError("min ({}) must not exceed max ({})", *p.min, *p.max);

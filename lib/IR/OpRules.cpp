@@ -201,6 +201,10 @@ llvm::Expected<TypeList> inferPool2D(const Operation &op,
   const TensorType &x = in[0];
   if (auto err = requireRank(x, 4, "input (N, C, H, W)"))
     return err;
+  // With H or W = 0 a window could hold padding only (kernel = 2 * padding).
+  if (x.shape[2] == 0 || x.shape[3] == 0)
+    return makeError("input height and width must be positive, got {}",
+                     shapeToString(x.shape));
   if (op.getKind() == OpKind::AvgPool2D) {
     if (auto err = requireFloat(x, "input"))
       return err;

@@ -2,73 +2,32 @@
 //
 // Semantics (fixed, the JIT agrees bit for bit):
 // - arithmetic in the element type (a float stays a float);
-// - integer Add/Subtract/Multiply/Negate/Abs wrap around (two's complement);
+// - integer Add/Subtract/Multiply/Negate/Abs/Square wrap around (two's
+//   complement); Divide and Power are float-only (Power = pow, powf on
+//   Float32);
 // - float Maximum/Minimum are IEEE-754 2019 maximum/minimum: NaN propagates
 //   and -0.0 < +0.0; integer ones are plain max/min;
 // - ReLU(x) = x <= 0 ? 0 : x (NaN stays NaN, -0.0 becomes +0.0);
+// - Square(x) = x * x; Clamp compares with the bounds converted to T;
 // - binary ops broadcast as NumPy does.
 //
 //===----------------------------------------------------------------------===//
 #include "Evaluate.h"
+#include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <cmath>
+#include <functional>
+#include <optional>
 
 namespace qjit::interp {
 
 namespace {
-
-// Integer arithmetic is done in an unsigned type at least as wide as
-// `unsigned` (uint16 * uint16 would otherwise promote to a signed int and
-// overflow) and converted back, which C++20 defines as modulo 2^N.
-template <typename T>
-using WrapType = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned,
-                                    std::make_unsigned_t<T>>;
-
-template <typename T> T add(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>)
-    return a + b;
-  else
-    return static_cast<T>(WrapType<T>(a) + WrapType<T>(b));
-}
 
 template <typename T> T subtract(T a, T b) {
   if constexpr (std::is_floating_point_v<T>)
     return a - b;
   else
     return static_cast<T>(WrapType<T>(a) - WrapType<T>(b));
-}
-
-template <typename T> T multiply(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>)
-    return a * b;
-  else
-    return static_cast<T>(WrapType<T>(a) * WrapType<T>(b));
-}
-
-template <typename T> T divide(T a, T b) { return a / b; }
-
-template <typename T> T maximum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a))
-      return a;
-    if (std::isnan(b))
-      return b;
-    if (a == b) // equal, or +0.0 and -0.0: +0.0 is the larger
-      return std::signbit(a) ? b : a;
-  }
-  return a > b ? a : b;
-}
-
-template <typename T> T minimum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a))
-      return a;
-    if (std::isnan(b))
-      return b;
-    if (a == b) // equal, or +0.0 and -0.0: -0.0 is the smaller
-      return std::signbit(a) ? a : b;
-  }
-  return a < b ? a : b;
 }
 
 template <typename T> T negate(T a) {
@@ -94,58 +53,132 @@ template <typename T> T relu(T a) { return a <= T(0) ? T(0) : a; }
 template <typename T> T (*binaryFunction(OpKind kind))(T, T) {
   switch (kind) {
   case OpKind::Add:
-    return add<T>;
+    return wrapAdd<T>;
   case OpKind::Subtract:
     return subtract<T>;
   case OpKind::Multiply:
-    return multiply<T>;
+    return wrapMultiply<T>;
   case OpKind::Divide:
     if constexpr (std::is_floating_point_v<T>)
-      return divide<T>;
+      return [](T a, T b) { return a / b; };
     return nullptr; // the op rules reject integer division
+  case OpKind::Power:
+    if constexpr (std::is_floating_point_v<T>)
+      return [](T a, T b) -> T { return std::pow(a, b); }; // powf for float
+    return nullptr;                                        // float-only
   case OpKind::Maximum:
-    return maximum<T>;
+    return maximumOf<T>;
   case OpKind::Minimum:
-    return minimum<T>;
+    return minimumOf<T>;
   case OpKind::Negate:
   case OpKind::Abs:
   case OpKind::ReLU:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Square:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+  case OpKind::Clamp:
+  case OpKind::MatMul:
+  case OpKind::Transpose:
+  case OpKind::Conv2D:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::Concat:
+  case OpKind::Slice:
   case OpKind::Constant:
   case OpKind::FakeQuantization:
+  case OpKind::Quantize:
+  case OpKind::Dequantize:
   case OpKind::GradFakeQuantization:
     return nullptr;
   }
   return nullptr;
 }
 
-template <typename T> T (*unaryFunction(OpKind kind))(T) {
-  switch (kind) {
+// The function computing one element of the unary op `op` on T (attributes
+// read here), or an empty function if `op` is not one of this file's.
+template <typename T> std::function<T(T)> unaryFunction(const Operation &op) {
+  switch (op.getKind()) {
   case OpKind::Negate:
     return negate<T>;
   case OpKind::Abs:
     return absolute<T>;
   case OpKind::ReLU:
     return relu<T>;
+  case OpKind::Square:
+    return [](T x) { return wrapMultiply(x, x); };
+  case OpKind::Clamp: {
+    // r = x < min ? min : x; r = r > max ? max : r, the bounds converted to
+    // T (the op rules keep integer bounds in T's range). An absent bound is
+    // skipped; NaN compares false and stays NaN.
+    ClampParams p = llvm::cantFail(getClampParams(op, *dataTypeOf<T>()));
+    std::optional<T> lo, hi;
+    if (p.min)
+      lo = static_cast<T>(*p.min);
+    if (p.max)
+      hi = static_cast<T>(*p.max);
+    return [lo, hi](T x) {
+      T r = lo && x < *lo ? *lo : x;
+      return hi && r > *hi ? *hi : r;
+    };
+  }
   case OpKind::Add:
   case OpKind::Subtract:
   case OpKind::Multiply:
   case OpKind::Divide:
   case OpKind::Maximum:
   case OpKind::Minimum:
+  case OpKind::Power:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+  case OpKind::MatMul:
+  case OpKind::Transpose:
+  case OpKind::Conv2D:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::Concat:
+  case OpKind::Slice:
   case OpKind::Constant:
   case OpKind::FakeQuantization:
+  case OpKind::Quantize:
+  case OpKind::Dequantize:
   case OpKind::GradFakeQuantization:
-    return nullptr;
+    return {};
   }
-  return nullptr;
+  return {};
 }
 
-// The row-major index, in an operand of shape `in`, of the element NumPy
-// broadcasting pairs with element `linear` of the result of shape `out`:
-// shapes are aligned at their last dimension and a dimension of size 1 (or a
-// missing leading one) always reads coordinate 0.
+} // namespace
+
 int64_t broadcastSourceIndex(int64_t linear, llvm::ArrayRef<int64_t> out,
                              llvm::ArrayRef<int64_t> in) {
+  // Shapes are aligned at their last dimension; a dimension of size 1 (or a
+  // missing leading one) always reads coordinate 0.
   size_t lead = out.size() - in.size();
   int64_t index = 0, stride = 1;
   for (size_t d = out.size(); d-- > 0;) {
@@ -160,8 +193,6 @@ int64_t broadcastSourceIndex(int64_t linear, llvm::ArrayRef<int64_t> out,
   }
   return index;
 }
-
-} // namespace
 
 llvm::Expected<Results> evaluateBinary(const Operation &op,
                                        llvm::ArrayRef<const Tensor *> operands,
@@ -189,9 +220,7 @@ llvm::Expected<Results> evaluateBinary(const Operation &op,
       });
   if (err)
     return err;
-  Results results;
-  results.push_back(std::move(result));
-  return results;
+  return singleResult(std::move(result));
 }
 
 llvm::Expected<Results> evaluateUnary(const Operation &op,
@@ -205,7 +234,7 @@ llvm::Expected<Results> evaluateUnary(const Operation &op,
         if constexpr (std::is_same_v<T, bool>) {
           return makeError("'{}' is not defined on Bool", op.getName().str());
         } else {
-          T (*fn)(T) = unaryFunction<T>(op.getKind());
+          std::function<T(T)> fn = unaryFunction<T>(op);
           if (!fn)
             return makeError("'{}' is not a unary op", op.getName().str());
           const T *in = x.as<T>();
@@ -217,9 +246,7 @@ llvm::Expected<Results> evaluateUnary(const Operation &op,
       });
   if (err)
     return err;
-  Results results;
-  results.push_back(std::move(result));
-  return results;
+  return singleResult(std::move(result));
 }
 
 llvm::Expected<Results>
@@ -261,9 +288,7 @@ evaluateConstant(const Operation &op, llvm::ArrayRef<TensorType> resultTypes) {
       });
   if (err)
     return err;
-  Results results;
-  results.push_back(std::move(result));
-  return results;
+  return singleResult(std::move(result));
 }
 
 } // namespace qjit::interp

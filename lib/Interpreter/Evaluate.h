@@ -12,6 +12,7 @@
 #include "qjit/IR/Tensor.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/ErrorHandling.h"
+#include <cmath>
 #include <type_traits>
 
 namespace qjit::interp {
@@ -33,6 +34,107 @@ llvm::Expected<Results>
 evaluateFakeQuantization(const Operation &op,
                          llvm::ArrayRef<const Tensor *> operands,
                          llvm::ArrayRef<TensorType> resultTypes);
+
+// The unary float functions Exp, Log, Sqrt, Sigmoid, Tanh, LeakyReLU and
+// GELU (Power, Square and Clamp are binary / integer-capable ops, evaluated
+// with the others above).
+llvm::Expected<Results> evaluateMath(const Operation &op,
+                                     llvm::ArrayRef<const Tensor *> operands,
+                                     llvm::ArrayRef<TensorType> resultTypes);
+// Quantize and Dequantize.
+llvm::Expected<Results>
+evaluateQuantize(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
+                 llvm::ArrayRef<TensorType> resultTypes);
+llvm::Expected<Results>
+evaluateDequantize(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
+                   llvm::ArrayRef<TensorType> resultTypes);
+// MatMul, Transpose and Conv2D.
+llvm::Expected<Results> evaluateMatMul(const Operation &op,
+                                       llvm::ArrayRef<const Tensor *> operands,
+                                       llvm::ArrayRef<TensorType> resultTypes);
+llvm::Expected<Results>
+evaluateTranspose(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
+                  llvm::ArrayRef<TensorType> resultTypes);
+llvm::Expected<Results> evaluateConv2D(const Operation &op,
+                                       llvm::ArrayRef<const Tensor *> operands,
+                                       llvm::ArrayRef<TensorType> resultTypes);
+// MaxPool2D and AvgPool2D.
+llvm::Expected<Results> evaluatePool2D(const Operation &op,
+                                       llvm::ArrayRef<const Tensor *> operands,
+                                       llvm::ArrayRef<TensorType> resultTypes);
+// ReduceSum, ReduceMean, ReduceMax and ReduceMin.
+llvm::Expected<Results> evaluateReduce(const Operation &op,
+                                       llvm::ArrayRef<const Tensor *> operands,
+                                       llvm::ArrayRef<TensorType> resultTypes);
+// Softmax and LogSoftmax.
+llvm::Expected<Results> evaluateSoftmax(const Operation &op,
+                                        llvm::ArrayRef<const Tensor *> operands,
+                                        llvm::ArrayRef<TensorType> resultTypes);
+// Reshape, Broadcast, Concat and Slice (any element type, Bool included).
+llvm::Expected<Results> evaluateShapeOp(const Operation &op,
+                                        llvm::ArrayRef<const Tensor *> operands,
+                                        llvm::ArrayRef<TensorType> resultTypes);
+
+// The row-major index, in an operand of shape `in`, of the element NumPy
+// broadcasting pairs with element `linear` of a result of shape `out`.
+int64_t broadcastSourceIndex(int64_t linear, llvm::ArrayRef<int64_t> out,
+                             llvm::ArrayRef<int64_t> in);
+
+// IEEE-754 2019 maximum / minimum on floats (NaN propagates, -0.0 < +0.0),
+// plain max / min on integers: Maximum, Minimum and the max/min reductions
+// and pooling.
+template <typename T> T maximumOf(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (a != a) // NaN (std::isnan does not take integers)
+      return a;
+    if (b != b)
+      return b;
+    if (a == b) // equal, or +0.0 and -0.0: +0.0 is the larger
+      return std::signbit(a) ? b : a;
+  }
+  return a > b ? a : b;
+}
+
+template <typename T> T minimumOf(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (a != a)
+      return a;
+    if (b != b)
+      return b;
+    if (a == b) // equal, or +0.0 and -0.0: -0.0 is the smaller
+      return std::signbit(a) ? a : b;
+  }
+  return a < b ? a : b;
+}
+
+// Integer arithmetic that wraps: done in an unsigned type at least as wide
+// as `unsigned` (uint16 * uint16 would otherwise promote to a signed int and
+// overflow) and converted back, which C++20 defines as modulo 2^N. Floats
+// use the plain operators.
+template <typename T>
+using WrapType = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned,
+                                    std::make_unsigned_t<T>>;
+
+template <typename T> T wrapAdd(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return a + b;
+  else
+    return static_cast<T>(WrapType<T>(a) + WrapType<T>(b));
+}
+
+template <typename T> T wrapMultiply(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return a * b;
+  else
+    return static_cast<T>(WrapType<T>(a) * WrapType<T>(b));
+}
+
+// Wraps a computed tensor as the single result of an op.
+inline Results singleResult(Tensor t) {
+  Results results;
+  results.push_back(std::move(t));
+  return results;
+}
 
 // Calls f(std::type_identity<CType>{}) with the C++ element type of `type`.
 template <typename F> decltype(auto) visitDataType(DataType type, F &&f) {

@@ -28,16 +28,53 @@ llvm::Expected<Results> evaluateOp(const Operation &op,
   case OpKind::Divide:
   case OpKind::Maximum:
   case OpKind::Minimum:
+  case OpKind::Power:
     return interp::evaluateBinary(op, operands, resultTypes);
   case OpKind::Negate:
   case OpKind::Abs:
   case OpKind::ReLU:
+  case OpKind::Square:
+  case OpKind::Clamp:
     return interp::evaluateUnary(op, operands, resultTypes);
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+    return interp::evaluateMath(op, operands, resultTypes);
+  case OpKind::MatMul:
+    return interp::evaluateMatMul(op, operands, resultTypes);
+  case OpKind::Transpose:
+    return interp::evaluateTranspose(op, operands, resultTypes);
+  case OpKind::Conv2D:
+    return interp::evaluateConv2D(op, operands, resultTypes);
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+    return interp::evaluatePool2D(op, operands, resultTypes);
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    return interp::evaluateReduce(op, operands, resultTypes);
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    return interp::evaluateSoftmax(op, operands, resultTypes);
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::Concat:
+  case OpKind::Slice:
+    return interp::evaluateShapeOp(op, operands, resultTypes);
   case OpKind::Constant:
     return interp::evaluateConstant(op, resultTypes);
   case OpKind::FakeQuantization:
   case OpKind::GradFakeQuantization:
     return interp::evaluateFakeQuantization(op, operands, resultTypes);
+  case OpKind::Quantize:
+    return interp::evaluateQuantize(op, operands, resultTypes);
+  case OpKind::Dequantize:
+    return interp::evaluateDequantize(op, operands, resultTypes);
   }
   return makeError("'{}' has no evaluation", op.getName().str());
 }

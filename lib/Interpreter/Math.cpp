@@ -1,0 +1,139 @@
+//===- Math.cpp - Transcendental functions and activations ----------------===//
+//
+// Exp, Log, Sqrt, Sigmoid, Tanh, LeakyReLU and GELU on Float32 / Float64,
+// element by element in the element type T with libm (expf, logf, sqrtf,
+// tanhf, erff on Float32; exp, log, ... on Float64):
+//   Sigmoid(x)   = T(1) / (T(1) + exp(-x))
+//   LeakyReLU(x) = x > 0 ? x : x * T(alpha)
+//   GELU(x)      = x * T(0.5) * (T(1) + erf(x * T(M_SQRT1_2)))
+//   GELU tanh(x) = T(0.5) * x * (T(1) + tanh(T(kBeta) * (x + T(0.044715) * x
+//                  * x * x))), kBeta = M_SQRT2 * M_2_SQRTPI * 0.5
+// Products and sums are evaluated left to right exactly as written (the
+// library is built with -ffp-contract=off, so nothing fuses into an FMA).
+//
+//===----------------------------------------------------------------------===//
+#include "Evaluate.h"
+#include "qjit/IR/OpParams.h"
+#include "qjit/Support/Error.h"
+#include <cmath>
+#include <functional>
+
+namespace qjit::interp {
+
+namespace {
+
+template <typename T> T sigmoid(T x) { return T(1) / (T(1) + std::exp(-x)); }
+
+template <typename T> T geluExact(T x) {
+  return x * T(0.5) * (T(1) + std::erf(x * T(M_SQRT1_2)));
+}
+
+template <typename T> T geluTanh(T x) {
+  // sqrt(2 / pi), computed in double as PyTorch's kBeta.
+  constexpr double kBeta = M_SQRT2 * M_2_SQRTPI * 0.5;
+  return T(0.5) * x *
+         (T(1) + std::tanh(T(kBeta) * (x + T(0.044715) * x * x * x)));
+}
+
+// The function computing one element of `op` on T, or an empty function if
+// `op` is not one of this file's.
+template <typename T> std::function<T(T)> mathFunction(const Operation &op) {
+  switch (op.getKind()) {
+  case OpKind::Exp:
+    return [](T x) -> T { return std::exp(x); };
+  case OpKind::Log:
+    return [](T x) -> T { return std::log(x); };
+  case OpKind::Sqrt:
+    return [](T x) -> T { return std::sqrt(x); };
+  case OpKind::Sigmoid:
+    return sigmoid<T>;
+  case OpKind::Tanh:
+    return [](T x) -> T { return std::tanh(x); };
+  case OpKind::LeakyReLU: {
+    T alpha = static_cast<T>(getLeakyReLUAlpha(op));
+    return [alpha](T x) { return x > T(0) ? x : x * alpha; };
+  }
+  case OpKind::GELU:
+    if (getGELUTanh(op))
+      return geluTanh<T>;
+    return geluExact<T>;
+  case OpKind::Add:
+  case OpKind::Subtract:
+  case OpKind::Multiply:
+  case OpKind::Divide:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+  case OpKind::Power:
+  case OpKind::Negate:
+  case OpKind::Abs:
+  case OpKind::ReLU:
+  case OpKind::Square:
+  case OpKind::Clamp:
+  case OpKind::MatMul:
+  case OpKind::Transpose:
+  case OpKind::Conv2D:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::Concat:
+  case OpKind::Slice:
+  case OpKind::Constant:
+  case OpKind::FakeQuantization:
+  case OpKind::Quantize:
+  case OpKind::Dequantize:
+  case OpKind::GradFakeQuantization:
+    return {};
+  }
+  return {};
+}
+
+template <typename T>
+llvm::Error apply(const Operation &op, const Tensor &x, Tensor &result) {
+  std::function<T(T)> fn = mathFunction<T>(op);
+  if (!fn)
+    return makeError("'{}' is not a unary float function", op.getName().str());
+  const T *in = x.as<T>();
+  T *out = result.as<T>();
+  for (int64_t i = 0, e = result.numElements(); i < e; ++i)
+    out[i] = fn(in[i]);
+  return llvm::Error::success();
+}
+
+// Dispatches on the element type (the op rules admit floats only).
+llvm::Error compute(const Operation &op, const Tensor &x, Tensor &result) {
+  switch (x.elementType()) {
+  case DataType::Float32:
+    return apply<float>(op, x, result);
+  case DataType::Float64:
+    return apply<double>(op, x, result);
+  case DataType::Int8:
+  case DataType::UInt8:
+  case DataType::Int16:
+  case DataType::Int32:
+  case DataType::Int64:
+  case DataType::Bool:
+    break;
+  }
+  return makeError("'{}' input must be Float32 or Float64, got {}",
+                   op.getName().str(), dataTypeName(x.elementType()).str());
+}
+
+} // namespace
+
+llvm::Expected<Results> evaluateMath(const Operation &op,
+                                     llvm::ArrayRef<const Tensor *> operands,
+                                     llvm::ArrayRef<TensorType> resultTypes) {
+  Tensor result(resultTypes[0]);
+  if (llvm::Error err = compute(op, *operands[0], result))
+    return err;
+  return singleResult(std::move(result));
+}
+
+} // namespace qjit::interp
