@@ -143,8 +143,34 @@ bool FakeQuantizationOp::scaleFromData() const {
   return !hasScaleAttr() && !scaleOperand();
 }
 
+llvm::Error FakeQuantizationOp::validateMaskForm(
+    llvm::ArrayRef<TensorType> operandTypes) const {
+  if (operandTypes.size() != 2)
+    return makeError("with a mask operand, expects (dy, mask), got {} operands",
+                     operandTypes.size());
+  const TensorType &dy = operandTypes[0], &mask = operandTypes[1];
+  if (!isFloatType(dy.elementType))
+    return makeError("gradient must be Float32 or Float64, got {}",
+                     dataTypeName(dy.elementType).str());
+  if (mask.shape != dy.shape)
+    return makeError("mask {} must have the gradient's shape {}",
+                     mask.toString(), shapeToString(dy.shape));
+  // The grid is in the mask already: only the rule is an attribute.
+  for (const NamedAttribute &attr : op.getAttrs())
+    if (attr.name != "gradient")
+      return makeError("with a mask operand, takes no attribute but "
+                       "gradient=clipped, got {}",
+                       attr.name);
+  const Attribute *g = op.getAttr("gradient");
+  if (!g || g->getEnum() != "clipped")
+    return makeError("a mask operand needs gradient=clipped");
+  return llvm::Error::success();
+}
+
 llvm::Error
 FakeQuantizationOp::validate(llvm::ArrayRef<TensorType> operandTypes) const {
+  if (isGradient() && isMaskForm(operandTypes))
+    return validateMaskForm(operandTypes);
   unsigned first = firstOperand();
   const TensorType &x = operandTypes[first];
   if (!isFloatType(x.elementType))

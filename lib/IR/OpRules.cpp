@@ -1,5 +1,6 @@
 //===- OpRules.cpp - Operand rules and result type inference per op -------===//
 #include "qjit/IR/OpRules.h"
+#include "GradientRules.h"
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
@@ -370,13 +371,19 @@ llvm::Expected<TypeList> inferConstant(const Operation &op,
   return TypeList{type};
 }
 
-llvm::Expected<TypeList> inferFakeQuantization(const Operation &op,
-                                               llvm::ArrayRef<TensorType> in) {
+llvm::Expected<TypeList>
+inferFakeQuantization(const Operation &op, llvm::ArrayRef<TensorType> in,
+                      llvm::ArrayRef<TensorType> declared) {
   FakeQuantizationOp fq(op);
   if (auto err = fq.validate(in))
     return err;
+  if (fq.isGradient() && FakeQuantizationOp::isMaskForm(in))
+    return TypeList{in[0]}; // GradFakeQuantization(dy, mask) -> dx
   const TensorType &x = in[fq.isGradient() ? 1 : 0];
   TypeList results{x};
+  // The forward op also yields its mask when two results are declared.
+  if (!fq.isGradient() && declared.size() == 2)
+    results.push_back(TensorType{DataType::Bool, x.shape});
   if (fq.isGradient() && fq.gradient() == GradientRule::LSQ) {
     results.push_back(in[2]); // d scale, shaped like the scale operand
     results.push_back(in[3]); // d zero_point
@@ -459,7 +466,22 @@ llvm::Expected<TypeList> inferResultTypes(const Operation &op,
     return inferConstant(op, declared);
   case OpKind::FakeQuantization:
   case OpKind::GradFakeQuantization:
-    return inferFakeQuantization(op, in);
+    return inferFakeQuantization(op, in, declared);
+  case OpKind::GradReLU:
+  case OpKind::GradAbs:
+  case OpKind::GradLeakyReLU:
+  case OpKind::GradGELU:
+  case OpKind::GradClamp:
+  case OpKind::GradMaximum:
+  case OpKind::GradMinimum:
+  case OpKind::GradConv2DInput:
+  case OpKind::GradConv2DWeight:
+  case OpKind::GradMaxPool2D:
+  case OpKind::GradAvgPool2D:
+  case OpKind::GradReduceMax:
+  case OpKind::GradReduceMin:
+  case OpKind::GradSlice:
+    return inferGradientResultTypes(op, in);
   }
   return makeError("unhandled op");
 }

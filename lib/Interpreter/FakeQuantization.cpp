@@ -159,6 +159,16 @@ llvm::Expected<Results> evaluate(const FakeQuantizationOp &fq,
       ys[i] = fakeQuantize(xs[i], p.scale, p.zeroPoint, qmin, qmax);
     }
     results.push_back(std::move(y));
+    if (resultTypes.size() == 2) {
+      // The mask result: qmin <= qf <= qmax.
+      Tensor mask(resultTypes[1]);
+      bool *ms = mask.as<bool>();
+      for (int64_t i = 0; i < n; ++i) {
+        const QuantParams<T> &p = params[layout.channelOf(i)];
+        ms[i] = inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax);
+      }
+      results.push_back(std::move(mask));
+    }
     return results;
   }
 
@@ -212,6 +222,19 @@ llvm::Expected<Results> evaluate(const FakeQuantizationOp &fq,
   return results;
 }
 
+// GradFakeQuantization(dy, mask): dx = dy * mask, as the clipped rule.
+template <ReferenceFloat T>
+Results maskGradient(const Tensor &dy, const Tensor &mask,
+                     const TensorType &type) {
+  Tensor dx(type);
+  const T *dys = dy.as<T>();
+  const bool *ms = mask.as<bool>();
+  T *dxs = dx.as<T>();
+  for (int64_t i = 0, n = dx.numElements(); i < n; ++i)
+    dxs[i] = dys[i] * maskValue<T>(ms[i]);
+  return singleResult(std::move(dx));
+}
+
 } // namespace
 
 llvm::Expected<Results>
@@ -219,6 +242,11 @@ evaluateFakeQuantization(const Operation &op,
                          llvm::ArrayRef<const Tensor *> operands,
                          llvm::ArrayRef<TensorType> resultTypes) {
   FakeQuantizationOp fq(op);
+  if (fq.isGradient() && operands[1]->elementType() == DataType::Bool) {
+    if (operands[0]->elementType() == DataType::Float64)
+      return maskGradient<double>(*operands[0], *operands[1], resultTypes[0]);
+    return maskGradient<float>(*operands[0], *operands[1], resultTypes[0]);
+  }
   const Tensor &x = *operands[fq.isGradient() ? 1 : 0];
   switch (x.elementType()) {
   case DataType::Float32:

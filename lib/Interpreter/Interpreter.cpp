@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "qjit/Interpreter/Interpreter.h"
 #include "Evaluate.h"
+#include "Gradients.h"
 #include "qjit/IR/OpRules.h"
 #include "qjit/Support/Error.h"
 #include <unordered_map>
@@ -75,6 +76,21 @@ llvm::Expected<Results> evaluateOp(const Operation &op,
     return interp::evaluateQuantize(op, operands, resultTypes);
   case OpKind::Dequantize:
     return interp::evaluateDequantize(op, operands, resultTypes);
+  case OpKind::GradReLU:
+  case OpKind::GradAbs:
+  case OpKind::GradLeakyReLU:
+  case OpKind::GradGELU:
+  case OpKind::GradClamp:
+  case OpKind::GradMaximum:
+  case OpKind::GradMinimum:
+  case OpKind::GradConv2DInput:
+  case OpKind::GradConv2DWeight:
+  case OpKind::GradMaxPool2D:
+  case OpKind::GradAvgPool2D:
+  case OpKind::GradReduceMax:
+  case OpKind::GradReduceMin:
+  case OpKind::GradSlice:
+    return interp::evaluateGradient(op, operands, resultTypes);
   }
   return makeError("'{}' has no evaluation", op.getName().str());
 }

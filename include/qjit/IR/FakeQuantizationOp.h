@@ -66,6 +66,14 @@ public:
   // attribute and no scale operand.
   bool scaleFromData() const;
 
+  // GradFakeQuantization(dy, mask): the clipped rule from the Bool mask the
+  // forward op yields as its second result (dx = dy * mask, as PyTorch's
+  // fake_quantize_*_cachemask_backward), instead of from x.
+  static bool isMaskForm(llvm::ArrayRef<TensorType> operandTypes) {
+    return operandTypes.size() >= 2 &&
+           operandTypes[1].elementType == DataType::Bool;
+  }
+
   // Checks every attribute rule of FAKE_QUANT.md against the operands'
   // types; the error says which rule failed.
   llvm::Error validate(llvm::ArrayRef<TensorType> operandTypes) const;
@@ -74,6 +82,7 @@ public:
   }
 
 private:
+  llvm::Error validateMaskForm(llvm::ArrayRef<TensorType> operandTypes) const;
   unsigned firstOperand() const { return isGradient() ? 1 : 0; }
   const Operation &op;
 };
