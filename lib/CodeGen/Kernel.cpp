@@ -1,5 +1,6 @@
 //===- Kernel.cpp - Dispatching an op to its lowering ---------------------===//
 #include "Kernel.h"
+#include "Conv2DLowering.h"
 #include "FakeQuantLowering.h"
 #include "llvm/Support/ErrorHandling.h"
 
@@ -48,6 +49,10 @@ uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
   case OpKind::FakeQuantization:
   case OpKind::GradFakeQuantization:
     return fakeQuantScratchBytes(graph, op);
+  case OpKind::MatMul:
+    return 0;
+  case OpKind::Conv2D:
+    return conv2DScratchBytes(graph, op);
   }
   llvm_unreachable("unknown op kind");
 }
@@ -72,6 +77,12 @@ void emitKernelBody(Kernel &k) {
     break;
   case OpKind::GradFakeQuantization:
     emitGradFakeQuantization(k);
+    break;
+  case OpKind::MatMul:
+    emitMatMul(k);
+    break;
+  case OpKind::Conv2D:
+    emitConv2D(k);
     break;
   case OpKind::Constant:
     llvm_unreachable("constants are globals, not kernels");

@@ -51,6 +51,8 @@ void emitElementwiseBinary(Kernel &k);
 void emitElementwiseUnary(Kernel &k);
 void emitFakeQuantization(Kernel &k);
 void emitGradFakeQuantization(Kernel &k);
+void emitMatMul(Kernel &k);
+void emitConv2D(Kernel &k);
 
 // A pointer to element `index` (i64) of a buffer of `type`.
 llvm::Value *elementPtr(llvm::IRBuilderBase &b, DataType type,

@@ -1,5 +1,6 @@
 //===- Jit.cpp - An ORC LLJIT session with a compile cache ----------------===//
 #include "qjit/JIT/Jit.h"
+#include "BlasRuntime.h"
 #include "TargetSelection.h"
 #include "qjit/CodeGen/CodeGen.h"
 #include "qjit/IR/StructuralHash.h"
@@ -87,6 +88,8 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   if (!session)
     return session.takeError();
   impl->session = std::move(*session);
+  if (Error err = addBlasRuntime(*impl->session))
+    return err;
   return std::unique_ptr<Jit>(new Jit(std::move(impl)));
 }
 

@@ -1,0 +1,161 @@
+//===- Conv2D.cpp - Lowering of Conv2D: planning and 1x1 convolutions -----===//
+#include "Conv2DLowering.h"
+#include "LoopBuilder.h"
+#include "MatMulGemm.h"
+#include <algorithm>
+
+using namespace llvm;
+
+namespace qjit {
+namespace {
+
+// Bytes of one im2col band: about half an L2 cache, so the band written by
+// im2col is still cached when the product packs it.
+constexpr uint64_t kBandBytes = 512 * 1024;
+
+} // namespace
+
+Conv2DPlan planConv2D(const Graph &graph, const Operation &op) {
+  const TensorType &x = graph.getType(op.getOperand(0));
+  const TensorType &w = graph.getType(op.getOperand(1));
+  const TensorType &y = graph.getType(op.getResult());
+  Conv2DPlan plan;
+  plan.type = x.elementType;
+  plan.batch = x.shape[0];
+  plan.channels = x.shape[1];
+  plan.height = x.shape[2];
+  plan.width = x.shape[3];
+  plan.outChannels = w.shape[0];
+  plan.kernelH = w.shape[2];
+  plan.kernelW = w.shape[3];
+  plan.outH = y.shape[2];
+  plan.outW = y.shape[3];
+  plan.params = cantFail(getConv2DParams(op));
+  plan.groupChannels = plan.channels / plan.params.groups;
+  plan.groupOutChannels = plan.outChannels / plan.params.groups;
+  plan.hasBias = op.getNumOperands() == 3;
+
+  const Conv2DParams &p = plan.params;
+  if (plan.groupChannels == 1) {
+    plan.method = Conv2DPlan::Direct;
+  } else if (plan.kernelH == 1 && plan.kernelW == 1 && p.strideH == 1 &&
+             p.strideW == 1 && p.padH == 0 && p.padW == 0) {
+    plan.method = Conv2DPlan::Pointwise;
+  } else {
+    plan.method = Conv2DPlan::Im2Col;
+    uint64_t rowBytes =
+        uint64_t(plan.patchSize()) * plan.outW * dataTypeSize(plan.type);
+    plan.bandRows = std::clamp<int64_t>(
+        rowBytes ? int64_t(kBandBytes / rowBytes) : plan.outH, 1, plan.outH);
+    plan.scratchBytes = rowBytes * plan.bandRows;
+  }
+  return plan;
+}
+
+uint64_t conv2DScratchBytes(const Graph &graph, const Operation &op) {
+  return planConv2D(graph, op).scratchBytes;
+}
+
+TapRange emitTapRange(IRBuilderBase &b, Value *tap, int64_t stride, int64_t pad,
+                      int64_t dilation, int64_t inSize, int64_t outSize) {
+  // pos * stride + shift must lie in [0, inSize), shift = tap * dilation - pad.
+  Value *shift =
+      b.CreateSub(b.CreateMul(tap, b.getInt64(dilation)), b.getInt64(pad));
+  Value *zero = b.getInt64(0), *out = b.getInt64(outSize);
+  // lo = ceil(-shift / stride) when -shift > 0, else 0.
+  Value *below = b.CreateNeg(shift);
+  Value *lo =
+      b.CreateSelect(b.CreateICmpSGT(below, zero),
+                     b.CreateSDiv(b.CreateAdd(below, b.getInt64(stride - 1)),
+                                  b.getInt64(stride)),
+                     zero);
+  lo = b.CreateBinaryIntrinsic(Intrinsic::smin, lo, out);
+  // hi = floor((inSize - 1 - shift) / stride) + 1 when that numerator is
+  // not negative, else 0.
+  Value *last = b.CreateSub(b.getInt64(inSize - 1), shift);
+  Value *hi = b.CreateSelect(
+      b.CreateICmpSGE(last, zero),
+      b.CreateAdd(b.CreateSDiv(last, b.getInt64(stride)), b.getInt64(1)), zero);
+  hi = b.CreateBinaryIntrinsic(Intrinsic::smin, hi, out);
+  hi = b.CreateBinaryIntrinsic(Intrinsic::smax, hi, lo);
+  return {lo, hi};
+}
+
+void emitBiasFill(IRBuilderBase &b, DataType type, Value *bias,
+                  Value *firstChannel, int64_t rows, Value *cols, Value *out,
+                  int64_t ld) {
+  Type *elt = elementLLVMType(b.getContext(), type);
+  emitLoop(
+      b, rows,
+      [&](IRBuilderBase &b, Value *r) {
+        Value *value = b.CreateLoad(
+            elt, elementPtr(b, type, bias, b.CreateAdd(firstChannel, r)));
+        Value *row = elementPtr(b, type, out, b.CreateMul(r, b.getInt64(ld)));
+        emitLoop(
+            b, b.getInt64(0), cols, b.getInt64(1),
+            [&](IRBuilderBase &b, Value *j) {
+              b.CreateStore(value, elementPtr(b, type, row, j));
+            },
+            "col");
+      },
+      "row");
+}
+
+void emitConv2D(Kernel &k) {
+  Conv2DPlan plan = planConv2D(k.graph, k.op);
+  // Every route reads back the output it accumulates into.
+  allowReadingResult(k.results[0].ptr);
+  switch (plan.method) {
+  case Conv2DPlan::Direct:
+    emitConv2DDirect(k, plan);
+    return;
+  case Conv2DPlan::Im2Col:
+    emitConv2DIm2Col(k, plan);
+    return;
+  case Conv2DPlan::Pointwise:
+    break;
+  }
+
+  // out[n, group] = w[group] ([O/g, C/g]) * x[n, group] ([C/g, H*W]).
+  DataType type = plan.type;
+  int64_t pixels = plan.height * plan.width;
+  int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
+  Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
+  emitLoop(
+      k.b, plan.batch,
+      [&](IRBuilderBase &b, Value *n) {
+        emitLoop(
+            b, plan.params.groups,
+            [&](IRBuilderBase &b, Value *g) {
+              Value *firstOut = b.CreateMul(g, b.getInt64(og));
+              Value *outImage = b.CreateAdd(
+                  b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+              Value *inImage =
+                  b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                              b.CreateMul(g, b.getInt64(cg)));
+              GemmArgs gemm;
+              gemm.type = type;
+              gemm.m = og;
+              gemm.k = cg;
+              gemm.n = b.getInt64(pixels);
+              gemm.maxN = pixels;
+              gemm.a =
+                  elementPtr(b, type, w, b.CreateMul(firstOut, b.getInt64(cg)));
+              gemm.b = elementPtr(b, type, x,
+                                  b.CreateMul(inImage, b.getInt64(pixels)));
+              gemm.c = elementPtr(b, type, y,
+                                  b.CreateMul(outImage, b.getInt64(pixels)));
+              gemm.lda = cg;
+              gemm.ldb = gemm.ldc = pixels;
+              gemm.accumulate = plan.hasBias;
+              if (plan.hasBias)
+                emitBiasFill(b, type, k.operands[2].ptr, firstOut, og, gemm.n,
+                             gemm.c, pixels);
+              emitGemm(b, k.module, gemm);
+            },
+            "group");
+      },
+      "image");
+}
+
+} // namespace qjit

@@ -1,0 +1,128 @@
+//===- MatMulGemm.cpp - One row-major matrix product ----------------------===//
+#include "MatMulGemm.h"
+#include "Kernel.h"
+#include "LoopBuilder.h"
+#include "llvm/IR/Argument.h"
+#include "llvm/IR/Module.h"
+#include <limits>
+
+using namespace llvm;
+
+namespace qjit {
+namespace {
+
+// CBLAS's enumerators (cblas.h: CblasRowMajor, CblasNoTrans); fixed by the
+// CBLAS standard.
+constexpr int kCblasRowMajor = 101;
+constexpr int kCblasNoTrans = 111;
+
+bool fitsCblasInt(int64_t value) {
+  return value <= std::numeric_limits<int32_t>::max();
+}
+
+bool usesBlas(const GemmArgs &g) {
+  return isFloatType(g.type) && fitsCblasInt(g.m) && fitsCblasInt(g.k) &&
+         fitsCblasInt(g.maxN) && fitsCblasInt(g.lda) && fitsCblasInt(g.ldb) &&
+         fitsCblasInt(g.ldc);
+}
+
+// void cblas_?gemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb,
+//                  beta, C, ldc), CBLAS's int being 32 bits (OpenBLAS
+// without INTERFACE64, as Debian ships it).
+FunctionCallee gemmFunction(llvm::Module &module, DataType type) {
+  LLVMContext &ctx = module.getContext();
+  Type *i32 = Type::getInt32Ty(ctx);
+  Type *ptr = PointerType::getUnqual(ctx);
+  Type *elt = elementLLVMType(ctx, type);
+  auto *fnTy = FunctionType::get(
+      Type::getVoidTy(ctx),
+      {i32, i32, i32, i32, i32, i32, elt, ptr, i32, ptr, i32, elt, ptr, i32},
+      false);
+  StringRef name = type == DataType::Float32 ? "cblas_sgemm" : "cblas_dgemm";
+  FunctionCallee callee = module.getOrInsertFunction(name, fnTy);
+  if (auto *fn = dyn_cast<Function>(callee.getCallee()))
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+  return callee;
+}
+
+void emitBlasCall(IRBuilderBase &b, llvm::Module &module, const GemmArgs &g) {
+  Type *elt = elementLLVMType(b.getContext(), g.type);
+  auto i32 = [&](int64_t v) { return b.getInt32(static_cast<uint32_t>(v)); };
+  Value *n = b.CreateTrunc(g.n, b.getInt32Ty());
+  b.CreateCall(
+      gemmFunction(module, g.type),
+      {i32(kCblasRowMajor), i32(kCblasNoTrans), i32(kCblasNoTrans), i32(g.m), n,
+       i32(g.k), ConstantFP::get(elt, 1.0), g.a, i32(g.lda), g.b, i32(g.ldb),
+       ConstantFP::get(elt, g.accumulate ? 1.0 : 0.0), g.c, i32(g.ldc)});
+}
+
+// for i: [C[i,:] = 0;] for kk: C[i,:] += A[i,kk] * B[kk,:] -- the inner loop
+// walks rows of B and C contiguously, so it vectorizes.
+void emitLoops(IRBuilderBase &b, const GemmArgs &g) {
+  bool isFloat = isFloatType(g.type);
+  Type *elt = elementLLVMType(b.getContext(), g.type);
+  Value *zero64 = b.getInt64(0), *one64 = b.getInt64(1);
+  emitLoop(
+      b, g.m,
+      [&](IRBuilderBase &b, Value *i) {
+        Value *cRow =
+            elementPtr(b, g.type, g.c, b.CreateMul(i, b.getInt64(g.ldc)));
+        if (!g.accumulate)
+          emitLoop(
+              b, zero64, g.n, one64,
+              [&](IRBuilderBase &b, Value *j) {
+                b.CreateStore(Constant::getNullValue(elt),
+                              elementPtr(b, g.type, cRow, j));
+              },
+              "zero");
+        emitLoop(
+            b, g.k,
+            [&](IRBuilderBase &b, Value *kk) {
+              Value *aIndex =
+                  b.CreateAdd(b.CreateMul(i, b.getInt64(g.lda)), kk);
+              Value *aik =
+                  b.CreateLoad(elt, elementPtr(b, g.type, g.a, aIndex));
+              Value *bRow = elementPtr(b, g.type, g.b,
+                                       b.CreateMul(kk, b.getInt64(g.ldb)));
+              emitLoop(
+                  b, zero64, g.n, one64,
+                  [&](IRBuilderBase &b, Value *j) {
+                    Value *cPtr = elementPtr(b, g.type, cRow, j);
+                    Value *bkj =
+                        b.CreateLoad(elt, elementPtr(b, g.type, bRow, j));
+                    Value *cij = b.CreateLoad(elt, cPtr);
+                    // Wrapping integer arithmetic: no nsw/nuw.
+                    Value *sum = isFloat
+                                     ? b.CreateFAdd(cij, b.CreateFMul(aik, bkj))
+                                     : b.CreateAdd(cij, b.CreateMul(aik, bkj));
+                    b.CreateStore(sum, cPtr);
+                  },
+                  "j");
+            },
+            "k");
+      },
+      "i");
+}
+
+} // namespace
+
+void emitGemm(IRBuilderBase &b, llvm::Module &module, const GemmArgs &g) {
+  if (g.m == 0 || g.maxN == 0)
+    return;
+  if (g.k == 0) {
+    // An empty sum: C = 0 (CBLAS would reject lda = 0).
+    if (!g.accumulate)
+      emitLoops(b, g);
+    return;
+  }
+  if (usesBlas(g))
+    emitBlasCall(b, module, g);
+  else
+    emitLoops(b, g);
+}
+
+void allowReadingResult(Value *ptr) {
+  cast<Argument>(ptr)->removeAttr(llvm::Attribute::WriteOnly);
+}
+
+} // namespace qjit
