@@ -2,12 +2,15 @@
 //
 // Arithmetic follows the interpreter's rules exactly: element-type
 // arithmetic with no fast-math flags, integer ops wrapping, IEEE-754 2019
-// maximum/minimum on floats.
+// maximum/minimum on floats. The float functions (Exp, Sigmoid, GELU, ...)
+// are in Math.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
 #include "Kernel.h"
 #include "LoopBuilder.h"
+#include "MathLowering.h"
+#include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/Support/ErrorHandling.h"
 
@@ -40,21 +43,79 @@ Value *emitBinary(IRBuilderBase &b, OpKind kind, DataType type, Value *x,
                                    : isSigned ? Intrinsic::smin
                                               : Intrinsic::umin,
                                    x, y);
+  case OpKind::Power:
+    assert(isFloat && "the verifier rejects integer Power");
+    return b.CreateBinaryIntrinsic(Intrinsic::pow, x, y);
   case OpKind::Negate:
   case OpKind::Abs:
   case OpKind::ReLU:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Square:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+  case OpKind::Clamp:
+  case OpKind::MatMul:
+  case OpKind::Transpose:
+  case OpKind::Conv2D:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::Concat:
+  case OpKind::Slice:
   case OpKind::Constant:
   case OpKind::FakeQuantization:
+  case OpKind::Quantize:
+  case OpKind::Dequantize:
   case OpKind::GradFakeQuantization:
     break;
   }
   llvm_unreachable("not an elementwise binary op");
 }
 
-Value *emitUnary(IRBuilderBase &b, OpKind kind, DataType type, Value *x) {
+// Clamp: r = x < lo ? lo : x; r = r > hi ? hi : r, with the bounds in the
+// element type (NaN compares false and stays NaN).
+Value *emitClamp(IRBuilderBase &b, const Operation &op, DataType type,
+                 Value *x) {
+  ClampParams p = cantFail(getClampParams(op, type));
+  bool isFloat = isFloatType(type), isSigned = isSignedType(type);
+  auto bound = [&](double v) -> Value * {
+    return isFloat ? ConstantFP::get(x->getType(), v)
+                   : ConstantInt::get(x->getType(), int64_t(v), isSigned);
+  };
+  Value *r = x;
+  if (p.min) {
+    Value *lo = bound(*p.min);
+    Value *below = isFloat    ? b.CreateFCmpOLT(r, lo)
+                   : isSigned ? b.CreateICmpSLT(r, lo)
+                              : b.CreateICmpULT(r, lo);
+    r = b.CreateSelect(below, lo, r);
+  }
+  if (p.max) {
+    Value *hi = bound(*p.max);
+    Value *above = isFloat    ? b.CreateFCmpOGT(r, hi)
+                   : isSigned ? b.CreateICmpSGT(r, hi)
+                              : b.CreateICmpUGT(r, hi);
+    r = b.CreateSelect(above, hi, r);
+  }
+  return r;
+}
+
+Value *emitUnary(IRBuilderBase &b, const Operation &op, DataType type,
+                 Value *x) {
   bool isFloat = isFloatType(type);
   Constant *zero = Constant::getNullValue(x->getType());
-  switch (kind) {
+  switch (op.getKind()) {
   case OpKind::Negate:
     return isFloat ? b.CreateFNeg(x) : b.CreateSub(zero, x);
   case OpKind::Abs:
@@ -71,14 +132,51 @@ Value *emitUnary(IRBuilderBase &b, OpKind kind, DataType type, Value *x) {
                                               : b.CreateICmpEQ(x, zero);
     return b.CreateSelect(notPositive, zero, x);
   }
+  case OpKind::Square:
+    return isFloat ? b.CreateFMul(x, x) : b.CreateMul(x, x);
+  case OpKind::Clamp:
+    return emitClamp(b, op, type, x);
+  // Float only (the verifier rejects integers).
+  case OpKind::Exp:
+    return emitExp(b, x);
+  case OpKind::Log:
+    return emitLog(b, x);
+  case OpKind::Sqrt:
+    return b.CreateUnaryIntrinsic(Intrinsic::sqrt, x);
+  case OpKind::Sigmoid:
+    return emitSigmoid(b, x);
+  case OpKind::Tanh:
+    return emitTanh(b, x);
+  case OpKind::LeakyReLU:
+    return emitLeakyReLU(b, op, x);
+  case OpKind::GELU:
+    return emitGELU(b, op, x);
   case OpKind::Add:
   case OpKind::Subtract:
   case OpKind::Multiply:
   case OpKind::Divide:
   case OpKind::Maximum:
   case OpKind::Minimum:
+  case OpKind::Power:
+  case OpKind::MatMul:
+  case OpKind::Transpose:
+  case OpKind::Conv2D:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::Concat:
+  case OpKind::Slice:
   case OpKind::Constant:
   case OpKind::FakeQuantization:
+  case OpKind::Quantize:
+  case OpKind::Dequantize:
   case OpKind::GradFakeQuantization:
     break;
   }
@@ -172,10 +270,9 @@ void emitElementwiseBinary(Kernel &k) {
 }
 
 void emitElementwiseUnary(Kernel &k) {
-  OpKind kind = k.op.getKind();
   DataType type = k.results[0].type.elementType;
   emitElementwise(k, [&](IRBuilderBase &b, ArrayRef<Value *> in) {
-    return emitUnary(b, kind, type, in[0]);
+    return emitUnary(b, k.op, type, in[0]);
   });
 }
 

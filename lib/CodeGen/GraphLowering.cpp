@@ -101,6 +101,7 @@ private:
   const TargetMachine &tm;
   DenseMap<ValueId, Location> where;
   DenseMap<size_t, uint64_t> scratchOffset; // op index -> workspace offset
+  DenseSet<size_t> views; // Reshapes whose result shares the operand's bytes
   SmallVector<Value *, 8> bufferPointers;   // inputs then outputs
   Value *workspace = nullptr;
 };
@@ -112,10 +113,26 @@ uint64_t GraphLowering::planStorage() {
     where[inputs[i]] = {Location::Input, i};
 
   const std::vector<Operation> &ops = graph.getOps();
-  DenseMap<ValueId, size_t> lastUse;
+  // A Reshape is a view of its operand's bytes (no kernel) unless its result
+  // is returned, which needs the bytes in the output buffer. A view keeps
+  // its root (the value that owns the bytes) alive as long as it is used.
+  DenseMap<ValueId, ValueId> root;
+  auto rootOf = [&](ValueId v) {
+    auto it = root.find(v);
+    return it == root.end() ? v : it->second;
+  };
   for (size_t i = 0; i < ops.size(); ++i) {
-    for (ValueId v : ops[i].getOperands())
-      lastUse[v] = i;
+    if (ops[i].getKind() != OpKind::Reshape ||
+        is_contained(outputs, ops[i].getResult()))
+      continue;
+    views.insert(i);
+    root[ops[i].getResult()] = rootOf(ops[i].getOperand(0));
+  }
+  DenseMap<ValueId, size_t> lastUse; // of a root, through any view
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!views.contains(i))
+      for (ValueId v : ops[i].getOperands())
+        lastUse[rootOf(v)] = i;
     if (ops[i].getKind() != OpKind::Constant)
       continue;
     ValueId v = ops[i].getResult();
@@ -140,6 +157,10 @@ uint64_t GraphLowering::planStorage() {
     const Operation &op = ops[i];
     if (op.getKind() == OpKind::Constant)
       continue;
+    if (views.contains(i)) {
+      where[op.getResult()] = where[rootOf(op.getResult())];
+      continue;
+    }
     // Results and scratch are placed while the operands are still held, so
     // a kernel never writes over what it reads.
     for (ValueId r : op.getResults())
@@ -158,7 +179,7 @@ uint64_t GraphLowering::planStorage() {
     for (ValueId r : op.getResults())
       releaseIfDead(r, !lastUse.count(r));
     for (ValueId v : op.getOperands())
-      releaseIfDead(v, lastUse.lookup(v) == i);
+      releaseIfDead(rootOf(v), lastUse.lookup(rootOf(v)) == i);
   }
   return planner.size();
 }
@@ -260,7 +281,7 @@ Function *GraphLowering::emitEntry(StringRef name) {
   const std::vector<Operation> &ops = graph.getOps();
   for (size_t i = 0; i < ops.size(); ++i) {
     const Operation &op = ops[i];
-    if (op.getKind() == OpKind::Constant)
+    if (op.getKind() == OpKind::Constant || views.contains(i))
       continue;
     Function *fn = createKernelFunction(op, i);
     IRBuilder<> kernelBuilder(BasicBlock::Create(ctx, "entry", fn));

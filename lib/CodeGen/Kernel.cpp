@@ -41,14 +41,42 @@ uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
   case OpKind::Divide:
   case OpKind::Maximum:
   case OpKind::Minimum:
+  case OpKind::Power:
   case OpKind::Negate:
   case OpKind::Abs:
   case OpKind::ReLU:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Square:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+  case OpKind::Clamp:
+  case OpKind::Quantize:
+  case OpKind::Dequantize:
+  case OpKind::Transpose:
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::Concat:
+  case OpKind::Slice:
   case OpKind::Constant:
     return 0;
   case OpKind::FakeQuantization:
   case OpKind::GradFakeQuantization:
     return fakeQuantScratchBytes(graph, op);
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    return reductionScratchBytes(graph, op);
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    return softmaxScratchBytes(graph, op);
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+    return poolScratchBytes(graph, op);
   case OpKind::MatMul:
     return 0;
   case OpKind::Conv2D:
@@ -65,12 +93,57 @@ void emitKernelBody(Kernel &k) {
   case OpKind::Divide:
   case OpKind::Maximum:
   case OpKind::Minimum:
+  case OpKind::Power:
     emitElementwiseBinary(k);
     break;
   case OpKind::Negate:
   case OpKind::Abs:
   case OpKind::ReLU:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Square:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::LeakyReLU:
+  case OpKind::GELU:
+  case OpKind::Clamp:
     emitElementwiseUnary(k);
+    break;
+  case OpKind::Quantize:
+    emitQuantize(k);
+    break;
+  case OpKind::Dequantize:
+    emitDequantize(k);
+    break;
+  case OpKind::Transpose:
+    emitTranspose(k);
+    break;
+  case OpKind::Reshape:
+    emitReshape(k);
+    break;
+  case OpKind::Broadcast:
+    emitBroadcast(k);
+    break;
+  case OpKind::Concat:
+    emitConcat(k);
+    break;
+  case OpKind::Slice:
+    emitSlice(k);
+    break;
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    emitReduction(k);
+    break;
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    emitSoftmax(k);
+    break;
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+    emitPool2D(k);
     break;
   case OpKind::FakeQuantization:
     emitFakeQuantization(k);

@@ -53,6 +53,24 @@ void emitFakeQuantization(Kernel &k);
 void emitGradFakeQuantization(Kernel &k);
 void emitMatMul(Kernel &k);
 void emitConv2D(Kernel &k);
+void emitQuantize(Kernel &k);
+void emitDequantize(Kernel &k);
+void emitTranspose(Kernel &k);
+void emitReshape(Kernel &k);
+void emitBroadcast(Kernel &k);
+void emitConcat(Kernel &k);
+void emitSlice(Kernel &k);
+// ReduceSum, ReduceMean, ReduceMax and ReduceMin.
+void emitReduction(Kernel &k);
+// Softmax and LogSoftmax.
+void emitSoftmax(Kernel &k);
+// MaxPool2D and AvgPool2D.
+void emitPool2D(Kernel &k);
+
+// The scratch bytes of the families that need some.
+uint64_t reductionScratchBytes(const Graph &graph, const Operation &op);
+uint64_t softmaxScratchBytes(const Graph &graph, const Operation &op);
+uint64_t poolScratchBytes(const Graph &graph, const Operation &op);
 
 // A pointer to element `index` (i64) of a buffer of `type`.
 llvm::Value *elementPtr(llvm::IRBuilderBase &b, DataType type,

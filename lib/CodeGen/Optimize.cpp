@@ -1,5 +1,7 @@
 //===- Optimize.cpp - LLVM's standard pipeline for the target -------------===//
+#include "VectorLibrary.h"
 #include "qjit/CodeGen/CodeGen.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -24,6 +26,11 @@ void optimizeModule(llvm::Module &module, TargetMachine &tm,
   // The TargetMachine gives the cost model (TargetTransformInfo): without
   // it the vectorizer sees no vector registers.
   PassBuilder pb(&tm, tuning);
+  // Registered before the defaults: the vector variants of libm functions
+  // (glibc's libmvec) that LoopVectorize may call.
+  TargetLibraryInfoImpl tlii(tm.getTargetTriple());
+  addVectorLibrary(tlii, tm);
+  fam.registerPass([&] { return TargetLibraryAnalysis(tlii); });
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);

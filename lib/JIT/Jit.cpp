@@ -7,6 +7,7 @@
 #include "qjit/IR/Verifier.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -36,6 +37,24 @@ std::string symbolName(StringRef graphName) {
   for (char c : graphName)
     name += isAlnum(c) ? c : '_';
   return name;
+}
+
+// Vectorized loops call the _ZGV* functions of glibc's libmvec
+// (_ZGVdN8v_expf, ...), which the process need not have loaded.
+Error addVectorMathLibrary(orc::LLJIT &jit, const TargetMachine &tm) {
+  StringRef library = vectorMathLibrary(tm);
+  if (library.empty())
+    return Error::success();
+  auto generator = orc::DynamicLibrarySearchGenerator::Load(
+      library.str().c_str(), jit.getDataLayout().getGlobalPrefix(),
+      [](const orc::SymbolStringPtr &name) {
+        return (*name).starts_with("_ZGV");
+      });
+  if (!generator)
+    return makeError("cannot load {}, the vector math library: {}",
+                     library.str(), toString(generator.takeError()));
+  jit.getMainJITDylib().addGenerator(std::move(*generator));
+  return Error::success();
 }
 
 } // namespace
@@ -89,6 +108,8 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
     return session.takeError();
   impl->session = std::move(*session);
   if (Error err = addBlasRuntime(*impl->session))
+    return err;
+  if (Error err = addVectorMathLibrary(*impl->session, *impl->tm))
     return err;
   return std::unique_ptr<Jit>(new Jit(std::move(impl)));
 }

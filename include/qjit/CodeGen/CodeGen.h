@@ -41,6 +41,11 @@ llvm::Expected<LoweredGraph> lowerGraph(const Graph &graph,
                                         const llvm::TargetMachine &tm,
                                         llvm::StringRef entryName);
 
+// The shared library (glibc's libmvec.so.1) whose vector math functions
+// optimized code for `tm` may call, or "" if none: loops calling exp, log,
+// pow, tanh or erf vectorize to calls of its _ZGV* variants.
+llvm::StringRef vectorMathLibrary(const llvm::TargetMachine &tm);
+
 // Runs LLVM's standard pipeline at -O<level> (0..3) with the target's cost
 // model (needed for vectorization).
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,

@@ -1,0 +1,159 @@
+//===- ShapeOps.cpp - Lowering of ops that only move elements -------------===//
+//
+// Transpose, Broadcast, Concat and Slice are strided copies: a loop nest over
+// the destination's elements reading the source at an offset and strides of
+// its own (0 where broadcast, the step where sliced, permuted for Transpose).
+// The nest is simplified first (size-1 loops dropped, neighbours walked as
+// one where both sides allow), so most copies become one or two loops whose
+// inner one is contiguous and vectorizes. Elements are copied as integers of
+// their width: the bytes move unchanged (NaN payloads, Bool).
+// Reshape is a copy of the bytes (GraphLowering makes most Reshapes views
+// that need no kernel at all).
+//
+//===----------------------------------------------------------------------===//
+#include "Kernel.h"
+#include "LoopBuilder.h"
+#include "qjit/IR/OpParams.h"
+
+using namespace llvm;
+
+namespace qjit {
+namespace {
+
+// dst[dstOffset + sum_d i_d * dstStrides[d]] =
+//     src[srcOffset + sum_d i_d * srcStrides[d]] for i in dims.
+struct CopyNest {
+  Shape dims, srcStrides, dstStrides;
+  int64_t srcOffset = 0, dstOffset = 0;
+};
+
+CopyNest simplify(const CopyNest &nest) {
+  CopyNest out;
+  out.srcOffset = nest.srcOffset;
+  out.dstOffset = nest.dstOffset;
+  for (size_t d = 0; d < nest.dims.size(); ++d) {
+    int64_t n = nest.dims[d];
+    if (n == 1)
+      continue;
+    if (!out.dims.empty() &&
+        out.srcStrides.back() == nest.srcStrides[d] * n &&
+        out.dstStrides.back() == nest.dstStrides[d] * n) {
+      out.dims.back() *= n;
+      out.srcStrides.back() = nest.srcStrides[d];
+      out.dstStrides.back() = nest.dstStrides[d];
+      continue;
+    }
+    out.dims.push_back(n);
+    out.srcStrides.push_back(nest.srcStrides[d]);
+    out.dstStrides.push_back(nest.dstStrides[d]);
+  }
+  return out;
+}
+
+Value *offsetAt(IRBuilderBase &b, Value *base, Value *iv, int64_t stride) {
+  if (stride == 0)
+    return base;
+  return b.CreateAdd(base, b.CreateMul(iv, b.getInt64(stride), "", true, true),
+                     "", true, true);
+}
+
+void emitCopyLevel(IRBuilderBase &b, const CopyNest &nest, size_t level,
+                   Type *elemTy, Value *src, Value *dst, Value *srcOffset,
+                   Value *dstOffset) {
+  if (level == nest.dims.size()) {
+    Value *v = b.CreateLoad(elemTy, b.CreateInBoundsGEP(elemTy, src, srcOffset));
+    b.CreateStore(v, b.CreateInBoundsGEP(elemTy, dst, dstOffset));
+    return;
+  }
+  emitLoop(
+      b, nest.dims[level],
+      [&](IRBuilderBase &b, Value *iv) {
+        emitCopyLevel(b, nest, level + 1, elemTy, src, dst,
+                      offsetAt(b, srcOffset, iv, nest.srcStrides[level]),
+                      offsetAt(b, dstOffset, iv, nest.dstStrides[level]));
+      },
+      "d" + Twine(level));
+}
+
+void emitCopy(IRBuilderBase &b, DataType type, Value *src, Value *dst,
+              const CopyNest &given) {
+  for (int64_t n : given.dims)
+    if (n == 0)
+      return;
+  CopyNest nest = simplify(given);
+  Type *elemTy = b.getIntNTy(8 * dataTypeSize(type));
+  emitCopyLevel(b, nest, 0, elemTy, src, dst, b.getInt64(nest.srcOffset),
+                b.getInt64(nest.dstOffset));
+}
+
+// A copy over every element of `dstShape`, written densely.
+CopyNest denseDestination(ArrayRef<int64_t> dstShape) {
+  CopyNest nest;
+  nest.dims.assign(dstShape.begin(), dstShape.end());
+  nest.dstStrides = rowMajorStrides(dstShape);
+  return nest;
+}
+
+} // namespace
+
+void emitTranspose(Kernel &k) {
+  const KernelBuffer &in = k.operands[0], &out = k.results[0];
+  SmallVector<int64_t, 4> perm = cantFail(getTransposePerm(k.op, in.type.rank()));
+  Shape inStrides = rowMajorStrides(in.type.shape);
+  CopyNest nest = denseDestination(out.type.shape);
+  for (int64_t p : perm)
+    nest.srcStrides.push_back(inStrides[p]);
+  emitCopy(k.b, in.type.elementType, in.ptr, out.ptr, nest);
+}
+
+void emitBroadcast(Kernel &k) {
+  const KernelBuffer &in = k.operands[0], &out = k.results[0];
+  ArrayRef<int64_t> inShape = in.type.shape, outShape = out.type.shape;
+  Shape inStrides = rowMajorStrides(inShape);
+  CopyNest nest = denseDestination(outShape);
+  size_t lead = outShape.size() - inShape.size();
+  for (size_t d = 0; d < outShape.size(); ++d) {
+    bool broadcast = d < lead || inShape[d - lead] == 1;
+    nest.srcStrides.push_back(broadcast ? 0 : inStrides[d - lead]);
+  }
+  emitCopy(k.b, in.type.elementType, in.ptr, out.ptr, nest);
+}
+
+void emitSlice(Kernel &k) {
+  const KernelBuffer &in = k.operands[0], &out = k.results[0];
+  SliceParams p = cantFail(getSliceParams(k.op, in.type.shape));
+  Shape inStrides = rowMajorStrides(in.type.shape);
+  CopyNest nest = denseDestination(out.type.shape);
+  for (size_t d = 0; d < inStrides.size(); ++d) {
+    nest.srcStrides.push_back(inStrides[d] * p.steps[d]);
+    nest.srcOffset += p.starts[d] * inStrides[d];
+  }
+  emitCopy(k.b, in.type.elementType, in.ptr, out.ptr, nest);
+}
+
+void emitConcat(Kernel &k) {
+  const KernelBuffer &out = k.results[0];
+  int64_t axis = cantFail(getOpAxis(k.op, out.type.rank()));
+  Shape outStrides = rowMajorStrides(out.type.shape);
+  int64_t position = 0; // along the axis
+  for (const KernelBuffer &in : k.operands) {
+    CopyNest nest;
+    nest.dims = in.type.shape;
+    nest.srcStrides = rowMajorStrides(in.type.shape);
+    nest.dstStrides = outStrides;
+    nest.dstOffset = position * outStrides[axis];
+    emitCopy(k.b, in.type.elementType, in.ptr, out.ptr, nest);
+    position += in.type.shape[axis];
+  }
+}
+
+void emitReshape(Kernel &k) {
+  const KernelBuffer &in = k.operands[0], &out = k.results[0];
+  if (uint64_t bytes = in.type.sizeInBytes())
+    k.b.CreateMemCpy(out.ptr, MaybeAlign(dataTypeSize(out.type.elementType)),
+                     in.ptr, MaybeAlign(dataTypeSize(in.type.elementType)),
+                     bytes);
+}
+
+
+} // namespace qjit
