@@ -48,61 +48,27 @@ template <typename T> T absolute(T a) {
 
 template <typename T> T relu(T a) { return a <= T(0) ? T(0) : a; }
 
-// The function computing one element of `kind`, or nullptr if `kind` is not
-// a binary op defined on T.
+// The function computing one element of the binary op `kind` on T, or
+// nullptr if `kind` is not a binary op defined on T. (Interpreter.cpp's
+// exhaustive switch sends only binary ops here, so an if-chain rather than a
+// switch listing every other op.)
 template <typename T> T (*binaryFunction(OpKind kind))(T, T) {
-  switch (kind) {
-  case OpKind::Add:
+  if (kind == OpKind::Add)
     return wrapAdd<T>;
-  case OpKind::Subtract:
+  if (kind == OpKind::Subtract)
     return subtract<T>;
-  case OpKind::Multiply:
+  if (kind == OpKind::Multiply)
     return wrapMultiply<T>;
-  case OpKind::Divide:
-    if constexpr (std::is_floating_point_v<T>)
-      return [](T a, T b) { return a / b; };
-    return nullptr; // the op rules reject integer division
-  case OpKind::Power:
-    if constexpr (std::is_floating_point_v<T>)
-      return [](T a, T b) -> T { return std::pow(a, b); }; // powf for float
-    return nullptr;                                        // float-only
-  case OpKind::Maximum:
+  if (kind == OpKind::Maximum)
     return maximumOf<T>;
-  case OpKind::Minimum:
+  if (kind == OpKind::Minimum)
     return minimumOf<T>;
-  case OpKind::Negate:
-  case OpKind::Abs:
-  case OpKind::ReLU:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Square:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-  case OpKind::Clamp:
-  case OpKind::MatMul:
-  case OpKind::Transpose:
-  case OpKind::Conv2D:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-  case OpKind::Reshape:
-  case OpKind::Broadcast:
-  case OpKind::Concat:
-  case OpKind::Slice:
-  case OpKind::Constant:
-  case OpKind::FakeQuantization:
-  case OpKind::Quantize:
-  case OpKind::Dequantize:
-  case OpKind::GradFakeQuantization:
-    return nullptr;
+  // Divide and Power are float-only (the op rules reject integers).
+  if constexpr (std::is_floating_point_v<T>) {
+    if (kind == OpKind::Divide)
+      return [](T a, T b) { return a / b; };
+    if (kind == OpKind::Power)
+      return [](T a, T b) -> T { return std::pow(a, b); }; // powf for float
   }
   return nullptr;
 }
@@ -110,16 +76,16 @@ template <typename T> T (*binaryFunction(OpKind kind))(T, T) {
 // The function computing one element of the unary op `op` on T (attributes
 // read here), or an empty function if `op` is not one of this file's.
 template <typename T> std::function<T(T)> unaryFunction(const Operation &op) {
-  switch (op.getKind()) {
-  case OpKind::Negate:
+  OpKind kind = op.getKind();
+  if (kind == OpKind::Negate)
     return negate<T>;
-  case OpKind::Abs:
+  if (kind == OpKind::Abs)
     return absolute<T>;
-  case OpKind::ReLU:
+  if (kind == OpKind::ReLU)
     return relu<T>;
-  case OpKind::Square:
+  if (kind == OpKind::Square)
     return [](T x) { return wrapMultiply(x, x); };
-  case OpKind::Clamp: {
+  if (kind == OpKind::Clamp) {
     // r = x < min ? min : x; r = r > max ? max : r, the bounds converted to
     // T (the op rules keep integer bounds in T's range). An absent bound is
     // skipped; NaN compares false and stays NaN.
@@ -133,42 +99,6 @@ template <typename T> std::function<T(T)> unaryFunction(const Operation &op) {
       T r = lo && x < *lo ? *lo : x;
       return hi && r > *hi ? *hi : r;
     };
-  }
-  case OpKind::Add:
-  case OpKind::Subtract:
-  case OpKind::Multiply:
-  case OpKind::Divide:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Power:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-  case OpKind::MatMul:
-  case OpKind::Transpose:
-  case OpKind::Conv2D:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-  case OpKind::Reshape:
-  case OpKind::Broadcast:
-  case OpKind::Concat:
-  case OpKind::Slice:
-  case OpKind::Constant:
-  case OpKind::FakeQuantization:
-  case OpKind::Quantize:
-  case OpKind::Dequantize:
-  case OpKind::GradFakeQuantization:
-    return {};
   }
   return {};
 }
