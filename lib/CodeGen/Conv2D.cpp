@@ -9,8 +9,10 @@ using namespace llvm;
 namespace qjit {
 namespace {
 
-// Bytes of one im2col band: about half an L2 cache, so the band written by
-// im2col is still cached when the product packs it.
+// Bytes of one im2col band: about one L2 cache, so the band written by
+// im2col is still cached when the product packs it. Tuned on Zen 4 (512 KiB
+// L2 per core) with GemmBench's 64 -> 64 channel 56x56 layer: 256 KiB and
+// 1 MiB bands were 5-15% slower, one band for the whole image about 5%.
 constexpr uint64_t kBandBytes = 512 * 1024;
 
 } // namespace
