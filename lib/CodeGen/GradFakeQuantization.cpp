@@ -8,6 +8,8 @@
 //   lsq      dx as clipped, plus d scale and d zero point summed in
 //            row-major order (per channel: over all axes but the axis), as
 //            FAKE_QUANT.md tabulates them.
+// GradFakeQuantization(dy, mask) is the clipped rule from the mask the
+// forward op yielded: dx = dy * mask, one pass over dy and the mask.
 //
 //===----------------------------------------------------------------------===//
 #include "FakeQuantLowering.h"
@@ -131,9 +133,28 @@ void emitLearnedStepSize(Kernel &k) {
   store(dZeroPoint, zeroPointSums);
 }
 
+// GradFakeQuantization(dy, mask): dx = dy * mask from the forward's mask,
+// without x.
+void emitFromMask(Kernel &k) {
+  IRBuilderBase &b = k.b;
+  DataType type = k.results[0].type.elementType;
+  Type *elemTy = elementLLVMType(b.getContext(), type);
+  emitLoop(b, k.results[0].type.numElements(), [&](IRBuilderBase &b,
+                                                    Value *i) {
+    Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[0].ptr, i));
+    Value *mask = b.CreateLoad(
+        b.getInt8Ty(), elementPtr(b, DataType::Bool, k.operands[1].ptr, i));
+    Value *factor = b.CreateUIToFP(b.CreateICmpNE(mask, b.getInt8(0)), elemTy);
+    b.CreateStore(b.CreateFMul(dy, factor),
+                  elementPtr(b, type, k.results[0].ptr, i));
+  });
+}
+
 } // namespace
 
 void emitGradFakeQuantization(Kernel &k) {
+  if (k.operands[1].type.elementType == DataType::Bool)
+    return emitFromMask(k);
   switch (FakeQuantizationOp(k.op).gradient()) {
   case GradientRule::STE:
     emitStraightThrough(k);

@@ -2,6 +2,7 @@
 #include "Kernel.h"
 #include "Conv2DLowering.h"
 #include "FakeQuantLowering.h"
+#include "GradientLowering.h"
 #include "llvm/Support/ErrorHandling.h"
 
 using namespace llvm;
@@ -66,6 +67,21 @@ uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
   case OpKind::FakeQuantization:
   case OpKind::GradFakeQuantization:
     return fakeQuantScratchBytes(graph, op);
+  case OpKind::GradReLU:
+  case OpKind::GradAbs:
+  case OpKind::GradLeakyReLU:
+  case OpKind::GradGELU:
+  case OpKind::GradClamp:
+  case OpKind::GradMaximum:
+  case OpKind::GradMinimum:
+  case OpKind::GradConv2DInput:
+  case OpKind::GradConv2DWeight:
+  case OpKind::GradMaxPool2D:
+  case OpKind::GradAvgPool2D:
+  case OpKind::GradReduceMax:
+  case OpKind::GradReduceMin:
+  case OpKind::GradSlice:
+    return gradientScratchBytes(graph, op);
   case OpKind::ReduceSum:
   case OpKind::ReduceMean:
   case OpKind::ReduceMax:
@@ -150,6 +166,22 @@ void emitKernelBody(Kernel &k) {
     break;
   case OpKind::GradFakeQuantization:
     emitGradFakeQuantization(k);
+    break;
+  case OpKind::GradReLU:
+  case OpKind::GradAbs:
+  case OpKind::GradLeakyReLU:
+  case OpKind::GradGELU:
+  case OpKind::GradClamp:
+  case OpKind::GradMaximum:
+  case OpKind::GradMinimum:
+  case OpKind::GradConv2DInput:
+  case OpKind::GradConv2DWeight:
+  case OpKind::GradMaxPool2D:
+  case OpKind::GradAvgPool2D:
+  case OpKind::GradReduceMax:
+  case OpKind::GradReduceMin:
+  case OpKind::GradSlice:
+    emitGradient(k);
     break;
   case OpKind::MatMul:
     emitMatMul(k);

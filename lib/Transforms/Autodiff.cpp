@@ -1,7 +1,7 @@
 //===- Autodiff.cpp - The autodiff pass: @f -> @f_grad --------------------===//
 //
 // 1. Activity: a value is varied when it depends on a float input of f, and
-//    useful when an output depends on it. An op with a varied and useful
+//    useful when a float output depends on it. An op with a varied and useful
 //    result is differentiated, for its varied operands; checking those ops
 //    in program order reports the first one without a rule.
 // 2. @f_grad gets f's inputs (same ids), the output gradients dy_j (fresh
@@ -52,7 +52,10 @@ Activity analyzeActivity(const Graph &f) {
     if (llvm::any_of(op.getOperands(),
                      [&](ValueId v) { return a.varied.contains(v); }))
       a.varied.insert(op.getResults().begin(), op.getResults().end());
-  a.useful.insert(f.getOutputs().begin(), f.getOutputs().end());
+  // Only float outputs have gradients to flow back.
+  for (ValueId out : f.getOutputs())
+    if (isFloatType(f.getType(out).elementType))
+      a.useful.insert(out);
   const std::vector<Operation> &ops = f.getOps();
   for (auto it = ops.rbegin(); it != ops.rend(); ++it)
     if (llvm::any_of(it->getResults(),

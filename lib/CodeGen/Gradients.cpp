@@ -1,0 +1,285 @@
+//===- Gradients.cpp - Elementwise, extremum and slice gradients ----------===//
+//
+// The formulas of lib/Interpreter/Gradients.cpp, operation for operation, in
+// the element type with no fast-math flags:
+//   GradReLU       select(x <= 0, 0, dy)
+//   GradAbs        dy * select(x > 0, 1, select(x < 0, -1, 0))
+//   GradLeakyReLU  select(x > 0, dy, dy * alpha)
+//   GradGELU       PyTorch's formulas with erf/tanh (libm calls) and
+//                  llvm.exp, which LoopVectorize maps to libmvec
+//   GradClamp      select(min <= x && x <= max, dy, 0)
+//   GradMaximum/Minimum over dy's shape with a and b broadcast
+//   GradReduceMax/Min: counts of x == y per reduced group (in scratch),
+//                  then dx = (dy / count) * (x == y ? 1 : 0)
+//   GradSlice      zeros, then a strided scatter of dy
+//
+//===----------------------------------------------------------------------===//
+#include "Broadcast.h"
+#include "GradientLowering.h"
+#include "LoopBuilder.h"
+#include "MathLowering.h"
+#include "qjit/IR/OpParams.h"
+#include "llvm/IR/Intrinsics.h"
+#include <cmath>
+
+using namespace llvm;
+
+namespace qjit {
+
+void emitStridedNest(IRBuilderBase &b, ArrayRef<int64_t> dims,
+                     ArrayRef<Shape> strides, ArrayRef<int64_t> bases,
+                     OffsetsBody body) {
+  // Recursion over the levels, carrying each buffer's offset.
+  std::function<void(size_t, SmallVector<Value *, 4>)> level =
+      [&](size_t d, SmallVector<Value *, 4> offsets) {
+        if (d == dims.size()) {
+          body(b, offsets);
+          return;
+        }
+        emitLoop(
+            b, dims[d],
+            [&](IRBuilderBase &b, Value *iv) {
+              SmallVector<Value *, 4> inner;
+              for (size_t k = 0; k < offsets.size(); ++k) {
+                int64_t stride = strides[k][d];
+                inner.push_back(
+                    stride == 0
+                        ? offsets[k]
+                        : b.CreateAdd(offsets[k],
+                                      b.CreateMul(iv, b.getInt64(stride), "",
+                                                  true, true),
+                                      "", true, true));
+              }
+              level(d + 1, inner);
+            },
+            "d" + Twine(d));
+      };
+  SmallVector<Value *, 4> start;
+  for (int64_t base : bases)
+    start.push_back(b.getInt64(base));
+  level(0, start);
+}
+
+void emitZeroFill(IRBuilderBase &b, const KernelBuffer &buffer) {
+  if (uint64_t bytes = buffer.type.sizeInBytes())
+    b.CreateMemSet(buffer.ptr, b.getInt8(0), bytes, MaybeAlign());
+}
+
+namespace {
+
+Value *constantLike(Value *x, double value) {
+  return ConstantFP::get(x->getType(), value);
+}
+
+std::string libmName(StringRef base, Type *type) {
+  return type->isFloatTy() ? (base + "f").str() : base.str();
+}
+
+Value *emitGeluGradient(IRBuilderBase &b, Value *dy, Value *x,
+                        bool approximate) {
+  auto c = [&](double v) { return constantLike(x, v); };
+  if (!approximate) {
+    // dy * (cdf + x * pdf)
+    Value *erf = emitLibmCall(b, libmName("erf", x->getType()),
+                              b.CreateFMul(x, c(M_SQRT1_2)));
+    Value *cdf = b.CreateFMul(c(0.5), b.CreateFAdd(c(1.0), erf));
+    Value *pdf =
+        b.CreateFMul(c(M_2_SQRTPI * M_SQRT1_2 * 0.5),
+                     emitExp(b, b.CreateFMul(b.CreateFMul(x, x), c(-0.5))));
+    return b.CreateFMul(dy, b.CreateFAdd(cdf, b.CreateFMul(x, pdf)));
+  }
+  const double kBeta = M_SQRT2 * M_2_SQRTPI * 0.5;
+  Value *kKappa = c(0.044715);
+  Value *xSquare = b.CreateFMul(x, x);
+  Value *xCube = b.CreateFMul(xSquare, x);
+  Value *inner =
+      b.CreateFMul(c(kBeta), b.CreateFAdd(x, b.CreateFMul(kKappa, xCube)));
+  Value *tanhInner = emitLibmCall(b, libmName("tanh", x->getType()), inner);
+  Value *left = b.CreateFMul(c(0.5), x);
+  Value *right = b.CreateFAdd(c(1.0), tanhInner);
+  Value *leftDerivative = b.CreateFMul(c(0.5), right);
+  Value *tanhDerivative =
+      b.CreateFSub(c(1.0), b.CreateFMul(tanhInner, tanhInner));
+  Value *innerDerivative = b.CreateFMul(
+      c(kBeta),
+      b.CreateFAdd(c(1.0), b.CreateFMul(b.CreateFMul(c(3.0), kKappa),
+                                        xSquare)));
+  Value *rightDerivative =
+      b.CreateFMul(b.CreateFMul(left, tanhDerivative), innerDerivative);
+  return b.CreateFMul(dy, b.CreateFAdd(leftDerivative, rightDerivative));
+}
+
+// dx from dy and x, one flat loop (same shapes).
+void emitUnaryGradient(Kernel &k) {
+  IRBuilderBase &b = k.b;
+  DataType type = k.results[0].type.elementType;
+  Type *elemTy = elementLLVMType(b.getContext(), type);
+  const Operation &op = k.op;
+  OpKind kind = op.getKind();
+  std::optional<ClampParams> clamp;
+  if (kind == OpKind::GradClamp)
+    clamp = cantFail(getClampParams(op, type));
+  emitLoop(b, k.results[0].type.numElements(), [&](IRBuilderBase &b,
+                                                    Value *i) {
+    Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[0].ptr, i));
+    Value *x = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[1].ptr, i));
+    Value *zero = constantLike(x, 0.0);
+    Value *dx = nullptr;
+    if (kind == OpKind::GradReLU) {
+      dx = b.CreateSelect(b.CreateFCmpOLE(x, zero), zero, dy);
+    } else if (kind == OpKind::GradAbs) {
+      Value *sign = b.CreateSelect(
+          b.CreateFCmpOGT(x, zero), constantLike(x, 1.0),
+          b.CreateSelect(b.CreateFCmpOLT(x, zero), constantLike(x, -1.0),
+                         zero));
+      dx = b.CreateFMul(dy, sign);
+    } else if (kind == OpKind::GradLeakyReLU) {
+      Value *scaled =
+          b.CreateFMul(dy, constantLike(x, getLeakyReLUAlpha(op)));
+      dx = b.CreateSelect(b.CreateFCmpOGT(x, zero), dy, scaled);
+    } else if (kind == OpKind::GradGELU) {
+      dx = emitGeluGradient(b, dy, x, getGELUTanh(op));
+    } else {
+      assert(kind == OpKind::GradClamp);
+      Value *inside = b.getTrue();
+      if (clamp->min)
+        inside = b.CreateAnd(
+            inside, b.CreateFCmpOGE(x, constantLike(x, *clamp->min)));
+      if (clamp->max)
+        inside = b.CreateAnd(
+            inside, b.CreateFCmpOLE(x, constantLike(x, *clamp->max)));
+      dx = b.CreateSelect(inside, dy, zero);
+    }
+    b.CreateStore(dx, elementPtr(b, type, k.results[0].ptr, i));
+  });
+}
+
+// Loops over dy's shape with a and b broadcast; da and db like dy.
+void emitMinMaxGradient(Kernel &k) {
+  IRBuilderBase &b = k.b;
+  bool isMax = k.op.getKind() == OpKind::GradMaximum;
+  DataType type = k.results[0].type.elementType;
+  Type *elemTy = elementLLVMType(b.getContext(), type);
+  ArrayRef<int64_t> shape = k.operands[0].type.shape;
+  LoopNest nest = collapseBroadcast(
+      shape, {shape, k.operands[1].type.shape, k.operands[2].type.shape});
+  // Buffers: dy, a, b; da and db share dy's offsets.
+  emitStridedNest(
+      b, nest.dims, nest.strides, {0, 0, 0},
+      [&](IRBuilderBase &b, ArrayRef<Value *> at) {
+        auto load = [&](unsigned i) {
+          return b.CreateLoad(elemTy,
+                              elementPtr(b, type, k.operands[i].ptr, at[i]));
+        };
+        Value *dy = load(0), *av = load(1), *bv = load(2);
+        Value *zero = constantLike(dy, 0.0);
+        Value *shared =
+            b.CreateSelect(b.CreateFCmpOEQ(av, bv),
+                           b.CreateFDiv(dy, constantLike(dy, 2.0)), dy);
+        Value *aLost = isMax ? b.CreateFCmpOLT(av, bv) : b.CreateFCmpOGT(av, bv);
+        Value *bLost = isMax ? b.CreateFCmpOGT(av, bv) : b.CreateFCmpOLT(av, bv);
+        b.CreateStore(b.CreateSelect(aLost, zero, shared),
+                      elementPtr(b, type, k.results[0].ptr, at[0]));
+        b.CreateStore(b.CreateSelect(bLost, zero, shared),
+                      elementPtr(b, type, k.results[1].ptr, at[0]));
+      });
+}
+
+// The shape of a reduction's result with its reduced axes kept as 1.
+Shape keptShape(const Operation &op, ArrayRef<int64_t> input) {
+  Shape kept(input.begin(), input.end());
+  for (int64_t axis : cantFail(getReduceAxes(op, input.size())))
+    kept[axis] = 1;
+  return kept;
+}
+
+void emitReduceExtremumGradient(Kernel &k) {
+  IRBuilderBase &b = k.b;
+  DataType type = k.results[0].type.elementType;
+  Type *elemTy = elementLLVMType(b.getContext(), type);
+  const KernelBuffer &dy = k.operands[0], &x = k.operands[1],
+                     &y = k.operands[2], &dx = k.results[0];
+  ArrayRef<int64_t> shape = x.type.shape;
+  Shape kept = keptShape(k.op, shape);
+  // Buffers: x (and dx), y, dy and the counts (the last three alike).
+  LoopNest nest = collapseBroadcast(shape, {shape, kept});
+  SmallVector<Shape, 4> strides{nest.strides[0], nest.strides[1],
+                                nest.strides[1], nest.strides[1]};
+  Value *counts = k.scratch;
+  Value *zero = ConstantFP::get(elemTy, 0.0), *one = ConstantFP::get(elemTy, 1.0);
+  emitLoop(b, y.type.numElements(), [&](IRBuilderBase &b, Value *i) {
+    b.CreateStore(zero, elementPtr(b, type, counts, i));
+  });
+  auto equalAt = [&](IRBuilderBase &b, ArrayRef<Value *> at) {
+    Value *xv = b.CreateLoad(elemTy, elementPtr(b, type, x.ptr, at[0]));
+    Value *yv = b.CreateLoad(elemTy, elementPtr(b, type, y.ptr, at[1]));
+    return b.CreateSelect(b.CreateFCmpOEQ(xv, yv), one, zero);
+  };
+  emitStridedNest(b, nest.dims, strides, {0, 0, 0, 0},
+                  [&](IRBuilderBase &b, ArrayRef<Value *> at) {
+                    Value *ptr = elementPtr(b, type, counts, at[3]);
+                    Value *count = b.CreateLoad(elemTy, ptr);
+                    b.CreateStore(b.CreateFAdd(count, equalAt(b, at)), ptr);
+                  });
+  emitStridedNest(
+      b, nest.dims, strides, {0, 0, 0, 0},
+      [&](IRBuilderBase &b, ArrayRef<Value *> at) {
+        Value *g = b.CreateLoad(elemTy, elementPtr(b, type, dy.ptr, at[2]));
+        Value *count =
+            b.CreateLoad(elemTy, elementPtr(b, type, counts, at[3]));
+        b.CreateStore(b.CreateFMul(b.CreateFDiv(g, count), equalAt(b, at)),
+                      elementPtr(b, type, dx.ptr, at[0]));
+      });
+}
+
+void emitSliceGradient(Kernel &k) {
+  IRBuilderBase &b = k.b;
+  const KernelBuffer &dy = k.operands[0], &dx = k.results[0];
+  DataType type = dx.type.elementType;
+  Type *elemTy = elementLLVMType(b.getContext(), type);
+  SliceParams p = cantFail(getSliceParams(k.op, dx.type.shape));
+  emitZeroFill(b, dx);
+  if (dy.type.numElements() == 0)
+    return;
+  Shape dxStrides = rowMajorStrides(dx.type.shape);
+  Shape scatter;
+  int64_t base = 0;
+  for (size_t d = 0; d < dxStrides.size(); ++d) {
+    scatter.push_back(p.steps[d] * dxStrides[d]);
+    base += p.starts[d] * dxStrides[d];
+  }
+  emitStridedNest(b, dy.type.shape,
+                  {rowMajorStrides(dy.type.shape), scatter}, {0, base},
+                  [&](IRBuilderBase &b, ArrayRef<Value *> at) {
+                    Value *v = b.CreateLoad(
+                        elemTy, elementPtr(b, type, dy.ptr, at[0]));
+                    b.CreateStore(v, elementPtr(b, type, dx.ptr, at[1]));
+                  });
+}
+
+} // namespace
+
+uint64_t gradientScratchBytes(const Graph &graph, const Operation &op) {
+  if (op.getKind() != OpKind::GradReduceMax &&
+      op.getKind() != OpKind::GradReduceMin)
+    return 0;
+  return graph.getType(op.getOperand(2)).sizeInBytes(); // the counts, like y
+}
+
+void emitGradient(Kernel &k) {
+  OpKind kind = k.op.getKind();
+  if (kind == OpKind::GradMaximum || kind == OpKind::GradMinimum)
+    return emitMinMaxGradient(k);
+  if (kind == OpKind::GradReduceMax || kind == OpKind::GradReduceMin)
+    return emitReduceExtremumGradient(k);
+  if (kind == OpKind::GradSlice)
+    return emitSliceGradient(k);
+  if (kind == OpKind::GradMaxPool2D || kind == OpKind::GradAvgPool2D)
+    return emitPoolGradient(k);
+  if (kind == OpKind::GradConv2DInput || kind == OpKind::GradConv2DWeight)
+    return emitConvGradient(k);
+  // GradReLU, GradAbs, GradLeakyReLU, GradGELU, GradClamp.
+  emitUnaryGradient(k);
+}
+
+} // namespace qjit
