@@ -40,6 +40,7 @@ Conv2DPlan planConv2D(const Graph &graph, const Operation &op) {
   const Conv2DParams &p = plan.params;
   if (plan.groupChannels == 1) {
     plan.method = Conv2DPlan::Direct;
+    plan.scratchBytes = conv2DDirectScratchBytes(plan);
   } else if (plan.kernelH == 1 && plan.kernelW == 1 && p.strideH == 1 &&
              p.strideW == 1 && p.padH == 0 && p.padW == 0) {
     plan.method = Conv2DPlan::Pointwise;

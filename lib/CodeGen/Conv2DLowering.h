@@ -2,8 +2,9 @@
 //
 // Conv2D (NCHW input, OIHW weight, optional bias [O]) takes one of three
 // routes, chosen from its static shapes:
-//   Direct     one input channel per group (depthwise): a loop nest per
-//              output row, accumulating the KH * KW taps in place;
+//   Direct     one input channel per group (depthwise): loops over the
+//              output plane summing the KH * KW taps of a (zero-bordered
+//              copy of the) input plane;
 //   Pointwise  1x1, stride 1, no padding: the input already is the
 //              [C/groups, H*W] matrix, one product per (image, group);
 //   Im2Col     everything else: the patches of a band of output rows are
@@ -11,8 +12,9 @@
 //              rows * OW] matrix and multiplied by the group's weights, one
 //              product per (image, group, band); bands are sized to stay in
 //              the L2 cache.
-// A bias is written into the output first and the products accumulate onto
-// it (beta = 1), so it costs no extra pass.
+// A bias costs no extra pass: it is written into the output first and the
+// products accumulate onto it (beta = 1); the direct loops start from it.
+// Padding cells are zeros multiplied by their weights on every route.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_LIB_CODEGEN_CONV2DLOWERING_H
@@ -51,6 +53,7 @@ TapRange emitTapRange(llvm::IRBuilderBase &b, llvm::Value *tap, int64_t stride,
                       int64_t pad, int64_t dilation, int64_t inSize,
                       int64_t outSize);
 
+uint64_t conv2DDirectScratchBytes(const Conv2DPlan &plan);
 void emitConv2DDirect(Kernel &k, const Conv2DPlan &plan);
 void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan);
 

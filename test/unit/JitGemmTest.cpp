@@ -110,12 +110,16 @@ void naiveConv2D(const Tensor &x, const Tensor &w, const Tensor *bias,
               for (int64_t kx = 0; kx < kw; ++kx) {
                 int64_t iy = oy * p.strideH - p.padH + ky * p.dilationH;
                 int64_t ix = ox * p.strideW - p.padW + kx * p.dilationW;
-                if (iy < 0 || iy >= height || ix < 0 || ix >= width)
-                  continue;
                 int64_t channel = g * groupChannels + c;
+                // Padding cells are zeros, multiplied like any value.
+                double in =
+                    iy < 0 || iy >= height || ix < 0 || ix >= width
+                        ? 0.0
+                        : double(px[((n * channels + channel) * height + iy) *
+                                        width +
+                                    ix]);
                 sum +=
-                    double(px[((n * channels + channel) * height + iy) * width +
-                              ix]) *
+                    in *
                     double(pw[((o * groupChannels + c) * kh + ky) * kw + kx]);
               }
           py[((n * outChannels + o) * outH + oy) * outW + ox] = T(sum);
@@ -476,6 +480,21 @@ const ConvCase kConvCases[] = {
       {"padding", 2},
       {"dilation", 2},
       {"groups", 3}}},
+    {"depthwise without padding",
+     {1, 3, 10, 11},
+     {6, 1, 3, 2},
+     false,
+     {{"stride", std::vector<int64_t>{2, 1}}, {"groups", 3}}},
+    {"depthwise 9x9 (taps one at a time)",
+     {2, 2, 12, 13},
+     {2, 1, 9, 9},
+     true,
+     {{"padding", 4}, {"groups", 2}}},
+    {"depthwise 9x8 stride 2 dilation 2",
+     {1, 2, 20, 21},
+     {4, 1, 9, 8},
+     false,
+     {{"stride", 2}, {"padding", 3}, {"dilation", 2}, {"groups", 2}}},
     {"one input channel", {2, 1, 28, 28}, {6, 1, 5, 5}, true, {}},
     {"1x1", {2, 16, 5, 7}, {8, 16, 1, 1}, true, {}},
     {"1x1 groups 2", {1, 16, 5, 7}, {6, 8, 1, 1}, false, {{"groups", 2}}},
@@ -505,6 +524,40 @@ TEST(JitGemm, Conv2DCases) {
       expectReference(graph, gemmInputs(graph),
                       fmt::format("{} {}", dataTypeName(type).str(), c.name));
     }
+}
+
+TEST(JitGemm, Conv2DNonFiniteValuesMeetPadding) {
+  // An infinite weight times a padding zero is NaN on the border; a NaN
+  // input spreads to every output whose window holds it. Every route.
+  struct Route {
+    const char *name;
+    Shape input, weight;
+    AttrList attrs;
+  };
+  const Route routes[] = {
+      {"im2col", {1, 3, 6, 7}, {2, 3, 3, 3}, {{"padding", 1}}},
+      {"depthwise",
+       {1, 2, 6, 7},
+       {2, 1, 3, 3},
+       {{"padding", 1}, {"groups", 2}}},
+      {"depthwise 9x9",
+       {1, 2, 10, 9},
+       {2, 1, 9, 9},
+       {{"padding", 4}, {"groups", 2}}},
+  };
+  for (const Route &r : routes) {
+    Graph graph = singleOpGraph(OpKind::Conv2D,
+                                {{DataType::Float32, r.input},
+                                 {DataType::Float32, r.weight},
+                                 {DataType::Float32, {r.weight[0]}}},
+                                r.attrs);
+    std::vector<Tensor> inputs = gemmInputs(graph);
+    float *w = inputs[1].as<float>();
+    w[0] = INFINITY; // tap (0, 0) of output channel 0
+    w[inputs[1].numElements() - 1] = NAN;
+    inputs[0].as<float>()[inputs[0].numElements() / 2] = NAN;
+    expectReference(graph, inputs, r.name);
+  }
 }
 
 TEST(JitGemm, Conv2DRoutes) {
