@@ -10,8 +10,8 @@
 // 3. The output gradients seed the sweep over f's ops in reverse order; each
 //    differentiated op's rule (GradientRules.cpp) adds its operands'
 //    gradients. Input i's accumulated gradient is output i (zeros if none).
-// 4. dce drops the forward copies the backward does not read; the result is
-//    verified.
+// 4. cse merges repeated backward ops and dce drops the forward copies the
+//    backward does not read; the result is verified.
 //
 //===----------------------------------------------------------------------===//
 #include "qjit/Transforms/Autodiff.h"
@@ -103,11 +103,15 @@ bool keepsMask(const Operation &op, const Activity &a) {
          FakeQuantizationOp(op).gradient() == GradientRule::Clipped;
 }
 
-llvm::Error removeDeadOps(Graph &graph) {
+// cse merges what the rules built twice (x * x gives dy * x for each
+// operand), then dce drops the forward copies nothing reads.
+llvm::Error cleanUp(Graph &graph) {
   Module scratch;
   scratch.addGraph(std::move(graph));
-  if (llvm::Error err = createDeadCodeEliminationPass()->runOnModule(scratch))
-    return err;
+  for (auto create :
+       {createCommonSubexpressionEliminationPass, createDeadCodeEliminationPass})
+    if (llvm::Error err = create()->runOnModule(scratch))
+      return err;
   graph = std::move(scratch.getGraphs().front());
   return llvm::Error::success();
 }
@@ -115,6 +119,10 @@ llvm::Error removeDeadOps(Graph &graph) {
 } // namespace
 
 llvm::Expected<Graph> buildGradientGraph(const Graph &f) {
+  if (f.getInputs().empty())
+    return makeLocatedError(f.getLoc(),
+                            "graph @{} has no inputs to differentiate",
+                            f.getName().str());
   Activity activity = analyzeActivity(f);
   if (llvm::Error err = checkDifferentiable(f, activity))
     return std::move(err);
@@ -185,7 +193,7 @@ llvm::Expected<Graph> buildGradientGraph(const Graph &f) {
     return std::move(err);
   g.setOutputs(inputGrads);
 
-  if (llvm::Error err = removeDeadOps(g))
+  if (llvm::Error err = cleanUp(g))
     return std::move(err);
   if (llvm::Error err = verifyGraph(g))
     return attachLocation(std::move(err), f.getLoc(),
@@ -217,10 +225,12 @@ public:
   llvm::StringRef getName() const override { return "autodiff"; }
 
   llvm::Error runOnModule(Module &module) override {
-    // The graphs present before the pass (not the gradients it adds).
+    // The graphs present before the pass (not the gradients it adds); a
+    // graph without inputs has no gradient.
     std::vector<std::string> names;
     for (const Graph &graph : module.getGraphs())
-      names.push_back(graph.getName().str());
+      if (!graph.getInputs().empty())
+        names.push_back(graph.getName().str());
     for (const std::string &name : names)
       if (auto g = addGradientGraph(module, name); !g)
         return g.takeError();

@@ -1,6 +1,6 @@
 //===- Autodiff.h - Reverse-mode automatic differentiation ------*- C++ -*-===//
 //
-// For a graph @f the autodiff pass adds @f_grad:
+// For a graph @f (with inputs) the autodiff pass adds @f_grad:
 //
 //   inputs   f's inputs in order, then one gradient per f output (dy_j, of
 //            the output's type)
@@ -9,8 +9,8 @@
 //
 // Forward values are recomputed, not kept: @f_grad starts with a copy of
 // f's ops (same value ids, so t5 in @f_grad is t5 in @f), then the backward
-// ops in reverse order of f's, and dce removes the forward ops the backward
-// does not read. @f and @f_grad are independent graphs: running the
+// ops in reverse order of f's; cse then merges repeated ops and dce removes
+// the forward ops the backward does not read. @f and @f_grad are independent graphs: running the
 // backward needs only f's inputs and the output gradients, and costs one
 // forward pass of the values the gradient rules read.
 //
@@ -58,7 +58,8 @@ namespace qjit {
 std::string gradientGraphName(llvm::StringRef graphName);
 
 // Builds the gradient graph of the verified graph `f` (not added to any
-// module); it is verified before it is returned.
+// module); it is verified before it is returned. Error if `f` has no inputs
+// or is not differentiable.
 llvm::Expected<Graph> buildGradientGraph(const Graph &f);
 
 // Adds the gradient graph of @graphName to `module` and returns it. Errors:
