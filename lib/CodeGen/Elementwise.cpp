@@ -78,6 +78,20 @@ Value *emitBinary(IRBuilderBase &b, OpKind kind, DataType type, Value *x,
   case OpKind::Quantize:
   case OpKind::Dequantize:
   case OpKind::GradFakeQuantization:
+  case OpKind::GradReLU:
+  case OpKind::GradAbs:
+  case OpKind::GradLeakyReLU:
+  case OpKind::GradGELU:
+  case OpKind::GradClamp:
+  case OpKind::GradMaximum:
+  case OpKind::GradMinimum:
+  case OpKind::GradConv2DInput:
+  case OpKind::GradConv2DWeight:
+  case OpKind::GradMaxPool2D:
+  case OpKind::GradAvgPool2D:
+  case OpKind::GradReduceMax:
+  case OpKind::GradReduceMin:
+  case OpKind::GradSlice:
     break;
   }
   llvm_unreachable("not an elementwise binary op");
@@ -178,6 +192,20 @@ Value *emitUnary(IRBuilderBase &b, const Operation &op, DataType type,
   case OpKind::Quantize:
   case OpKind::Dequantize:
   case OpKind::GradFakeQuantization:
+  case OpKind::GradReLU:
+  case OpKind::GradAbs:
+  case OpKind::GradLeakyReLU:
+  case OpKind::GradGELU:
+  case OpKind::GradClamp:
+  case OpKind::GradMaximum:
+  case OpKind::GradMinimum:
+  case OpKind::GradConv2DInput:
+  case OpKind::GradConv2DWeight:
+  case OpKind::GradMaxPool2D:
+  case OpKind::GradAvgPool2D:
+  case OpKind::GradReduceMax:
+  case OpKind::GradReduceMin:
+  case OpKind::GradSlice:
     break;
   }
   llvm_unreachable("not an elementwise unary op");

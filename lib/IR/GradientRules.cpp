@@ -65,7 +65,7 @@ llvm::Expected<TensorType> forwardResult(const Operation &grad,
 llvm::Expected<Shape> shapeAttr(const Operation &op, llvm::StringRef name) {
   const Attribute *a = op.getAttr(name);
   if (!a)
-    return makeError("needs a {} attribute", name.str());
+    return makeError("needs the attribute {}", name.str());
   Shape shape(a->getIntList().begin(), a->getIntList().end());
   for (int64_t d : shape)
     if (d < 0)

@@ -125,7 +125,7 @@ llvm::Expected<Graph> buildGradientGraph(const Graph &f) {
                             f.getName().str());
   Activity activity = analyzeActivity(f);
   if (llvm::Error err = checkDifferentiable(f, activity))
-    return std::move(err);
+    return err;
 
   Graph g(gradientGraphName(f.getName()));
   g.setLoc(f.getLoc());
@@ -190,15 +190,15 @@ llvm::Expected<Graph> buildGradientGraph(const Graph &f) {
     inputGrads.push_back(grad ? *grad : e.zeros(f.getType(in)));
   }
   if (llvm::Error err = e.takeError())
-    return std::move(err);
+    return err;
   g.setOutputs(inputGrads);
 
   if (llvm::Error err = cleanUp(g))
-    return std::move(err);
+    return err;
   if (llvm::Error err = verifyGraph(g))
     return attachLocation(std::move(err), f.getLoc(),
                           "internal error: the gradient graph is invalid: ");
-  return std::move(g);
+  return g;
 }
 
 llvm::Expected<Graph &> addGradientGraph(Module &module,

@@ -3,8 +3,8 @@
 // For every differentiable op, on random shapes (broadcasting included):
 // - the interpreter's gradient in Float64 equals central finite differences
 //   of L = sum_j <dy_j, out_j> (inputs kept away from kinks and ties);
-// - the JIT runs the Float32 backward graph like the interpreter: bit for
-//   bit, or within a relative tolerance when the graph holds an op whose
+// - the JIT runs the backward graph (Float32 and Float64) like the
+//   interpreter: bit for bit, or within a relative tolerance when the graph holds an op whose
 //   sums or libm calls may differ (the brief's list, plus their gradients).
 // Plus: accumulation, the structure of the gradient graph, the errors, and
 // FAKE_QUANT.md's gradient vectors for ste, clipped and lsq, per tensor and
@@ -297,8 +297,8 @@ void expectJitMatchesInterpreter(const Graph &g,
   }
 }
 
-void checkJit(const Problem &p, Rng &rng) {
-  Graph f = makeForward(p, DataType::Float32);
+void checkJit(const Problem &p, Rng &rng, DataType type) {
+  Graph f = makeForward(p, type);
   auto g = buildGradientGraph(f);
   ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
   SCOPED_TRACE(g->toString());
@@ -330,7 +330,10 @@ TEST_P(AutodiffOpTest, JitMatchesInterpreterOnTheBackwardGraph) {
     Rng rng(2000 + seed);
     Problem p = GetParam().make(rng);
     SCOPED_TRACE("seed " + std::to_string(seed));
-    checkJit(p, rng);
+    for (DataType type : {DataType::Float32, DataType::Float64}) {
+      SCOPED_TRACE(dataTypeName(type).str());
+      checkJit(p, rng, type);
+    }
   }
 }
 
@@ -773,6 +776,69 @@ graph @b(t0: Float32 [2]) {
   ASSERT_EQ(m.getGraphs().size(), 4u);
   EXPECT_NE(m.findGraph("a_grad"), nullptr);
   EXPECT_NE(m.findGraph("b_grad"), nullptr);
+}
+
+TEST(AutodiffTest, AGraphWithoutInputsHasNoGradient) {
+  Module m = parse(R"(
+graph @c() {
+  t0 = Constant(values=1.0) : Float32 [2]
+  return t0
+}
+)");
+  EXPECT_ERROR_CONTAINS(addGradientGraph(m, "c").takeError(),
+                        "graph @c has no inputs to differentiate");
+  // The pass skips it.
+  auto pipeline = parsePassPipeline("autodiff");
+  ASSERT_TRUE(static_cast<bool>(pipeline));
+  EXPECT_FALSE(static_cast<bool>(pipeline->run(m)));
+  EXPECT_EQ(m.getGraphs().size(), 1u);
+}
+
+//===----------------------------------------------------------------------===//
+// FakeQuantization's mask result: one pass, the interpreter's values.
+//===----------------------------------------------------------------------===//
+
+// The forward with its mask on values that hit every case of FAKE_QUANT.md
+// (ties, the grid's edges, NaN, infinities, -0.0), per tensor, per channel
+// and with the observer: the JIT's y and mask are the interpreter's.
+TEST(AutodiffFakeQuantTest, MaskResultMatchesTheInterpreter) {
+  const char *variants[] = {
+      "scale=0.5, gradient=clipped",
+      "symmetric=false, scale=0.25, zero_point=7, gradient=clipped",
+      "num_bits=4, axis=1, scale=[0.5, 1.0, 0.125], gradient=clipped",
+      "symmetric=false, gradient=clipped",
+      "axis=0, gradient=clipped"};
+  float inf = std::numeric_limits<float>::infinity();
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> special = {2.5f, -2.5f, 127.5f, -128.5f, -128.6f, 63.75f,
+                                nan,  inf,   -inf,   -0.0f,   0.0f,    1000};
+  for (const char *attrs : variants) {
+    std::string text = fmt::format(R"(
+graph @f(t0: Float32 [{0}, 3]) {{
+  t1, t2 = FakeQuantization(t0, {1}) : Float32 [{0}, 3], Bool [{0}, 3]
+  return t1, t2
+}}
+)",
+                                   64, attrs);
+    Module m = parse(text);
+    const Graph *f = m.findGraph("f");
+    ASSERT_NE(f, nullptr) << text;
+    SCOPED_TRACE(attrs);
+    Rng rng(7);
+    Values v = uniform(-70, 70)(rng, 64 * 3);
+    for (size_t i = 0; i < special.size(); ++i)
+      v[i * 13 % v.size()] = special[i];
+    std::vector<Tensor> in;
+    in.push_back(makeTensor(f->getType(0), v));
+    expectJitMatchesInterpreter(*f, in);
+    // The mask is where qmin <= qf <= qmax: NaN and infinities are outside.
+    auto out = interpret(*f, in);
+    ASSERT_TRUE(static_cast<bool>(out));
+    llvm::ArrayRef<bool> mask = (*out)[1].values<bool>();
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i]))
+        EXPECT_FALSE(mask[i]) << "element " << i;
+  }
 }
 
 //===----------------------------------------------------------------------===//
