@@ -10,6 +10,7 @@
 #include "Kernel.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
+#include <functional>
 
 using namespace llvm;
 

@@ -56,17 +56,29 @@ void emitBlasCall(IRBuilderBase &b, llvm::Module &module, const GemmArgs &g) {
        ConstantFP::get(elt, g.accumulate ? 1.0 : 0.0), g.c, i32(g.ldc)});
 }
 
-// for i: [C[i,:] = 0;] for kk: C[i,:] += A[i,kk] * B[kk,:] -- the inner loop
-// walks rows of B and C contiguously, so it vectorizes.
+// Terms of the sum over k that one pass over a row of C adds: fewer loads and
+// stores of C per multiply-add.
+constexpr int64_t kDepthUnroll = 4;
+
+// for i: [C[i,:] = 0;] for kk (by kDepthUnroll):
+//   C[i,:] += A[i,kk] * B[kk,:] + A[i,kk+1] * B[kk+1,:] + ...
+// The inner loop walks rows of B and C contiguously, so it vectorizes.
+// Integer sums wrap (no nsw/nuw), which makes their order irrelevant.
 void emitLoops(IRBuilderBase &b, const GemmArgs &g) {
   bool isFloat = isFloatType(g.type);
   Type *elt = elementLLVMType(b.getContext(), g.type);
   Value *zero64 = b.getInt64(0), *one64 = b.getInt64(1);
+  auto multiplyAdd = [&](IRBuilderBase &b, Value *acc, Value *x, Value *y) {
+    return isFloat ? b.CreateFAdd(acc, b.CreateFMul(x, y))
+                   : b.CreateAdd(acc, b.CreateMul(x, y));
+  };
   emitLoop(
       b, g.m,
       [&](IRBuilderBase &b, Value *i) {
         Value *cRow =
             elementPtr(b, g.type, g.c, b.CreateMul(i, b.getInt64(g.ldc)));
+        Value *aRow =
+            elementPtr(b, g.type, g.a, b.CreateMul(i, b.getInt64(g.lda)));
         if (!g.accumulate)
           emitLoop(
               b, zero64, g.n, one64,
@@ -75,31 +87,35 @@ void emitLoops(IRBuilderBase &b, const GemmArgs &g) {
                               elementPtr(b, g.type, cRow, j));
               },
               "zero");
+        // Adds the `terms` terms from k = kk on to the row.
+        auto addTerms = [&](IRBuilderBase &b, Value *kk, int64_t terms) {
+          SmallVector<Value *, kDepthUnroll> as, bRows;
+          for (int64_t t = 0; t < terms; ++t) {
+            Value *k = b.CreateAdd(kk, b.getInt64(t));
+            as.push_back(b.CreateLoad(elt, elementPtr(b, g.type, aRow, k)));
+            bRows.push_back(
+                elementPtr(b, g.type, g.b, b.CreateMul(k, b.getInt64(g.ldb))));
+          }
+          emitLoop(
+              b, zero64, g.n, one64,
+              [&](IRBuilderBase &b, Value *j) {
+                Value *cPtr = elementPtr(b, g.type, cRow, j);
+                Value *sum = b.CreateLoad(elt, cPtr);
+                for (int64_t t = 0; t < terms; ++t)
+                  sum = multiplyAdd(
+                      b, sum, as[t],
+                      b.CreateLoad(elt, elementPtr(b, g.type, bRows[t], j)));
+                b.CreateStore(sum, cPtr);
+              },
+              "j");
+        };
+        int64_t unrolled = g.k / kDepthUnroll * kDepthUnroll;
         emitLoop(
-            b, g.k,
-            [&](IRBuilderBase &b, Value *kk) {
-              Value *aIndex =
-                  b.CreateAdd(b.CreateMul(i, b.getInt64(g.lda)), kk);
-              Value *aik =
-                  b.CreateLoad(elt, elementPtr(b, g.type, g.a, aIndex));
-              Value *bRow = elementPtr(b, g.type, g.b,
-                                       b.CreateMul(kk, b.getInt64(g.ldb)));
-              emitLoop(
-                  b, zero64, g.n, one64,
-                  [&](IRBuilderBase &b, Value *j) {
-                    Value *cPtr = elementPtr(b, g.type, cRow, j);
-                    Value *bkj =
-                        b.CreateLoad(elt, elementPtr(b, g.type, bRow, j));
-                    Value *cij = b.CreateLoad(elt, cPtr);
-                    // Wrapping integer arithmetic: no nsw/nuw.
-                    Value *sum = isFloat
-                                     ? b.CreateFAdd(cij, b.CreateFMul(aik, bkj))
-                                     : b.CreateAdd(cij, b.CreateMul(aik, bkj));
-                    b.CreateStore(sum, cPtr);
-                  },
-                  "j");
-            },
+            b, zero64, b.getInt64(unrolled), b.getInt64(kDepthUnroll),
+            [&](IRBuilderBase &b, Value *kk) { addTerms(b, kk, kDepthUnroll); },
             "k");
+        if (int64_t rest = g.k - unrolled)
+          addTerms(b, b.getInt64(unrolled), rest);
       },
       "i");
 }
