@@ -1,8 +1,10 @@
 //===- GraphLowering.cpp - A graph to one LLVM module ---------------------===//
 //
 // Plans where every value lives (an input or output buffer, a static offset
-// in the workspace, or a constant global), emits one kernel function per op
-// and an entry that calls them in order (the C ABI of CodeGen.h).
+// in the workspace, a constant global, or, for a Reshape not returned, the
+// bytes of its operand), emits one kernel function per op (but Constants
+// and those Reshapes) and an entry that calls them in order (the C ABI of
+// CodeGen.h).
 //
 //===----------------------------------------------------------------------===//
 #include "Kernel.h"
