@@ -65,8 +65,8 @@ Dataset makeSpiral(std::mt19937 &rng) {
 
 // Fake quantization of a [in, out] weight matrix, per output channel.
 AttrList weightQuantization() {
-  return {{"num_bits", 8}, {"axis", 1}, {"gradient",
-                                         Attribute::enumValue("ste")}};
+  return {
+      {"num_bits", 8}, {"axis", 1}, {"gradient", Attribute::enumValue("ste")}};
 }
 
 // The MLP on a batch, through `b`. Inputs in order: w1, b1, w2, b2, x, then
@@ -91,22 +91,21 @@ llvm::Expected<ValueId> buildModel(Builder &b, int64_t batch, bool withLoss) {
     }
     return *v;
   };
-  ValueId hidden = op(OpKind::Add,
-                      {op(OpKind::MatMul,
-                          {x, op(OpKind::FakeQuantization, {w1},
-                                 weightQuantization())}),
+  ValueId hidden =
+      op(OpKind::Add, {op(OpKind::MatMul, {x, op(OpKind::FakeQuantization, {w1},
+                                                 weightQuantization())}),
                        b1});
-  ValueId activation = op(
-      OpKind::FakeQuantization, {op(OpKind::ReLU, {hidden})},
-      {{"num_bits", 8},
-       {"symmetric", false},
-       {"scale", 1.0 / 32},
-       {"gradient", Attribute::enumValue("clipped")}});
-  ValueId logits = op(OpKind::Add,
-                      {op(OpKind::MatMul,
-                          {activation, op(OpKind::FakeQuantization, {w2},
-                                          weightQuantization())}),
-                       b2});
+  ValueId activation =
+      op(OpKind::FakeQuantization, {op(OpKind::ReLU, {hidden})},
+         {{"num_bits", 8},
+          {"symmetric", false},
+          {"scale", 1.0 / 32},
+          {"gradient", Attribute::enumValue("clipped")}});
+  ValueId logits =
+      op(OpKind::Add,
+         {op(OpKind::MatMul, {activation, op(OpKind::FakeQuantization, {w2},
+                                             weightQuantization())}),
+          b2});
   if (!withLoss) {
     if (err)
       return err;
@@ -114,9 +113,9 @@ llvm::Expected<ValueId> buildModel(Builder &b, int64_t batch, bool withLoss) {
   }
   ValueId onehot = b.addInput(DataType::Float32, {batch, kClasses});
   ValueId logp = op(OpKind::LogSoftmax, {logits}, {{"axis", 1}});
-  ValueId perSample = op(OpKind::ReduceSum,
-                         {op(OpKind::Multiply, {logp, onehot})},
-                         {{"axes", std::vector<int64_t>{1}}});
+  ValueId perSample =
+      op(OpKind::ReduceSum, {op(OpKind::Multiply, {logp, onehot})},
+         {{"axes", std::vector<int64_t>{1}}});
   ValueId loss = op(OpKind::Negate, {op(OpKind::ReduceMean, {perSample})});
   if (err)
     return err;
@@ -249,13 +248,12 @@ llvm::Error train() {
   std::vector<float> bx(kBatch * kFeatures), by(kBatch * kClasses);
   float loss = 0.0f, dloss = 1.0f;
   std::vector<float> dx(bx.size()), dy(by.size());
-  std::vector<TensorRef> inputs = {
-      ref(params[0].type, params[0].value.data()),
-      ref(params[1].type, params[1].value.data()),
-      ref(params[2].type, params[2].value.data()),
-      ref(params[3].type, params[3].value.data()),
-      ref(xType, bx.data()),
-      ref(yType, by.data())};
+  std::vector<TensorRef> inputs = {ref(params[0].type, params[0].value.data()),
+                                   ref(params[1].type, params[1].value.data()),
+                                   ref(params[2].type, params[2].value.data()),
+                                   ref(params[3].type, params[3].value.data()),
+                                   ref(xType, bx.data()),
+                                   ref(yType, by.data())};
   std::vector<TensorRef> gradInputs = inputs;
   gradInputs.push_back(ref(scalar, &dloss));
   std::vector<TensorRef> gradOutputs = {
@@ -295,13 +293,15 @@ llvm::Error train() {
   }
 
   std::vector<float> logits(kSamples * kClasses);
-  if (auto err = (*predictor)->run(
-          {ref(params[0].type, params[0].value.data()),
-           ref(params[1].type, params[1].value.data()),
-           ref(params[2].type, params[2].value.data()),
-           ref(params[3].type, params[3].value.data()),
-           ref({DataType::Float32, {kSamples, kFeatures}}, data.x.data())},
-          {ref({DataType::Float32, {kSamples, kClasses}}, logits.data())}))
+  if (auto err = (*predictor)
+                     ->run({ref(params[0].type, params[0].value.data()),
+                            ref(params[1].type, params[1].value.data()),
+                            ref(params[2].type, params[2].value.data()),
+                            ref(params[3].type, params[3].value.data()),
+                            ref({DataType::Float32, {kSamples, kFeatures}},
+                                data.x.data())},
+                           {ref({DataType::Float32, {kSamples, kClasses}},
+                                logits.data())}))
     return err;
   int correct = 0;
   for (int64_t s = 0; s < kSamples; ++s) {
@@ -318,16 +318,14 @@ llvm::Error train() {
            ref(params[2].type, params[2].value.data())},
           {ref(params[0].type, q1.data()), ref(params[2].type, q2.data())}))
     return err;
-  if (auto err = checkOnGrid("FQ(w1)", params[0].value, q1, kFeatures,
-                             kHidden))
+  if (auto err = checkOnGrid("FQ(w1)", params[0].value, q1, kFeatures, kHidden))
     return err;
-  if (auto err = checkOnGrid("FQ(w2)", params[2].value, q2, kHidden,
-                             kClasses))
+  if (auto err = checkOnGrid("FQ(w2)", params[2].value, q2, kHidden, kClasses))
     return err;
 
   if (!(lastLoss < 0.5f * firstLoss))
-    return llvm::createStringError("the loss did not fall: %g -> %g",
-                                   firstLoss, lastLoss);
+    return llvm::createStringError("the loss did not fall: %g -> %g", firstLoss,
+                                   lastLoss);
   if (accuracy < 0.85)
     return llvm::createStringError(
         "accuracy %.4f is not far above chance (%.4f)", accuracy,

@@ -14,6 +14,7 @@
 
 #include "Kernel.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include <cassert>
 
 namespace qjit {
 
@@ -35,6 +36,31 @@ void emitStridedNest(llvm::IRBuilderBase &b, llvm::ArrayRef<int64_t> dims,
                      llvm::ArrayRef<int64_t> bases, OffsetsBody body);
 // Stores zeros over a whole buffer.
 void emitZeroFill(llvm::IRBuilderBase &b, const KernelBuffer &buffer);
+
+// Counted loops opened and closed in sequence, so that deep nests read
+// top to bottom: open() emits the guard and the header of
+// `for (iv = begin; iv < end; ++iv)` and returns iv, close() the latch of
+// the innermost open loop (LoopBuilder.h's rotated form).
+class LoopStack {
+public:
+  explicit LoopStack(llvm::IRBuilderBase &b) : b(b) {}
+  ~LoopStack() { assert(open_.empty() && "loops left open"); }
+  llvm::Value *open(llvm::Value *begin, llvm::Value *end,
+                    const llvm::Twine &name);
+  llvm::Value *open(int64_t begin, int64_t end, const llvm::Twine &name) {
+    return open(b.getInt64(begin), b.getInt64(end), name);
+  }
+  void close();
+
+private:
+  struct Loop {
+    llvm::PHINode *iv;
+    llvm::Value *end;
+    llvm::BasicBlock *body, *exit;
+  };
+  llvm::IRBuilderBase &b;
+  llvm::SmallVector<Loop, 8> open_;
+};
 
 } // namespace qjit
 

@@ -29,35 +29,43 @@ namespace qjit {
 void emitStridedNest(IRBuilderBase &b, ArrayRef<int64_t> dims,
                      ArrayRef<Shape> strides, ArrayRef<int64_t> bases,
                      OffsetsBody body) {
-  // Recursion over the levels, carrying each buffer's offset.
-  std::function<void(size_t, SmallVector<Value *, 4>)> level =
-      [&](size_t d, SmallVector<Value *, 4> offsets) {
-        if (d == dims.size()) {
-          body(b, offsets);
-          return;
-        }
-        emitLoop(
-            b, dims[d],
-            [&](IRBuilderBase &b, Value *iv) {
-              SmallVector<Value *, 4> inner;
-              for (size_t k = 0; k < offsets.size(); ++k) {
-                int64_t stride = strides[k][d];
-                inner.push_back(
-                    stride == 0
-                        ? offsets[k]
-                        : b.CreateAdd(offsets[k],
-                                      b.CreateMul(iv, b.getInt64(stride), "",
-                                                  true, true),
-                                      "", true, true));
-              }
-              level(d + 1, inner);
-            },
-            "d" + Twine(d));
-      };
-  SmallVector<Value *, 4> start;
+  LoopStack loops(b);
+  SmallVector<Value *, 4> offsets;
   for (int64_t base : bases)
-    start.push_back(b.getInt64(base));
-  level(0, start);
+    offsets.push_back(b.getInt64(base));
+  for (size_t d = 0; d < dims.size(); ++d) {
+    Value *iv = loops.open(0, dims[d], "d" + Twine(d));
+    for (size_t k = 0; k < offsets.size(); ++k)
+      if (int64_t stride = strides[k][d])
+        offsets[k] = b.CreateAdd(
+            offsets[k], b.CreateMul(iv, b.getInt64(stride), "", true, true), "",
+            true, true);
+  }
+  body(b, offsets);
+  for (size_t d = 0; d < dims.size(); ++d)
+    loops.close();
+}
+
+Value *LoopStack::open(Value *begin, Value *end, const Twine &name) {
+  Function *fn = b.GetInsertBlock()->getParent();
+  BasicBlock *preheader = b.GetInsertBlock();
+  BasicBlock *body = BasicBlock::Create(b.getContext(), name + ".body", fn);
+  BasicBlock *exit = BasicBlock::Create(b.getContext(), name + ".exit", fn);
+  b.CreateCondBr(b.CreateICmpSLT(begin, end), body, exit);
+  b.SetInsertPoint(body);
+  PHINode *iv = b.CreatePHI(begin->getType(), 2, name);
+  iv->addIncoming(begin, preheader);
+  open_.push_back({iv, end, body, exit});
+  return iv;
+}
+
+void LoopStack::close() {
+  Loop loop = open_.pop_back_val();
+  Value *next = b.CreateAdd(loop.iv, ConstantInt::get(loop.iv->getType(), 1),
+                            loop.iv->getName() + ".next", true, true);
+  loop.iv->addIncoming(next, b.GetInsertBlock());
+  b.CreateCondBr(b.CreateICmpSLT(next, loop.end), loop.body, loop.exit);
+  b.SetInsertPoint(loop.exit);
 }
 
 void emitZeroFill(IRBuilderBase &b, const KernelBuffer &buffer) {
@@ -101,9 +109,8 @@ Value *emitGeluGradient(IRBuilderBase &b, Value *dy, Value *x,
   Value *tanhDerivative =
       b.CreateFSub(c(1.0), b.CreateFMul(tanhInner, tanhInner));
   Value *innerDerivative = b.CreateFMul(
-      c(kBeta),
-      b.CreateFAdd(c(1.0), b.CreateFMul(b.CreateFMul(c(3.0), kKappa),
-                                        xSquare)));
+      c(kBeta), b.CreateFAdd(c(1.0), b.CreateFMul(b.CreateFMul(c(3.0), kKappa),
+                                                  xSquare)));
   Value *rightDerivative =
       b.CreateFMul(b.CreateFMul(left, tanhDerivative), innerDerivative);
   return b.CreateFMul(dy, b.CreateFAdd(leftDerivative, rightDerivative));
@@ -119,8 +126,7 @@ void emitUnaryGradient(Kernel &k) {
   std::optional<ClampParams> clamp;
   if (kind == OpKind::GradClamp)
     clamp = cantFail(getClampParams(op, type));
-  emitLoop(b, k.results[0].type.numElements(), [&](IRBuilderBase &b,
-                                                    Value *i) {
+  emitLoop(b, k.results[0].type.numElements(), [&](IRBuilderBase &b, Value *i) {
     Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[0].ptr, i));
     Value *x = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[1].ptr, i));
     Value *zero = constantLike(x, 0.0);
@@ -128,14 +134,13 @@ void emitUnaryGradient(Kernel &k) {
     if (kind == OpKind::GradReLU) {
       dx = b.CreateSelect(b.CreateFCmpOLE(x, zero), zero, dy);
     } else if (kind == OpKind::GradAbs) {
-      Value *sign = b.CreateSelect(
-          b.CreateFCmpOGT(x, zero), constantLike(x, 1.0),
-          b.CreateSelect(b.CreateFCmpOLT(x, zero), constantLike(x, -1.0),
-                         zero));
+      Value *sign =
+          b.CreateSelect(b.CreateFCmpOGT(x, zero), constantLike(x, 1.0),
+                         b.CreateSelect(b.CreateFCmpOLT(x, zero),
+                                        constantLike(x, -1.0), zero));
       dx = b.CreateFMul(dy, sign);
     } else if (kind == OpKind::GradLeakyReLU) {
-      Value *scaled =
-          b.CreateFMul(dy, constantLike(x, getLeakyReLUAlpha(op)));
+      Value *scaled = b.CreateFMul(dy, constantLike(x, getLeakyReLUAlpha(op)));
       dx = b.CreateSelect(b.CreateFCmpOGT(x, zero), dy, scaled);
     } else if (kind == OpKind::GradGELU) {
       dx = emitGeluGradient(b, dy, x, getGELUTanh(op));
@@ -143,11 +148,11 @@ void emitUnaryGradient(Kernel &k) {
       assert(kind == OpKind::GradClamp);
       Value *inside = b.getTrue();
       if (clamp->min)
-        inside = b.CreateAnd(
-            inside, b.CreateFCmpOGE(x, constantLike(x, *clamp->min)));
+        inside = b.CreateAnd(inside,
+                             b.CreateFCmpOGE(x, constantLike(x, *clamp->min)));
       if (clamp->max)
-        inside = b.CreateAnd(
-            inside, b.CreateFCmpOLE(x, constantLike(x, *clamp->max)));
+        inside = b.CreateAnd(inside,
+                             b.CreateFCmpOLE(x, constantLike(x, *clamp->max)));
       dx = b.CreateSelect(inside, dy, zero);
     }
     b.CreateStore(dx, elementPtr(b, type, k.results[0].ptr, i));
@@ -176,8 +181,10 @@ void emitMinMaxGradient(Kernel &k) {
         Value *shared =
             b.CreateSelect(b.CreateFCmpOEQ(av, bv),
                            b.CreateFDiv(dy, constantLike(dy, 2.0)), dy);
-        Value *aLost = isMax ? b.CreateFCmpOLT(av, bv) : b.CreateFCmpOGT(av, bv);
-        Value *bLost = isMax ? b.CreateFCmpOGT(av, bv) : b.CreateFCmpOLT(av, bv);
+        Value *aLost =
+            isMax ? b.CreateFCmpOLT(av, bv) : b.CreateFCmpOGT(av, bv);
+        Value *bLost =
+            isMax ? b.CreateFCmpOGT(av, bv) : b.CreateFCmpOLT(av, bv);
         b.CreateStore(b.CreateSelect(aLost, zero, shared),
                       elementPtr(b, type, k.results[0].ptr, at[0]));
         b.CreateStore(b.CreateSelect(bLost, zero, shared),
@@ -206,7 +213,8 @@ void emitReduceExtremumGradient(Kernel &k) {
   SmallVector<Shape, 4> strides{nest.strides[0], nest.strides[1],
                                 nest.strides[1], nest.strides[1]};
   Value *counts = k.scratch;
-  Value *zero = ConstantFP::get(elemTy, 0.0), *one = ConstantFP::get(elemTy, 1.0);
+  Value *zero = ConstantFP::get(elemTy, 0.0),
+        *one = ConstantFP::get(elemTy, 1.0);
   emitLoop(b, y.type.numElements(), [&](IRBuilderBase &b, Value *i) {
     b.CreateStore(zero, elementPtr(b, type, counts, i));
   });
@@ -225,8 +233,7 @@ void emitReduceExtremumGradient(Kernel &k) {
       b, nest.dims, strides, {0, 0, 0, 0},
       [&](IRBuilderBase &b, ArrayRef<Value *> at) {
         Value *g = b.CreateLoad(elemTy, elementPtr(b, type, dy.ptr, at[2]));
-        Value *count =
-            b.CreateLoad(elemTy, elementPtr(b, type, counts, at[3]));
+        Value *count = b.CreateLoad(elemTy, elementPtr(b, type, counts, at[3]));
         b.CreateStore(b.CreateFMul(b.CreateFDiv(g, count), equalAt(b, at)),
                       elementPtr(b, type, dx.ptr, at[0]));
       });
@@ -248,11 +255,10 @@ void emitSliceGradient(Kernel &k) {
     scatter.push_back(p.steps[d] * dxStrides[d]);
     base += p.starts[d] * dxStrides[d];
   }
-  emitStridedNest(b, dy.type.shape,
-                  {rowMajorStrides(dy.type.shape), scatter}, {0, base},
-                  [&](IRBuilderBase &b, ArrayRef<Value *> at) {
-                    Value *v = b.CreateLoad(
-                        elemTy, elementPtr(b, type, dy.ptr, at[0]));
+  emitStridedNest(b, dy.type.shape, {rowMajorStrides(dy.type.shape), scatter},
+                  {0, base}, [&](IRBuilderBase &b, ArrayRef<Value *> at) {
+                    Value *v = b.CreateLoad(elemTy,
+                                            elementPtr(b, type, dy.ptr, at[0]));
                     b.CreateStore(v, elementPtr(b, type, dx.ptr, at[1]));
                   });
 }

@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "GradientLowering.h"
-#include "LoopBuilder.h"
+#include "LoopBuilder.h" // createLocal
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 #include <limits>
@@ -72,6 +72,7 @@ void addTo(IRBuilderBase &b, DataType type, Value *base, Value *index,
 void emitPoolGradient(Kernel &k) {
   IRBuilderBase &b = k.b;
   Builder64 i64{b};
+  LoopStack loops(b);
   const bool isMax = k.op.getKind() == OpKind::GradMaxPool2D;
   Pool2DParams p = cantFail(getPool2DParams(k.op));
   const KernelBuffer &dy = k.operands[0], &dx = k.results[0];
@@ -80,194 +81,206 @@ void emitPoolGradient(Kernel &k) {
   ArrayRef<int64_t> in = dx.type.shape, out = dy.type.shape;
   const int64_t height = in[2], width = in[3];
   const int64_t outHeight = out[2], outWidth = out[3];
+
   emitZeroFill(b, dx);
-  emitLoop(b, in[0] * in[1], [&](IRBuilderBase &b, Value *plane) {
-    Value *inBase = i64.mul(plane, height * width);
-    Value *outBase = i64.mul(plane, outHeight * outWidth);
-    emitLoop(b, outHeight, [&](IRBuilderBase &b, Value *oy) {
-      Value *h0 = i64.sub(i64.mul(oy, p.strideH), i64.c(p.padH));
-      Value *hBegin = i64.smax(h0, i64.c(0));
-      Value *hEnd = i64.smin(i64.add(h0, i64.c(p.kernelH)), i64.c(height));
-      emitLoop(b, outWidth, [&](IRBuilderBase &b, Value *ox) {
-        Value *w0 = i64.sub(i64.mul(ox, p.strideW), i64.c(p.padW));
-        Value *wBegin = i64.smax(w0, i64.c(0));
-        Value *wEnd = i64.smin(i64.add(w0, i64.c(p.kernelW)), i64.c(width));
-        Value *g = b.CreateLoad(
-            elemTy, elementPtr(b, type, dy.ptr,
-                               i64.add(outBase, i64.add(i64.mul(oy, outWidth),
-                                                        ox))));
-        auto cell = [&](Value *h, Value *w) {
-          return i64.add(i64.mul(h, width), w);
-        };
-        auto forEachCell = [&](function_ref<void(IRBuilderBase &, Value *)> f) {
-          emitLoop(b, hBegin, hEnd, i64.c(1), [&](IRBuilderBase &b, Value *h) {
-            emitLoop(b, wBegin, wEnd, i64.c(1),
-                     [&](IRBuilderBase &b, Value *w) { f(b, cell(h, w)); },
-                     "w");
-          }, "h");
-        };
-        if (isMax) {
-          Value *x = k.operands[1].ptr;
-          AllocaInst *best = createLocal(b, cell(hBegin, wBegin), "best");
-          AllocaInst *max = createLocal(
-              b, ConstantFP::getInfinity(elemTy, /*Negative=*/true), "max");
-          forEachCell([&](IRBuilderBase &b, Value *c) {
-            Value *v = b.CreateLoad(
-                elemTy, elementPtr(b, type, x, i64.add(inBase, c)));
-            Value *m = b.CreateLoad(elemTy, max);
-            Value *update =
-                b.CreateOr(b.CreateFCmpOGT(v, m), b.CreateFCmpUNO(v, v));
-            b.CreateStore(b.CreateSelect(update, v, m), max);
-            b.CreateStore(b.CreateSelect(update, c, b.CreateLoad(
-                                                        b.getInt64Ty(), best)),
-                          best);
-          });
-          addTo(b, type, dx.ptr,
-                i64.add(inBase, b.CreateLoad(b.getInt64Ty(), best)), g);
-          return;
-        }
-        Value *divisor =
-            p.countIncludePad
-                ? b.CreateMul(
-                      i64.sub(i64.smin(i64.add(h0, i64.c(p.kernelH)),
-                                       i64.c(height + p.padH)),
-                              h0),
-                      i64.sub(i64.smin(i64.add(w0, i64.c(p.kernelW)),
-                                       i64.c(width + p.padW)),
-                              w0))
-                : b.CreateMul(i64.sub(hEnd, hBegin), i64.sub(wEnd, wBegin));
-        Value *share = b.CreateFDiv(g, b.CreateSIToFP(divisor, elemTy));
-        forEachCell([&](IRBuilderBase &b, Value *c) {
-          addTo(b, type, dx.ptr, i64.add(inBase, c), share);
-        });
-      }, "ox");
-    }, "oy");
-  }, "plane");
+  Value *plane = loops.open(0, in[0] * in[1], "plane");
+  Value *inBase = i64.mul(plane, height * width);
+  Value *oy = loops.open(0, outHeight, "oy");
+  Value *h0 = i64.sub(i64.mul(oy, p.strideH), i64.c(p.padH));
+  Value *hBegin = i64.smax(h0, i64.c(0));
+  Value *hEnd = i64.smin(i64.add(h0, i64.c(p.kernelH)), i64.c(height));
+  Value *ox = loops.open(0, outWidth, "ox");
+  Value *w0 = i64.sub(i64.mul(ox, p.strideW), i64.c(p.padW));
+  Value *wBegin = i64.smax(w0, i64.c(0));
+  Value *wEnd = i64.smin(i64.add(w0, i64.c(p.kernelW)), i64.c(width));
+  Value *outIndex = i64.add(i64.mul(plane, outHeight * outWidth),
+                            i64.add(i64.mul(oy, outWidth), ox));
+  Value *g = b.CreateLoad(elemTy, elementPtr(b, type, dy.ptr, outIndex));
+  // The window's real cells, row-major: index h * width + w in the plane.
+  auto cellOf = [&](Value *h, Value *w) {
+    return i64.add(i64.mul(h, width), w);
+  };
+
+  if (isMax) {
+    Value *x = k.operands[1].ptr;
+    AllocaInst *best = createLocal(b, cellOf(hBegin, wBegin), "best");
+    AllocaInst *max = createLocal(
+        b, ConstantFP::getInfinity(elemTy, /*Negative=*/true), "max");
+    Value *h = loops.open(hBegin, hEnd, "h");
+    Value *w = loops.open(wBegin, wEnd, "w");
+    Value *cell = cellOf(h, w);
+    Value *v =
+        b.CreateLoad(elemTy, elementPtr(b, type, x, i64.add(inBase, cell)));
+    Value *m = b.CreateLoad(elemTy, max);
+    Value *update = b.CreateOr(b.CreateFCmpOGT(v, m), b.CreateFCmpUNO(v, v));
+    b.CreateStore(b.CreateSelect(update, v, m), max);
+    b.CreateStore(
+        b.CreateSelect(update, cell, b.CreateLoad(b.getInt64Ty(), best)), best);
+    loops.close();
+    loops.close();
+    addTo(b, type, dx.ptr, i64.add(inBase, b.CreateLoad(b.getInt64Ty(), best)),
+          g);
+  } else {
+    auto extent = [&](Value *begin, int64_t kernel, int64_t limit) {
+      return i64.sub(i64.smin(i64.add(begin, i64.c(kernel)), i64.c(limit)),
+                     begin);
+    };
+    Value *divisor =
+        p.countIncludePad
+            ? b.CreateMul(extent(h0, p.kernelH, height + p.padH),
+                          extent(w0, p.kernelW, width + p.padW))
+            : b.CreateMul(i64.sub(hEnd, hBegin), i64.sub(wEnd, wBegin));
+    Value *share = b.CreateFDiv(g, b.CreateSIToFP(divisor, elemTy));
+    Value *h = loops.open(hBegin, hEnd, "h");
+    Value *w = loops.open(wBegin, wEnd, "w");
+    addTo(b, type, dx.ptr, i64.add(inBase, cellOf(h, w)), share);
+    loops.close();
+    loops.close();
+  }
+  loops.close(); // ox
+  loops.close(); // oy
+  loops.close(); // plane
 }
 
-void emitConvGradient(Kernel &k) {
-  IRBuilderBase &b = k.b;
-  Builder64 i64{b};
-  const bool forInput = k.op.getKind() == OpKind::GradConv2DInput;
-  Conv2DParams p = cantFail(getConv2DParams(k.op));
-  const KernelBuffer &dy = k.operands[0], &other = k.operands[1],
-                     &result = k.results[0];
-  DataType type = result.type.elementType;
-  Type *elemTy = elementLLVMType(b.getContext(), type);
-  ArrayRef<int64_t> in = forInput ? result.type.shape : other.type.shape;
-  ArrayRef<int64_t> w = forInput ? other.type.shape : result.type.shape;
-  ArrayRef<int64_t> out = dy.type.shape;
-  const int64_t batch = in[0], channels = in[1], height = in[2],
-                width = in[3];
-  const int64_t outChannels = w[0], groupChannels = w[1], kh = w[2],
-                kw = w[3];
-  const int64_t outHeight = out[2], outWidth = out[3];
-  const int64_t outPerGroup = outChannels / p.groups;
+namespace {
 
-  auto dyIndex = [&](Value *n, Value *o, Value *oy, Value *ox) {
-    return i64.add(
-        i64.mul(i64.add(i64.mul(i64.add(i64.mul(n, outChannels), o),
-                                outHeight),
-                        oy),
-                outWidth),
-        ox);
-  };
-  auto inIndex = [&](Value *n, Value *ic, Value *iy, Value *ix) {
-    return i64.add(
-        i64.mul(i64.add(i64.mul(i64.add(i64.mul(n, channels), ic), height),
-                        iy),
-                width),
-        ix);
-  };
-  // The input cell of output (oy, ox) under kernel offset (ky, kx).
-  auto row = [&](Value *oy, int64_t ky) {
-    return i64.add(i64.mul(oy, p.strideH), i64.c(ky * p.dilationH - p.padH));
-  };
-  auto column = [&](Value *ox, int64_t kx) {
-    return i64.add(i64.mul(ox, p.strideW), i64.c(kx * p.dilationW - p.padW));
-  };
-  auto load = [&](Value *base, Value *index) {
-    return b.CreateLoad(elemTy, elementPtr(b, type, base, index));
-  };
-
-  // Calls body(o, ic, wIndex, ky, kx) for every (o, c, ky, kx), o in order.
-  auto forEachTap = [&](IRBuilderBase &b, Value *o0, Value *group,
-                        function_ref<void(Value *, Value *, Value *, int64_t,
-                                          int64_t)>
-                            body) {
-    emitLoop(b, outPerGroup, [&](IRBuilderBase &b, Value *oi) {
-      Value *o = i64.add(o0, oi);
-      emitLoop(b, groupChannels, [&](IRBuilderBase &b, Value *c) {
-        Value *ic = i64.add(i64.mul(group, groupChannels), c);
-        for (int64_t ky = 0; ky < kh; ++ky)
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            Value *wIndex = i64.add(
-                i64.mul(i64.add(i64.mul(o, groupChannels), c), kh * kw),
-                i64.c(ky * kw + kx));
-            body(o, ic, wIndex, ky, kx);
-          }
-      }, "c");
-    }, "o");
-  };
-
-  if (forInput) {
-    emitZeroFill(b, result);
-    emitLoop(b, batch, [&](IRBuilderBase &b, Value *n) {
-      emitLoop(b, p.groups, [&](IRBuilderBase &b, Value *group) {
-        Value *o0 = i64.mul(group, outPerGroup);
-        forEachTap(b, o0, group, [&](Value *o, Value *ic, Value *wIndex,
-                                     int64_t ky, int64_t kx) {
-          auto [oyLo, oyHi] = validRange(outHeight, height, p.strideH, p.padH,
-                                         ky * p.dilationH);
-          auto [oxLo, oxHi] = validRange(outWidth, width, p.strideW, p.padW,
-                                         kx * p.dilationW);
-          if (oyLo == oyHi || oxLo == oxHi)
-            return;
-          Value *wv = load(other.ptr, wIndex);
-          emitLoop(b, i64.c(oyLo), i64.c(oyHi), i64.c(1),
-                   [&](IRBuilderBase &b, Value *oy) {
-            emitLoop(b, i64.c(oxLo), i64.c(oxHi), i64.c(1),
-                     [&](IRBuilderBase &b, Value *ox) {
-              Value *g = load(dy.ptr, dyIndex(n, o, oy, ox));
-              addTo(b, type, result.ptr,
-                    inIndex(n, ic, row(oy, ky), column(ox, kx)),
-                    b.CreateFMul(g, wv));
-            }, "ox");
-          }, "oy");
-        });
-      }, "g");
-    }, "n");
-    return;
+// Conv2D's shapes and index arithmetic, shared by its two gradients.
+class ConvGradientEmitter {
+public:
+  explicit ConvGradientEmitter(Kernel &k)
+      : b(k.b), i64{k.b}, loops(k.b),
+        forInput(k.op.getKind() == OpKind::GradConv2DInput),
+        p(cantFail(getConv2DParams(k.op))), dy(k.operands[0]),
+        other(k.operands[1]), result(k.results[0]),
+        type(result.type.elementType),
+        elemTy(elementLLVMType(b.getContext(), type)) {
+    ArrayRef<int64_t> in = forInput ? result.type.shape : other.type.shape;
+    ArrayRef<int64_t> w = forInput ? other.type.shape : result.type.shape;
+    batch = in[0], channels = in[1], height = in[2], width = in[3];
+    outChannels = w[0], groupChannels = w[1], kh = w[2], kw = w[3];
+    outHeight = dy.type.shape[2], outWidth = dy.type.shape[3];
+    outPerGroup = outChannels / p.groups;
   }
 
-  emitLoop(b, p.groups, [&](IRBuilderBase &b, Value *group) {
-    Value *o0 = i64.mul(group, outPerGroup);
-    forEachTap(b, o0, group, [&](Value *o, Value *ic, Value *wIndex,
-                                 int64_t ky, int64_t kx) {
-      auto [oyLo, oyHi] =
-          validRange(outHeight, height, p.strideH, p.padH, ky * p.dilationH);
-      auto [oxLo, oxHi] =
-          validRange(outWidth, width, p.strideW, p.padW, kx * p.dilationW);
+  void emit() { forInput ? emitInput() : emitWeight(); }
+
+private:
+  // dx = 0; for n, o, c, ky, kx, oy, ox: dx[n, ic, iy, ix] += dy * w.
+  void emitInput() {
+    emitZeroFill(b, result);
+    Value *n = loops.open(0, batch, "n");
+    forEachTap([&](Value *o, Value *ic, Value *wIndex, int64_t ky, int64_t kx) {
+      Range oyRange = rows(ky), oxRange = columns(kx);
+      if (oyRange.empty() || oxRange.empty())
+        return;
+      Value *wv = load(other.ptr, wIndex);
+      Value *oy = loops.open(oyRange.lo, oyRange.hi, "oy");
+      Value *ox = loops.open(oxRange.lo, oxRange.hi, "ox");
+      Value *g = load(dy.ptr, dyIndex(n, o, oy, ox));
+      addTo(b, type, result.ptr, inIndex(n, ic, row(oy, ky), column(ox, kx)),
+            b.CreateFMul(g, wv));
+      loops.close();
+      loops.close();
+    });
+    loops.close();
+  }
+
+  // dw[o, c, ky, kx] = sum over n, oy, ox of dy * x, from +0.0.
+  void emitWeight() {
+    forEachTap([&](Value *o, Value *ic, Value *wIndex, int64_t ky, int64_t kx) {
+      Range oyRange = rows(ky), oxRange = columns(kx);
       AllocaInst *sum = createLocal(b, ConstantFP::get(elemTy, 0.0), "sum");
-      if (oyLo < oyHi && oxLo < oxHi)
-        emitLoop(b, batch, [&](IRBuilderBase &b, Value *n) {
-          emitLoop(b, i64.c(oyLo), i64.c(oyHi), i64.c(1),
-                   [&](IRBuilderBase &b, Value *oy) {
-            emitLoop(b, i64.c(oxLo), i64.c(oxHi), i64.c(1),
-                     [&](IRBuilderBase &b, Value *ox) {
-              Value *term = b.CreateFMul(
-                  load(dy.ptr, dyIndex(n, o, oy, ox)),
-                  load(other.ptr,
-                       inIndex(n, ic, row(oy, ky), column(ox, kx))));
-              b.CreateStore(
-                  b.CreateFAdd(b.CreateLoad(elemTy, sum), term), sum);
-            }, "ox");
-          }, "oy");
-        }, "n");
+      if (!oyRange.empty() && !oxRange.empty()) {
+        Value *n = loops.open(0, batch, "n");
+        Value *oy = loops.open(oyRange.lo, oyRange.hi, "oy");
+        Value *ox = loops.open(oxRange.lo, oxRange.hi, "ox");
+        Value *term = b.CreateFMul(
+            load(dy.ptr, dyIndex(n, o, oy, ox)),
+            load(other.ptr, inIndex(n, ic, row(oy, ky), column(ox, kx))));
+        b.CreateStore(b.CreateFAdd(b.CreateLoad(elemTy, sum), term), sum);
+        loops.close();
+        loops.close();
+        loops.close();
+      }
       b.CreateStore(b.CreateLoad(elemTy, sum),
                     elementPtr(b, type, result.ptr, wIndex));
     });
-  }, "g");
-}
+  }
+
+  using TapFn = function_ref<void(Value *o, Value *ic, Value *wIndex,
+                                  int64_t ky, int64_t kx)>;
+  // Calls f for every output channel o (in order), input channel c of its
+  // group and kernel offset (ky, kx); ky and kx are unrolled.
+  void forEachTap(TapFn f) {
+    Value *group = loops.open(0, p.groups, "g");
+    Value *oi = loops.open(0, outPerGroup, "o");
+    Value *o = i64.add(i64.mul(group, outPerGroup), oi);
+    Value *c = loops.open(0, groupChannels, "c");
+    Value *ic = i64.add(i64.mul(group, groupChannels), c);
+    for (int64_t ky = 0; ky < kh; ++ky)
+      for (int64_t kx = 0; kx < kw; ++kx) {
+        Value *wIndex =
+            i64.add(i64.mul(i64.add(i64.mul(o, groupChannels), c), kh * kw),
+                    i64.c(ky * kw + kx));
+        f(o, ic, wIndex, ky, kx);
+      }
+    loops.close();
+    loops.close();
+    loops.close();
+  }
+
+  struct Range {
+    int64_t lo, hi;
+    bool empty() const { return lo >= hi; }
+  };
+  // The output rows / columns whose input cell under kernel offset ky / kx
+  // is real.
+  Range rows(int64_t ky) const {
+    auto [lo, hi] =
+        validRange(outHeight, height, p.strideH, p.padH, ky * p.dilationH);
+    return {lo, hi};
+  }
+  Range columns(int64_t kx) const {
+    auto [lo, hi] =
+        validRange(outWidth, width, p.strideW, p.padW, kx * p.dilationW);
+    return {lo, hi};
+  }
+  Value *row(Value *oy, int64_t ky) {
+    return i64.add(i64.mul(oy, p.strideH), i64.c(ky * p.dilationH - p.padH));
+  }
+  Value *column(Value *ox, int64_t kx) {
+    return i64.add(i64.mul(ox, p.strideW), i64.c(kx * p.dilationW - p.padW));
+  }
+  // Row-major NCHW indices.
+  Value *index4(Value *a, int64_t d1, Value *b1, int64_t d2, Value *c2,
+                int64_t d3, Value *x3) {
+    return i64.add(
+        i64.mul(i64.add(i64.mul(i64.add(i64.mul(a, d1), b1), d2), c2), d3), x3);
+  }
+  Value *dyIndex(Value *n, Value *o, Value *oy, Value *ox) {
+    return index4(n, outChannels, o, outHeight, oy, outWidth, ox);
+  }
+  Value *inIndex(Value *n, Value *ic, Value *iy, Value *ix) {
+    return index4(n, channels, ic, height, iy, width, ix);
+  }
+  Value *load(Value *base, Value *index) {
+    return b.CreateLoad(elemTy, elementPtr(b, type, base, index));
+  }
+
+  IRBuilderBase &b;
+  Builder64 i64;
+  LoopStack loops;
+  const bool forInput;
+  Conv2DParams p;
+  const KernelBuffer &dy, &other, &result;
+  DataType type;
+  Type *elemTy;
+  int64_t batch, channels, height, width;
+  int64_t outChannels, groupChannels, kh, kw, outHeight, outWidth, outPerGroup;
+};
+
+} // namespace
+
+void emitConvGradient(Kernel &k) { ConvGradientEmitter(k).emit(); }
 
 } // namespace qjit

@@ -91,8 +91,8 @@ Tensor unaryGradient(const Operation &op, const Tensor &dyT, const Tensor &xT,
     assert(kind == OpKind::GradClamp);
     ClampParams p = llvm::cantFail(getClampParams(op, type.elementType));
     for (int64_t i = 0; i < n; ++i) {
-      bool inside = (!p.min || x[i] >= T(*p.min)) &&
-                    (!p.max || x[i] <= T(*p.max));
+      bool inside =
+          (!p.min || x[i] >= T(*p.min)) && (!p.max || x[i] <= T(*p.max));
       dx[i] = inside ? dy[i] : T(0);
     }
   }
@@ -252,10 +252,8 @@ template <typename F>
 void forEachConvTerm(const Conv2DParams &p, llvm::ArrayRef<int64_t> in,
                      llvm::ArrayRef<int64_t> w, llvm::ArrayRef<int64_t> out,
                      F f) {
-  const int64_t batch = in[0], channels = in[1], height = in[2],
-                width = in[3];
-  const int64_t outChannels = w[0], groupChannels = w[1], kh = w[2],
-                kw = w[3];
+  const int64_t batch = in[0], channels = in[1], height = in[2], width = in[3];
+  const int64_t outChannels = w[0], groupChannels = w[1], kh = w[2], kw = w[3];
   const int64_t outHeight = out[2], outWidth = out[3];
   const int64_t outPerGroup = outChannels / p.groups;
   for (int64_t n = 0; n < batch; ++n)
@@ -284,8 +282,8 @@ void forEachConvTerm(const Conv2DParams &p, llvm::ArrayRef<int64_t> in,
 }
 
 template <typename T>
-Tensor convGradient(const Operation &op, const Tensor &dyT,
-                    const Tensor &other, const TensorType &resultType) {
+Tensor convGradient(const Operation &op, const Tensor &dyT, const Tensor &other,
+                    const TensorType &resultType) {
   Conv2DParams p = llvm::cantFail(getConv2DParams(op));
   const bool forInput = op.getKind() == OpKind::GradConv2DInput;
   Tensor result(resultType); // zeros
@@ -333,9 +331,9 @@ llvm::Expected<Results> evaluate(const Operation &op,
 
 } // namespace
 
-llvm::Expected<Results> evaluateGradient(const Operation &op,
-                                         llvm::ArrayRef<const Tensor *> operands,
-                                         llvm::ArrayRef<TensorType> resultTypes) {
+llvm::Expected<Results>
+evaluateGradient(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
+                 llvm::ArrayRef<TensorType> resultTypes) {
   switch (operands[0]->elementType()) {
   case DataType::Float32:
     return evaluate<float>(op, operands, resultTypes);

@@ -12,9 +12,9 @@
 
 namespace qjit::interp {
 
-llvm::Expected<Results> evaluateGradient(const Operation &op,
-                                         llvm::ArrayRef<const Tensor *> operands,
-                                         llvm::ArrayRef<TensorType> resultTypes);
+llvm::Expected<Results>
+evaluateGradient(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
+                 llvm::ArrayRef<TensorType> resultTypes);
 
 } // namespace qjit::interp
 

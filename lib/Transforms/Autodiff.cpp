@@ -38,8 +38,7 @@ struct Activity {
   }
   // The op is differentiated: one of its results is varied and useful.
   bool active(const Operation &op) const {
-    return llvm::any_of(op.getResults(),
-                        [&](ValueId v) { return active(v); });
+    return llvm::any_of(op.getResults(), [&](ValueId v) { return active(v); });
   }
 };
 
@@ -97,9 +96,8 @@ llvm::Error checkDifferentiable(const Graph &f, const Activity &a) {
 // Clipped FakeQuantization ops that are differentiated compute their mask
 // in the forward pass.
 bool keepsMask(const Operation &op, const Activity &a) {
-  return op.getKind() == OpKind::FakeQuantization &&
-         op.getNumResults() == 1 && a.active(op.getResult()) &&
-         a.varied.contains(op.getOperand(0)) &&
+  return op.getKind() == OpKind::FakeQuantization && op.getNumResults() == 1 &&
+         a.active(op.getResult()) && a.varied.contains(op.getOperand(0)) &&
          FakeQuantizationOp(op).gradient() == GradientRule::Clipped;
 }
 
@@ -108,8 +106,8 @@ bool keepsMask(const Operation &op, const Activity &a) {
 llvm::Error cleanUp(Graph &graph) {
   Module scratch;
   scratch.addGraph(std::move(graph));
-  for (auto create :
-       {createCommonSubexpressionEliminationPass, createDeadCodeEliminationPass})
+  for (auto create : {createCommonSubexpressionEliminationPass,
+                      createDeadCodeEliminationPass})
     if (llvm::Error err = create()->runOnModule(scratch))
       return err;
   graph = std::move(scratch.getGraphs().front());
@@ -160,9 +158,9 @@ llvm::Expected<Graph> buildGradientGraph(const Graph &f) {
       continue;
     TensorType maskType{DataType::Bool, f.getType(op.getResult()).shape};
     ValueId mask = g.newValue(std::move(maskType));
-    copy = Operation(op.getKind(),
-                     llvm::SmallVector<ValueId, 4>(op.getOperands()),
-                     {op.getResult(), mask}, op.getAttrs(), op.getLoc());
+    copy =
+        Operation(op.getKind(), llvm::SmallVector<ValueId, 4>(op.getOperands()),
+                  {op.getResult(), mask}, op.getAttrs(), op.getLoc());
     e.setMask(op.getResult(), mask);
   }
 

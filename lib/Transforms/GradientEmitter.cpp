@@ -88,8 +88,8 @@ ValueId GradientEmitter::scalar(DataType type, double value) {
 ValueId GradientEmitter::zeros(const TensorType &type) {
   if (failed())
     return kNoValue;
-  Attribute zero = isFloatType(type.elementType) ? Attribute(0.0)
-                                                 : Attribute(int64_t(0));
+  Attribute zero =
+      isFloatType(type.elementType) ? Attribute(0.0) : Attribute(int64_t(0));
   auto c = builder.constant(type, zero);
   if (!c) {
     fail(c.takeError());

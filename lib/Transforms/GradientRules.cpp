@@ -23,8 +23,7 @@ std::vector<int64_t> toVector(llvm::ArrayRef<int64_t> values) {
 }
 
 // The op's attributes plus one more (a gradient op's shape attribute).
-AttrList withAttr(const Operation &op, llvm::StringRef name,
-                  Attribute value) {
+AttrList withAttr(const Operation &op, llvm::StringRef name, Attribute value) {
   AttrList attrs = op.getAttrs();
   attrs.push_back({name.str(), std::move(value)});
   return attrs;
@@ -137,16 +136,13 @@ void RuleContext::conv2D() {
   ValueId x = operand(0), w = operand(1);
   if (needs(0))
     e.accumulate(x, make(OpKind::GradConv2DInput, {dy, w},
-                         withAttr(op, "input_shape",
-                                  toVector(shapeOf(x)))));
+                         withAttr(op, "input_shape", toVector(shapeOf(x)))));
   if (needs(1))
     e.accumulate(w, make(OpKind::GradConv2DWeight, {dy, x},
-                         withAttr(op, "weight_shape",
-                                  toVector(shapeOf(w)))));
+                         withAttr(op, "weight_shape", toVector(shapeOf(w)))));
   if (op.getNumOperands() == 3 && needs(2))
-    e.accumulate(operand(2),
-                 make(OpKind::ReduceSum, {dy},
-                      {{"axes", std::vector<int64_t>{0, 2, 3}}}));
+    e.accumulate(operand(2), make(OpKind::ReduceSum, {dy},
+                                  {{"axes", std::vector<int64_t>{0, 2, 3}}}));
 }
 
 void RuleContext::reduce() {
@@ -185,19 +181,17 @@ void RuleContext::normalization() {
                        {"keep_dims", true}};
   if (op.getKind() == OpKind::Softmax) {
     // dx = y * (dy - sum(dy * y)) (PyTorch's _softmax_backward_data).
-    ValueId sum = make(OpKind::ReduceSum, {make(OpKind::Multiply, {dy, y})},
-                       sumAttrs);
-    e.accumulate(operand(0),
-                 make(OpKind::Multiply,
-                      {y, make(OpKind::Subtract, {dy, sum})}));
+    ValueId sum =
+        make(OpKind::ReduceSum, {make(OpKind::Multiply, {dy, y})}, sumAttrs);
+    e.accumulate(operand(0), make(OpKind::Multiply,
+                                  {y, make(OpKind::Subtract, {dy, sum})}));
     return;
   }
   // LogSoftmax: dx = dy - exp(y) * sum(dy).
   ValueId sum = make(OpKind::ReduceSum, {dy}, sumAttrs);
-  e.accumulate(operand(0),
-               make(OpKind::Subtract,
-                    {dy, make(OpKind::Multiply,
-                              {make(OpKind::Exp, {y}), sum})}));
+  e.accumulate(operand(0), make(OpKind::Subtract,
+                                {dy, make(OpKind::Multiply,
+                                          {make(OpKind::Exp, {y}), sum})}));
 }
 
 void RuleContext::concat() {
@@ -243,8 +237,8 @@ void RuleContext::fakeQuantization() {
   llvm::SmallVector<ValueId, 4> operands{dy};
   operands.append(op.getOperands().begin(), op.getOperands().end());
   unsigned numResults = fq.gradient() == GradientRule::LSQ ? 3 : 1;
-  auto grads = e.createMulti(OpKind::GradFakeQuantization, operands,
-                             numResults, op.getAttrs());
+  auto grads = e.createMulti(OpKind::GradFakeQuantization, operands, numResults,
+                             op.getAttrs());
   for (unsigned i = 0; i < numResults; ++i)
     if (needs(i) && isFloatType(typeOf(operand(i)).elementType))
       e.accumulate(operand(i), grads[i]);
@@ -268,8 +262,7 @@ void RuleContext::emit() {
   case OpKind::ReLU:
     return e.accumulate(x, make(OpKind::GradReLU, {dy, x}));
   case OpKind::LeakyReLU:
-    return e.accumulate(x, make(OpKind::GradLeakyReLU, {dy, x},
-                                op.getAttrs()));
+    return e.accumulate(x, make(OpKind::GradLeakyReLU, {dy, x}, op.getAttrs()));
   case OpKind::GELU:
     return e.accumulate(x, make(OpKind::GradGELU, {dy, x}, op.getAttrs()));
   case OpKind::Clamp:
@@ -284,17 +277,17 @@ void RuleContext::emit() {
                 {dy, make(OpKind::Multiply, {scalar(2.0), result()})}));
   case OpKind::Square: // dy * (2 * x)
     return e.accumulate(
-        x, make(OpKind::Multiply,
-                {dy, make(OpKind::Multiply, {scalar(2.0), x})}));
+        x,
+        make(OpKind::Multiply, {dy, make(OpKind::Multiply, {scalar(2.0), x})}));
   case OpKind::Sigmoid: { // dy * ((1 - y) * y)
     ValueId y = result();
-    ValueId slope = make(OpKind::Multiply,
-                         {make(OpKind::Subtract, {scalar(1.0), y}), y});
+    ValueId slope =
+        make(OpKind::Multiply, {make(OpKind::Subtract, {scalar(1.0), y}), y});
     return e.accumulate(x, make(OpKind::Multiply, {dy, slope}));
   }
   case OpKind::Tanh: { // dy * (1 - y * y)
-    ValueId slope = make(OpKind::Subtract,
-                         {scalar(1.0), make(OpKind::Square, {result()})});
+    ValueId slope =
+        make(OpKind::Subtract, {scalar(1.0), make(OpKind::Square, {result()})});
     return e.accumulate(x, make(OpKind::Multiply, {dy, slope}));
   }
   case OpKind::MatMul:
@@ -310,12 +303,11 @@ void RuleContext::emit() {
   case OpKind::Conv2D:
     return conv2D();
   case OpKind::MaxPool2D:
-    return e.accumulate(x,
-                        make(OpKind::GradMaxPool2D, {dy, x}, op.getAttrs()));
+    return e.accumulate(x, make(OpKind::GradMaxPool2D, {dy, x}, op.getAttrs()));
   case OpKind::AvgPool2D:
-    return e.accumulate(x, make(OpKind::GradAvgPool2D, {dy},
-                                withAttr(op, "input_shape",
-                                         toVector(shapeOf(x)))));
+    return e.accumulate(
+        x, make(OpKind::GradAvgPool2D, {dy},
+                withAttr(op, "input_shape", toVector(shapeOf(x)))));
   case OpKind::ReduceSum:
   case OpKind::ReduceMean:
   case OpKind::ReduceMax:
@@ -325,16 +317,16 @@ void RuleContext::emit() {
   case OpKind::LogSoftmax:
     return normalization();
   case OpKind::Reshape:
-    return e.accumulate(x, make(OpKind::Reshape, {dy},
-                                {{"shape", toVector(shapeOf(x))}}));
+    return e.accumulate(
+        x, make(OpKind::Reshape, {dy}, {{"shape", toVector(shapeOf(x))}}));
   case OpKind::Broadcast:
     return give(0, dy);
   case OpKind::Concat:
     return concat();
   case OpKind::Slice:
-    return e.accumulate(x, make(OpKind::GradSlice, {dy},
-                                withAttr(op, "input_shape",
-                                         toVector(shapeOf(x)))));
+    return e.accumulate(
+        x, make(OpKind::GradSlice, {dy},
+                withAttr(op, "input_shape", toVector(shapeOf(x)))));
   case OpKind::FakeQuantization:
     return fakeQuantization();
   case OpKind::Constant:
@@ -384,7 +376,7 @@ bool hasGradientRule(const Operation &op) {
   case OpKind::GradSlice:
     return false;
   case OpKind::FakeQuantization: // ste/clipped: scale and zero point are
-                                  // constants (no gradient), not an error
+                                 // constants (no gradient), not an error
   case OpKind::Add:
   case OpKind::Subtract:
   case OpKind::Multiply:

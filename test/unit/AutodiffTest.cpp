@@ -4,13 +4,15 @@
 // - the interpreter's gradient in Float64 equals central finite differences
 //   of L = sum_j <dy_j, out_j> (inputs kept away from kinks and ties);
 // - the JIT runs the backward graph (Float32 and Float64) like the
-//   interpreter: bit for bit, or within a relative tolerance when the graph holds an op whose
-//   sums or libm calls may differ (the brief's list, plus their gradients).
+//   interpreter: bit for bit, or within a relative tolerance when the graph
+//   holds an op whose sums or libm calls may differ (the brief's list, plus
+//   their gradients).
 // Plus: accumulation, the structure of the gradient graph, the errors, and
 // FAKE_QUANT.md's gradient vectors for ste, clipped and lsq, per tensor and
 // per channel, through autodiff graphs on the interpreter and the JIT.
 //
 //===----------------------------------------------------------------------===//
+#include "qjit/Transforms/Autodiff.h"
 #include "TestHelpers.h"
 #include "qjit/IR/Builder.h"
 #include "qjit/IR/Parser.h"
@@ -18,7 +20,6 @@
 #include "qjit/IR/Verifier.h"
 #include "qjit/Interpreter/Interpreter.h"
 #include "qjit/JIT/Jit.h"
-#include "qjit/Transforms/Autodiff.h"
 #include "qjit/Transforms/PassRegistry.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -61,8 +62,8 @@ Gen awayFrom(double lo, double hi, std::vector<double> kinks,
     for (double &x : v)
       do
         x = d(rng);
-      while (llvm::any_of(kinks,
-                          [&](double k) { return std::abs(x - k) < gap; }));
+      while (
+          llvm::any_of(kinks, [&](double k) { return std::abs(x - k) < gap; }));
     return v;
   };
 }
@@ -123,12 +124,13 @@ struct Problem {
 
 // A problem of one op applied to all inputs.
 BuildFn oneOp(OpKind kind, AttrList attrs = {}) {
-  return [=](Builder &b, llvm::ArrayRef<ValueId> in) -> llvm::Expected<Outputs> {
-    auto r = b.create(kind, in, attrs);
-    if (!r)
-      return r.takeError();
-    return Outputs{*r};
-  };
+  return
+      [=](Builder &b, llvm::ArrayRef<ValueId> in) -> llvm::Expected<Outputs> {
+        auto r = b.create(kind, in, attrs);
+        if (!r)
+          return r.takeError();
+        return Outputs{*r};
+      };
 }
 
 Graph makeForward(const Problem &p, DataType type) {
@@ -238,13 +240,22 @@ void checkFiniteDifferences(const Problem &p, Rng &rng) {
 // Ops whose sums may be ordered differently by the JIT or that call libm
 // (vector variants): compared within a tolerance.
 bool needsTolerance(const Graph &g) {
-  static const OpKind kinds[] = {
-      OpKind::MatMul,    OpKind::Conv2D,          OpKind::ReduceSum,
-      OpKind::ReduceMean, OpKind::AvgPool2D,      OpKind::Softmax,
-      OpKind::LogSoftmax, OpKind::Exp,            OpKind::Log,
-      OpKind::Power,     OpKind::Sigmoid,         OpKind::Tanh,
-      OpKind::GELU,      OpKind::GradGELU,        OpKind::GradConv2DInput,
-      OpKind::GradConv2DWeight};
+  static const OpKind kinds[] = {OpKind::MatMul,
+                                 OpKind::Conv2D,
+                                 OpKind::ReduceSum,
+                                 OpKind::ReduceMean,
+                                 OpKind::AvgPool2D,
+                                 OpKind::Softmax,
+                                 OpKind::LogSoftmax,
+                                 OpKind::Exp,
+                                 OpKind::Log,
+                                 OpKind::Power,
+                                 OpKind::Sigmoid,
+                                 OpKind::Tanh,
+                                 OpKind::GELU,
+                                 OpKind::GradGELU,
+                                 OpKind::GradConv2DInput,
+                                 OpKind::GradConv2DWeight};
   return llvm::any_of(g.getOps(), [](const Operation &op) {
     return llvm::is_contained(kinds, op.getKind());
   });
@@ -368,7 +379,8 @@ OpCase matMulCase() {
             int64_t m = randomInt(rng, 1, 4), k = randomInt(rng, 1, 4),
                     n = randomInt(rng, 1, 4);
             Shape batch = randomShape(rng, 0, 2, 3);
-            Shape a = broadcastPartner(rng, batch), b = broadcastPartner(rng, batch);
+            Shape a = broadcastPartner(rng, batch),
+                  b = broadcastPartner(rng, batch);
             a.append({m, k});
             b.append({k, n});
             Problem p;
@@ -425,7 +437,8 @@ OpCase conv2DCase() {
 OpCase poolCase(const std::string &name, OpKind kind, bool countIncludePad) {
   return {name, [=](Rng &rng) {
             int64_t kh = randomInt(rng, 1, 3), kw = randomInt(rng, 1, 3);
-            int64_t ph = randomInt(rng, 0, kh / 2), pw = randomInt(rng, 0, kw / 2);
+            int64_t ph = randomInt(rng, 0, kh / 2),
+                    pw = randomInt(rng, 0, kw / 2);
             AttrList attrs = {
                 {"kernel_size", std::vector<int64_t>{kh, kw}},
                 {"stride", std::vector<int64_t>{randomInt(rng, 1, 2),
@@ -445,26 +458,27 @@ OpCase poolCase(const std::string &name, OpKind kind, bool countIncludePad) {
 }
 
 OpCase reduceCase(const std::string &name, OpKind kind) {
-  return {name, [=](Rng &rng) {
-            Shape s = randomShape(rng, 1, 3);
-            AttrList attrs;
-            if (randomInt(rng, 0, 3) != 0) {
-              std::vector<int64_t> axes;
-              for (int64_t d = 0; d < int64_t(s.size()); ++d)
-                if (randomInt(rng, 0, 1))
-                  axes.push_back(randomInt(rng, 0, 1) ? d - int64_t(s.size()) : d);
-              if (axes.empty())
-                axes.push_back(0);
-              attrs.push_back({"axes", axes});
-            }
-            attrs.push_back({"keep_dims", bool(randomInt(rng, 0, 1))});
-            Problem p;
-            p.inputs = {s};
-            bool extremum = kind == OpKind::ReduceMax || kind == OpKind::ReduceMin;
-            p.gens = {extremum ? distinct(-2, 0.1) : uniform(-1, 1)};
-            p.build = oneOp(kind, attrs);
-            return p;
-          }};
+  return {
+      name, [=](Rng &rng) {
+        Shape s = randomShape(rng, 1, 3);
+        AttrList attrs;
+        if (randomInt(rng, 0, 3) != 0) {
+          std::vector<int64_t> axes;
+          for (int64_t d = 0; d < int64_t(s.size()); ++d)
+            if (randomInt(rng, 0, 1))
+              axes.push_back(randomInt(rng, 0, 1) ? d - int64_t(s.size()) : d);
+          if (axes.empty())
+            axes.push_back(0);
+          attrs.push_back({"axes", axes});
+        }
+        attrs.push_back({"keep_dims", bool(randomInt(rng, 0, 1))});
+        Problem p;
+        p.inputs = {s};
+        bool extremum = kind == OpKind::ReduceMax || kind == OpKind::ReduceMin;
+        p.gens = {extremum ? distinct(-2, 0.1) : uniform(-1, 1)};
+        p.build = oneOp(kind, attrs);
+        return p;
+      }};
 }
 
 OpCase softmaxCase(const std::string &name, OpKind kind) {
@@ -483,9 +497,9 @@ OpCase reshapeCase() {
   return {"Reshape", [](Rng &rng) {
             Shape s = randomShape(rng, 0, 3);
             int64_t n = numElements(s);
-            std::vector<int64_t> target =
-                randomInt(rng, 0, 1) ? std::vector<int64_t>{n, 1}
-                                     : std::vector<int64_t>{1, -1};
+            std::vector<int64_t> target = randomInt(rng, 0, 1)
+                                              ? std::vector<int64_t>{n, 1}
+                                              : std::vector<int64_t>{1, -1};
             Problem p;
             p.inputs = {s};
             p.gens = {uniform(-1, 1)};
@@ -500,9 +514,9 @@ OpCase broadcastCase() {
             Problem p;
             p.inputs = {broadcastPartner(rng, full)};
             p.gens = {uniform(-1, 1)};
-            p.build = oneOp(OpKind::Broadcast,
-                            {{"shape", std::vector<int64_t>(full.begin(),
-                                                            full.end())}});
+            p.build = oneOp(
+                OpKind::Broadcast,
+                {{"shape", std::vector<int64_t>(full.begin(), full.end())}});
             return p;
           }};
 }
@@ -536,9 +550,9 @@ OpCase sliceCase() {
             Problem p;
             p.inputs = {s};
             p.gens = {uniform(-1, 1)};
-            p.build = oneOp(OpKind::Slice, {{"starts", starts},
-                                            {"ends", ends},
-                                            {"steps", steps}});
+            p.build =
+                oneOp(OpKind::Slice,
+                      {{"starts", starts}, {"ends", ends}, {"steps", steps}});
             return p;
           }};
 }
@@ -550,8 +564,9 @@ OpCase compositeCase() {
             Problem p;
             p.inputs = {s, broadcastPartner(rng, s)};
             p.gens = {uniform(-1, 1), uniform(0.5, 1.5)};
-            p.build = [](Builder &b,
-                         llvm::ArrayRef<ValueId> in) -> llvm::Expected<Outputs> {
+            p.build =
+                [](Builder &b,
+                   llvm::ArrayRef<ValueId> in) -> llvm::Expected<Outputs> {
               ValueId x = in[0], w = in[1];
               auto xx = b.create(OpKind::Multiply, {x, x});
               if (!xx)
@@ -806,8 +821,7 @@ TEST(AutodiffFakeQuantTest, MaskResultMatchesTheInterpreter) {
       "scale=0.5, gradient=clipped",
       "symmetric=false, scale=0.25, zero_point=7, gradient=clipped",
       "num_bits=4, axis=1, scale=[0.5, 1.0, 0.125], gradient=clipped",
-      "symmetric=false, gradient=clipped",
-      "axis=0, gradient=clipped"};
+      "symmetric=false, gradient=clipped", "axis=0, gradient=clipped"};
   float inf = std::numeric_limits<float>::infinity();
   float nan = std::numeric_limits<float>::quiet_NaN();
   std::vector<float> special = {2.5f, -2.5f, 127.5f, -128.5f, -128.6f, 63.75f,
@@ -835,9 +849,11 @@ graph @f(t0: Float32 [{0}, 3]) {{
     auto out = interpret(*f, in);
     ASSERT_TRUE(static_cast<bool>(out));
     llvm::ArrayRef<bool> mask = (*out)[1].values<bool>();
-    for (size_t i = 0; i < v.size(); ++i)
-      if (!std::isfinite(v[i]))
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!std::isfinite(v[i])) {
         EXPECT_FALSE(mask[i]) << "element " << i;
+      }
+    }
   }
 }
 
@@ -902,12 +918,11 @@ std::vector<ClippedVector> clippedVectors() {
   AttrList p4 = {{"symmetric", false}, {"scale", double(0.3f)}};
   float inf = std::numeric_limits<float>::infinity();
   float nan = std::numeric_limits<float>::quiet_NaN();
-  return {{p1, 2.5f, 1},     {p1, 3.5f, 1},    {p1, -2.5f, 1},
-          {p1, -0.5f, 1},    {p1, 127.5f, 0},  {p1, -128.5f, 1},
-          {p1, -128.6f, 0},  {p1, 1000, 0},    {p1, inf, 0},
-          {p1, nan, 0},      {p2, 1.25f, 1},   {p2, -5.75f, 0},
-          {p2, 122.75f, 0},  {p3, 1.25f, 1},   {p3, -1.25f, 1},
-          {p4, 74.25f, 1}};
+  return {
+      {p1, 2.5f, 1},    {p1, 3.5f, 1},    {p1, -2.5f, 1},   {p1, -0.5f, 1},
+      {p1, 127.5f, 0},  {p1, -128.5f, 1}, {p1, -128.6f, 0}, {p1, 1000, 0},
+      {p1, inf, 0},     {p1, nan, 0},     {p2, 1.25f, 1},   {p2, -5.75f, 0},
+      {p2, 122.75f, 0}, {p3, 1.25f, 1},   {p3, -1.25f, 1},  {p4, 74.25f, 1}};
 }
 
 TEST(AutodiffFakeQuantTest, ClippedAndSteGradientsPerTensor) {
@@ -930,9 +945,9 @@ TEST(AutodiffFakeQuantTest, ClippedAndSteGradientsPerTensor) {
 
 TEST(AutodiffFakeQuantTest, ClippedUsesTheForwardMaskAndKeepsItsSign) {
   // The clipped backward reads the mask of the forward pass, not x.
-  Graph f = fakeQuantGraph({DataType::Float32, {3}},
-                           {{"scale", 1.0}, {"gradient",
-                                             Attribute::enumValue("clipped")}});
+  Graph f = fakeQuantGraph(
+      {DataType::Float32, {3}},
+      {{"scale", 1.0}, {"gradient", Attribute::enumValue("clipped")}});
   auto g = buildGradientGraph(f);
   ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
   ASSERT_EQ(g->getOps().size(), 2u);
@@ -958,16 +973,16 @@ TEST(AutodiffFakeQuantTest, ClippedUsesTheForwardMaskAndKeepsItsSign) {
 TEST(AutodiffFakeQuantTest, ClippedPerChannel) {
   // axis 0, s = [1, 0.5], zp = [0, 3], int8 grid: every dX is 1.
   for (const char *rule : {"clipped", "ste"}) {
-    Graph f = fakeQuantGraph(
-        {DataType::Float32, {2, 2}},
-        {{"quant_min", -128},
-         {"quant_max", 127},
-         {"scale", std::vector<double>{1.0, 0.5}},
-         {"zero_point", std::vector<int64_t>{0, 3}},
-         {"axis", 0},
-         {"gradient", Attribute::enumValue(rule)}});
+    Graph f = fakeQuantGraph({DataType::Float32, {2, 2}},
+                             {{"quant_min", -128},
+                              {"quant_max", 127},
+                              {"scale", std::vector<double>{1.0, 0.5}},
+                              {"zero_point", std::vector<int64_t>{0, 3}},
+                              {"axis", 0},
+                              {"gradient", Attribute::enumValue(rule)}});
     std::vector<Tensor> in;
-    in.push_back(Tensor({2, 2}, llvm::ArrayRef<float>{0.5f, 1.5f, 0.75f, -0.25f}));
+    in.push_back(
+        Tensor({2, 2}, llvm::ArrayRef<float>{0.5f, 1.5f, 0.75f, -0.25f}));
     in.push_back(Tensor({2, 2}, llvm::ArrayRef<float>{1, 1, 1, 1}));
     std::vector<Tensor> out = runGradient(f, in);
     ASSERT_EQ(out.size(), 1u);
@@ -975,14 +990,13 @@ TEST(AutodiffFakeQuantTest, ClippedPerChannel) {
   }
   // Off the grid in one channel only: channel 1 (s = 0.5, zp = 3) clips
   // 64 * 2 + 3 = 131 > 127, channel 0 (s = 1) does not.
-  Graph f = fakeQuantGraph(
-      {DataType::Float32, {2, 2}},
-      {{"quant_min", -128},
-       {"quant_max", 127},
-       {"scale", std::vector<double>{1.0, 0.5}},
-       {"zero_point", std::vector<int64_t>{0, 3}},
-       {"axis", 0},
-       {"gradient", Attribute::enumValue("clipped")}});
+  Graph f = fakeQuantGraph({DataType::Float32, {2, 2}},
+                           {{"quant_min", -128},
+                            {"quant_max", 127},
+                            {"scale", std::vector<double>{1.0, 0.5}},
+                            {"zero_point", std::vector<int64_t>{0, 3}},
+                            {"axis", 0},
+                            {"gradient", Attribute::enumValue("clipped")}});
   std::vector<Tensor> in;
   in.push_back(Tensor({2, 2}, llvm::ArrayRef<float>{64, -100, 64, -60}));
   in.push_back(Tensor({2, 2}, llvm::ArrayRef<float>{1, 1, 1, 1}));
@@ -1013,8 +1027,9 @@ AttrList lsqAttrs(std::optional<int64_t> axis) {
 
 TEST(AutodiffFakeQuantTest, LsqPerTensor) {
   for (const LsqVector &v : kLsqVectors) {
-    Graph f = fakeQuantGraph({DataType::Float32, {1}}, lsqAttrs(std::nullopt),
-                             {{DataType::Float32, {}}, {DataType::Float32, {}}});
+    Graph f =
+        fakeQuantGraph({DataType::Float32, {1}}, lsqAttrs(std::nullopt),
+                       {{DataType::Float32, {}}, {DataType::Float32, {}}});
     std::vector<Tensor> in;
     in.push_back(Tensor({1}, llvm::ArrayRef<float>{v.x}));
     in.push_back(Tensor({}, llvm::ArrayRef<float>{0.5f}));
@@ -1031,8 +1046,9 @@ TEST(AutodiffFakeQuantTest, LsqPerTensor) {
 TEST(AutodiffFakeQuantTest, LsqPerChannel) {
   // One channel per vector (axis 1 of [1, 4]): the per-channel sums are the
   // table's rows.
-  Graph f = fakeQuantGraph({DataType::Float32, {1, 4}}, lsqAttrs(1),
-                           {{DataType::Float32, {4}}, {DataType::Float32, {4}}});
+  Graph f =
+      fakeQuantGraph({DataType::Float32, {1, 4}}, lsqAttrs(1),
+                     {{DataType::Float32, {4}}, {DataType::Float32, {4}}});
   std::vector<Tensor> in;
   std::vector<float> xs;
   for (const LsqVector &v : kLsqVectors)
@@ -1049,8 +1065,9 @@ TEST(AutodiffFakeQuantTest, LsqPerChannel) {
     EXPECT_EQ(out[2].values<float>()[c], kLsqVectors[c].dz) << "channel " << c;
   }
   // Summed per tensor, the same four elements give the rows' sums.
-  Graph sum = fakeQuantGraph({DataType::Float32, {4}}, lsqAttrs(std::nullopt),
-                             {{DataType::Float32, {}}, {DataType::Float32, {}}});
+  Graph sum =
+      fakeQuantGraph({DataType::Float32, {4}}, lsqAttrs(std::nullopt),
+                     {{DataType::Float32, {}}, {DataType::Float32, {}}});
   std::vector<Tensor> in2;
   in2.push_back(Tensor({4}, llvm::ArrayRef<float>(xs)));
   in2.push_back(Tensor({}, llvm::ArrayRef<float>{0.5f}));

@@ -10,9 +10,9 @@
 // Forward values are recomputed, not kept: @f_grad starts with a copy of
 // f's ops (same value ids, so t5 in @f_grad is t5 in @f), then the backward
 // ops in reverse order of f's; cse then merges repeated ops and dce removes
-// the forward ops the backward does not read. @f and @f_grad are independent graphs: running the
-// backward needs only f's inputs and the output gradients, and costs one
-// forward pass of the values the gradient rules read.
+// the forward ops the backward does not read. @f and @f_grad are independent
+// graphs: running the backward needs only f's inputs and the output gradients,
+// and costs one forward pass of the values the gradient rules read.
 //
 // The rules are PyTorch's (derivatives.yaml). Where primitives read well the
 // backward is built from them: broadcasting sums the gradient back to the
