@@ -167,7 +167,13 @@ void RuleContext::reduce() {
   std::vector<int64_t> kept = toVector(shape);
   for (int64_t axis : axes)
     kept[axis] = 1;
-  if (llvm::ArrayRef<int64_t>(shapeOf(g)) != llvm::ArrayRef<int64_t>(kept))
+  // Broadcasting puts back reduced leading axes by itself; axes reduced
+  // after a kept one need a Reshape to the keep_dims shape first.
+  llvm::ArrayRef<int64_t> suffix(kept);
+  while (!suffix.empty() && suffix.front() == 1)
+    suffix = suffix.drop_front();
+  llvm::ArrayRef<int64_t> current(shapeOf(g));
+  if (current != llvm::ArrayRef<int64_t>(kept) && current != suffix)
     g = make(OpKind::Reshape, {g}, {{"shape", kept}});
   if (shapeOf(g) != shape)
     g = make(OpKind::Broadcast, {g}, {{"shape", toVector(shape)}});
