@@ -104,7 +104,7 @@ private:
   DenseMap<ValueId, Location> where;
   DenseMap<size_t, uint64_t> scratchOffset; // op index -> workspace offset
   DenseSet<size_t> views; // Reshapes whose result shares the operand's bytes
-  SmallVector<Value *, 8> bufferPointers;   // inputs then outputs
+  SmallVector<Value *, 8> bufferPointers; // inputs then outputs
   Value *workspace = nullptr;
 };
 

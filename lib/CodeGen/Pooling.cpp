@@ -97,11 +97,9 @@ Value *PoolEmitter::divisor(IRBuilderBase &b, Value *h0, Value *hBegin,
   Value *w0 = b.CreateSub(mul(b, ox, p.strideW), i64(p.padW));
   Value *rows, *cols;
   if (p.countIncludePad) {
-    rows = b.CreateSub(smin(b, add(b, h0, i64(p.kernelH)),
-                            i64(height + p.padH)),
-                       h0);
-    cols = b.CreateSub(smin(b, add(b, w0, i64(p.kernelW)),
-                            i64(width + p.padW)),
+    rows = b.CreateSub(
+        smin(b, add(b, h0, i64(p.kernelH)), i64(height + p.padH)), h0);
+    cols = b.CreateSub(smin(b, add(b, w0, i64(p.kernelW)), i64(width + p.padW)),
                        w0);
   } else {
     rows = b.CreateSub(hEnd, hBegin);
@@ -130,9 +128,9 @@ void PoolEmitter::emitRow(Value *plane, Value *oy) {
               // Column ox*sw - pw + kx is inside [0, width) for ox in
               // [ceil((pw - kx) / sw), floor((width - 1 + pw - kx) / sw)].
               Value *low = b.CreateSub(i64(p.padW), kx);
-              Value *xBegin = b.CreateSDiv(
-                  add(b, smax(b, low, i64(0)), i64(p.strideW - 1)),
-                  i64(p.strideW));
+              Value *xBegin =
+                  b.CreateSDiv(add(b, smax(b, low, i64(0)), i64(p.strideW - 1)),
+                               i64(p.strideW));
               Value *high = b.CreateSub(i64(width - 1 + p.padW), kx);
               Value *xEnd = b.CreateSelect(
                   b.CreateICmpSLT(high, i64(0)), i64(0),
@@ -144,7 +142,8 @@ void PoolEmitter::emitRow(Value *plane, Value *oy) {
                   [&](IRBuilderBase &b, Value *ox) {
                     Value *column = add(b, mul(b, ox, p.strideW), shift);
                     Value *v = b.CreateLoad(
-                        elemTy, elementPtr(b, type, in, add(b, rowBase, column)));
+                        elemTy,
+                        elementPtr(b, type, in, add(b, rowBase, column)));
                     Value *accPtr = elementPtr(b, type, acc, ox);
                     b.CreateStore(combine(b, b.CreateLoad(elemTy, accPtr), v),
                                   accPtr);
@@ -154,13 +153,13 @@ void PoolEmitter::emitRow(Value *plane, Value *oy) {
             "kx");
       },
       "iy");
-  Value *outBase =
-      mul(b, add(b, mul(b, plane, outHeight), oy), outWidth);
+  Value *outBase = mul(b, add(b, mul(b, plane, outHeight), oy), outWidth);
   emitLoop(b, outWidth, [&](IRBuilderBase &b, Value *ox) {
     Value *v = b.CreateLoad(elemTy, elementPtr(b, type, acc, ox));
     if (!isMax)
       v = b.CreateFDiv(v, divisor(b, h0, hBegin, hEnd, ox));
-    b.CreateStore(v, elementPtr(b, type, k.results[0].ptr, add(b, outBase, ox)));
+    b.CreateStore(v,
+                  elementPtr(b, type, k.results[0].ptr, add(b, outBase, ox)));
   });
 }
 
@@ -171,8 +170,8 @@ void PoolEmitter::emit() {
       b, planes,
       [&](IRBuilderBase &, Value *plane) {
         emitLoop(
-            b, outHeight, [&](IRBuilderBase &, Value *oy) { emitRow(plane, oy); },
-            "oy");
+            b, outHeight,
+            [&](IRBuilderBase &, Value *oy) { emitRow(plane, oy); }, "oy");
       },
       "plane");
 }

@@ -149,8 +149,8 @@ void QuantizeEmitter::emitQuantize() {
   // For Int32 the upper clamp is the test against 2^31 below.
   Constant *qmax = ConstantFP::get(floatTy, isInt32 ? 0x1p31 : params.qmax);
   forEachElement([&](Value *index, const ChannelParams &p) {
-    Value *v = b.CreateLoad(floatTy, elementPtr(b, x.type.elementType, x.ptr,
-                                                index));
+    Value *v =
+        b.CreateLoad(floatTy, elementPtr(b, x.type.elementType, x.ptr, index));
     Value *scaled = b.CreateFMul(v, p.inverse);
     Value *qf = b.CreateFAdd(
         b.CreateUnaryIntrinsic(Intrinsic::roundeven, scaled), p.zeroPoint);

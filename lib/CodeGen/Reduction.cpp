@@ -39,8 +39,7 @@ struct ReductionPlan {
 };
 
 ReductionPlan planReduction(const Operation &op, const TensorType &input) {
-  SmallVector<int64_t, 4> axes =
-      cantFail(getReduceAxes(op, input.rank()));
+  SmallVector<int64_t, 4> axes = cantFail(getReduceAxes(op, input.rank()));
   ReductionPlan plan;
   for (int64_t d = 0; d < input.rank(); ++d) {
     int64_t n = input.shape[d];
@@ -54,9 +53,10 @@ ReductionPlan planReduction(const Operation &op, const TensorType &input) {
     else
       plan.runs.push_back({n, reduced});
   }
-  size_t reducedRuns = count_if(plan.runs, [](const Run &r) { return r.reduced; });
-  plan.inRegisters = reducedRuns == 0 ||
-                     (reducedRuns == 1 && plan.runs.back().reduced);
+  size_t reducedRuns =
+      count_if(plan.runs, [](const Run &r) { return r.reduced; });
+  plan.inRegisters =
+      reducedRuns == 0 || (reducedRuns == 1 && plan.runs.back().reduced);
   return plan;
 }
 
@@ -100,8 +100,9 @@ Value *ReductionEmitter::identity() const {
     return ConstantFP::getInfinity(elemTy, /*Negative=*/isMax);
   unsigned bits = elemTy->getIntegerBitWidth();
   if (isSignedType(type))
-    return ConstantInt::get(b.getContext(), isMax ? APInt::getSignedMinValue(bits)
-                                                  : APInt::getSignedMaxValue(bits));
+    return ConstantInt::get(b.getContext(),
+                            isMax ? APInt::getSignedMinValue(bits)
+                                  : APInt::getSignedMaxValue(bits));
   return ConstantInt::get(b.getContext(), isMax ? APInt::getMinValue(bits)
                                                 : APInt::getMaxValue(bits));
 }
@@ -130,14 +131,15 @@ Value *ReductionEmitter::finish(IRBuilderBase &b, Value *acc) const {
 }
 
 Value *ReductionEmitter::emitRange(Value *acc, Value *offset, int64_t n) {
-  bool reassociate = isFloatType(type) && (k.op.getKind() == OpKind::ReduceSum ||
-                                          k.op.getKind() == OpKind::ReduceMean);
+  bool reassociate =
+      isFloatType(type) && (k.op.getKind() == OpKind::ReduceSum ||
+                            k.op.getKind() == OpKind::ReduceMean);
   AllocaInst *slot = createLocal(b, acc, "acc");
   emitLoop(
       b, n,
       [&](IRBuilderBase &b, Value *i) {
-        Value *v = load(b, k.operands[0].ptr,
-                        b.CreateAdd(offset, i, "", true, true));
+        Value *v =
+            load(b, k.operands[0].ptr, b.CreateAdd(offset, i, "", true, true));
         Value *next = combine(b, b.CreateLoad(elemTy, slot), v);
         if (reassociate) {
           // A sum whose order may change: LoopVectorize splits it into

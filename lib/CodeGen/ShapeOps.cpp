@@ -37,8 +37,7 @@ CopyNest simplify(const CopyNest &nest) {
     int64_t n = nest.dims[d];
     if (n == 1)
       continue;
-    if (!out.dims.empty() &&
-        out.srcStrides.back() == nest.srcStrides[d] * n &&
+    if (!out.dims.empty() && out.srcStrides.back() == nest.srcStrides[d] * n &&
         out.dstStrides.back() == nest.dstStrides[d] * n) {
       out.dims.back() *= n;
       out.srcStrides.back() = nest.srcStrides[d];
@@ -74,16 +73,15 @@ void emitCopyElement(IRBuilderBase &b, Type *elemTy, Value *src, Value *dst,
 // 2x faster than tiles going down its columns, on Zen 3).
 void emitCopyLevel(IRBuilderBase &b, const CopyNest &nest, size_t level,
                    std::optional<size_t> tiled, int64_t tile, Type *elemTy,
-                   Value *src, Value *dst, Value *srcOffset,
-                   Value *dstOffset) {
+                   Value *src, Value *dst, Value *srcOffset, Value *dstOffset) {
   size_t innermost = nest.dims.size() - 1;
   if (level == nest.dims.size()) {
     emitCopyElement(b, elemTy, src, dst, srcOffset, dstOffset);
     return;
   }
   if (tiled && level == *tiled) {
-    emitCopyLevel(b, nest, level + 1, tiled, tile, elemTy, src, dst,
-                  srcOffset, dstOffset);
+    emitCopyLevel(b, nest, level + 1, tiled, tile, elemTy, src, dst, srcOffset,
+                  dstOffset);
     return;
   }
   if (tiled && level == innermost) {
@@ -165,7 +163,8 @@ CopyNest denseDestination(ArrayRef<int64_t> dstShape) {
 
 void emitTranspose(Kernel &k) {
   const KernelBuffer &in = k.operands[0], &out = k.results[0];
-  SmallVector<int64_t, 4> perm = cantFail(getTransposePerm(k.op, in.type.rank()));
+  SmallVector<int64_t, 4> perm =
+      cantFail(getTransposePerm(k.op, in.type.rank()));
   Shape inStrides = rowMajorStrides(in.type.shape);
   CopyNest nest = denseDestination(out.type.shape);
   for (int64_t p : perm)
@@ -221,6 +220,5 @@ void emitReshape(Kernel &k) {
                      in.ptr, MaybeAlign(dataTypeSize(in.type.elementType)),
                      bytes);
 }
-
 
 } // namespace qjit

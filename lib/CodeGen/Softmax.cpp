@@ -87,10 +87,10 @@ void SoftmaxEmitter::emitContiguous() {
             b, n,
             [&](IRBuilderBase &b, Value *i) {
               Value *v = b.CreateLoad(elemTy, at(b, x, index(b, base, i, 1)));
-              b.CreateStore(b.CreateBinaryIntrinsic(
-                                Intrinsic::maximum,
-                                b.CreateLoad(elemTy, maxSlot), v),
-                            maxSlot);
+              b.CreateStore(
+                  b.CreateBinaryIntrinsic(Intrinsic::maximum,
+                                          b.CreateLoad(elemTy, maxSlot), v),
+                  maxSlot);
             },
             "m");
         Value *m = b.CreateLoad(elemTy, maxSlot, "m");
@@ -127,25 +127,25 @@ void SoftmaxEmitter::emitStrided() {
   int64_t n = shape.n, inner = shape.inner;
   uint64_t rowBytes = alignTo(inner * dataTypeSize(type), 64);
   Value *maxRow = k.scratch;
-  Value *sumRow = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), k.scratch,
-                                               rowBytes, "sums");
+  Value *sumRow =
+      b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), k.scratch, rowBytes, "sums");
   // for k in [0, n): for j in [0, inner): body(offset of x[o, k, j], j)
-  auto forEachLine = [&](Value *base, const Twine &name,
-                         function_ref<void(IRBuilderBase &, Value *, Value *)>
-                             body) {
-    emitLoop(
-        b, n,
-        [&](IRBuilderBase &, Value *kk) {
-          Value *line = index(b, base, kk, inner);
-          emitLoop(
-              b, inner,
-              [&](IRBuilderBase &b, Value *j) {
-                body(b, index(b, line, j, 1), j);
-              },
-              name + ".j");
-        },
-        name);
-  };
+  auto forEachLine =
+      [&](Value *base, const Twine &name,
+          function_ref<void(IRBuilderBase &, Value *, Value *)> body) {
+        emitLoop(
+            b, n,
+            [&](IRBuilderBase &, Value *kk) {
+              Value *line = index(b, base, kk, inner);
+              emitLoop(
+                  b, inner,
+                  [&](IRBuilderBase &b, Value *j) {
+                    body(b, index(b, line, j, 1), j);
+                  },
+                  name + ".j");
+            },
+            name);
+      };
   emitLoop(
       b, shape.outer,
       [&](IRBuilderBase &, Value *o) {
@@ -157,15 +157,15 @@ void SoftmaxEmitter::emitStrided() {
         });
         forEachLine(base, "m", [&](IRBuilderBase &b, Value *i, Value *j) {
           Value *mPtr = at(b, maxRow, j);
-          b.CreateStore(
-              b.CreateBinaryIntrinsic(Intrinsic::maximum,
-                                      b.CreateLoad(elemTy, mPtr),
-                                      b.CreateLoad(elemTy, at(b, x, i))),
-              mPtr);
+          b.CreateStore(b.CreateBinaryIntrinsic(
+                            Intrinsic::maximum, b.CreateLoad(elemTy, mPtr),
+                            b.CreateLoad(elemTy, at(b, x, i))),
+                        mPtr);
         });
         forEachLine(base, "s", [&](IRBuilderBase &b, Value *i, Value *j) {
           Value *m = b.CreateLoad(elemTy, at(b, maxRow, j));
-          Value *e = emitExp(b, b.CreateFSub(b.CreateLoad(elemTy, at(b, x, i)), m));
+          Value *e =
+              emitExp(b, b.CreateFSub(b.CreateLoad(elemTy, at(b, x, i)), m));
           Value *sPtr = at(b, sumRow, j);
           b.CreateStore(add(b, b.CreateLoad(elemTy, sPtr), e, false), sPtr);
         });

@@ -1,4 +1,4 @@
-//===- VectorLibrary.h - Vector math functions for LoopVectorize -*- C++ -*-===//
+//===- VectorLibrary.h - Vector math for LoopVectorize ----------*- C++ -*-===//
 #ifndef QJIT_LIB_CODEGEN_VECTORLIBRARY_H
 #define QJIT_LIB_CODEGEN_VECTORLIBRARY_H
 

@@ -35,10 +35,9 @@ const DataType kFloatTypes[] = {DataType::Float32, DataType::Float64};
 const DataType kNumericTypes[] = {
     DataType::Float32, DataType::Float64, DataType::Int8, DataType::UInt8,
     DataType::Int16,   DataType::Int32,   DataType::Int64};
-const DataType kAllTypes[] = {DataType::Float32, DataType::Float64,
-                              DataType::Int8,    DataType::UInt8,
-                              DataType::Int16,   DataType::Int32,
-                              DataType::Int64,   DataType::Bool};
+const DataType kAllTypes[] = {
+    DataType::Float32, DataType::Float64, DataType::Int8,  DataType::UInt8,
+    DataType::Int16,   DataType::Int32,   DataType::Int64, DataType::Bool};
 
 const int64_t kSizes[] = {1, 2, 7, 15, 16, 17, 31, 32, 33, 64, 65, 999};
 
@@ -92,10 +91,9 @@ std::string compareFloats(const T *actual, const T *expected, int64_t count,
       continue;
     if (tol.bound && std::abs(double(a) - double(e)) <= tol.bound(i))
       continue;
-    return fmt::format("element {}: {} vs {} ({} ulp apart{})", i, a, e,
-                       ulpDistance(a, e),
-                       tol.bound ? fmt::format(", bound {}", tol.bound(i))
-                                 : std::string());
+    return fmt::format(
+        "element {}: {} vs {} ({} ulp apart{})", i, a, e, ulpDistance(a, e),
+        tol.bound ? fmt::format(", bound {}", tol.bound(i)) : std::string());
   }
   return "";
 }
@@ -107,9 +105,8 @@ std::string compare(const Tensor &actual, const Tensor &expected,
     return "type " + actual.getType().toString() + " vs " +
            expected.getType().toString();
   if (!tol.any() || !isFloatType(actual.elementType()))
-    return actual.bitwiseEqual(expected)
-               ? ""
-               : describeMismatch(actual, expected);
+    return actual.bitwiseEqual(expected) ? ""
+                                         : describeMismatch(actual, expected);
   if (actual.elementType() == DataType::Float32)
     return compareFloats(actual.as<float>(), expected.as<float>(),
                          actual.numElements(), tol);
@@ -148,8 +145,7 @@ void expectAgrees(const Graph &graph, llvm::ArrayRef<Tensor> inputs,
   }
 }
 
-void expectAgreesAtAllLevels(const Graph &graph,
-                             llvm::ArrayRef<Tensor> inputs,
+void expectAgreesAtAllLevels(const Graph &graph, llvm::ArrayRef<Tensor> inputs,
                              const std::string &what,
                              const ToleranceFn &tolerance = {},
                              bool sums = false) {
@@ -180,8 +176,8 @@ Tolerance ulpTolerance(double ulps) {
 Graph manyShapesGraph(OpKind kind, DataType type,
                       llvm::ArrayRef<std::vector<Shape>> operandShapes,
                       const AttrList &attrs = {}) {
-  Graph graph(fmt::format("{}_{}", opName(kind).str(),
-                          dataTypeName(type).str()));
+  Graph graph(
+      fmt::format("{}_{}", opName(kind).str(), dataTypeName(type).str()));
   Builder b(graph);
   llvm::SmallVector<ValueId> outputs;
   for (const std::vector<Shape> &shapes : operandShapes) {
@@ -215,15 +211,20 @@ std::vector<std::vector<Shape>> binaryShapes() {
   std::vector<std::vector<Shape>> shapes;
   for (int64_t n : kSizes)
     shapes.push_back({Shape{n}, Shape{n}});
-  const std::vector<std::vector<Shape>> pairs = {
-      {{3, 1}, {1, 4}},        {{}, {17}},         {{17}, {}},
-      {{5, 1, 7}, {7}},        {{2, 16, 1}, {2, 1, 17}},
-      {{1, 999}, {3, 1}},      {{0, 3}, {1, 3}},   {{}, {}}};
+  const std::vector<std::vector<Shape>> pairs = {{{3, 1}, {1, 4}},
+                                                 {{}, {17}},
+                                                 {{17}, {}},
+                                                 {{5, 1, 7}, {7}},
+                                                 {{2, 16, 1}, {2, 1, 17}},
+                                                 {{1, 999}, {3, 1}},
+                                                 {{0, 3}, {1, 3}},
+                                                 {{}, {}}};
   shapes.insert(shapes.end(), pairs.begin(), pairs.end());
   return shapes;
 }
 
-//===-- Elementwise math ---------------------------------------------------===//
+//===-- Elementwise math
+//---------------------------------------------------===//
 
 TEST(JitCatalog, ExactUnaryOps) {
   struct Case {
@@ -267,7 +268,8 @@ TEST(JitCatalog, IntegerClamp) {
       {DataType::Int64, {{"max", int64_t(-1)}}},
   };
   for (const Case &c : cases) {
-    Graph graph = manyShapesGraph(OpKind::Clamp, c.type, unaryShapes(), c.attrs);
+    Graph graph =
+        manyShapesGraph(OpKind::Clamp, c.type, unaryShapes(), c.attrs);
     expectAgreesAtAllLevels(graph, randomInputs(graph, kSalted),
                             graph.getName().str());
   }
@@ -313,16 +315,15 @@ TEST(JitCatalog, TranscendentalUnaryOps) {
 TEST(JitCatalog, GELU) {
   for (const char *approximate : {"none", "tanh"})
     for (DataType type : kFloatTypes) {
-      Graph graph = manyShapesGraph(
-          OpKind::GELU, type, unaryShapes(),
-          {{"approximate", Attribute::enumValue(approximate)}});
+      Graph graph =
+          manyShapesGraph(OpKind::GELU, type, unaryShapes(),
+                          {{"approximate", Attribute::enumValue(approximate)}});
       for (FillOptions fill : {kSalted, FillOptions{6, 0, 0, 1}}) {
         std::vector<Tensor> inputs = randomInputs(graph, fill);
         // GELU = 0.5 x (1 + f) with f = erf or tanh within 4 ulp (<= 4 eps
         // absolute, |f| <= 1): a difference of 2 eps |x| at most however
         // much 1 + f cancels, doubled for the roundings around it.
-        ToleranceFn tolerance = [type](size_t index,
-                                       llvm::ArrayRef<Tensor> in,
+        ToleranceFn tolerance = [type](size_t index, llvm::ArrayRef<Tensor> in,
                                        const Graph &) {
           Tolerance tol = ulpTolerance(4);
           const Tensor &x = in[index];
@@ -346,16 +347,16 @@ TEST(JitCatalog, Power) {
     // exponent is an integer.
     for (FillOptions fill :
          {FillOptions{4, 0.15, 0.2, 1}, FillOptions{30, 0.05, 0, 1}}) {
-      expectAgreesAtAllLevels(
-          graph, randomInputs(graph, fill), graph.getName().str(),
-          [](size_t, llvm::ArrayRef<Tensor>, const Graph &) {
-            return ulpTolerance(4);
-          });
+      expectAgreesAtAllLevels(graph, randomInputs(graph, fill),
+                              graph.getName().str(),
+                              [](size_t, llvm::ArrayRef<Tensor>,
+                                 const Graph &) { return ulpTolerance(4); });
     }
   }
 }
 
-//===-- Quantize / Dequantize ----------------------------------------------===//
+//===-- Quantize / Dequantize
+//----------------------------------------------===//
 
 struct QuantCase {
   Shape shape;
@@ -378,9 +379,9 @@ std::vector<QuantCase> quantCases(DataType intType) {
     Shape shape;
     int64_t axis;
   };
-  const Layout layouts[] = {{{4, 7}, 0},  {{4, 7}, 1},     {{3, 5, 6}, 1},
+  const Layout layouts[] = {{{4, 7}, 0},     {{4, 7}, 1},     {{3, 5, 6}, 1},
                             {{3, 5, 6}, -3}, {{2, 3, 17}, 2}, {{1, 16}, 1},
-                            {{33}, 0},    {{5, 1, 3}, 1},  {{2, 0, 3}, 2}};
+                            {{33}, 0},       {{5, 1, 3}, 1},  {{2, 0, 3}, 2}};
   for (const Layout &l : layouts) {
     int64_t rank = l.shape.size();
     int64_t c = l.shape[l.axis < 0 ? l.axis + rank : l.axis];
@@ -391,8 +392,8 @@ std::vector<QuantCase> quantCases(DataType intType) {
       scales.push_back(pool[i % 8]);
       zps.push_back(i % 3 == 0 ? qmin : i % 3 == 1 ? qmax : 0);
     }
-    cases.push_back({l.shape,
-                     {{"scale", scales}, {"zero_point", zps}, {"axis", l.axis}}});
+    cases.push_back(
+        {l.shape, {{"scale", scales}, {"zero_point", zps}, {"axis", l.axis}}});
     cases.push_back({l.shape, {{"scale", scales}, {"axis", l.axis}}});
   }
   return cases;
@@ -433,7 +434,8 @@ TEST(JitCatalog, Dequantize) {
     }
 }
 
-//===-- Shape ops ----------------------------------------------------------===//
+//===-- Shape ops
+//----------------------------------------------------------===//
 
 TEST(JitCatalog, Transpose) {
   struct Case {
@@ -460,8 +462,8 @@ TEST(JitCatalog, Transpose) {
         AttrList attrs; // an empty list: the default (reversed) order
         if (!perm.empty())
           attrs.push_back({"perm", perm});
-        Graph graph = singleOpGraph(OpKind::Transpose,
-                                    {typeOf(type, c.shape)}, attrs);
+        Graph graph =
+            singleOpGraph(OpKind::Transpose, {typeOf(type, c.shape)}, attrs);
         expectAgreesAtAllLevels(graph, randomInputs(graph, kSalted),
                                 dataTypeName(type).str());
       }
@@ -469,14 +471,16 @@ TEST(JitCatalog, Transpose) {
 
 TEST(JitCatalog, Broadcast) {
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{}, {5}},         {{1}, {17}},         {{3, 1}, {3, 4}},
-      {{1, 4}, {2, 3, 4}}, {{5}, {2, 1, 5}},  {{2, 1, 3}, {2, 16, 3}},
-      {{1, 1}, {0, 3}},  {{17, 1}, {17, 33}}, {{4}, {4}},
-      {{1, 3, 1}, {2, 3, 999}}};
+      {{}, {5}},        {{1}, {17}},
+      {{3, 1}, {3, 4}}, {{1, 4}, {2, 3, 4}},
+      {{5}, {2, 1, 5}}, {{2, 1, 3}, {2, 16, 3}},
+      {{1, 1}, {0, 3}}, {{17, 1}, {17, 33}},
+      {{4}, {4}},       {{1, 3, 1}, {2, 3, 999}}};
   for (DataType type : kAllTypes)
     for (const auto &[in, out] : cases) {
-      Graph graph = singleOpGraph(OpKind::Broadcast, {typeOf(type, in)},
-                                  {{"shape", std::vector<int64_t>(out.begin(), out.end())}});
+      Graph graph = singleOpGraph(
+          OpKind::Broadcast, {typeOf(type, in)},
+          {{"shape", std::vector<int64_t>(out.begin(), out.end())}});
       expectAgreesAtAllLevels(graph, randomInputs(graph, kSalted),
                               shapeToString(in) + " -> " + shapeToString(out));
     }
@@ -571,7 +575,8 @@ TEST(JitCatalog, ReshapeOfBoolAndEveryType) {
     Graph g("reshape");
     Builder b(g);
     ValueId x = b.addInput(type, {3, 5});
-    auto r = b.create(OpKind::Reshape, {x}, {{"shape", std::vector<int64_t>{5, 3}}});
+    auto r =
+        b.create(OpKind::Reshape, {x}, {{"shape", std::vector<int64_t>{5, 3}}});
     auto t = b.create(OpKind::Transpose, {*r});
     ASSERT_TRUE(r && t);
     b.setOutputs({*t, *r});
@@ -587,7 +592,8 @@ TEST(JitCatalog, ReshapeViewTakesNoWorkspace) {
   Builder b(g);
   ValueId x = b.addInput(DataType::Float32, {10, 100});
   auto t1 = b.create(OpKind::Abs, {x});
-  auto v = b.create(OpKind::Reshape, {*t1}, {{"shape", std::vector<int64_t>{1000}}});
+  auto v =
+      b.create(OpKind::Reshape, {*t1}, {{"shape", std::vector<int64_t>{1000}}});
   auto t2 = b.create(OpKind::Negate, {*v});
   ASSERT_TRUE(t1 && v && t2);
   b.setOutputs({*t2});
@@ -600,7 +606,8 @@ TEST(JitCatalog, ReshapeViewTakesNoWorkspace) {
   expectAgreesAtAllLevels(g, randomInputs(g, kSalted), "view");
 }
 
-//===-- Reductions ---------------------------------------------------------===//
+//===-- Reductions
+//---------------------------------------------------------===//
 
 struct ReduceCase {
   Shape shape;
@@ -610,17 +617,28 @@ struct ReduceCase {
 
 std::vector<ReduceCase> reduceCases(bool allowEmptyReduction) {
   std::vector<ReduceCase> cases = {
-      {{999}, {}, false},         {{999}, {0}, true},
-      {{1}, {}, false},           {{15}, {}, false},
-      {{16}, {0}, false},         {{17}, {}, true},
-      {{15, 17}, {0}, false},     {{15, 17}, {1}, true},
-      {{15, 17}, {0, 1}, false},  {{15, 17}, {-1}, false},
-      {{2, 3, 4, 5}, {1, 3}, false}, {{2, 3, 4, 5}, {0, 2}, true},
-      {{2, 3, 4, 5}, {0, 1}, false}, {{2, 3, 4, 5}, {2, 3}, false},
-      {{2, 3, 4, 5}, {1, 2}, false}, {{2, 3, 4, 5}, {0, 3}, true},
-      {{4, 1, 5}, {1}, false},    {{1, 16, 1}, {0, 2}, false},
-      {{3, 33, 2}, {1}, false},   {{64, 3}, {0}, false},
-      {{}, {}, false},            {{0, 3}, {1}, false},
+      {{999}, {}, false},
+      {{999}, {0}, true},
+      {{1}, {}, false},
+      {{15}, {}, false},
+      {{16}, {0}, false},
+      {{17}, {}, true},
+      {{15, 17}, {0}, false},
+      {{15, 17}, {1}, true},
+      {{15, 17}, {0, 1}, false},
+      {{15, 17}, {-1}, false},
+      {{2, 3, 4, 5}, {1, 3}, false},
+      {{2, 3, 4, 5}, {0, 2}, true},
+      {{2, 3, 4, 5}, {0, 1}, false},
+      {{2, 3, 4, 5}, {2, 3}, false},
+      {{2, 3, 4, 5}, {1, 2}, false},
+      {{2, 3, 4, 5}, {0, 3}, true},
+      {{4, 1, 5}, {1}, false},
+      {{1, 16, 1}, {0, 2}, false},
+      {{3, 33, 2}, {1}, false},
+      {{64, 3}, {0}, false},
+      {{}, {}, false},
+      {{0, 3}, {1}, false},
   };
   if (allowEmptyReduction) {
     cases.push_back({{3, 0, 4}, {1}, false});
@@ -672,8 +690,8 @@ TEST(JitCatalog, Reductions) {
       if (kind == OpKind::ReduceMean && !isFloatType(type))
         continue;
       for (const ReduceCase &c : reduceCases(isSum)) {
-        Graph graph = singleOpGraph(kind, {typeOf(type, c.shape)},
-                                    reduceAttrs(c));
+        Graph graph =
+            singleOpGraph(kind, {typeOf(type, c.shape)}, reduceAttrs(c));
         const Operation &op = graph.getOps().back();
         ToleranceFn tolerance;
         if (isSum && isFloatType(type)) {
@@ -683,8 +701,8 @@ TEST(JitCatalog, Reductions) {
           // by n and rounds once more.
           tolerance = [&op, kind, type](size_t, llvm::ArrayRef<Tensor> in,
                                         const Graph &) {
-            auto sums = std::make_shared<std::vector<double>>(
-                absoluteSums(in[0], op));
+            auto sums =
+                std::make_shared<std::vector<double>>(absoluteSums(in[0], op));
             int64_t n = in[0].numElements() / std::max<size_t>(sums->size(), 1);
             double eps = epsilonOf(type);
             double limit = type == DataType::Float32 ? FLT_MAX : DBL_MAX;
@@ -702,10 +720,9 @@ TEST(JitCatalog, Reductions) {
             return tol;
           };
         }
-        std::string what = fmt::format("{} {} axes {}{}", opName(kind).str(),
-                                       shapeToString(c.shape),
-                                       shapeToString(c.axes),
-                                       c.keepDims ? " keep" : "");
+        std::string what = fmt::format(
+            "{} {} axes {}{}", opName(kind).str(), shapeToString(c.shape),
+            shapeToString(c.axes), c.keepDims ? " keep" : "");
         expectAgreesAtAllLevels(graph, randomInputs(graph, kSalted), what,
                                 tolerance, isSum);
         if (isFloatType(type))
@@ -716,22 +733,23 @@ TEST(JitCatalog, Reductions) {
   }
 }
 
-//===-- Softmax ------------------------------------------------------------===//
+//===-- Softmax
+//------------------------------------------------------------===//
 
 TEST(JitCatalog, SoftmaxAndLogSoftmax) {
   struct Case {
     Shape shape;
     int64_t axis;
   };
-  const Case cases[] = {{{10}, 0},       {{4, 10, 3}, 1}, {{3, 999}, -1},
-                        {{999, 3}, 0},   {{2, 3, 17}, 2}, {{2, 16, 5}, 1},
-                        {{5, 1}, 1},     {{1, 16}, 0},    {{0, 5}, 1},
-                        {{7, 15}, -1},   {{1}, 0}};
+  const Case cases[] = {{{10}, 0},     {{4, 10, 3}, 1}, {{3, 999}, -1},
+                        {{999, 3}, 0}, {{2, 3, 17}, 2}, {{2, 16, 5}, 1},
+                        {{5, 1}, 1},   {{1, 16}, 0},    {{0, 5}, 1},
+                        {{7, 15}, -1}, {{1}, 0}};
   for (OpKind kind : {OpKind::Softmax, OpKind::LogSoftmax})
     for (DataType type : kFloatTypes)
       for (const Case &c : cases) {
-        Graph graph = singleOpGraph(kind, {typeOf(type, c.shape)},
-                                    {{"axis", c.axis}});
+        Graph graph =
+            singleOpGraph(kind, {typeOf(type, c.shape)}, {{"axis", c.axis}});
         int64_t rank = c.shape.size();
         int64_t n = c.shape[c.axis < 0 ? c.axis + rank : c.axis];
         // The sum s of n exponentials, each within 4 ulp, in another order:
@@ -758,14 +776,15 @@ TEST(JitCatalog, SoftmaxAndLogSoftmax) {
         };
         std::string what = fmt::format("{} {} axis {}", opName(kind).str(),
                                        shapeToString(c.shape), c.axis);
-        expectAgreesAtAllLevels(graph, randomInputs(graph, kSalted), what,
-                                full, /*sums=*/true);
+        expectAgreesAtAllLevels(graph, randomInputs(graph, kSalted), what, full,
+                                /*sums=*/true);
         expectAgreesAtAllLevels(graph, randomInputs(graph, {5, 0, 0, 1}),
                                 what + " clean", full, /*sums=*/true);
       }
 }
 
-//===-- Pooling ------------------------------------------------------------===//
+//===-- Pooling
+//------------------------------------------------------------===//
 
 TEST(JitCatalog, Pooling) {
   struct Case {
@@ -776,13 +795,13 @@ TEST(JitCatalog, Pooling) {
   const Case cases[] = {
       {{2, 3, 7, 9}, {{"kernel_size", 2}}},
       {{2, 3, 7, 9}, {{"kernel_size", 3}, {"stride", 1}, {"padding", 1}}},
-      {{2, 3, 7, 9}, {{"kernel_size", L{2, 3}}, {"stride", L{1, 2}},
-                      {"padding", L{1, 0}}}},
+      {{2, 3, 7, 9},
+       {{"kernel_size", L{2, 3}}, {"stride", L{1, 2}}, {"padding", L{1, 0}}}},
       {{1, 1, 1, 1}, {{"kernel_size", 1}}},
       {{1, 2, 16, 17}, {{"kernel_size", 3}, {"stride", 2}, {"padding", 1}}},
       {{2, 1, 5, 33}, {{"kernel_size", L{1, 3}}, {"stride", L{1, 3}}}},
-      {{1, 2, 6, 40}, {{"kernel_size", L{3, 5}}, {"stride", 1},
-                       {"padding", L{1, 2}}}},
+      {{1, 2, 6, 40},
+       {{"kernel_size", L{3, 5}}, {"stride", 1}, {"padding", L{1, 2}}}},
       {{1, 1, 4, 4}, {{"kernel_size", 4}, {"padding", 2}}},
   };
   for (OpKind kind : {OpKind::MaxPool2D, OpKind::AvgPool2D})
@@ -806,7 +825,8 @@ TEST(JitCatalog, Pooling) {
     }
 }
 
-//===-- Hand-derived values -------------------------------------------------===//
+//===-- Hand-derived values
+//-------------------------------------------------===//
 
 // Runs a one-op graph with the JIT at -O2 and returns output 0.
 Tensor runJit(const Graph &graph, std::vector<Tensor> inputs) {
@@ -837,17 +857,16 @@ TEST(JitCatalogValues, QuantizePerAxis) {
   // -0 + 10 = 10;  100 / 0.5 = 200 -> 127;  NaN -> -128;
   // 3 / 2 = 1.5 -> 2 - 3 = -1;  -1000 / 2 -> -503 -> -128;  5 / 2 = 2.5 ->
   // 2 - 3 = -1;  inf -> 127.
-  Graph g = singleOpGraph(
-      OpKind::Quantize, {typeOf(DataType::Float32, {2, 4})},
-      {{"scale", std::vector<double>{0.5, 2}},
-       {"zero_point", std::vector<int64_t>{10, -3}},
-       {"axis", 0},
-       {"dtype", Attribute::enumValue("Int8")}});
+  Graph g = singleOpGraph(OpKind::Quantize, {typeOf(DataType::Float32, {2, 4})},
+                          {{"scale", std::vector<double>{0.5, 2}},
+                           {"zero_point", std::vector<int64_t>{10, -3}},
+                           {"axis", 0},
+                           {"dtype", Attribute::enumValue("Int8")}});
   float nan = std::numeric_limits<float>::quiet_NaN();
   float inf = std::numeric_limits<float>::infinity();
-  Tensor q = runJit(g, {tensorOf<float>(DataType::Float32, {2, 4},
-                                        {1.25f, -0.25f, 100, nan, 3, -1000, 5,
-                                         inf})});
+  Tensor q =
+      runJit(g, {tensorOf<float>(DataType::Float32, {2, 4},
+                                 {1.25f, -0.25f, 100, nan, 3, -1000, 5, inf})});
   std::vector<int8_t> expected = {12, 10, 127, -128, -1, -128, -1, 127};
   for (int i = 0; i < 8; ++i)
     EXPECT_EQ(q.as<int8_t>()[i], expected[i]) << i;
@@ -855,8 +874,9 @@ TEST(JitCatalogValues, QuantizePerAxis) {
 
 TEST(JitCatalogValues, QuantizeInt32Saturates) {
   // s = 1: 2^31 and above -> INT32_MAX, -2^31 stays, below -> INT32_MIN.
-  Graph g = singleOpGraph(OpKind::Quantize, {typeOf(DataType::Float32, {5})},
-                          {{"scale", 1.0}, {"dtype", Attribute::enumValue("Int32")}});
+  Graph g =
+      singleOpGraph(OpKind::Quantize, {typeOf(DataType::Float32, {5})},
+                    {{"scale", 1.0}, {"dtype", Attribute::enumValue("Int32")}});
   Tensor q = runJit(g, {tensorOf<float>(DataType::Float32, {5},
                                         {0x1p31f, -0x1p31f, -0x1p40f,
                                          2147483520.0f, 1e30f})});
@@ -870,7 +890,8 @@ TEST(JitCatalogValues, DequantizeUInt8) {
   // (q - 128) * 0.5.
   Graph g = singleOpGraph(OpKind::Dequantize, {typeOf(DataType::UInt8, {4})},
                           {{"scale", 0.5}, {"zero_point", int64_t(128)}});
-  Tensor y = runJit(g, {tensorOf<uint8_t>(DataType::UInt8, {4}, {0, 128, 255, 129})});
+  Tensor y =
+      runJit(g, {tensorOf<uint8_t>(DataType::UInt8, {4}, {0, 128, 255, 129})});
   std::vector<float> expected = {-64, 0, 63.5f, 0.5f};
   for (int i = 0; i < 4; ++i)
     EXPECT_EQ(y.as<float>()[i], expected[i]) << i;
@@ -884,7 +905,8 @@ TEST(JitCatalogValues, SoftmaxOfLogs) {
     Tensor y = runJit(g, {tensorOf<float>(DataType::Float32, {3}, x)});
     double expected[] = {1 / 8.0, 2 / 8.0, 5 / 8.0};
     for (int i = 0; i < 3; ++i) {
-      double want = kind == OpKind::Softmax ? expected[i] : std::log(expected[i]);
+      double want =
+          kind == OpKind::Softmax ? expected[i] : std::log(expected[i]);
       EXPECT_NEAR(y.as<float>()[i], want, 1e-6) << i;
     }
   }
@@ -892,13 +914,14 @@ TEST(JitCatalogValues, SoftmaxOfLogs) {
 
 TEST(JitCatalogValues, ReduceMaxPropagatesNaNAndOrdersZeros) {
   float nan = std::numeric_limits<float>::quiet_NaN();
-  Graph g = singleOpGraph(OpKind::ReduceMax, {typeOf(DataType::Float32, {3, 17})},
-                          {{"axes", std::vector<int64_t>{1}}});
+  Graph g =
+      singleOpGraph(OpKind::ReduceMax, {typeOf(DataType::Float32, {3, 17})},
+                    {{"axes", std::vector<int64_t>{1}}});
   std::vector<float> x(51, -5.0f);
-  x[3] = nan;               // row 0: NaN
-  x[17 + 4] = -0.0f;        // row 1: max(-5, ..., -0.0, +0.0) = +0.0
+  x[3] = nan;        // row 0: NaN
+  x[17 + 4] = -0.0f; // row 1: max(-5, ..., -0.0, +0.0) = +0.0
   x[17 + 9] = 0.0f;
-  x[34 + 16] = -0.0f;       // row 2: -0.0
+  x[34 + 16] = -0.0f; // row 2: -0.0
   Tensor y = runJit(g, {tensorOf<float>(DataType::Float32, {3, 17}, x)});
   EXPECT_TRUE(std::isnan(y.as<float>()[0]));
   EXPECT_EQ(bitsOf(y.as<float>()[1]), bitsOf(0.0f));
@@ -916,8 +939,8 @@ TEST(JitCatalogValues, AvgPoolDivisors) {
                              {"stride", 1},
                              {"padding", 1},
                              {"count_include_pad", includePad}});
-    Tensor y = runJit(g, {tensorOf<float>(DataType::Float32, {1, 1, 2, 2},
-                                          {1, 1, 1, 1})});
+    Tensor y = runJit(
+        g, {tensorOf<float>(DataType::Float32, {1, 1, 2, 2}, {1, 1, 1, 1})});
     for (int i = 0; i < 4; ++i)
       EXPECT_EQ(y.as<float>()[i], includePad ? 4.0f / 9.0f : 1.0f) << i;
   }
