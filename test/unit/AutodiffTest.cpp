@@ -804,6 +804,166 @@ graph @c() {
 }
 
 //===----------------------------------------------------------------------===//
+// Ties, zeros and NaN: PyTorch 1.13's gradients (torch.autograd on the same
+// inputs), through autodiff graphs on the interpreter and the JIT.
+//===----------------------------------------------------------------------===//
+
+std::vector<Tensor> runGradient(const Graph &f,
+                                const std::vector<Tensor> &inputs);
+
+Graph oneOpGraph(OpKind kind, llvm::ArrayRef<TensorType> inputs,
+                 AttrList attrs = {}) {
+  Graph f("op");
+  Builder b(f);
+  llvm::SmallVector<ValueId, 2> ins;
+  for (const TensorType &t : inputs)
+    ins.push_back(b.addInput(t));
+  auto y = b.create(kind, ins, std::move(attrs));
+  if (!y)
+    ADD_FAILURE() << llvm::toString(y.takeError());
+  else
+    b.setOutputs({*y});
+  return f;
+}
+
+// Bit patterns, so that -0.0 and +0.0 differ and NaN equals NaN.
+std::vector<uint32_t> bitsOf(llvm::ArrayRef<float> values) {
+  std::vector<uint32_t> bits;
+  for (float v : values)
+    bits.push_back(std::isnan(v) ? 0x7fc00000u : test::bitsOf(v));
+  return bits;
+}
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+TEST(AutodiffPyTorchTest, MaximumAndMinimumShareTiesAndPassNaN) {
+  std::vector<float> a = {1, 2, 3, kNaN, 1, -0.0f, 0.0f};
+  std::vector<float> b = {1, 3, 2, 1, kNaN, 0.0f, -0.0f};
+  TensorType t{DataType::Float32, {7}};
+  for (OpKind kind : {OpKind::Maximum, OpKind::Minimum}) {
+    std::vector<Tensor> in;
+    in.push_back(Tensor({7}, llvm::ArrayRef<float>(a)));
+    in.push_back(Tensor({7}, llvm::ArrayRef<float>(b)));
+    in.push_back(Tensor({7}, llvm::ArrayRef<float>({1, 1, 1, 1, 1, 1, 1})));
+    std::vector<Tensor> out = runGradient(oneOpGraph(kind, {t, t}), in);
+    ASSERT_EQ(out.size(), 2u);
+    std::vector<float> winner = {0.5f, 0, 1, 1, 1, 0.5f, 0.5f};
+    std::vector<float> loser = {0.5f, 1, 0, 1, 1, 0.5f, 0.5f};
+    bool isMax = kind == OpKind::Maximum;
+    EXPECT_EQ(bitsOf(out[0].values<float>()), bitsOf(isMax ? winner : loser));
+    EXPECT_EQ(bitsOf(out[1].values<float>()), bitsOf(isMax ? loser : winner));
+  }
+}
+
+TEST(AutodiffPyTorchTest, AbsReLULeakyReLUAndClampAtZeroBoundsAndNaN) {
+  struct Case {
+    OpKind kind;
+    AttrList attrs;
+    std::vector<float> x;
+    float dy;
+    std::vector<float> dx;
+  };
+  std::vector<Case> cases = {
+      {OpKind::Abs, {}, {-1, 0, -0.0f, 2, kNaN}, 3, {-3, 0, 0, 3, 0}},
+      {OpKind::Abs,
+       {},
+       {-1, 0, -0.0f, 2, kNaN},
+       -3,
+       {3, -0.0f, -0.0f, -3, -0.0f}},
+      {OpKind::ReLU, {}, {-1, 0, 1, 2, 3, kNaN}, -1, {0, 0, -1, -1, -1, -1}},
+      {OpKind::LeakyReLU,
+       {{"alpha", 0.1}},
+       {-1, 0, 1, 2, 3, kNaN},
+       -1,
+       {-0.1f, -0.1f, -1, -1, -1, -0.1f}},
+      {OpKind::Clamp,
+       {{"min", 0.0}, {"max", 2.0}},
+       {-1, 0, 1, 2, 3, kNaN},
+       -1,
+       {0, -1, -1, -1, 0, 0}},
+      {OpKind::Clamp,
+       {{"min", 0.0}},
+       {-1, 0, 1, 2, 3, kNaN},
+       -1,
+       {0, -1, -1, -1, -1, 0}},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(opName(c.kind).str());
+    int64_t n = c.x.size();
+    std::vector<Tensor> in;
+    in.push_back(Tensor({n}, llvm::ArrayRef<float>(c.x)));
+    in.push_back(
+        Tensor({n}, llvm::ArrayRef<float>(std::vector<float>(n, c.dy))));
+    std::vector<Tensor> out = runGradient(
+        oneOpGraph(c.kind, {{DataType::Float32, {n}}}, c.attrs), in);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(bitsOf(out[0].values<float>()), bitsOf(c.dx));
+  }
+}
+
+TEST(AutodiffPyTorchTest, ReduceMaxSharesTiesAndMaxPoolTakesTheFirstMaximum) {
+  // torch.amax(x, 1): ties share dy; a NaN row gets NaN everywhere.
+  std::vector<Tensor> in;
+  in.push_back(
+      Tensor({2, 4}, llvm::ArrayRef<float>({1, 3, 3, 2, kNaN, 1, 2, kNaN})));
+  in.push_back(Tensor({2}, llvm::ArrayRef<float>({1, 1})));
+  std::vector<Tensor> out =
+      runGradient(oneOpGraph(OpKind::ReduceMax, {{DataType::Float32, {2, 4}}},
+                             {{"axes", std::vector<int64_t>{1}}}),
+                  in);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(bitsOf(out[0].values<float>()),
+            bitsOf({0, 0.5f, 0.5f, 0, kNaN, kNaN, kNaN, kNaN}));
+
+  // max_pool2d(kernel 2, stride 1): overlapping windows, each window's first
+  // maximum gets its dy.
+  std::vector<Tensor> pool;
+  pool.push_back(
+      Tensor({1, 1, 3, 3}, llvm::ArrayRef<float>({1, 3, 3, 3, 2, 1, 0, 0, 0})));
+  pool.push_back(Tensor({1, 1, 2, 2}, llvm::ArrayRef<float>({1, 1, 1, 1})));
+  std::vector<Tensor> dx = runGradient(
+      oneOpGraph(OpKind::MaxPool2D, {{DataType::Float32, {1, 1, 3, 3}}},
+                 {{"kernel_size", 2}, {"stride", 1}}),
+      pool);
+  ASSERT_EQ(dx.size(), 1u);
+  EXPECT_EQ(bitsOf(dx[0].values<float>()), bitsOf({0, 2, 0, 1, 1, 0, 0, 0, 0}));
+}
+
+TEST(AutodiffPyTorchTest, GELUGradientsAreTorchs) {
+  // torch.nn.functional.gelu(x, approximate=...).backward(ones), Float64.
+  const double x[] = {-3.0, -1.5, -0.5, 0.0, 0.25, 1.0, 2.5};
+  const double exact[] = {
+      -0.01194564720418392, -0.1274691922299796, 0.13250487534383712, 0.5,
+      0.695373354883636,    1.0833154705876864,  1.037611085908145};
+  const double tanh[] = {
+      -0.011584166630969648, -0.12771079315143308, 0.13263009646535764, 0.5,
+      0.6953540951510604,    1.0829640838457826,   1.037951576212666};
+  for (DataType type : {DataType::Float64, DataType::Float32}) {
+    for (bool approximate : {false, true}) {
+      SCOPED_TRACE(std::string(dataTypeName(type)) +
+                   (approximate ? " tanh" : " none"));
+      AttrList attrs;
+      if (approximate)
+        attrs.push_back({"approximate", Attribute::enumValue("tanh")});
+      Graph f = oneOpGraph(OpKind::GELU, {{type, {7}}}, attrs);
+      auto g = buildGradientGraph(f);
+      ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+      std::vector<Tensor> in =
+          tensorsOf(*g, {Values(std::begin(x), std::end(x))}, {Values(7, 1.0)});
+      // The JIT agrees with the interpreter (within libm's ulps).
+      expectJitMatchesInterpreter(*g, in);
+      auto dx = interpret(*g, in);
+      ASSERT_TRUE(static_cast<bool>(dx)) << errorText(dx.takeError());
+      double tolerance = type == DataType::Float64 ? 1e-14 : 2e-6;
+      for (int i = 0; i < 7; ++i)
+        EXPECT_NEAR(valueAt((*dx)[0], i), approximate ? tanh[i] : exact[i],
+                    tolerance)
+            << "x = " << x[i];
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // FakeQuantization's mask result: one pass, the interpreter's values.
 //===----------------------------------------------------------------------===//
 
