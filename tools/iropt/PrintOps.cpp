@@ -22,6 +22,16 @@ llvm::StringRef categoryName(OpCategory category) {
     return "gradient";
   case OpCategory::Value:
     return "value";
+  case OpCategory::LinearAlgebra:
+    return "linear algebra";
+  case OpCategory::Pooling:
+    return "pooling";
+  case OpCategory::Reduction:
+    return "reduction";
+  case OpCategory::Normalization:
+    return "normalization";
+  case OpCategory::Shape:
+    return "shape";
   }
   return "?";
 }
