@@ -40,7 +40,8 @@ struct Span {
 } // namespace
 
 llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
-                               llvm::ArrayRef<TensorRef> outputs) const {
+                               llvm::ArrayRef<TensorRef> outputs,
+                               RunOptions options) const {
   if (inputs.size() != inputTypes.size())
     return makeError("graph @{} takes {} input(s), got {}", graphName,
                      inputTypes.size(), inputs.size());
@@ -99,7 +100,7 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
 }
 
 llvm::Expected<std::vector<Tensor>>
-CompiledGraph::run(llvm::ArrayRef<Tensor> inputs) const {
+CompiledGraph::run(llvm::ArrayRef<Tensor> inputs, RunOptions options) const {
   std::vector<Tensor> outputs;
   for (const TensorType &type : outputTypes)
     outputs.emplace_back(type);
@@ -108,7 +109,7 @@ CompiledGraph::run(llvm::ArrayRef<Tensor> inputs) const {
     inputRefs.push_back({t.getType(), const_cast<void *>(t.data())});
   for (Tensor &t : outputs)
     outputRefs.push_back(t.ref());
-  if (auto err = run(inputRefs, outputRefs))
+  if (auto err = run(inputRefs, outputRefs, options))
     return err;
   return outputs;
 }

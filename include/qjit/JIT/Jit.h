@@ -17,6 +17,12 @@ struct JitOptions {
   std::string features;   // empty: the host's features; else "+avx2,-avx512f"
 };
 
+// How one run of a compiled graph may execute. Not part of the compile
+// cache key: the same code runs with any of these.
+struct RunOptions {
+  unsigned threads = 0; // threads the kernels may use; 0: all cores
+};
+
 // A graph compiled to native code. Immutable; run() may be called from
 // several threads at once.
 class CompiledGraph {
@@ -38,9 +44,11 @@ public:
   // Runs on caller-owned buffers after checking their count, types, shapes
   // and that no two overlap; on error nothing is written.
   llvm::Error run(llvm::ArrayRef<TensorRef> inputs,
-                  llvm::ArrayRef<TensorRef> outputs) const;
+                  llvm::ArrayRef<TensorRef> outputs,
+                  RunOptions options = {}) const;
   // Allocates the outputs.
-  llvm::Expected<std::vector<Tensor>> run(llvm::ArrayRef<Tensor> inputs) const;
+  llvm::Expected<std::vector<Tensor>> run(llvm::ArrayRef<Tensor> inputs,
+                                          RunOptions options = {}) const;
 
 private:
   std::string graphName;
