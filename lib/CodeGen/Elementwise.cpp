@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
+#include "ElementLowering.h"
 #include "Kernel.h"
 #include "LoopBuilder.h"
 #include "MathLowering.h"
@@ -92,6 +93,7 @@ Value *emitBinary(IRBuilderBase &b, OpKind kind, DataType type, Value *x,
   case OpKind::GradReduceMax:
   case OpKind::GradReduceMin:
   case OpKind::GradSlice:
+  case OpKind::FusedElementwise:
     break;
   }
   llvm_unreachable("not an elementwise binary op");
@@ -206,6 +208,7 @@ Value *emitUnary(IRBuilderBase &b, const Operation &op, DataType type,
   case OpKind::GradReduceMax:
   case OpKind::GradReduceMin:
   case OpKind::GradSlice:
+  case OpKind::FusedElementwise:
     break;
   }
   llvm_unreachable("not an elementwise unary op");
@@ -295,6 +298,16 @@ void emitElementwiseBinary(Kernel &k) {
   emitElementwise(k, [&](IRBuilderBase &b, ArrayRef<Value *> in) {
     return emitBinary(b, kind, type, in[0], in[1]);
   });
+}
+
+Value *emitBinaryElement(IRBuilderBase &b, OpKind kind, DataType type,
+                         Value *x, Value *y) {
+  return emitBinary(b, kind, type, x, y);
+}
+
+Value *emitUnaryElement(IRBuilderBase &b, const Operation &op, DataType type,
+                        Value *x) {
+  return emitUnary(b, op, type, x);
 }
 
 void emitElementwiseUnary(Kernel &k) {

@@ -62,6 +62,8 @@ public:
   llvm::Constant *elementConstant(double value) const;
   llvm::Type *getElementType() const { return elemTy; }
   llvm::Value *input() const { return x; }
+  // The parameters emitParams computed (per tensor: the scalars).
+  const QuantParams &getParams() const { return params; }
   const FakeQuantizationOp &getOp() const { return fq; }
   llvm::Constant *getQuantMin() const { return qmin; }
   llvm::Constant *getQuantMax() const { return qmax; }

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
 #include "GradientLowering.h"
+#include "ElementLowering.h"
 #include "LoopBuilder.h"
 #include "MathLowering.h"
 #include "qjit/IR/OpParams.h"
@@ -121,41 +122,11 @@ void emitUnaryGradient(Kernel &k) {
   IRBuilderBase &b = k.b;
   DataType type = k.results[0].type.elementType;
   Type *elemTy = elementLLVMType(b.getContext(), type);
-  const Operation &op = k.op;
-  OpKind kind = op.getKind();
-  std::optional<ClampParams> clamp;
-  if (kind == OpKind::GradClamp)
-    clamp = cantFail(getClampParams(op, type));
   emitLoop(b, k.results[0].type.numElements(), [&](IRBuilderBase &b, Value *i) {
     Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[0].ptr, i));
     Value *x = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[1].ptr, i));
-    Value *zero = constantLike(x, 0.0);
-    Value *dx = nullptr;
-    if (kind == OpKind::GradReLU) {
-      dx = b.CreateSelect(b.CreateFCmpOLE(x, zero), zero, dy);
-    } else if (kind == OpKind::GradAbs) {
-      Value *sign =
-          b.CreateSelect(b.CreateFCmpOGT(x, zero), constantLike(x, 1.0),
-                         b.CreateSelect(b.CreateFCmpOLT(x, zero),
-                                        constantLike(x, -1.0), zero));
-      dx = b.CreateFMul(dy, sign);
-    } else if (kind == OpKind::GradLeakyReLU) {
-      Value *scaled = b.CreateFMul(dy, constantLike(x, getLeakyReLUAlpha(op)));
-      dx = b.CreateSelect(b.CreateFCmpOGT(x, zero), dy, scaled);
-    } else if (kind == OpKind::GradGELU) {
-      dx = emitGeluGradient(b, dy, x, getGELUTanh(op));
-    } else {
-      assert(kind == OpKind::GradClamp);
-      Value *inside = b.getTrue();
-      if (clamp->min)
-        inside = b.CreateAnd(inside,
-                             b.CreateFCmpOGE(x, constantLike(x, *clamp->min)));
-      if (clamp->max)
-        inside = b.CreateAnd(inside,
-                             b.CreateFCmpOLE(x, constantLike(x, *clamp->max)));
-      dx = b.CreateSelect(inside, dy, zero);
-    }
-    b.CreateStore(dx, elementPtr(b, type, k.results[0].ptr, i));
+    b.CreateStore(emitUnaryGradientElement(b, k.op, type, dy, x),
+                  elementPtr(b, type, k.results[0].ptr, i));
   });
 }
 
@@ -176,18 +147,10 @@ void emitMinMaxGradient(Kernel &k) {
           return b.CreateLoad(elemTy,
                               elementPtr(b, type, k.operands[i].ptr, at[i]));
         };
-        Value *dy = load(0), *av = load(1), *bv = load(2);
-        Value *zero = constantLike(dy, 0.0);
-        Value *shared =
-            b.CreateSelect(b.CreateFCmpOEQ(av, bv),
-                           b.CreateFDiv(dy, constantLike(dy, 2.0)), dy);
-        Value *aLost =
-            isMax ? b.CreateFCmpOLT(av, bv) : b.CreateFCmpOGT(av, bv);
-        Value *bLost =
-            isMax ? b.CreateFCmpOGT(av, bv) : b.CreateFCmpOLT(av, bv);
-        b.CreateStore(b.CreateSelect(aLost, zero, shared),
-                      elementPtr(b, type, k.results[0].ptr, at[0]));
-        b.CreateStore(b.CreateSelect(bLost, zero, shared),
+        auto [da, db] = emitMinMaxGradientElement(b, isMax, load(0), load(1),
+                                                  load(2));
+        b.CreateStore(da, elementPtr(b, type, k.results[0].ptr, at[0]));
+        b.CreateStore(db,
                       elementPtr(b, type, k.results[1].ptr, at[0]));
       });
 }
@@ -286,6 +249,49 @@ void emitGradient(Kernel &k) {
     return emitConvGradient(k);
   // GradReLU, GradAbs, GradLeakyReLU, GradGELU, GradClamp.
   emitUnaryGradient(k);
+}
+
+Value *emitUnaryGradientElement(IRBuilderBase &b, const Operation &op,
+                                DataType type, Value *dy, Value *x) {
+  OpKind kind = op.getKind();
+  Value *zero = constantLike(x, 0.0);
+  if (kind == OpKind::GradReLU)
+    return b.CreateSelect(b.CreateFCmpOLE(x, zero), zero, dy);
+  if (kind == OpKind::GradAbs) {
+    Value *sign =
+        b.CreateSelect(b.CreateFCmpOGT(x, zero), constantLike(x, 1.0),
+                       b.CreateSelect(b.CreateFCmpOLT(x, zero),
+                                      constantLike(x, -1.0), zero));
+    return b.CreateFMul(dy, sign);
+  }
+  if (kind == OpKind::GradLeakyReLU) {
+    Value *scaled = b.CreateFMul(dy, constantLike(x, getLeakyReLUAlpha(op)));
+    return b.CreateSelect(b.CreateFCmpOGT(x, zero), dy, scaled);
+  }
+  if (kind == OpKind::GradGELU)
+    return emitGeluGradient(b, dy, x, getGELUTanh(op));
+  assert(kind == OpKind::GradClamp && "not an elementwise gradient");
+  ClampParams clamp = cantFail(getClampParams(op, type));
+  Value *inside = b.getTrue();
+  if (clamp.min)
+    inside =
+        b.CreateAnd(inside, b.CreateFCmpOGE(x, constantLike(x, *clamp.min)));
+  if (clamp.max)
+    inside =
+        b.CreateAnd(inside, b.CreateFCmpOLE(x, constantLike(x, *clamp.max)));
+  return b.CreateSelect(inside, dy, zero);
+}
+
+std::pair<Value *, Value *> emitMinMaxGradientElement(IRBuilderBase &b,
+                                                      bool isMax, Value *dy,
+                                                      Value *av, Value *bv) {
+  Value *zero = constantLike(dy, 0.0);
+  Value *shared = b.CreateSelect(b.CreateFCmpOEQ(av, bv),
+                                 b.CreateFDiv(dy, constantLike(dy, 2.0)), dy);
+  Value *aLost = isMax ? b.CreateFCmpOLT(av, bv) : b.CreateFCmpOGT(av, bv);
+  Value *bLost = isMax ? b.CreateFCmpOGT(av, bv) : b.CreateFCmpOLT(av, bv);
+  return {b.CreateSelect(aLost, zero, shared),
+          b.CreateSelect(bLost, zero, shared)};
 }
 
 } // namespace qjit

@@ -97,6 +97,8 @@ uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
     return 0;
   case OpKind::Conv2D:
     return conv2DScratchBytes(graph, op);
+  case OpKind::FusedElementwise:
+    return 0; // per-tensor parameters only
   }
   llvm_unreachable("unknown op kind");
 }
@@ -188,6 +190,9 @@ void emitKernelBody(Kernel &k) {
     break;
   case OpKind::Conv2D:
     emitConv2D(k);
+    break;
+  case OpKind::FusedElementwise:
+    emitFusedElementwise(k);
     break;
   case OpKind::Constant:
     llvm_unreachable("constants are globals, not kernels");

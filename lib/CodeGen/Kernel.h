@@ -66,6 +66,8 @@ void emitReduction(Kernel &k);
 void emitSoftmax(Kernel &k);
 // MaxPool2D and AvgPool2D.
 void emitPool2D(Kernel &k);
+// A FusedElementwise op's body, one loop.
+void emitFusedElementwise(Kernel &k);
 
 // The scratch bytes of the families that need some.
 uint64_t reductionScratchBytes(const Graph &graph, const Operation &op);

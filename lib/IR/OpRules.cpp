@@ -2,6 +2,7 @@
 #include "qjit/IR/OpRules.h"
 #include "GradientRules.h"
 #include "qjit/IR/FakeQuantizationOp.h"
+#include "qjit/IR/Fusion.h"
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <cmath>
@@ -482,6 +483,8 @@ llvm::Expected<TypeList> inferResultTypes(const Operation &op,
   case OpKind::GradReduceMin:
   case OpKind::GradSlice:
     return inferGradientResultTypes(op, in);
+  case OpKind::FusedElementwise:
+    return inferFusedElementwise(op, in);
   }
   return makeError("unhandled op");
 }

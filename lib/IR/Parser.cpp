@@ -4,7 +4,8 @@
 //   graph     ::= 'graph' @name '(' (input (',' input)*)? ')' '{' op* return '}'
 //   input     ::= value ':' type
 //   op        ::= value (',' value)* '=' OpName '(' (arg (',' arg)*)? ')'
-//                 ':' type (',' type)*
+//                 ':' type (',' type)* body?
+//   body      ::= '{' op* return '}'   (FusedElementwise: inputs = operands)
 //   arg       ::= value | name '=' attrValue   (operands before attributes)
 //   return    ::= 'return' (value (',' value)*)?
 //   type      ::= TypeName '[' (int (',' int)*)? ']'
@@ -66,6 +67,9 @@ private:
   llvm::Error parseGraph(Module &module);
   llvm::Error parseInput(Graph &graph);
   llvm::Error parseOp(Graph &graph);
+  llvm::Expected<std::shared_ptr<Graph>>
+  parseBody(const Graph &graph, llvm::ArrayRef<ValueId> operands,
+            llvm::ArrayRef<llvm::SMLoc> operandLocs, llvm::SMLoc opLoc);
   llvm::Error parseReturn(Graph &graph);
   llvm::Expected<ValueId> parseValueName(const Token &name);
   llvm::Expected<TensorType> parseType();
@@ -187,6 +191,7 @@ llvm::Error Parser::parseOp(Graph &graph) {
   if (auto err = parseToken(Token::LParen, "'(' after the op name"))
     return err;
   llvm::SmallVector<ValueId, 4> operands;
+  llvm::SmallVector<llvm::SMLoc, 4> operandLocs;
   bool sawAttribute = false;
   if (!tok.is(Token::RParen)) {
     while (true) {
@@ -210,6 +215,7 @@ llvm::Error Parser::parseOp(Graph &graph) {
         if (!id)
           return id.takeError();
         operands.push_back(*id);
+        operandLocs.push_back(name.getLoc());
       }
       if (!tok.is(Token::Comma))
         break;
@@ -241,13 +247,53 @@ llvm::Error Parser::parseOp(Graph &graph) {
     return makeLocatedError(prevEnd, "expected ',' and a type for result t{}",
                             results[types.size()]);
 
+  std::shared_ptr<Graph> body;
+  if (tok.is(Token::LBrace)) {
+    auto parsed = parseBody(graph, operands, operandLocs, op.getLoc());
+    if (!parsed)
+      return parsed.takeError();
+    body = std::move(*parsed);
+  }
+
   for (size_t i = 0; i < results.size(); ++i)
     if (!graph.defineValue(results[i], std::move(types[i])))
       return makeLocatedError(resultLocs[i], "redefinition of value t{}",
                               results[i]);
-  graph.addOp(Operation(op.getKind(), std::move(operands), std::move(results),
-                        op.getAttrs(), op.getLoc()));
+  Operation &added =
+      graph.addOp(Operation(op.getKind(), std::move(operands),
+                            std::move(results), op.getAttrs(), op.getLoc()));
+  if (body)
+    added.setBody(std::move(body));
   return llvm::Error::success();
+}
+
+// A body's inputs are the op's operands, so they must be defined (with their
+// types) before the op, and distinct.
+llvm::Expected<std::shared_ptr<Graph>>
+Parser::parseBody(const Graph &graph, llvm::ArrayRef<ValueId> operands,
+                  llvm::ArrayRef<llvm::SMLoc> operandLocs, llvm::SMLoc opLoc) {
+  consume(); // '{'
+  auto body = std::make_shared<Graph>(graph.getName().str());
+  body->setLoc(opLoc);
+  for (size_t i = 0; i < operands.size(); ++i) {
+    if (!graph.hasValue(operands[i]))
+      return makeLocatedError(operandLocs[i],
+                              "operand t{} of an op with a body must be "
+                              "defined before it",
+                              operands[i]);
+    if (!body->defineValue(operands[i], graph.getType(operands[i])))
+      return makeLocatedError(operandLocs[i],
+                              "operand t{} is given twice; the operands of an "
+                              "op with a body are its inputs",
+                              operands[i]);
+    body->addInput(operands[i]);
+  }
+  while (!tok.isIdentifier("return"))
+    if (auto err = parseOp(*body))
+      return std::move(err);
+  if (auto err = parseReturn(*body))
+    return std::move(err);
+  return body;
 }
 
 llvm::Error Parser::parseReturn(Graph &graph) {
@@ -466,13 +512,22 @@ llvm::Error renderErrors(llvm::SourceMgr &srcMgr, llvm::StringRef name,
 
 // parseAndVerify's buffer dies with it, so the locations it returns must not
 // point into it.
-void forgetLocations(Module &module) {
-  for (Graph &graph : module.getGraphs()) {
-    graph.setLoc({});
-    graph.setReturnLoc({});
-    for (Operation &op : graph.getOps())
-      op.setLoc({});
+void forgetLocations(Graph &graph) {
+  graph.setLoc({});
+  graph.setReturnLoc({});
+  for (Operation &op : graph.getOps()) {
+    op.setLoc({});
+    if (const Graph *body = op.getBody()) {
+      auto copy = std::make_shared<Graph>(*body);
+      forgetLocations(*copy);
+      op.setBody(std::move(copy));
+    }
   }
+}
+
+void forgetLocations(Module &module) {
+  for (Graph &graph : module.getGraphs())
+    forgetLocations(graph);
 }
 
 } // namespace

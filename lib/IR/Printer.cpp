@@ -18,7 +18,8 @@ void printValueList(llvm::raw_ostream &os, llvm::ArrayRef<ValueId> ids) {
 }
 } // namespace
 
-void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op) {
+void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op,
+             unsigned indent) {
   printValueList(os, op.getResults());
   os << " = " << op.getName() << '(';
   llvm::ListSeparator sep;
@@ -30,6 +31,18 @@ void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op) {
   llvm::ListSeparator typeSep;
   for (ValueId id : op.getResults())
     os << typeSep << typeText(graph, id);
+  if (const Graph *body = op.getBody()) {
+    os << " {\n";
+    for (const Operation &inner : body->getOps()) {
+      os.indent(indent + 2);
+      printOp(os, *body, inner, indent + 2);
+      os << '\n';
+    }
+    os.indent(indent + 2) << "return ";
+    printValueList(os, body->getOutputs());
+    os << '\n';
+    os.indent(indent) << '}';
+  }
 }
 
 void printGraph(llvm::raw_ostream &os, const Graph &graph) {
@@ -40,7 +53,7 @@ void printGraph(llvm::raw_ostream &os, const Graph &graph) {
   os << ") {\n";
   for (const Operation &op : graph.getOps()) {
     os << "  ";
-    printOp(os, graph, op);
+    printOp(os, graph, op, 2);
     os << '\n';
   }
   os << "  return ";

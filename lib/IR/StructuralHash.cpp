@@ -74,6 +74,8 @@ uint64_t structuralHash(const Graph &graph) {
     hasher.add(static_cast<uint64_t>(op.getNumResults()));
     for (ValueId id : op.getResults())
       define(id);
+    if (const Graph *body = op.getBody())
+      hasher.add(structuralHash(*body));
   }
   hasher.add(static_cast<uint64_t>(graph.getOutputs().size()));
   for (ValueId id : graph.getOutputs())

@@ -11,14 +11,16 @@ namespace {
 
 class GraphVerifier {
 public:
-  explicit GraphVerifier(const Graph &graph) : graph(graph) {}
+  // `owner` is the FusedElementwise op whose body `graph` is, if it is one.
+  explicit GraphVerifier(const Graph &graph, const Operation *owner = nullptr)
+      : graph(graph), owner(owner) {}
 
   llvm::Error run() {
     for (ValueId id : graph.getInputs())
-      define(id, graph.getLoc(), "graph input");
+      define(id, graph.getLoc(), owner ? "body input" : "graph input");
     for (const Operation &op : graph.getOps())
       verifyOp(op);
-    if (graph.getOutputs().empty())
+    if (graph.getOutputs().empty() && !owner)
       report(graph.getReturnLoc().isValid() ? graph.getReturnLoc()
                                             : graph.getLoc(),
              "graph @{} returns no value", graph.getName().str());
@@ -54,6 +56,10 @@ private:
   }
 
   void verifyOp(const Operation &op) {
+    // A body's own ops first, so that the op's checks see a sound body.
+    if (const Graph *body = op.getBody())
+      errors = llvm::joinErrors(std::move(errors),
+                                GraphVerifier(*body, &op).run());
     bool operandsOk = true;
     llvm::SmallVector<TensorType, 4> operandTypes;
     for (ValueId id : op.getOperands()) {
@@ -92,6 +98,7 @@ private:
   }
 
   const Graph &graph;
+  const Operation *owner;
   llvm::DenseSet<ValueId> defined;
   llvm::Error errors = llvm::Error::success();
 };

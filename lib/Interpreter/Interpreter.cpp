@@ -19,6 +19,19 @@ namespace {
 
 using interp::Results;
 
+// A fused op means its body, op by op.
+llvm::Expected<Results> evaluateFused(const Operation &op,
+                                      llvm::ArrayRef<const Tensor *> operands) {
+  std::vector<Tensor> inputs;
+  for (const Tensor *t : operands)
+    inputs.push_back(*t);
+  auto outputs = interpret(*op.getBody(), inputs);
+  if (!outputs)
+    return outputs.takeError();
+  return Results(std::make_move_iterator(outputs->begin()),
+                 std::make_move_iterator(outputs->end()));
+}
+
 llvm::Expected<Results> evaluateOp(const Operation &op,
                                    llvm::ArrayRef<const Tensor *> operands,
                                    llvm::ArrayRef<TensorType> resultTypes) {
@@ -91,6 +104,8 @@ llvm::Expected<Results> evaluateOp(const Operation &op,
   case OpKind::GradReduceMin:
   case OpKind::GradSlice:
     return interp::evaluateGradient(op, operands, resultTypes);
+  case OpKind::FusedElementwise:
+    return evaluateFused(op, operands);
   }
   return makeError("'{}' has no evaluation", op.getName().str());
 }

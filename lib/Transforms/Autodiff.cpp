@@ -78,8 +78,12 @@ llvm::Error checkDifferentiable(const Graph &f, const Activity &a) {
     if (!a.active(op))
       continue;
     if (!hasGradientRule(op))
-      return makeLocatedError(op.getLoc(), "'{}' op ({}) has no gradient",
-                              op.getName().str(), resultNames(op));
+      return makeLocatedError(
+          op.getLoc(), "'{}' op ({}) has no gradient{}", op.getName().str(),
+          resultNames(op),
+          op.getKind() == OpKind::FusedElementwise
+              ? ": run autodiff before fuse-elementwise"
+              : "");
     for (ValueId v : op.getOperands()) {
       DataType type = f.getType(v).elementType;
       if (a.varied.contains(v) && !isFloatType(type))

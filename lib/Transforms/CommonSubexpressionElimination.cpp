@@ -119,6 +119,11 @@ private:
     for (unsigned i = 0; i < a.getNumResults(); ++i)
       if (graph.getType(a.getResult(i)) != graph.getType(b.getResult(i)))
         return false;
+    // Bodies (FusedElementwise) must read the same, value names included:
+    // conservative, and never wrong.
+    if (a.getBody() || b.getBody())
+      return a.getBody() && b.getBody() &&
+             a.getBody()->toString() == b.getBody()->toString();
     return true;
   }
 };

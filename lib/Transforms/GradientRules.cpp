@@ -354,6 +354,7 @@ void RuleContext::emit() {
   case OpKind::GradReduceMax:
   case OpKind::GradReduceMin:
   case OpKind::GradSlice:
+  case OpKind::FusedElementwise:
     break;
   }
   llvm_unreachable("the pass checks hasGradientRule first");
@@ -380,6 +381,7 @@ bool hasGradientRule(const Operation &op) {
   case OpKind::GradReduceMax:
   case OpKind::GradReduceMin:
   case OpKind::GradSlice:
+  case OpKind::FusedElementwise: // autodiff runs before fuse-elementwise
     return false;
   case OpKind::FakeQuantization: // ste/clipped: scale and zero point are
                                  // constants (no gradient), not an error

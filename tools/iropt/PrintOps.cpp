@@ -32,6 +32,8 @@ llvm::StringRef categoryName(OpCategory category) {
     return "normalization";
   case OpCategory::Shape:
     return "shape";
+  case OpCategory::Fusion:
+    return "fusion";
   }
   return "?";
 }

@@ -23,6 +23,7 @@
 namespace qjit {
 
 using ValueId = uint32_t;
+class Graph;
 
 class Operation {
 public:
@@ -52,12 +53,20 @@ public:
   void setOperand(unsigned i, ValueId v) { operands[i] = v; }
   void setLoc(llvm::SMLoc l) { loc = l; }
 
+  // The body of a FusedElementwise op (nullptr for every other op): a graph
+  // whose inputs are the op's operands, with the same ids and types, and
+  // whose outputs are its results. Shared, so copies of an op are cheap; a
+  // pass that changes a body installs a new one.
+  const Graph *getBody() const { return body.get(); }
+  void setBody(std::shared_ptr<const Graph> graph) { body = std::move(graph); }
+
 private:
   OpKind kind;
   llvm::SmallVector<ValueId, 4> operands;
   llvm::SmallVector<ValueId, 1> results;
   AttrList attrs;
   llvm::SMLoc loc;
+  std::shared_ptr<const Graph> body;
 };
 
 class Graph {

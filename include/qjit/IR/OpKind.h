@@ -25,6 +25,7 @@ enum class OpCategory {
   Reduction,
   Normalization,
   Shape,
+  Fusion,
 };
 
 struct AttrSpec {

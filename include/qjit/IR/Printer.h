@@ -7,7 +7,10 @@
 
 namespace qjit {
 
-void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op);
+// One op; a FusedElementwise op's body follows on the next lines, each
+// indented by `indent` + 2 spaces, and its closing '}' by `indent`.
+void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op,
+             unsigned indent = 0);
 void printGraph(llvm::raw_ostream &os, const Graph &graph);
 // Graphs separated by a blank line.
 void printModule(llvm::raw_ostream &os, const Module &module);

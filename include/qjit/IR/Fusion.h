@@ -1,0 +1,50 @@
+//===- Fusion.h - What a FusedElementwise op may hold -----------*- C++ -*-===//
+//
+// A FusedElementwise op evaluates its body once per element of its result
+// shape (the iteration shape), in one loop with no intermediate buffers:
+//
+//   t9, t10 = FusedElementwise(t0, t1, t2) : Float32 [64, 32], Bool [64, 32] {
+//     t3 = Multiply(t0, t1) : Float32 [64, 32]
+//     t4 = ReLU(t3) : Float32 [64, 32]
+//     t9, t10 = FakeQuantization(t4, t2, num_bits=8) : Float32 [64, 32], ...
+//     return t9, t10
+//   }
+//
+// The body's inputs are the op's operands (same ids, same types), each
+// broadcast to the iteration shape (NumPy rules) when an op reads it as
+// elements. Every body op is fusable (isFusableElementwise) and every value
+// it defines has the iteration shape; a FakeQuantization's scale and zero
+// point operands are body inputs, read as per-tensor parameters.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QJIT_IR_FUSION_H
+#define QJIT_IR_FUSION_H
+
+#include "qjit/IR/Graph.h"
+#include "llvm/Support/Error.h"
+
+namespace qjit {
+
+// Whether `op` of `graph` computes each result element from the elements at
+// the same (broadcast) position of its operands, with per-tensor parameters:
+// elementwise unary and binary ops; FakeQuantization per tensor with its
+// scale from an attribute or operands (not the observer, which reduces);
+// GradFakeQuantization per tensor under ste or clipped (not lsq, which
+// sums); the elementwise Grad<Op>s (ReLU, Abs, LeakyReLU, GELU, Clamp,
+// Maximum, Minimum).
+bool isFusableElementwise(const Graph &graph, const Operation &op);
+
+// The operand positions of `op` that are per-tensor parameters rather than
+// elements (a fake quantization's scale and zero point).
+llvm::SmallVector<unsigned, 2> parameterOperands(const Operation &op);
+
+// Checks a FusedElementwise op's body against its operand types (the rules
+// above; the body's own ops are verified as a graph by the Verifier) and
+// returns the result types: the body's output types.
+llvm::Expected<llvm::SmallVector<TensorType, 1>>
+inferFusedElementwise(const Operation &op,
+                      llvm::ArrayRef<TensorType> operandTypes);
+
+} // namespace qjit
+
+#endif
