@@ -1,0 +1,219 @@
+//===- FusionTest.cpp - fuse-elementwise, checked against the unfused graph -===//
+//
+// Each graph is fused, the fused graph is checked to hold the expected
+// FusedElementwise ops, and its JIT results must equal, bit for bit, the
+// interpreter's results of the graph before fusion (and the JIT's own
+// unfused results) on random inputs salted with NaN, infinities, -0.0 and
+// ties, at odd sizes with vector tails and with broadcasting.
+//
+//===----------------------------------------------------------------------===//
+#include "JitTestSupport.h"
+#include "qjit/IR/Parser.h"
+#include "qjit/IR/StructuralHash.h"
+#include "qjit/IR/Verifier.h"
+#include "qjit/Transforms/PassRegistry.h"
+
+namespace qjit::test {
+namespace {
+
+Module parse(llvm::StringRef text) {
+  auto module = parseAndVerify(text, "fusion-test");
+  if (!module) {
+    ADD_FAILURE() << llvm::toString(module.takeError());
+    return Module();
+  }
+  return std::move(*module);
+}
+
+Module fuse(const Module &module) {
+  Module fused = module;
+  auto pipeline = parsePassPipeline("fuse-elementwise");
+  EXPECT_TRUE(bool(pipeline)) << llvm::toString(pipeline.takeError());
+  if (auto err = pipeline->run(fused))
+    ADD_FAILURE() << llvm::toString(std::move(err));
+  return fused;
+}
+
+size_t countFused(const Graph &graph) {
+  return llvm::count_if(graph.getOps(), [](const Operation &op) {
+    return op.getKind() == OpKind::FusedElementwise;
+  });
+}
+
+// Fuses `text`'s only graph, expects `fusedOps` FusedElementwise ops and no
+// other op kinds than `kept` others, then compares on random inputs.
+void expectFusedMatches(llvm::StringRef text, size_t fusedOps,
+                        size_t otherOps, const FillOptions &fill) {
+  Module original = parse(text);
+  ASSERT_EQ(original.getGraphs().size(), 1u);
+  Module fused = fuse(original);
+  const Graph &before = original.getGraphs().front();
+  const Graph &after = fused.getGraphs().front();
+  SCOPED_TRACE("fused:\n" + after.toString());
+  ASSERT_FALSE(bool(verifyGraph(after)));
+  EXPECT_EQ(countFused(after), fusedOps);
+  EXPECT_EQ(after.getOps().size(), fusedOps + otherOps);
+  EXPECT_NE(structuralHash(before), structuralHash(after));
+
+  for (int trial = 0; trial < 3; ++trial) {
+    std::vector<Tensor> inputs = randomInputs(before, fill);
+    auto expected = interpret(before, inputs);
+    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    for (unsigned optLevel : {0u, 2u}) {
+      SCOPED_TRACE("-O" + std::to_string(optLevel));
+      auto unfused = jitAt(optLevel).compile(before);
+      auto compiled = jitAt(optLevel).compile(after);
+      ASSERT_TRUE(bool(unfused)) << llvm::toString(unfused.takeError());
+      ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+      auto viaUnfused = (*unfused)->run(inputs);
+      auto actual = (*compiled)->run(inputs);
+      ASSERT_TRUE(bool(viaUnfused)) << llvm::toString(viaUnfused.takeError());
+      ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+      ASSERT_EQ(actual->size(), expected->size());
+      for (size_t i = 0; i < actual->size(); ++i) {
+        EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
+            << "output " << i << " vs the interpreter: "
+            << describeMismatch((*actual)[i], (*expected)[i]);
+        EXPECT_TRUE((*actual)[i].bitwiseEqual((*viaUnfused)[i]))
+            << "output " << i << " vs the unfused JIT: "
+            << describeMismatch((*actual)[i], (*viaUnfused)[i]);
+      }
+    }
+  }
+}
+
+FillOptions salted(double tieScale = 0.05) {
+  FillOptions fill;
+  fill.range = 20;
+  fill.specialFraction = 0.05;
+  fill.tieFraction = 0.2;
+  fill.tieScale = tieScale;
+  return fill;
+}
+
+TEST(FuseElementwise, QuantizationAwareTrainingChain) {
+  // x * a + b with a and b broadcast along rows, ReLU, fake quantization
+  // with its mask; 37 x 29 leaves vector tails in every row.
+  expectFusedMatches(R"(
+graph @chain(t0: Float32 [37, 29], t1: Float32 [29], t2: Float32 [29]) {
+  t3 = Multiply(t0, t1) : Float32 [37, 29]
+  t4 = Add(t3, t2) : Float32 [37, 29]
+  t5 = ReLU(t4) : Float32 [37, 29]
+  t6, t7 = FakeQuantization(t5, num_bits=8, symmetric=true, scale=0.05) : Float32 [37, 29], Bool [37, 29]
+  return t6, t7
+})",
+                     1, 0, salted());
+}
+
+TEST(FuseElementwise, ForwardAndBackwardWithOperandParameters) {
+  // Scale and zero point as operands (Int32 zero point), the forward's mask
+  // feeding the clipped gradient, the clipped gradient from x and the
+  // straight-through one, all in one loop.
+  expectFusedMatches(R"(
+graph @fq(t0: Float32 [1001], t1: Float32 [], t2: Int32 [], t3: Float32 [1001]) {
+  t4 = Negate(t0) : Float32 [1001]
+  t5, t6 = FakeQuantization(t4, t1, t2, num_bits=8) : Float32 [1001], Bool [1001]
+  t7 = GradFakeQuantization(t3, t6, gradient=clipped) : Float32 [1001]
+  t8 = GradFakeQuantization(t7, t4, t1, t2, num_bits=8, gradient=clipped) : Float32 [1001]
+  t9 = GradFakeQuantization(t8, t4, t1, t2, num_bits=8) : Float32 [1001]
+  t10 = Multiply(t9, t5) : Float32 [1001]
+  return t10, t7
+})",
+                     1, 0, salted(0.25));
+}
+
+TEST(FuseElementwise, ElementwiseGradients) {
+  expectFusedMatches(R"(
+graph @grads(t0: Float64 [3, 5, 7], t1: Float64 [3, 5, 7], t2: Float64 [5, 1]) {
+  t3 = GradReLU(t0, t1) : Float64 [3, 5, 7]
+  t4 = GradLeakyReLU(t3, t1, alpha=0.125) : Float64 [3, 5, 7]
+  t5 = GradClamp(t4, t1, min=-1, max=2) : Float64 [3, 5, 7]
+  t6 = GradAbs(t5, t1) : Float64 [3, 5, 7]
+  t7, t8 = GradMaximum(t6, t1, t2) : Float64 [3, 5, 7], Float64 [3, 5, 7]
+  t9, t10 = GradMinimum(t7, t2, t1) : Float64 [3, 5, 7], Float64 [3, 5, 7]
+  t11 = Add(t8, t10) : Float64 [3, 5, 7]
+  return t9, t11
+})",
+                     1, 0, salted(1.0));
+}
+
+TEST(FuseElementwise, IntegersAndScalars) {
+  expectFusedMatches(R"(
+graph @ints(t0: Int32 [4, 1, 9], t1: Int32 [6, 1], t2: Int32 []) {
+  t3 = Multiply(t0, t1) : Int32 [4, 6, 9]
+  t4 = Maximum(t3, t2) : Int32 [4, 6, 9]
+  t5 = Abs(t4) : Int32 [4, 6, 9]
+  t6 = Clamp(t5, min=-100, max=1000) : Int32 [4, 6, 9]
+  t7 = Negate(t2) : Int32 []
+  t8 = Square(t7) : Int32 []
+  return t6, t8
+})",
+                     2, 0, FillOptions{});
+}
+
+TEST(FuseElementwise, EmptyTensors) {
+  expectFusedMatches(R"(
+graph @empty(t0: Float32 [0, 5], t1: Float32 [5]) {
+  t2 = Subtract(t0, t1) : Float32 [0, 5]
+  t3 = FakeQuantization(t2, num_bits=4, scale=0.5) : Float32 [0, 5]
+  return t3
+})",
+                     1, 0, FillOptions{});
+}
+
+TEST(FuseElementwise, IntermediateReadOutsideTheGroup) {
+  // t3 feeds a reduction between the fused ops: it is a result of the first
+  // fused op and the reduction moves after it.
+  expectFusedMatches(R"(
+graph @mixed(t0: Float32 [17, 3], t1: Float32 [17, 3]) {
+  t2 = Add(t0, t1) : Float32 [17, 3]
+  t3 = Maximum(t2, t0) : Float32 [17, 3]
+  t4 = ReduceMax(t3, axes=[1], keep_dims=true) : Float32 [17, 1]
+  t5 = Subtract(t3, t1) : Float32 [17, 3]
+  t6 = Subtract(t5, t4) : Float32 [17, 3]
+  t7 = Minimum(t6, t5) : Float32 [17, 3]
+  return t7, t3
+})",
+                     2, 1, salted(1.0));
+}
+
+TEST(FuseElementwise, ErrorsOfHandWrittenBodies) {
+  auto parseError = [](llvm::StringRef text) {
+    auto module = parseAndVerify(text, "bad.qir");
+    return module ? std::string() : llvm::toString(module.takeError());
+  };
+  EXPECT_NE(parseError(R"(
+graph @g(t0: Float32 [4]) {
+  t2 = FusedElementwise(t0) : Float32 [4] {
+    t1 = Softmax(t0, axis=0) : Float32 [4]
+    t2 = Exp(t1) : Float32 [4]
+    return t2
+  }
+  return t2
+})")
+                .find("'Softmax' cannot be fused"),
+            std::string::npos);
+  EXPECT_NE(parseError(R"(
+graph @g(t0: Float32 [4]) {
+  t1 = FusedElementwise(t0) : Float32 [4] {
+    return t0
+  }
+  return t1
+})")
+                .find("body returns its input t0"),
+            std::string::npos);
+  EXPECT_NE(parseError(R"(
+graph @g(t0: Float32 [4], t1: Float32 []) {
+  t3 = FusedElementwise(t0, t1) : Float32 [4] {
+    t2 = Exp(t1) : Float32 []
+    t3 = Add(t0, t2) : Float32 [4]
+    return t3
+  }
+  return t3
+})")
+                .find("not the iteration shape [4]"),
+            std::string::npos);
+}
+
+} // namespace
+} // namespace qjit::test
