@@ -10,6 +10,8 @@ message(STATUS "Using LLVM ${LLVM_PACKAGE_VERSION} from ${LLVM_DIR}")
 
 find_package(fmt REQUIRED)
 find_package(Threads REQUIRED)
+# oneTBB runs the kernels' parallel loops (lib/JIT/ParallelRuntime.cpp).
+find_package(TBB REQUIRED CONFIG)
 
 # Every qjit library sees LLVM's headers and definitions; linking picks components.
 add_library(qjit_llvm_flags INTERFACE)

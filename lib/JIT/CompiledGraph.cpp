@@ -1,5 +1,6 @@
 //===- CompiledGraph.cpp - Checked calls of a compiled graph --------------===//
 #include "qjit/JIT/Jit.h"
+#include "ParallelRuntime.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/SmallVector.h"
 #include <algorithm>
@@ -95,7 +96,10 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                        graphName);
 
   buffers.push_back(workspaceSize ? threadWorkspace(workspaceSize) : nullptr);
-  entry(buffers.data());
+  if (threaded)
+    runWithThreads(options.threads, [&] { entry(buffers.data()); });
+  else
+    entry(buffers.data());
   return llvm::Error::success();
 }
 

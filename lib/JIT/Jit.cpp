@@ -1,6 +1,7 @@
 //===- Jit.cpp - An ORC LLJIT session with a compile cache ----------------===//
 #include "qjit/JIT/Jit.h"
 #include "BlasRuntime.h"
+#include "ParallelRuntime.h"
 #include "TargetSelection.h"
 #include "qjit/CodeGen/CodeGen.h"
 #include "qjit/IR/StructuralHash.h"
@@ -109,6 +110,8 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   impl->session = std::move(*session);
   if (Error err = addBlasRuntime(*impl->session))
     return err;
+  if (Error err = addParallelRuntime(*impl->session))
+    return err;
   if (Error err = addVectorMathLibrary(*impl->session, *impl->tm))
     return err;
   return std::unique_ptr<Jit>(new Jit(std::move(impl)));
@@ -149,6 +152,10 @@ Jit::compile(const Graph &graph) {
   Expected<LoweredGraph> lowered = impl->lower(graph, *ctx, entryName);
   if (!lowered)
     return lowered.takeError();
+  // Runs of code without parallel loops skip the thread pool.
+  const Function *parallelFor =
+      lowered->module->getFunction("qjit_parallel_for");
+  bool usesThreads = parallelFor && !parallelFor->use_empty();
   if (Error err = impl->session->addIRModule(
           orc::ThreadSafeModule(std::move(lowered->module), std::move(ctx))))
     return err;
@@ -171,7 +178,8 @@ Jit::compile(const Graph &graph) {
       Owned{impl->session,
             CompiledGraph(graph.getName().str(), std::move(inputTypes),
                           std::move(outputTypes), lowered->workspaceSize,
-                          address->toPtr<CompiledGraph::EntryFn>())});
+                          address->toPtr<CompiledGraph::EntryFn>(),
+                          usesThreads)});
   std::shared_ptr<const CompiledGraph> result(owned, &owned->graph);
   impl->cache.emplace(key, result);
   return result;

@@ -20,7 +20,9 @@ struct JitOptions {
 // How one run of a compiled graph may execute. Not part of the compile
 // cache key: the same code runs with any of these.
 struct RunOptions {
-  unsigned threads = 0; // threads the kernels may use; 0: all cores
+  // Threads the kernels may use; 0: all cores (more are not used). Only
+  // loops over large tensors are split; results are the same for any count.
+  unsigned threads = 0;
 };
 
 // A graph compiled to native code. Immutable; run() may be called from
@@ -31,15 +33,20 @@ public:
 
   CompiledGraph(std::string graphName, std::vector<TensorType> inputTypes,
                 std::vector<TensorType> outputTypes, uint64_t workspaceSize,
-                EntryFn entry)
+                EntryFn entry, bool usesThreads = false)
       : graphName(std::move(graphName)), inputTypes(std::move(inputTypes)),
         outputTypes(std::move(outputTypes)), workspaceSize(workspaceSize),
-        entry(entry) {}
+        entry(entry), threaded(usesThreads) {}
 
   llvm::ArrayRef<TensorType> getInputTypes() const { return inputTypes; }
   llvm::ArrayRef<TensorType> getOutputTypes() const { return outputTypes; }
   uint64_t getWorkspaceSize() const { return workspaceSize; }
+  // The native entry (CodeGen.h's ABI). Called directly, its parallel loops
+  // use every core; run() applies RunOptions::threads.
   EntryFn getEntry() const { return entry; }
+  // Whether the code has parallel loops (large tensors); if not, runs never
+  // touch the thread pool.
+  bool usesThreads() const { return threaded; }
 
   // Runs on caller-owned buffers after checking their count, types, shapes
   // and that no two overlap; on error nothing is written.
@@ -56,6 +63,7 @@ private:
   std::vector<TensorType> outputTypes;
   uint64_t workspaceSize;
   EntryFn entry;
+  bool threaded;
 };
 
 // One ORC LLJIT session for the host (or the chosen CPU) with a compile
