@@ -1,0 +1,85 @@
+//===- Parallel.h - Loops split over threads --------------------*- C++ -*-===//
+//
+// A kernel runs a large loop as chunks on several threads by outlining the
+// loop's body into
+//
+//   internal void <kernel>.chunk(ptr noalias operand..., ptr noalias
+//                                result..., ptr scratch, captures...,
+//                                i64 begin, i64 end)
+//
+// (the kernel's pointer attributes copied, so its loops vectorize without
+// run-time alias checks) and a trampoline void(ptr ctx, i64, i64) that loads
+// the pointers and captured scalars from `ctx` and calls it (the inliner
+// merges the two; the noalias parameters become scoped alias metadata). The
+// kernel stores the context on its stack and calls the runtime's
+//
+//   void qjit_parallel_for(void (*)(ptr, i64, i64), ptr ctx, i64 count,
+//                          i64 grain)
+//
+// which runs the chunks on the run's threads (lib/JIT/ParallelRuntime.h), or
+// the whole range in one call on one thread. Loops too short to split are
+// emitted inline, with no call. Whatever the thread count, every element is
+// computed by the same instructions, so results do not depend on it as long
+// as chunks write disjoint elements.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QJIT_LIB_CODEGEN_PARALLEL_H
+#define QJIT_LIB_CODEGEN_PARALLEL_H
+
+#include "Kernel.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace qjit {
+
+// Elements (of a streaming loop) worth one chunk: below about this, the
+// cost of waking a thread exceeds the time the split saves.
+constexpr int64_t kParallelGrainElements = 64 * 1024;
+
+// Chunk boundaries of streaming loops fall on multiples of this many
+// elements, so each chunk's vectorized loop splits into the same main part
+// and remainder as the whole range (vector and scalar libm calls may differ
+// in the last bit).
+constexpr int64_t kParallelAlignElements = 256;
+
+// Emits a chunk of the loop: `chunk` is the kernel as seen from inside the
+// chunk (its buffers are the chunk function's parameters, its builder in
+// the chunk function), `captured` the captured values there, and [begin,
+// end) the i64 range of iterations to emit.
+using ParallelBody = llvm::function_ref<void(
+    Kernel &chunk, llvm::ArrayRef<llvm::Value *> captured, llvm::Value *begin,
+    llvm::Value *end)>;
+
+// Runs `body` over [0, count) in chunks of at least `grain` iterations via
+// qjit_parallel_for; when count < 2 * grain, emits the body inline over
+// [0, count) (no call, no overhead: `chunk` is `k` and `captured` is
+// `captures`). `captures` are values of the kernel (computed in its
+// prologue, e.g. a scale read from an operand) the body needs; constants
+// are passed as they are. Every chunk boundary but 0 and count is a
+// multiple of `align` iterations. Leaves k.b after the loop.
+void emitParallelFor(Kernel &k, int64_t count, int64_t grain,
+                     llvm::ArrayRef<llvm::Value *> captures, ParallelBody body,
+                     int64_t align = 1);
+
+// The chunk grain, in iterations, of a loop whose iterations each touch
+// `elementsPerIteration` elements: kParallelGrainElements elements.
+int64_t parallelGrain(int64_t elementsPerIteration);
+
+// The body of a channel walk: `index` is the element's i64 offset, `channel`
+// its i64 channel (0 when channels == 1).
+using ChannelWalkBody = llvm::function_ref<void(
+    Kernel &chunk, llvm::ArrayRef<llvm::Value *> captured,
+    llvm::IRBuilderBase &b, llvm::Value *index, llvm::Value *channel)>;
+
+// Visits every element of a tensor viewed as [outer, channels, inner]
+// (row-major; per tensor: [n, 1, 1]) in chunks of whole rows split over
+// threads when large: per tensor one flat loop; with the channel
+// contiguous (inner == 1) rows of `channels` elements; otherwise rows of
+// `inner` elements of one channel each.
+void emitParallelChannelWalk(Kernel &k, int64_t outer, int64_t channels,
+                             int64_t inner,
+                             llvm::ArrayRef<llvm::Value *> captures,
+                             ChannelWalkBody body);
+
+} // namespace qjit
+
+#endif
