@@ -7,13 +7,25 @@
 // order with the very formulas of their own kernels (ElementLowering.h,
 // FakeQuantEmitter), and stores the results. Values in the loop are kept in
 // their memory form (Bool as i8 0 or 1), so a mask flows from the forward
-// fake quantization to its gradient exactly as through memory.
+// fake quantization to its gradient exactly as through memory. Large
+// iteration spaces are split over threads along the outermost loop
+// (Parallel.h), the parameters passed to the chunks as captures.
+//
+// With an anchor (a dense layer's MatMul first in the body), the product is
+// computed in bands of rows, each band by one GEMM call straight into the
+// first result's buffer (or the scratch when that result has another type),
+// and the elementwise loop runs over the band at once, reading the product
+// back while it is in cache and overwriting it in place: the epilogue costs
+// no extra pass over memory. Bands are split over threads.
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
+#include "Conv2DLowering.h"
 #include "ElementLowering.h"
 #include "FakeQuantLowering.h"
 #include "LoopBuilder.h"
+#include "MatMulGemm.h"
+#include "Parallel.h"
 #include "qjit/IR/Fusion.h"
 #include "llvm/ADT/DenseMap.h"
 #include <deque>
@@ -26,13 +38,75 @@ namespace {
 
 using ValueMap = DenseMap<ValueId, Value *>;
 
+// What an anchor computes at once: a row of a MatMul's product, an image of
+// a Conv2D's output.
+int64_t unitElements(const Operation &anchor, const TensorType &product) {
+  if (anchor.getKind() == OpKind::Conv2D)
+    return numElements(ArrayRef<int64_t>(product.shape).drop_front());
+  return product.shape.back();
+}
+
+// A graph of `conv` alone over one image (batch 1): the convolution the
+// fused kernel emits per image, with the lowering of Conv2D.
+Graph singleImageGraph(const Graph &body, const Operation &conv) {
+  Graph graph(body.getName().str());
+  auto oneImage = [&](ValueId v) {
+    TensorType type = body.getType(v);
+    type.shape[0] = 1;
+    return type;
+  };
+  for (unsigned i = 0; i < conv.getNumOperands(); ++i) {
+    ValueId v = conv.getOperand(i);
+    graph.defineValue(v, i == 0 ? oneImage(v) : body.getType(v));
+    graph.addInput(v);
+  }
+  graph.defineValue(conv.getResult(), oneImage(conv.getResult()));
+  graph.addOp(conv);
+  graph.setOutputs({conv.getResult()});
+  return graph;
+}
+
+// The anchor's own scratch, 64-byte aligned (the convolution's im2col band).
+uint64_t anchorScratchBytes(const Graph &body, const Operation &anchor) {
+  if (anchor.getKind() != OpKind::Conv2D)
+    return 0;
+  Graph oneImage = singleImageGraph(body, anchor);
+  return alignTo(conv2DScratchBytes(oneImage, oneImage.getOps().front()), 64);
+}
+
 class FusedLowering {
 public:
-  explicit FusedLowering(Kernel &k) : k(k), body(*k.op.getBody()) {}
+  explicit FusedLowering(Kernel &k) : k(k), body(*k.op.getBody()) {
+    OpKind first = body.getOps().front().getKind();
+    if (first == OpKind::MatMul || first == OpKind::Conv2D)
+      anchor = &body.getOps().front();
+  }
 
   void emit();
 
 private:
+  // The anchor's product goes to result 0 when it has the product's type.
+  bool productInResult() const {
+    return k.results[0].type.elementType ==
+           body.getType(anchor->getResult()).elementType;
+  }
+  void emitAnchored(const LoopNest &nest, ArrayRef<Value *> captures,
+                    ArrayRef<const Operation *> quantOps);
+  // Units [first, first + count) of the anchored loop: the anchor computes
+  // them, then the elementwise loop runs over them.
+  void emitBand(Kernel &chunk, const LoopNest &nest, Value *first,
+                int64_t count);
+  void emitGemmBand(Kernel &chunk, Value *productPtr, Value *firstRow,
+                    int64_t rows);
+  void emitConvImage(Kernel &chunk, Value *productPtr, Value *image);
+  Value *anchorOperand(const Kernel &chunk, unsigned i) const {
+    ArrayRef<ValueId> inputs = body.getInputs();
+    return chunk.operands[llvm::find(inputs, anchor->getOperand(i)) -
+                          inputs.begin()]
+        .ptr;
+  }
+  void setChunkParams(ArrayRef<const Operation *> quantOps,
+                      ArrayRef<Value *> captured);
   void emitParameters();
   SmallVector<TensorType, 4> operandTypes(const Operation &op) const {
     SmallVector<TensorType, 4> types;
@@ -40,13 +114,16 @@ private:
       types.push_back(body.getType(v));
     return types;
   }
-  // The buffers the loop walks: the inputs read as elements, then the
-  // results. Returns how many are inputs.
-  size_t collectBuffers(SmallVectorImpl<KernelBuffer> &buffers,
-                        SmallVectorImpl<ValueId> &ids);
+  // The operands the loop reads as elements (not only as parameters).
+  void collectElementInputs();
+  // The buffers the loop walks as seen from `chunk`: the element inputs,
+  // then the results.
+  SmallVector<KernelBuffer, 8> loopBuffers(const Kernel &chunk) const;
+  // Loop `level` of the nest and those inside it; the outermost runs over
+  // [begin, end).
   void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
-                ArrayRef<KernelBuffer> buffers, ArrayRef<ValueId> inputIds,
-                SmallVector<Value *, 8> offsets);
+                ArrayRef<KernelBuffer> buffers, SmallVector<Value *, 8> offsets,
+                Value *begin, Value *end);
   // The body's ops on one element; `values` holds the inputs and receives
   // every result.
   void emitBody(IRBuilderBase &b, ValueMap &values);
@@ -54,10 +131,15 @@ private:
 
   Kernel &k;
   const Graph &body;
+  const Operation *anchor = nullptr; // the body's MatMul, if any
   // Views of the fake quantizations as kernels of their own (their scale and
   // zero point operands are this kernel's buffers), for their emitters.
   std::deque<Kernel> parameterKernels;
   DenseMap<const Operation *, std::unique_ptr<FakeQuantEmitter>> emitters;
+  // Each emitter's parameters as seen from the chunk being emitted.
+  DenseMap<const Operation *, QuantParams> chunkParams;
+  SmallVector<unsigned, 8> elementInputs; // operand positions
+  SmallVector<ValueId, 8> elementInputIds;
 };
 
 void FusedLowering::emitParameters() {
@@ -82,10 +164,9 @@ void FusedLowering::emitParameters() {
   }
 }
 
-size_t FusedLowering::collectBuffers(SmallVectorImpl<KernelBuffer> &buffers,
-                                     SmallVectorImpl<ValueId> &ids) {
+void FusedLowering::collectElementInputs() {
   ArrayRef<ValueId> inputs = body.getInputs();
-  for (size_t i = 0; i < inputs.size(); ++i) {
+  for (unsigned i = 0; i < inputs.size(); ++i) {
     bool readAsElements = llvm::any_of(body.getOps(), [&](const Operation &op) {
       SmallVector<unsigned, 2> params = parameterOperands(op);
       for (unsigned p = 0; p < op.getNumOperands(); ++p)
@@ -94,33 +175,232 @@ size_t FusedLowering::collectBuffers(SmallVectorImpl<KernelBuffer> &buffers,
       return false;
     });
     if (readAsElements) {
-      buffers.push_back(k.operands[i]);
-      ids.push_back(inputs[i]);
+      elementInputs.push_back(i);
+      elementInputIds.push_back(inputs[i]);
     }
   }
-  size_t numInputs = buffers.size();
-  buffers.append(k.results.begin(), k.results.end());
-  return numInputs;
+}
+
+SmallVector<KernelBuffer, 8>
+FusedLowering::loopBuffers(const Kernel &chunk) const {
+  SmallVector<KernelBuffer, 8> buffers;
+  for (unsigned i : elementInputs)
+    buffers.push_back(chunk.operands[i]);
+  if (anchor)
+    buffers.push_back(
+        {body.getType(anchor->getResult()),
+         productInResult()
+             ? chunk.results[0].ptr
+             : chunk.b.CreateConstInBoundsGEP1_64(
+                   chunk.b.getInt8Ty(), chunk.scratch,
+                   anchorScratchBytes(body, *anchor), "product")});
+  buffers.append(chunk.results.begin(), chunk.results.end());
+  return buffers;
 }
 
 void FusedLowering::emit() {
   emitParameters();
-  SmallVector<KernelBuffer, 8> buffers;
-  SmallVector<ValueId, 8> inputIds;
-  collectBuffers(buffers, inputIds);
+  collectElementInputs();
+  if (anchor) {
+    // The product is read back like an input, from where its band is.
+    elementInputIds.push_back(anchor->getResult());
+    if (productInResult())
+      allowReadingResult(k.results[0].ptr);
+  }
   SmallVector<ArrayRef<int64_t>, 8> shapes;
-  for (const KernelBuffer &buffer : buffers)
+  for (const KernelBuffer &buffer : loopBuffers(k))
     shapes.push_back(buffer.type.shape);
   LoopNest nest = collapseBroadcast(k.results[0].type.shape, shapes);
-  SmallVector<Value *, 8> zeros(buffers.size(), k.b.getInt64(0));
-  emitNest(k.b, nest, 0, buffers, inputIds, zeros);
+
+  // The parameters cross into the chunks as captures, in emitter order.
+  SmallVector<const Operation *, 4> quantOps;
+  SmallVector<Value *, 12> captures;
+  for (const Operation &op : body.getOps())
+    if (auto it = emitters.find(&op); it != emitters.end()) {
+      const QuantParams &p = it->second->getParams();
+      quantOps.push_back(&op);
+      captures.append({p.scale, p.inverse, p.zeroPoint});
+    }
+  if (anchor)
+    return emitAnchored(nest, captures, quantOps);
+  int64_t perIteration = 1;
+  for (int64_t d : ArrayRef<int64_t>(nest.dims).drop_front())
+    perIteration *= d;
+  // A flat loop's chunks start at multiples of a vector-friendly size.
+  int64_t align = nest.dims.size() == 1 ? kParallelAlignElements : 1;
+  emitParallelFor(
+      k, nest.dims[0], parallelGrain(perIteration), captures,
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
+          Value *end) {
+        setChunkParams(quantOps, captured);
+        SmallVector<KernelBuffer, 8> buffers = loopBuffers(chunk);
+        SmallVector<Value *, 8> zeros(buffers.size(), chunk.b.getInt64(0));
+        emitNest(chunk.b, nest, 0, buffers, zeros, begin, end);
+      },
+      align);
+}
+
+void FusedLowering::setChunkParams(ArrayRef<const Operation *> quantOps,
+                                   ArrayRef<Value *> captured) {
+  for (size_t q = 0; q < quantOps.size(); ++q)
+    chunkParams[quantOps[q]] = {captured[3 * q], captured[3 * q + 1],
+                                captured[3 * q + 2]};
+}
+
+// Bytes of product per band: about what stays in a core's L2 cache next to
+// the GEMM's own blocks.
+constexpr int64_t kBandBytes = 256 * 1024;
+
+int64_t iterationElements(const LoopNest &nest) {
+  int64_t elements = 1;
+  for (int64_t d : ArrayRef<int64_t>(nest.dims).drop_front())
+    elements *= d;
+  return elements;
+}
+
+void FusedLowering::emitAnchored(const LoopNest &nest,
+                                 ArrayRef<Value *> captures,
+                                 ArrayRef<const Operation *> quantOps) {
+  const TensorType &product = body.getType(anchor->getResult());
+  if (product.numElements() == 0)
+    return;
+  bool conv = anchor->getKind() == OpKind::Conv2D;
+  int64_t unit = unitElements(*anchor, product);
+  int64_t units = product.numElements() / unit;
+  // A band is whole iterations of the outermost loop, which walks a
+  // multiple or a divisor of a unit (the loops are trailing dimensions).
+  int64_t perIteration = iterationElements(nest);
+  assert((perIteration % unit == 0 || unit % perIteration == 0) &&
+         "the outer loop splits units");
+  int64_t unitsPerIteration = perIteration > unit ? perIteration / unit : 1;
+  int64_t bandUnits = unitsPerIteration;
+  if (!conv) {
+    int64_t rowBytes = unit * dataTypeSize(product.elementType);
+    bandUnits = std::max<int64_t>(1, kBandBytes / rowBytes);
+    bandUnits = std::min<int64_t>(alignTo(bandUnits, unitsPerIteration), units);
+  }
+  int64_t fullBands = units / bandUnits, tailUnits = units % bandUnits;
+
+  if (conv) {
+    // The convolution's scratch is one per kernel: images one after the
+    // other, on one thread.
+    setChunkParams(quantOps, captures);
+    emitLoop(
+        k.b, fullBands,
+        [&](IRBuilderBase &b, Value *band) {
+          emitBand(k, nest, b.CreateMul(band, b.getInt64(bandUnits)),
+                   bandUnits);
+        },
+        "band");
+    return;
+  }
+  emitParallelFor(
+      k, fullBands, /*grain=*/1, captures,
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
+          Value *end) {
+        setChunkParams(quantOps, captured);
+        emitLoop(
+            chunk.b, begin, end, chunk.b.getInt64(1),
+            [&](IRBuilderBase &b, Value *band) {
+              emitBand(chunk, nest,
+                       b.CreateMul(band, b.getInt64(bandUnits), "", true, true),
+                       bandUnits);
+            },
+            "band");
+      });
+  if (tailUnits) {
+    setChunkParams(quantOps, captures);
+    emitBand(k, nest, k.b.getInt64(fullBands * bandUnits), tailUnits);
+  }
+}
+
+void FusedLowering::emitBand(Kernel &chunk, const LoopNest &nest, Value *first,
+                             int64_t count) {
+  IRBuilderBase &b = chunk.b;
+  const TensorType &product = body.getType(anchor->getResult());
+  SmallVector<KernelBuffer, 8> buffers = loopBuffers(chunk);
+  Value *productPtr = buffers[elementInputs.size()].ptr;
+  if (anchor->getKind() == OpKind::MatMul) {
+    emitGemmBand(chunk, productPtr, first, count);
+  } else {
+    emitLoop(
+        b, count,
+        [&](IRBuilderBase &b, Value *i) {
+          emitConvImage(chunk, productPtr, b.CreateAdd(first, i));
+        },
+        "image");
+  }
+
+  // The band's iterations of the outermost loop.
+  int64_t unit = unitElements(*anchor, product);
+  int64_t perIteration = iterationElements(nest);
+  auto outer = [&](Value *units) -> Value * {
+    if (perIteration <= unit)
+      return b.CreateMul(units, b.getInt64(unit / perIteration), "", true,
+                         true);
+    return b.CreateUDiv(units, b.getInt64(perIteration / unit));
+  };
+  Value *last = b.CreateAdd(first, b.getInt64(count), "", true, true);
+  SmallVector<Value *, 8> zeros(buffers.size(), b.getInt64(0));
+  emitNest(b, nest, 0, buffers, zeros, outer(first), outer(last));
+}
+
+void FusedLowering::emitGemmBand(Kernel &chunk, Value *productPtr,
+                                 Value *firstRow, int64_t rows) {
+  IRBuilderBase &b = chunk.b;
+  const TensorType &product = body.getType(anchor->getResult());
+  int64_t n = product.shape.back();
+  int64_t depth = body.getType(anchor->getOperand(0)).shape.back();
+  GemmArgs g;
+  g.type = product.elementType;
+  g.m = rows;
+  g.k = depth;
+  g.n = b.getInt64(n);
+  g.maxN = n;
+  g.a = elementPtr(b, g.type, anchorOperand(chunk, 0),
+                   b.CreateMul(firstRow, b.getInt64(depth), "", true, true));
+  g.b = anchorOperand(chunk, 1);
+  g.c = elementPtr(b, g.type, productPtr,
+                   b.CreateMul(firstRow, b.getInt64(n), "", true, true));
+  g.lda = depth;
+  g.ldb = n;
+  g.ldc = n;
+  emitGemm(b, k.module, g);
+}
+
+void FusedLowering::emitConvImage(Kernel &chunk, Value *productPtr,
+                                  Value *image) {
+  IRBuilderBase &b = chunk.b;
+  Graph oneImage = singleImageGraph(body, *anchor);
+  const Operation &conv = oneImage.getOps().front();
+  Kernel view{oneImage, conv, k.module, chunk.b, {}, {}, chunk.scratch};
+  auto imageOf = [&](Value *base, ValueId v, int64_t index) -> Value * {
+    const TensorType &type = oneImage.getType(v);
+    if (index != 0)
+      return base; // the weight and the bias are shared
+    Value *offset = b.CreateMul(image, b.getInt64(type.numElements()), "",
+                                true, true);
+    return elementPtr(b, type.elementType, base, offset);
+  };
+  for (unsigned i = 0; i < conv.getNumOperands(); ++i)
+    view.operands.push_back(
+        {oneImage.getType(conv.getOperand(i)),
+         imageOf(anchorOperand(chunk, i), conv.getOperand(i), i)});
+  view.results.push_back({oneImage.getType(conv.getResult()),
+                          imageOf(productPtr, conv.getResult(), 0)});
+  emitConv2D(view);
 }
 
 void FusedLowering::emitNest(IRBuilderBase &b, const LoopNest &nest,
                              size_t level, ArrayRef<KernelBuffer> buffers,
-                             ArrayRef<ValueId> inputIds,
-                             SmallVector<Value *, 8> offsets) {
+                             SmallVector<Value *, 8> offsets, Value *begin,
+                             Value *end) {
+  ArrayRef<ValueId> inputIds = elementInputIds;
   size_t numInputs = inputIds.size();
+  if (level > 0) {
+    begin = b.getInt64(0);
+    end = b.getInt64(nest.dims[level]);
+  }
   auto advance = [&](Value *offset, Value *iv, size_t buffer) -> Value * {
     int64_t stride = nest.strides[buffer][level];
     if (stride == 0)
@@ -137,12 +417,12 @@ void FusedLowering::emitNest(IRBuilderBase &b, const LoopNest &nest,
 
   if (level + 1 < nest.dims.size()) {
     emitLoop(
-        b, nest.dims[level],
+        b, begin, end, b.getInt64(1),
         [&](IRBuilderBase &b, Value *iv) {
           SmallVector<Value *, 8> inner;
           for (size_t i = 0; i < buffers.size(); ++i)
             inner.push_back(advance(offsets[i], iv, i));
-          emitNest(b, nest, level + 1, buffers, inputIds, inner);
+          emitNest(b, nest, level + 1, buffers, inner, nullptr, nullptr);
         },
         "d" + Twine(level));
     return;
@@ -154,7 +434,7 @@ void FusedLowering::emitNest(IRBuilderBase &b, const LoopNest &nest,
     if (nest.strides[i][level] == 0)
       hoisted[inputIds[i]] = load(i, offsets[i]);
   emitLoop(
-      b, nest.dims[level],
+      b, begin, end, b.getInt64(1),
       [&](IRBuilderBase &b, Value *iv) {
         ValueMap values = hoisted;
         for (size_t i = 0; i < numInputs; ++i)
@@ -180,6 +460,8 @@ void FusedLowering::emitBody(IRBuilderBase &b, ValueMap &values) {
 
 void FusedLowering::emitOp(IRBuilderBase &b, const Operation &op,
                            ValueMap &values) {
+  if (&op == anchor)
+    return; // the product is loaded like an input
   auto in = [&](unsigned i) { return values.lookup(op.getOperand(i)); };
   DataType type = body.getType(op.getResult()).elementType;
   auto define = [&](unsigned r, Value *v) { values[op.getResult(r)] = v; };
@@ -198,7 +480,7 @@ void FusedLowering::emitOp(IRBuilderBase &b, const Operation &op,
   }
   if (kind == OpKind::FakeQuantization) {
     FakeQuantEmitter &fq = *emitters.find(&op)->second;
-    const QuantParams &p = fq.getParams();
+    const QuantParams &p = chunkParams.find(&op)->second;
     Value *qf = fq.emitGridValue(b, in(0), p);
     define(0, fq.emitDequantized(b, fq.emitLevel(b, qf), p));
     if (op.getNumResults() == 2)
@@ -217,7 +499,8 @@ void FusedLowering::emitOp(IRBuilderBase &b, const Operation &op,
       return define(0, dy);
     assert(rule.gradient() == GradientRule::Clipped && "lsq is not fusable");
     FakeQuantEmitter &fq = *emitters.find(&op)->second;
-    Value *inRange = fq.emitInRange(b, fq.emitGridValue(b, in(1), fq.getParams()));
+    Value *inRange = fq.emitInRange(
+        b, fq.emitGridValue(b, in(1), chunkParams.find(&op)->second));
     return define(0, b.CreateFMul(dy, b.CreateUIToFP(inRange, elemTy)));
   }
   assert(isFusableElementwise(body, op) && "the verifier admits only these");
@@ -227,5 +510,18 @@ void FusedLowering::emitOp(IRBuilderBase &b, const Operation &op,
 } // namespace
 
 void emitFusedElementwise(Kernel &k) { FusedLowering(k).emit(); }
+
+uint64_t fusedElementwiseScratchBytes(const Graph &graph, const Operation &op) {
+  const Graph &body = *op.getBody();
+  const Operation &first = body.getOps().front();
+  if (first.getKind() != OpKind::MatMul && first.getKind() != OpKind::Conv2D)
+    return 0;
+  const TensorType &product = body.getType(first.getResult());
+  uint64_t bytes = anchorScratchBytes(body, first);
+  // The product lives in result 0 when the types agree.
+  if (graph.getType(op.getResult()).elementType != product.elementType)
+    bytes += product.sizeInBytes();
+  return bytes;
+}
 
 } // namespace qjit

@@ -98,7 +98,7 @@ uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
   case OpKind::Conv2D:
     return conv2DScratchBytes(graph, op);
   case OpKind::FusedElementwise:
-    return 0; // per-tensor parameters only
+    return fusedElementwiseScratchBytes(graph, op);
   }
   llvm_unreachable("unknown op kind");
 }

@@ -68,6 +68,7 @@ void emitSoftmax(Kernel &k);
 void emitPool2D(Kernel &k);
 // A FusedElementwise op's body, one loop.
 void emitFusedElementwise(Kernel &k);
+uint64_t fusedElementwiseScratchBytes(const Graph &graph, const Operation &op);
 
 // The scratch bytes of the families that need some.
 uint64_t reductionScratchBytes(const Graph &graph, const Operation &op);

@@ -138,7 +138,10 @@ void emitGemm(IRBuilderBase &b, llvm::Module &module, const GemmArgs &g) {
 }
 
 void allowReadingResult(Value *ptr) {
-  cast<Argument>(ptr)->removeAttr(llvm::Attribute::WriteOnly);
+  // Pointers into a buffer (a fused kernel's bands) carry no attributes;
+  // their kernel drops `writeonly` from the buffer itself.
+  if (auto *arg = dyn_cast<Argument>(ptr))
+    arg->removeAttr(llvm::Attribute::WriteOnly);
 }
 
 } // namespace qjit

@@ -31,7 +31,7 @@ struct GemmArgs {
 void emitGemm(llvm::IRBuilderBase &b, llvm::Module &module,
               const GemmArgs &args);
 
-// Drops `writeonly` from the kernel parameter `ptr` (an Argument), for
+// Drops `writeonly` from the kernel parameter `ptr` (when an Argument), for
 // kernels that read back what they have written.
 void allowReadingResult(llvm::Value *ptr);
 

@@ -35,8 +35,25 @@ bool isFusableElementwise(const Graph &graph, const Operation &op) {
          kind == OpKind::GradMinimum;
 }
 
+bool isFusionAnchor(const Graph &graph, const Operation &op) {
+  if (op.getKind() == OpKind::Conv2D)
+    return graph.hasValue(op.getResult()) &&
+           isFloatType(graph.getType(op.getResult()).elementType);
+  if (op.getKind() != OpKind::MatMul || op.getNumOperands() != 2 ||
+      !graph.hasValue(op.getOperand(1)) || !graph.hasValue(op.getResult()))
+    return false;
+  return graph.getType(op.getOperand(1)).rank() == 2 &&
+         isFloatType(graph.getType(op.getResult()).elementType);
+}
+
 llvm::SmallVector<unsigned, 2> parameterOperands(const Operation &op) {
   llvm::SmallVector<unsigned, 2> positions;
+  if (op.getKind() == OpKind::MatMul || op.getKind() == OpKind::Conv2D) {
+    llvm::SmallVector<unsigned, 2> all;
+    for (unsigned i = 0; i < op.getNumOperands(); ++i)
+      all.push_back(i);
+    return all;
+  }
   if (!FakeQuantizationOp::classof(op))
     return positions;
   FakeQuantizationOp fq(op);
@@ -85,9 +102,12 @@ inferFusedElementwise(const Operation &op,
     std::string name = inner.getName().str();
     if (inner.getKind() == OpKind::FusedElementwise)
       return makeError("bodies do not nest (a '{}' in the body)", name);
-    if (!isFusableElementwise(*body, inner))
+    bool first = &inner == &body->getOps().front();
+    if (!isFusableElementwise(*body, inner) &&
+        !(first && isFusionAnchor(*body, inner)))
       return makeError("'{}' cannot be fused: only elementwise ops with "
-                       "per-tensor parameters can",
+                       "per-tensor parameters can, after a dense layer's "
+                       "MatMul or a Conv2D as the first op",
                        name);
     for (ValueId r : inner.getResults())
       if (body->hasValue(r) && body->getType(r).shape != shape)

@@ -8,6 +8,10 @@
 // ids, so no use needs renaming. Everything else stays in the body: one
 // pass over memory, no intermediate buffers.
 //
+// A dense layer's MatMul (an anchor, see qjit/IR/Fusion.h) starts a group
+// of its own that elementwise ops reading its product join; a group holds at
+// most one anchor, first in its body.
+//
 // One walk in program order. An op joins the groups of the operands it
 // reads as elements when their shape is its shape, unless that would make a
 // cycle: some op outside the group reading a group value and feeding, maybe
@@ -24,6 +28,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
+#include <algorithm>
 #include <queue>
 
 namespace qjit {
@@ -51,6 +56,7 @@ private:
     groupOf.assign(ops.size(), kNoGroup);
     groups.clear();
     groupShape.clear();
+    groupAnchored.clear();
     definer.clear();
     users.clear();
     for (size_t i = 0; i < ops.size(); ++i) {
@@ -62,9 +68,16 @@ private:
 
     for (size_t i = 0; i < ops.size(); ++i) {
       const Operation &op = ops[i];
+      const Shape &shape = graph.getType(op.getResult()).shape;
+      if (isFusionAnchor(graph, op)) {
+        groupOf[i] = groups.size();
+        groups.push_back({i});
+        groupShape.push_back(shape);
+        groupAnchored.push_back(true);
+        continue;
+      }
       if (!isFusableElementwise(graph, op))
         continue;
-      const Shape &shape = graph.getType(op.getResult()).shape;
       llvm::SmallVector<unsigned, 2> params = parameterOperands(op);
       llvm::SmallSetVector<size_t, 4> candidates;
       for (unsigned p = 0; p < op.getNumOperands(); ++p) {
@@ -76,11 +89,15 @@ private:
       }
       Members joined{i};
       size_t target = kNoGroup;
+      bool anchored = false;
       for (size_t g : candidates) {
+        if (anchored && groupAnchored[g])
+          continue;
         Members tentative = joined;
         tentative.append(groups[g]);
         if (makesCycle(ops, tentative, i) || definesAny(g, op, params))
           continue;
+        anchored |= groupAnchored[g];
         joined = std::move(tentative);
         if (target == kNoGroup) {
           target = g;
@@ -94,9 +111,11 @@ private:
         target = groups.size();
         groups.emplace_back();
         groupShape.push_back(shape);
+        groupAnchored.push_back(false);
       }
       llvm::sort(joined);
       groups[target] = joined;
+      groupAnchored[target] = anchored;
       for (size_t m : joined)
         groupOf[m] = target;
     }
@@ -150,13 +169,17 @@ private:
     });
   }
 
-  Operation buildFusedOp(const Graph &graph, const Members &members) const {
+  Operation buildFusedOp(const Graph &graph, Members members) const {
     const std::vector<Operation> &ops = graph.getOps();
+    // The anchor computes first; it reads only values from outside.
+    std::stable_partition(members.begin(), members.end(), [&](size_t m) {
+      return isFusionAnchor(graph, ops[m]);
+    });
     llvm::DenseSet<ValueId> inside;
     for (size_t m : members)
       inside.insert(ops[m].getResults().begin(), ops[m].getResults().end());
     auto body = std::make_shared<Graph>(graph.getName().str());
-    body->setLoc(ops[members.back()].getLoc());
+    body->setLoc(ops[lastOf(members)].getLoc());
     llvm::SmallVector<ValueId, 4> operands;
     for (size_t m : members)
       for (ValueId v : ops[m].getOperands())
@@ -183,12 +206,17 @@ private:
     // A group nothing reads is dead code; it still yields its last value so
     // that the op stays well formed (dce removes it).
     if (results.empty())
-      results.push_back(ops[members.back()].getResult());
+      results.push_back(ops[lastOf(members)].getResult());
     body->setOutputs(results);
     Operation fused(OpKind::FusedElementwise, std::move(operands), results, {},
-                    ops[members.back()].getLoc());
+                    ops[lastOf(members)].getLoc());
     fused.setBody(std::move(body));
     return fused;
+  }
+
+  // The index of the latest member: where the fused op stands.
+  static size_t lastOf(const Members &members) {
+    return *std::max_element(members.begin(), members.end());
   }
 
   bool isFused(size_t op) const {
@@ -259,6 +287,7 @@ private:
   std::vector<size_t> groupOf;             // op index -> group
   std::vector<Members> groups;             // group -> members
   std::vector<Shape> groupShape;           // group -> iteration shape
+  std::vector<bool> groupAnchored;         // group -> holds an anchor
   llvm::DenseMap<ValueId, size_t> definer; // value -> defining op index
   llvm::DenseMap<ValueId, llvm::SmallVector<size_t, 2>> users;
 };

@@ -177,6 +177,150 @@ graph @mixed(t0: Float32 [17, 3], t1: Float32 [17, 3]) {
                      2, 1, salted(1.0));
 }
 
+// Above the parallel grain the loop is split over threads; every thread
+// count gives the interpreter's bits (operand parameters are captured by the
+// chunks; the broadcast nest splits along its rows, the flat one along
+// aligned element ranges).
+TEST(FuseElementwise, SplitOverThreads) {
+  Module module = fuse(parse(R"(
+graph @rows(t0: Float32 [700, 301], t1: Float32 [301], t2: Float32 [], t3: Int32 []) {
+  t4 = Multiply(t0, t1) : Float32 [700, 301]
+  t5 = ReLU(t4) : Float32 [700, 301]
+  t6, t7 = FakeQuantization(t5, t2, t3, num_bits=8) : Float32 [700, 301], Bool [700, 301]
+  return t6, t7
+}
+graph @flat(t0: Float32 [200003], t1: Float32 [200003], t2: Float32 []) {
+  t3 = Subtract(t0, t1) : Float32 [200003]
+  t4 = FakeQuantization(t3, t2, num_bits=4, symmetric=true) : Float32 [200003]
+  t5 = GradFakeQuantization(t1, t3, t2, num_bits=4, symmetric=true, gradient=clipped) : Float32 [200003]
+  return t4, t5
+})"));
+  for (const Graph &graph : module.getGraphs()) {
+    SCOPED_TRACE(graph.toString());
+    ASSERT_EQ(countFused(graph), 1u);
+    std::vector<Tensor> inputs = randomInputs(graph, salted(0.25));
+    // Scales must be positive and finite.
+    inputs[2].as<float>()[0] = 0.25f;
+    auto expected = interpret(graph, inputs);
+    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    auto compiled = jitAt(2).compile(graph);
+    ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    for (unsigned threads : {1u, 2u, 3u, 0u}) {
+      auto actual = (*compiled)->run(inputs, RunOptions{threads});
+      ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+      for (size_t i = 0; i < actual->size(); ++i)
+        EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
+            << threads << " threads, output " << i << ": "
+            << describeMismatch((*actual)[i], (*expected)[i]);
+    }
+  }
+}
+
+// A dense layer's MatMul or a Conv2D anchors its epilogue: the product is
+// computed in bands of rows (split over threads) or image by image, and the
+// elementwise ops run on each band. Sums are OpenBLAS's, so the reference is the unfused JIT (the same
+// GEMM per element, bit for bit) at every thread count; and, where the
+// product is also returned, the interpreter's epilogue applied to it. The
+// factors are finite: whether inf * 0 in a sum gives NaN depends on the
+// GEMM's code path (zero entries may be skipped), which the band size picks.
+TEST(FuseElementwise, MatMulAndConvolutionEpilogues) {
+  Module original = parse(R"(
+graph @bands(t0: Float32 [1000, 64], t1: Float32 [64, 300], t2: Float32 [300]) {
+  t3 = MatMul(t0, t1) : Float32 [1000, 300]
+  t4 = Add(t3, t2) : Float32 [1000, 300]
+  t5 = ReLU(t4) : Float32 [1000, 300]
+  t6, t7 = FakeQuantization(t5, num_bits=8, scale=0.02) : Float32 [1000, 300], Bool [1000, 300]
+  return t6, t7
+}
+graph @batched(t0: Float64 [3, 50, 33], t1: Float64 [33, 70], t2: Float64 [50, 70]) {
+  t3 = MatMul(t0, t1) : Float64 [3, 50, 70]
+  t4 = Subtract(t3, t2) : Float64 [3, 50, 70]
+  t5 = Clamp(t4, min=-3, max=4.5) : Float64 [3, 50, 70]
+  return t5
+}
+graph @mask_only(t0: Float32 [517, 128], t1: Float32 [128, 1000]) {
+  t2 = MatMul(t0, t1) : Float32 [517, 1000]
+  t3, t4 = FakeQuantization(t2, num_bits=4, scale=0.5) : Float32 [517, 1000], Bool [517, 1000]
+  return t4
+}
+graph @conv(t0: Float32 [3, 8, 13, 11], t1: Float32 [16, 8, 3, 3], t2: Float32 [16], t3: Float32 [16, 1, 1]) {
+  t4 = Conv2D(t0, t1, t2, padding=1) : Float32 [3, 16, 13, 11]
+  t5 = Multiply(t4, t3) : Float32 [3, 16, 13, 11]
+  t6 = ReLU(t5) : Float32 [3, 16, 13, 11]
+  t7 = FakeQuantization(t6, num_bits=8, scale=0.1) : Float32 [3, 16, 13, 11]
+  return t7
+}
+graph @depthwise(t0: Float32 [2, 8, 9, 9], t1: Float32 [8, 1, 3, 3]) {
+  t2 = Conv2D(t0, t1, stride=2, padding=1, groups=8) : Float32 [2, 8, 5, 5]
+  t3, t4 = FakeQuantization(t2, num_bits=8, scale=0.25) : Float32 [2, 8, 5, 5], Bool [2, 8, 5, 5]
+  return t4, t3
+}
+graph @pointwise(t0: Float64 [2, 16, 7, 7], t1: Float64 [4, 16, 1, 1], t2: Float64 [2, 4, 7, 7]) {
+  t3 = Conv2D(t0, t1) : Float64 [2, 4, 7, 7]
+  t4 = Add(t3, t2) : Float64 [2, 4, 7, 7]
+  t5 = Clamp(t4, min=0, max=6) : Float64 [2, 4, 7, 7]
+  return t5
+})");
+  Module fused = fuse(original);
+  for (size_t g = 0; g < original.getGraphs().size(); ++g) {
+    const Graph &before = original.getGraphs()[g];
+    const Graph &after = fused.getGraphs()[g];
+    SCOPED_TRACE(after.toString());
+    ASSERT_EQ(after.getOps().size(), 1u);
+    OpKind anchor = after.getOps()[0].getBody()->getOps()[0].getKind();
+    ASSERT_TRUE(anchor == OpKind::MatMul || anchor == OpKind::Conv2D);
+    std::vector<Tensor> inputs = randomInputs(before, salted(0.02));
+    FillOptions finite = salted(0.02);
+    finite.specialFraction = 0;
+    for (size_t i : {0, 1, 2})
+      if (i < inputs.size())
+        inputs[i] = randomTensor(before.getType(before.getInputs()[i]), finite);
+    auto unfused = jitAt(2).compile(before);
+    auto compiled = jitAt(2).compile(after);
+    ASSERT_TRUE(bool(unfused)) << llvm::toString(unfused.takeError());
+    ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    auto expected = (*unfused)->run(inputs, RunOptions{1});
+    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    for (unsigned threads : {1u, 2u}) {
+      auto actual = (*compiled)->run(inputs, RunOptions{threads});
+      ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+      for (size_t i = 0; i < actual->size(); ++i)
+        EXPECT_TRUE(equalUpToNaNPayload((*actual)[i], (*expected)[i]))
+            << threads << " threads, output " << i << ": "
+            << describeMismatch((*actual)[i], (*expected)[i]);
+    }
+  }
+
+  // The epilogue on the product the fused kernel computed, bit for bit.
+  Module withProduct = fuse(parse(R"(
+graph @g(t0: Float32 [777, 40], t1: Float32 [40, 96], t2: Float32 [96]) {
+  t3 = MatMul(t0, t1) : Float32 [777, 96]
+  t4 = Add(t3, t2) : Float32 [777, 96]
+  t5, t6 = FakeQuantization(t4, num_bits=8, scale=0.05) : Float32 [777, 96], Bool [777, 96]
+  return t5, t6, t3
+})"));
+  Module epilogue = parse(R"(
+graph @e(t3: Float32 [777, 96], t2: Float32 [96]) {
+  t4 = Add(t3, t2) : Float32 [777, 96]
+  t5, t6 = FakeQuantization(t4, num_bits=8, scale=0.05) : Float32 [777, 96], Bool [777, 96]
+  return t5, t6
+})");
+  const Graph &graph = withProduct.getGraphs().front();
+  ASSERT_EQ(countFused(graph), 1u);
+  std::vector<Tensor> inputs = randomInputs(graph, salted(0.05));
+  auto compiled = jitAt(2).compile(graph);
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  auto actual = (*compiled)->run(inputs, RunOptions{2});
+  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+  auto expected =
+      interpret(epilogue.getGraphs().front(), {(*actual)[2], inputs[2]});
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  for (size_t i = 0; i < 2; ++i)
+    EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
+        << "output " << i << ": "
+        << describeMismatch((*actual)[i], (*expected)[i]);
+}
+
 TEST(FuseElementwise, ErrorsOfHandWrittenBodies) {
   auto parseError = [](llvm::StringRef text) {
     auto module = parseAndVerify(text, "bad.qir");

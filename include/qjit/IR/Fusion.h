@@ -16,6 +16,12 @@
 // it defines has the iteration shape; a FakeQuantization's scale and zero
 // point operands are body inputs, read as per-tensor parameters.
 //
+// The first op may instead be an anchor (isFusionAnchor), a dense layer's
+// MatMul or a Conv2D whose operands are body inputs read whole: the kernel
+// computes its result in bands (rows of the product, images of the
+// convolution) and runs the elementwise ops over each band while it is in
+// cache (the epilogue: bias, activation, fake quantization).
+//
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_IR_FUSION_H
 #define QJIT_IR_FUSION_H
@@ -34,8 +40,13 @@ namespace qjit {
 // Maximum, Minimum).
 bool isFusableElementwise(const Graph &graph, const Operation &op);
 
-// The operand positions of `op` that are per-tensor parameters rather than
-// elements (a fake quantization's scale and zero point).
+// Whether `op` may be the first op of a body: a floating-point Conv2D, or a
+// floating-point MatMul whose right operand is a matrix (a dense layer,
+// [..., m, k] x [k, n]).
+bool isFusionAnchor(const Graph &graph, const Operation &op);
+
+// The operand positions of `op` that are not read as elements: a fake
+// quantization's scale and zero point, an anchor's operands.
 llvm::SmallVector<unsigned, 2> parameterOperands(const Operation &op);
 
 // Checks a FusedElementwise op's body against its operand types (the rules
