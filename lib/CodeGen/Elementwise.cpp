@@ -11,6 +11,7 @@
 #include "Kernel.h"
 #include "LoopBuilder.h"
 #include "MathLowering.h"
+#include "Parallel.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -214,16 +215,17 @@ Value *emitUnary(IRBuilderBase &b, const Operation &op, DataType type,
   llvm_unreachable("not an elementwise unary op");
 }
 
-// Emits the loops of `nest` from loop `level` inwards; `offsets` are the
-// buffers' element offsets of the current outer iteration. The innermost
-// loop hands `body` one value per input (loaded, or hoisted when broadcast)
-// and stores what it returns to the last buffer, the result.
+// Emits the loops of `nest` from loop `level` inwards, that loop over
+// [begin, end); `offsets` are the buffers' element offsets of the current
+// outer iteration. The innermost loop hands `body` one value per input
+// (loaded, or hoisted when broadcast) and stores what it returns to the last
+// buffer, the result.
 using ElementFn =
     function_ref<Value *(IRBuilderBase &, ArrayRef<Value *> inputs)>;
 
 void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
               ArrayRef<KernelBuffer> buffers, SmallVector<Value *, 3> offsets,
-              ElementFn body) {
+              ElementFn body, Value *begin, Value *end) {
   size_t count = buffers.size();
   auto advance = [&](Value *offset, Value *iv, size_t k) -> Value * {
     int64_t stride = nest.strides[k][level];
@@ -236,12 +238,13 @@ void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
 
   if (level + 1 < nest.dims.size()) {
     emitLoop(
-        b, nest.dims[level],
+        b, begin, end, b.getInt64(1),
         [&](IRBuilderBase &b, Value *iv) {
           SmallVector<Value *, 3> inner;
           for (size_t k = 0; k < count; ++k)
             inner.push_back(advance(offsets[k], iv, k));
-          emitNest(b, nest, level + 1, buffers, inner, body);
+          emitNest(b, nest, level + 1, buffers, inner, body, b.getInt64(0),
+                   b.getInt64(nest.dims[level + 1]));
         },
         "d" + Twine(level));
     return;
@@ -257,7 +260,7 @@ void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
                               elementPtr(b, type, buffers[k].ptr, offsets[k]));
   }
   emitLoop(
-      b, nest.dims[level],
+      b, begin, end, b.getInt64(1),
       [&](IRBuilderBase &b, Value *iv) {
         SmallVector<Value *, 2> inputs;
         for (size_t k = 0; k + 1 < count; ++k) {
@@ -279,15 +282,27 @@ void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
       "d" + Twine(level));
 }
 
+// The outermost loop of the nest is split over threads when the result is
+// large: a flat loop in chunks of whole vector blocks, an outer loop in
+// whole iterations.
 void emitElementwise(Kernel &k, ElementFn body) {
-  SmallVector<KernelBuffer, 3> buffers(k.operands.begin(), k.operands.end());
-  buffers.push_back(k.results[0]);
   SmallVector<ArrayRef<int64_t>, 3> shapes;
-  for (const KernelBuffer &buffer : buffers)
+  for (const KernelBuffer &buffer : k.operands)
     shapes.push_back(buffer.type.shape);
+  shapes.push_back(k.results[0].type.shape);
   LoopNest nest = collapseBroadcast(k.results[0].type.shape, shapes);
-  SmallVector<Value *, 3> zeros(buffers.size(), k.b.getInt64(0));
-  emitNest(k.b, nest, 0, buffers, zeros, body);
+  int64_t perIteration = numElements(ArrayRef<int64_t>(nest.dims).drop_front());
+  bool flat = nest.dims.size() == 1;
+  emitParallelFor(
+      k, nest.dims[0], parallelGrain(perIteration), {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        SmallVector<KernelBuffer, 3> buffers(chunk.operands.begin(),
+                                             chunk.operands.end());
+        buffers.push_back(chunk.results[0]);
+        SmallVector<Value *, 3> zeros(buffers.size(), chunk.b.getInt64(0));
+        emitNest(chunk.b, nest, 0, buffers, zeros, body, begin, end);
+      },
+      flat ? kParallelAlignElements : 1);
 }
 
 } // namespace

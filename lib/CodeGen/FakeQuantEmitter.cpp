@@ -1,6 +1,7 @@
 //===- FakeQuantEmitter.cpp - Parameters and walks of fake quantization ---===//
 #include "FakeQuantLowering.h"
 #include "LoopBuilder.h"
+#include "Parallel.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
@@ -44,6 +45,7 @@ uint64_t fakeQuantScratchBytes(const Graph &graph, const Operation &op) {
 
 FakeQuantEmitter::FakeQuantEmitter(Kernel &k) : k(k), b(k.b), fq(k.op) {
   unsigned first = fq.isGradient() ? 1 : 0;
+  inputOperand = first;
   const KernelBuffer &in = k.operands[first];
   type = in.type.elementType;
   elemTy = elementLLVMType(b.getContext(), type);
@@ -71,9 +73,14 @@ Constant *FakeQuantEmitter::elementConstant(double value) const {
 }
 
 Value *FakeQuantEmitter::scratchArray(unsigned index) const {
+  return scratchArray(b, k.scratch, index);
+}
+
+Value *FakeQuantEmitter::scratchArray(IRBuilderBase &b, Value *scratch,
+                                      unsigned index) const {
   ScratchLayout layout = scratchLayout(k.graph, k.op);
   assert(index < layout.arrays && "scratch array out of range");
-  return b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), k.scratch,
+  return b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), scratch,
                                       index * layout.arrayBytes);
 }
 
@@ -370,10 +377,25 @@ void FakeQuantEmitter::emitObserverParams() {
 
 //===-- Walking x ---------------------------------------------------------===//
 
-QuantParams FakeQuantEmitter::loadChannelParams(Value *channel) {
-  return {b.CreateLoad(elemTy, elementPtr(b, type, params.scale, channel)),
-          b.CreateLoad(elemTy, elementPtr(b, type, params.inverse, channel)),
-          b.CreateLoad(elemTy, elementPtr(b, type, params.zeroPoint, channel))};
+QuantParams FakeQuantEmitter::loadChannelParams(IRBuilderBase &b,
+                                                const QuantParams &arrays,
+                                                Value *channel) {
+  return {b.CreateLoad(elemTy, elementPtr(b, type, arrays.scale, channel)),
+          b.CreateLoad(elemTy, elementPtr(b, type, arrays.inverse, channel)),
+          b.CreateLoad(elemTy, elementPtr(b, type, arrays.zeroPoint, channel))};
+}
+
+QuantParams FakeQuantEmitter::channelArrays(Kernel &chunk) {
+  // Constant arrays (attributes) are globals, usable anywhere; the others
+  // are scratch arrays 0, 1 and 2, addressed from the chunk's scratch
+  // pointer (noalias, unlike a pointer passed as a captured value).
+  if (&chunk == &k || isa<Constant>(params.scale))
+    return params;
+  BasicBlock &entry = chunk.b.GetInsertBlock()->getParent()->getEntryBlock();
+  IRBuilder<> eb(&entry, entry.getFirstInsertionPt());
+  return {scratchArray(eb, chunk.scratch, 0),
+          scratchArray(eb, chunk.scratch, 1),
+          scratchArray(eb, chunk.scratch, 2)};
 }
 
 void FakeQuantEmitter::forEachElement(ElementFn body) {
@@ -394,10 +416,10 @@ void FakeQuantEmitter::forEachElement(ElementFn body) {
               if (inner == 1) {
                 // The channel is the contiguous dimension: parameters are
                 // loaded per element, as vectors once vectorized.
-                body(b, row, c, loadChannelParams(c));
+                body(b, row, c, loadChannelParams(b, params, c));
                 return;
               }
-              QuantParams p = loadChannelParams(c);
+              QuantParams p = loadChannelParams(b, params, c);
               Value *base = b.CreateMul(row, b.getInt64(inner), "", true, true);
               emitLoop(
                   b, inner,
@@ -409,6 +431,22 @@ void FakeQuantEmitter::forEachElement(ElementFn body) {
             "c");
       },
       "o");
+}
+
+void FakeQuantEmitter::forEachElementParallel(ChunkElementFn body) {
+  // Per tensor the parameters are scalars of the prologue, captured.
+  SmallVector<Value *, 3> captures;
+  if (!perChannel)
+    captures = {params.scale, params.inverse, params.zeroPoint};
+  emitParallelChannelWalk(
+      k, outer, channels, inner, captures,
+      [&](Kernel &chunk, ArrayRef<Value *> captured, IRBuilderBase &b,
+          Value *index, Value *channel) {
+        QuantParams p =
+            perChannel ? loadChannelParams(b, channelArrays(chunk), channel)
+                       : QuantParams{captured[0], captured[1], captured[2]};
+        body(b, chunk, index, channel, p);
+      });
 }
 
 } // namespace qjit

@@ -36,10 +36,21 @@ public:
       llvm::function_ref<void(llvm::IRBuilderBase &, llvm::Value *index,
                               llvm::Value *channel, const QuantParams &)>;
 
+  // The body of a walk split over threads: `chunk` is the kernel the loop
+  // is emitted in (a chunk's when split: read and write its buffers, not
+  // the original kernel's); `b` emits into it.
+  using ChunkElementFn = llvm::function_ref<void(
+      llvm::IRBuilderBase &b, Kernel &chunk, llvm::Value *index,
+      llvm::Value *channel, const QuantParams &)>;
+
   // Computes the parameters (the prologue of the kernel). Call once first.
   void emitParams();
-  // Visits every element of x in row-major order.
+  // Visits every element of x in row-major order, on one thread.
   void forEachElement(ElementFn body);
+  // Visits every element of x in chunks of rows split over threads when x
+  // is large (Parallel.h); `body` must write only element `index` of the
+  // results.
+  void forEachElementParallel(ChunkElementFn body);
 
   // roundeven(x * inv) + zp: the unclamped grid value.
   llvm::Value *emitGridValue(llvm::IRBuilderBase &b, llvm::Value *x,
@@ -62,6 +73,10 @@ public:
   llvm::Constant *elementConstant(double value) const;
   llvm::Type *getElementType() const { return elemTy; }
   llvm::Value *input() const { return x; }
+  // x as seen from `chunk`.
+  llvm::Value *input(const Kernel &chunk) const {
+    return chunk.operands[inputOperand].ptr;
+  }
   // The parameters emitParams computed (per tensor: the scalars).
   const QuantParams &getParams() const { return params; }
   const FakeQuantizationOp &getOp() const { return fq; }
@@ -71,6 +86,9 @@ public:
   // Scratch arrays past the three parameter arrays (per channel only),
   // `channels` elements each, for the gradient's sums.
   llvm::Value *scratchArray(unsigned index) const;
+  // Scratch array `index` of the scratch buffer `scratch`, emitted by `b`.
+  llvm::Value *scratchArray(llvm::IRBuilderBase &b, llvm::Value *scratch,
+                            unsigned index) const;
 
 private:
   void emitAttributeParams();
@@ -86,7 +104,12 @@ private:
   // An operand parameter converted to the element type.
   llvm::Value *loadScale(llvm::Value *channel);
   llvm::Value *loadZeroPoint(llvm::Value *channel);
-  QuantParams loadChannelParams(llvm::Value *channel);
+  // Channel `channel`'s parameters from the arrays `arrays`.
+  QuantParams loadChannelParams(llvm::IRBuilderBase &b,
+                                const QuantParams &arrays,
+                                llvm::Value *channel);
+  // The per-channel parameter arrays as seen from `chunk`.
+  QuantParams channelArrays(Kernel &chunk);
   llvm::Value *roundAndClampZeroPoint(llvm::Value *zp);
 
   Kernel &k;
@@ -94,6 +117,7 @@ private:
   FakeQuantizationOp fq;
   DataType type;
   llvm::Type *elemTy;
+  unsigned inputOperand; // x's operand number
   llvm::Value *x;
   std::optional<KernelBuffer> scaleOperand, zeroPointOperand;
   llvm::Constant *qmin, *qmax;

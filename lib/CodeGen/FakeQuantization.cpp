@@ -4,7 +4,8 @@
 //
 // The clamp is select(qf > qmin, qf, qmin) then select(q < qmax, q, qmax),
 // which maps NaN to qmin and lowers to vmaxps/vminps. A second result is
-// the mask qmin <= qf <= qmax (Bool), stored in the same loop.
+// the mask qmin <= qf <= qmax (Bool), stored in the same loop. Large
+// tensors are split over threads (Parallel.h).
 //
 //===----------------------------------------------------------------------===//
 #include "FakeQuantLowering.h"
@@ -18,20 +19,19 @@ void emitFakeQuantization(Kernel &k) {
   emitter.emitParams();
   DataType type = k.results[0].type.elementType;
   Type *elemTy = emitter.getElementType();
-  Value *y = k.results[0].ptr;
-  // With two results the mask comes out of the same pass over x.
-  Value *mask = k.results.size() == 2 ? k.results[1].ptr : nullptr;
-  emitter.forEachElement(
-      [&](IRBuilderBase &b, Value *index, Value *, const QuantParams &p) {
-        Value *xv =
-            b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
-        Value *qf = emitter.emitGridValue(b, xv, p);
-        b.CreateStore(emitter.emitDequantized(b, emitter.emitLevel(b, qf), p),
-                      elementPtr(b, type, y, index));
-        if (mask)
-          b.CreateStore(b.CreateZExt(emitter.emitInRange(b, qf), b.getInt8Ty()),
-                        elementPtr(b, DataType::Bool, mask, index));
-      });
+  emitter.forEachElementParallel([&](IRBuilderBase &b, Kernel &chunk,
+                                     Value *index, Value *,
+                                     const QuantParams &p) {
+    Value *xv =
+        b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(chunk), index));
+    Value *qf = emitter.emitGridValue(b, xv, p);
+    b.CreateStore(emitter.emitDequantized(b, emitter.emitLevel(b, qf), p),
+                  elementPtr(b, type, chunk.results[0].ptr, index));
+    // With two results the mask comes out of the same pass over x.
+    if (chunk.results.size() == 2)
+      b.CreateStore(b.CreateZExt(emitter.emitInRange(b, qf), b.getInt8Ty()),
+                    elementPtr(b, DataType::Bool, chunk.results[1].ptr, index));
+  });
 }
 
 } // namespace qjit

@@ -10,10 +10,13 @@
 //            FAKE_QUANT.md tabulates them.
 // GradFakeQuantization(dy, mask) is the clipped rule from the mask the
 // forward op yielded: dx = dy * mask, one pass over dy and the mask.
+// Large tensors are split over threads (Parallel.h), but for lsq, whose
+// sums stay serial so that their order (and so their rounding) is fixed.
 //
 //===----------------------------------------------------------------------===//
 #include "FakeQuantLowering.h"
 #include "LoopBuilder.h"
+#include "Parallel.h"
 #include "llvm/IR/Intrinsics.h"
 
 using namespace llvm;
@@ -21,12 +24,20 @@ using namespace llvm;
 namespace qjit {
 namespace {
 
+// dx = dy: a copy, in chunks of bytes when large.
 void emitStraightThrough(Kernel &k) {
   const KernelBuffer &dy = k.operands[0];
-  uint64_t bytes = dy.type.sizeInBytes();
-  if (bytes)
-    k.b.CreateMemCpy(k.results[0].ptr, MaybeAlign(), dy.ptr, MaybeAlign(),
-                     bytes);
+  DataType type = dy.type.elementType;
+  emitParallelFor(
+      k, dy.type.numElements(), kParallelGrainElements, {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        IRBuilderBase &b = chunk.b;
+        Value *size = b.getInt64(dataTypeSize(type));
+        b.CreateMemCpy(
+            elementPtr(b, type, chunk.results[0].ptr, begin), MaybeAlign(),
+            elementPtr(b, type, chunk.operands[0].ptr, begin), MaybeAlign(),
+            b.CreateMul(b.CreateSub(end, begin), size, "", true, true));
+      });
 }
 
 void emitClipped(Kernel &k) {
@@ -34,15 +45,16 @@ void emitClipped(Kernel &k) {
   emitter.emitParams();
   DataType type = k.results[0].type.elementType;
   Type *elemTy = emitter.getElementType();
-  Value *dyPtr = k.operands[0].ptr, *dxPtr = k.results[0].ptr;
-  emitter.forEachElement([&](IRBuilderBase &b, Value *index, Value *,
-                             const QuantParams &p) {
+  emitter.forEachElementParallel([&](IRBuilderBase &b, Kernel &chunk,
+                                     Value *index, Value *,
+                                     const QuantParams &p) {
     Value *xv =
-        b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(), index));
-    Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, dyPtr, index));
+        b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(chunk), index));
+    Value *dy =
+        b.CreateLoad(elemTy, elementPtr(b, type, chunk.operands[0].ptr, index));
     Value *inRange = emitter.emitInRange(b, emitter.emitGridValue(b, xv, p));
     b.CreateStore(b.CreateFMul(dy, b.CreateUIToFP(inRange, elemTy)),
-                  elementPtr(b, type, dxPtr, index));
+                  elementPtr(b, type, chunk.results[0].ptr, index));
   });
 }
 
@@ -136,18 +148,22 @@ void emitLearnedStepSize(Kernel &k) {
 // GradFakeQuantization(dy, mask): dx = dy * mask from the forward's mask,
 // without x.
 void emitFromMask(Kernel &k) {
-  IRBuilderBase &b = k.b;
   DataType type = k.results[0].type.elementType;
-  Type *elemTy = elementLLVMType(b.getContext(), type);
-  emitLoop(b, k.results[0].type.numElements(), [&](IRBuilderBase &b,
-                                                    Value *i) {
-    Value *dy = b.CreateLoad(elemTy, elementPtr(b, type, k.operands[0].ptr, i));
-    Value *mask = b.CreateLoad(
-        b.getInt8Ty(), elementPtr(b, DataType::Bool, k.operands[1].ptr, i));
-    Value *factor = b.CreateUIToFP(b.CreateICmpNE(mask, b.getInt8(0)), elemTy);
-    b.CreateStore(b.CreateFMul(dy, factor),
-                  elementPtr(b, type, k.results[0].ptr, i));
-  });
+  Type *elemTy = elementLLVMType(k.b.getContext(), type);
+  emitParallelChannelWalk(
+      k, k.results[0].type.numElements(), 1, 1, {},
+      [&](Kernel &chunk, ArrayRef<Value *>, IRBuilderBase &b, Value *i,
+          Value *) {
+        Value *dy =
+            b.CreateLoad(elemTy, elementPtr(b, type, chunk.operands[0].ptr, i));
+        Value *mask =
+            b.CreateLoad(b.getInt8Ty(), elementPtr(b, DataType::Bool,
+                                                   chunk.operands[1].ptr, i));
+        Value *factor =
+            b.CreateUIToFP(b.CreateICmpNE(mask, b.getInt8(0)), elemTy);
+        b.CreateStore(b.CreateFMul(dy, factor),
+                      elementPtr(b, type, chunk.results[0].ptr, i));
+      });
 }
 
 } // namespace

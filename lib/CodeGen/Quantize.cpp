@@ -12,10 +12,11 @@
 // Per channel, x is walked as [outer, channels, inner]: the channel's
 // parameters (constant arrays) are invariant in the contiguous inner loop,
 // or, when the axis is the last dimension, loaded as vectors alongside x.
+// Large tensors are split over threads in whole rows (Parallel.h).
 //
 //===----------------------------------------------------------------------===//
 #include "Kernel.h"
-#include "LoopBuilder.h"
+#include "Parallel.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
@@ -52,9 +53,12 @@ public:
   void emitDequantize();
 
 private:
-  using ElementFn = function_ref<void(Value *index, const ChannelParams &)>;
+  // One element: `chunk` is the kernel the loop is emitted in (a chunk's
+  // when split over threads), `b` emits into it.
+  using ElementFn = function_ref<void(IRBuilderBase &b, Kernel &chunk,
+                                      Value *index, const ChannelParams &)>;
   void buildParams();
-  ChannelParams channelParams(Value *channel);
+  ChannelParams channelParams(IRBuilderBase &b, Value *channel);
   void forEachElement(ElementFn body);
 
   Kernel &k;
@@ -100,7 +104,7 @@ void QuantizeEmitter::buildParams() {
             makeArray(arrays[2], "q.zero_point")};
 }
 
-ChannelParams QuantizeEmitter::channelParams(Value *channel) {
+ChannelParams QuantizeEmitter::channelParams(IRBuilderBase &b, Value *channel) {
   if (!params.axis)
     return values;
   auto load = [&](Value *array) {
@@ -109,48 +113,27 @@ ChannelParams QuantizeEmitter::channelParams(Value *channel) {
   return {load(values.scale), load(values.inverse), load(values.zeroPoint)};
 }
 
+// The parameters are constants, usable in any chunk.
 void QuantizeEmitter::forEachElement(ElementFn body) {
-  if (!params.axis) {
-    emitLoop(b, outer, [&](IRBuilderBase &, Value *i) { body(i, values); });
-    return;
-  }
-  emitLoop(
-      b, outer,
-      [&](IRBuilderBase &, Value *o) {
-        Value *rowBase = b.CreateMul(o, b.getInt64(channels), "", true, true);
-        emitLoop(
-            b, channels,
-            [&](IRBuilderBase &, Value *c) {
-              Value *row = b.CreateAdd(rowBase, c, "", true, true);
-              if (inner == 1) {
-                body(row, channelParams(c));
-                return;
-              }
-              ChannelParams p = channelParams(c);
-              Value *base = b.CreateMul(row, b.getInt64(inner), "", true, true);
-              emitLoop(
-                  b, inner,
-                  [&](IRBuilderBase &, Value *i) {
-                    body(b.CreateAdd(base, i, "", true, true), p);
-                  },
-                  "i");
-            },
-            "c");
-      },
-      "o");
+  emitParallelChannelWalk(k, outer, channels, inner, {},
+                          [&](Kernel &chunk, ArrayRef<Value *>,
+                              IRBuilderBase &b, Value *index, Value *channel) {
+                            body(b, chunk, index, channelParams(b, channel));
+                          });
 }
 
 void QuantizeEmitter::emitQuantize() {
-  const KernelBuffer &x = k.operands[0], &out = k.results[0];
+  const KernelBuffer &x = k.operands[0];
   DataType intType = params.intType;
   Type *intTy = elementLLVMType(b.getContext(), intType);
   bool isInt32 = intType == DataType::Int32;
   Constant *qmin = ConstantFP::get(floatTy, double(params.qmin));
   // For Int32 the upper clamp is the test against 2^31 below.
   Constant *qmax = ConstantFP::get(floatTy, isInt32 ? 0x1p31 : params.qmax);
-  forEachElement([&](Value *index, const ChannelParams &p) {
-    Value *v =
-        b.CreateLoad(floatTy, elementPtr(b, x.type.elementType, x.ptr, index));
+  forEachElement([&](IRBuilderBase &b, Kernel &chunk, Value *index,
+                     const ChannelParams &p) {
+    Value *v = b.CreateLoad(floatTy, elementPtr(b, x.type.elementType,
+                                                chunk.operands[0].ptr, index));
     Value *scaled = b.CreateFMul(v, p.inverse);
     Value *qf = b.CreateFAdd(
         b.CreateUnaryIntrinsic(Intrinsic::roundeven, scaled), p.zeroPoint);
@@ -166,20 +149,22 @@ void QuantizeEmitter::emitQuantize() {
       r = b.CreateSelect(b.CreateFCmpOLT(r, qmax), r, qmax);
       q = b.CreateTrunc(b.CreateFPToSI(r, b.getInt32Ty()), intTy);
     }
-    b.CreateStore(q, elementPtr(b, intType, out.ptr, index));
+    b.CreateStore(q, elementPtr(b, intType, chunk.results[0].ptr, index));
   });
 }
 
 void QuantizeEmitter::emitDequantize() {
-  const KernelBuffer &q = k.operands[0], &out = k.results[0];
-  DataType intType = q.type.elementType;
+  DataType intType = k.operands[0].type.elementType;
   Type *intTy = elementLLVMType(b.getContext(), intType);
-  forEachElement([&](Value *index, const ChannelParams &p) {
-    Value *v = b.CreateLoad(intTy, elementPtr(b, intType, q.ptr, index));
+  forEachElement([&](IRBuilderBase &b, Kernel &chunk, Value *index,
+                     const ChannelParams &p) {
+    Value *v = b.CreateLoad(
+        intTy, elementPtr(b, intType, chunk.operands[0].ptr, index));
     Value *f = isSignedType(intType) ? b.CreateSIToFP(v, floatTy)
                                      : b.CreateUIToFP(v, floatTy);
     Value *y = b.CreateFMul(b.CreateFSub(f, p.zeroPoint), p.scale);
-    b.CreateStore(y, elementPtr(b, DataType::Float32, out.ptr, index));
+    b.CreateStore(
+        y, elementPtr(b, DataType::Float32, chunk.results[0].ptr, index));
   });
 }
 

@@ -1,0 +1,422 @@
+//===- JitParallelTest.cpp - Kernels split over threads -------------------===//
+//
+// Every kernel family that splits its loops over threads (elementwise unary
+// and binary, FakeQuantization, GradFakeQuantization, Quantize, Dequantize)
+// on tensors above the split threshold, with sizes that leave odd tails:
+// one thread, two, three and all cores give the same bytes, and (where
+// the JIT is exact) the interpreter's. Small tensors have no parallel loop.
+// Runs from several threads at once, each with its own thread count, agree
+// too.
+//
+//===----------------------------------------------------------------------===//
+#include "JitTestSupport.h"
+#include "qjit/IR/FakeQuantizationOp.h"
+#include "qjit/IR/Parser.h"
+#include <atomic>
+#include <fmt/ranges.h>
+#include <thread>
+
+namespace qjit::test {
+namespace {
+
+// Above 2 * 64K elements (Parallel.h's grain): split. Odd, so the last
+// chunk ends in a vector remainder.
+constexpr int64_t kLarge = 200003;
+
+const FillOptions kSalted = {/*range=*/100, /*specialFraction=*/0.1,
+                             /*tieFraction=*/0.2, /*tieScale=*/0.05};
+
+TensorType f32(llvm::ArrayRef<int64_t> shape) {
+  return {DataType::Float32, Shape(shape.begin(), shape.end())};
+}
+
+std::shared_ptr<const CompiledGraph> compileOrFail(const Graph &graph) {
+  auto compiled = jitAt(2).compile(graph);
+  if (!compiled) {
+    ADD_FAILURE() << llvm::toString(compiled.takeError());
+    return nullptr;
+  }
+  return *compiled;
+}
+
+std::vector<Tensor> runWith(const CompiledGraph &compiled,
+                            llvm::ArrayRef<Tensor> inputs, unsigned threads) {
+  auto outputs = compiled.run(inputs, RunOptions{threads});
+  if (!outputs) {
+    ADD_FAILURE() << llvm::toString(outputs.takeError());
+    return {};
+  }
+  return std::move(*outputs);
+}
+
+// One thread vs 2, 3 and all cores, bit for bit; with `exact`, the
+// interpreter too (not for libm functions, whose vector forms may differ
+// from the interpreter's scalar ones in the last bit). `sums` are outputs
+// compared up to NaN payloads (serial sums whose NaN operands may commute).
+void expectSameForEveryThreadCount(const Graph &graph,
+                                   llvm::ArrayRef<Tensor> inputs, bool exact,
+                                   const std::string &what,
+                                   llvm::ArrayRef<size_t> sums = {}) {
+  SCOPED_TRACE(what);
+  auto compiled = compileOrFail(graph);
+  ASSERT_TRUE(compiled);
+  EXPECT_TRUE(compiled->usesThreads()) << "no parallel loop";
+  std::vector<Tensor> serial = runWith(*compiled, inputs, 1);
+  ASSERT_EQ(serial.size(), graph.getOutputs().size());
+  auto same = [&](const Tensor &a, const Tensor &b, size_t i) {
+    return llvm::is_contained(sums, i) ? equalUpToNaNPayload(a, b)
+                                       : a.bitwiseEqual(b);
+  };
+  for (unsigned threads : {2u, 3u, 0u}) {
+    std::vector<Tensor> parallel = runWith(*compiled, inputs, threads);
+    ASSERT_EQ(parallel.size(), serial.size());
+    for (size_t i = 0; i < serial.size(); ++i)
+      EXPECT_TRUE(same(parallel[i], serial[i], i))
+          << "output " << i << " with " << threads
+          << " threads: " << describeMismatch(parallel[i], serial[i]);
+  }
+  if (!exact)
+    return;
+  auto expected = interpret(graph, inputs);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  for (size_t i = 0; i < serial.size(); ++i)
+    EXPECT_TRUE(same(serial[i], (*expected)[i], i))
+        << "output " << i << " vs the interpreter: "
+        << describeMismatch(serial[i], (*expected)[i]);
+}
+
+void expectSameForEveryThreadCount(const Graph &graph, bool exact,
+                                   const std::string &what,
+                                   const FillOptions &fill = kSalted) {
+  expectSameForEveryThreadCount(graph, randomInputs(graph, fill), exact, what);
+}
+
+//===-- Elementwise -------------------------------------------------------===//
+
+TEST(JitParallel, ElementwiseBinary) {
+  struct Case {
+    OpKind kind;
+    DataType type;
+    Shape a, b;
+  };
+  const Case cases[] = {
+      // One flat loop.
+      {OpKind::Add, DataType::Float32, {kLarge}, {kLarge}},
+      {OpKind::Divide, DataType::Float64, {kLarge}, {kLarge}},
+      {OpKind::Maximum, DataType::Float32, {kLarge}, {kLarge}},
+      {OpKind::Multiply, DataType::Int32, {kLarge}, {kLarge}},
+      {OpKind::Subtract, DataType::Int8, {kLarge}, {kLarge}},
+      // Broadcast: an outer loop of rows split, the inner one whole.
+      {OpKind::Add, DataType::Float32, {517, 1031}, {1031}},
+      {OpKind::Multiply, DataType::Float32, {517, 1031}, {517, 1}},
+      {OpKind::Minimum, DataType::Int16, {3, 257, 263}, {3, 1, 263}},
+      // Few long rows: fewer chunks than threads.
+      {OpKind::Add, DataType::Float32, {3, 70001}, {3, 1}},
+      // A scalar operand: still one flat loop.
+      {OpKind::Subtract, DataType::Float32, {kLarge}, {}},
+  };
+  for (const Case &c : cases) {
+    Graph graph = singleOpGraph(c.kind, {{c.type, c.a}, {c.type, c.b}});
+    expectSameForEveryThreadCount(graph, true,
+                                  fmt::format("{} {} {}", opName(c.kind).str(),
+                                              dataTypeName(c.type).str(),
+                                              graph.toString()));
+  }
+}
+
+TEST(JitParallel, ElementwiseUnary) {
+  for (OpKind kind : {OpKind::Negate, OpKind::Abs, OpKind::ReLU, OpKind::Square,
+                      OpKind::Sqrt})
+    for (Shape shape : {Shape{kLarge}, Shape{301, 1001}})
+      expectSameForEveryThreadCount(singleOpGraph(kind, {f32(shape)}), true,
+                                    opName(kind).str());
+  // libmvec's vector functions: the split falls on whole vector blocks, so
+  // every element takes the same path whatever the thread count.
+  for (OpKind kind : {OpKind::Exp, OpKind::Tanh, OpKind::Sigmoid, OpKind::GELU})
+    expectSameForEveryThreadCount(singleOpGraph(kind, {f32({kLarge})}), false,
+                                  opName(kind).str(), {5, 0.05, 0, 1});
+  expectSameForEveryThreadCount(singleOpGraph(OpKind::Clamp, {f32({kLarge})},
+                                              {{"min", -1.0}, {"max", 2.0}}),
+                                true, "Clamp");
+}
+
+//===-- Fake quantization -------------------------------------------------===//
+
+std::vector<double> someScales(int64_t channels) {
+  std::vector<double> scales;
+  const double pool[] = {0.05, 0.5, 1.0, 0.3, 1e-3, 7.0, 0.125};
+  for (int64_t c = 0; c < channels; ++c)
+    scales.push_back(pool[c % 7]);
+  return scales;
+}
+
+std::string shapeText(llvm::ArrayRef<int64_t> shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
+
+struct FqLayout {
+  std::string name;
+  Shape shape;
+  std::string attrs;
+  std::optional<Shape> params; // shape of scale and zero point operands
+};
+
+std::vector<FqLayout> fqLayouts() {
+  auto scales = [](int64_t channels) {
+    return fmt::format("scale=[{}]", fmt::join(someScales(channels), ", "));
+  };
+  return {
+      {"per tensor", {kLarge}, "scale=0.05", {}},
+      {"per tensor asymmetric",
+       {kLarge},
+       "symmetric=false, scale=0.07, zero_point=3",
+       {}},
+      {"per tensor operands", {kLarge}, "symmetric=false", Shape{}},
+      {"observer", {kLarge}, "symmetric=false", {}},
+      // Channels leading (rows of one channel) and last (rows of all).
+      {"per channel axis 0", {37, 7013}, "axis=0, " + scales(37), {}},
+      {"per channel axis 1 of 3", {7, 13, 2003}, "axis=1, " + scales(13), {}},
+      {"per channel last axis", {3001, 67}, "axis=1, " + scales(67), {}},
+      {"per channel operands",
+       {17, 10007},
+       "axis=0, symmetric=false",
+       Shape{17}},
+      {"per channel observer", {19, 9001}, "axis=0, symmetric=false", {}},
+      {"per channel observer last axis", {9001, 19}, "axis=1", {}},
+  };
+}
+
+// FakeQuantization (with its mask) or GradFakeQuantization with `rule`.
+Graph fqGraph(const FqLayout &l, std::optional<GradientRule> rule) {
+  std::string x = "Float32 " + shapeText(l.shape);
+  std::string params, operands, attrs = l.attrs;
+  unsigned next = rule ? 2 : 1;
+  if (l.params) {
+    params = fmt::format(", t{}: Float32 {}, t{}: Int32 {}", next,
+                         shapeText(*l.params), next + 1, shapeText(*l.params));
+    operands = fmt::format(", t{}, t{}", next, next + 1);
+  }
+  std::string text;
+  if (rule == GradientRule::LSQ)
+    text = fmt::format(R"(
+graph @f(t0: {0}, t1: {0}{1}) {{
+  t9, t10, t11 = GradFakeQuantization(t0, t1{2}, {3}, gradient=lsq) : {0}, Float32 {4}, Int32 {4}
+  return t9, t10, t11
+}}
+)",
+                       x, params, operands, attrs, shapeText(*l.params));
+  else if (rule)
+    text =
+        fmt::format(R"(
+graph @f(t0: {0}, t1: {0}{1}) {{
+  t9 = GradFakeQuantization(t0, t1{2}, {3}, gradient={4}) : {0}
+  return t9
+}}
+)",
+                    x, params, operands, attrs, gradientRuleName(*rule).str());
+  else
+    text = fmt::format(R"(
+graph @f(t0: {0}{1}) {{
+  t9, t10 = FakeQuantization(t0{2}, {3}) : {0}, Bool {4}
+  return t9, t10
+}}
+)",
+                       x, params, operands, attrs, shapeText(l.shape));
+  auto module = parseAndVerify(text);
+  if (!module) {
+    ADD_FAILURE() << llvm::toString(module.takeError()) << text;
+    return Graph("invalid");
+  }
+  return module->getGraphs().front();
+}
+
+// Inputs of a fake quantization, with valid scale (positive) and zero
+// point (on the grid) operands where the graph takes them.
+std::vector<Tensor> fqInputs(const Graph &graph, bool gradient) {
+  std::vector<Tensor> inputs = randomInputs(graph, kSalted);
+  size_t scale = gradient ? 2 : 1;
+  for (size_t i = scale; i < inputs.size(); ++i) {
+    Tensor &t = inputs[i];
+    for (int64_t e = 0; e < t.numElements(); ++e) {
+      if (i == scale)
+        t.as<float>()[e] = float(0.01 + 0.02 * double(e % 9));
+      else
+        t.as<int32_t>()[e] = int32_t(e % 5) - 2;
+    }
+  }
+  return inputs;
+}
+
+TEST(JitParallel, FakeQuantizationForward) {
+  for (const FqLayout &l : fqLayouts()) {
+    Graph graph = fqGraph(l, std::nullopt);
+    expectSameForEveryThreadCount(graph, fqInputs(graph, false), true, l.name);
+  }
+}
+
+TEST(JitParallel, FakeQuantizationGradients) {
+  for (const FqLayout &l : fqLayouts())
+    for (GradientRule rule : {GradientRule::STE, GradientRule::Clipped}) {
+      Graph graph = fqGraph(l, rule);
+      expectSameForEveryThreadCount(graph, fqInputs(graph, true), true,
+                                    l.name + " " +
+                                        gradientRuleName(rule).str());
+    }
+}
+
+TEST(JitParallel, FakeQuantizationGradientFromMask) {
+  Graph graph = singleOpGraph(OpKind::GradFakeQuantization,
+                              {f32({kLarge}), {DataType::Bool, {kLarge}}},
+                              {{"gradient", Attribute::enumValue("clipped")}});
+  expectSameForEveryThreadCount(graph, true, "mask form");
+}
+
+TEST(JitParallel, LearnedStepSizeStaysSerialButAgrees) {
+  // dx's loop is the one that also sums d scale and d zero point: serial,
+  // so the sums keep their order; dx and the sums agree for any count.
+  for (const FqLayout &l :
+       {FqLayout{"per tensor", {kLarge}, "symmetric=false", Shape{}},
+        FqLayout{"per channel",
+                 {17, 10007},
+                 "axis=0, symmetric=false",
+                 Shape{17}}}) {
+    Graph graph = fqGraph(l, GradientRule::LSQ);
+    auto compiled = compileOrFail(graph);
+    ASSERT_TRUE(compiled);
+    std::vector<Tensor> inputs = fqInputs(graph, true);
+    std::vector<Tensor> serial = runWith(*compiled, inputs, 1);
+    std::vector<Tensor> parallel = runWith(*compiled, inputs, 2);
+    ASSERT_EQ(serial.size(), 3u);
+    ASSERT_EQ(parallel.size(), 3u);
+    for (size_t i = 0; i < 3; ++i)
+      EXPECT_TRUE(equalUpToNaNPayload(serial[i], parallel[i]))
+          << l.name << " output " << i << ": "
+          << describeMismatch(serial[i], parallel[i]);
+  }
+}
+
+//===-- Quantize / Dequantize ---------------------------------------------===//
+
+TEST(JitParallel, QuantizeAndDequantize) {
+  struct Case {
+    std::string name;
+    Shape shape;
+    AttrList attrs;
+  };
+  const Case cases[] = {
+      {"per tensor", {kLarge}, {{"scale", 0.05}, {"zero_point", int64_t(3)}}},
+      {"axis 0", {41, 4099}, {{"scale", someScales(41)}, {"axis", 0}}},
+      {"last axis", {4001, 43}, {{"scale", someScales(43)}, {"axis", 1}}},
+  };
+  for (const Case &c : cases)
+    for (DataType intType :
+         {DataType::Int8, DataType::UInt8, DataType::Int32}) {
+      AttrList attrs = c.attrs;
+      attrs.push_back(
+          {"dtype", Attribute::enumValue(dataTypeName(intType).str())});
+      std::string what = c.name + " " + dataTypeName(intType).str();
+      expectSameForEveryThreadCount(
+          singleOpGraph(OpKind::Quantize, {f32(c.shape)}, attrs), true,
+          "Quantize " + what, {20, 0.1, 0.3, 0.05, 300});
+      expectSameForEveryThreadCount(
+          singleOpGraph(OpKind::Dequantize, {{intType, c.shape}}, c.attrs),
+          true, "Dequantize " + what);
+    }
+}
+
+//===-- Thresholds and concurrency ----------------------------------------===//
+
+TEST(JitParallel, SmallTensorsHaveNoParallelLoop) {
+  for (int64_t n : {int64_t(1), int64_t(1000), int64_t(131071)}) {
+    Graph graph =
+        singleOpGraph(OpKind::FakeQuantization, {f32({n})}, {{"scale", 0.05}});
+    auto compiled = compileOrFail(graph);
+    ASSERT_TRUE(compiled);
+    EXPECT_FALSE(compiled->usesThreads()) << n;
+    auto ir = jitAt(2).emitLLVMIR(graph);
+    ASSERT_TRUE(bool(ir));
+    EXPECT_EQ(ir->find("qjit_parallel_for"), std::string::npos) << n;
+  }
+  Graph large = singleOpGraph(OpKind::FakeQuantization, {f32({131072})},
+                              {{"scale", 0.05}});
+  auto compiled = compileOrFail(large);
+  ASSERT_TRUE(compiled);
+  EXPECT_TRUE(compiled->usesThreads());
+}
+
+TEST(JitParallel, ThreadCountIsNotPartOfTheCacheKey) {
+  Graph graph = singleOpGraph(OpKind::Abs, {f32({kLarge})});
+  Jit &jit = jitAt(2);
+  auto first = jit.compile(graph);
+  ASSERT_TRUE(bool(first));
+  size_t before = jit.cacheSize();
+  std::vector<Tensor> inputs = randomInputs(graph, kSalted);
+  std::vector<Tensor> one = runWith(**first, inputs, 1);
+  std::vector<Tensor> two = runWith(**first, inputs, 2);
+  auto again = jit.compile(graph);
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ(first->get(), again->get());
+  EXPECT_EQ(jit.cacheSize(), before);
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_TRUE(one[0].bitwiseEqual(two[0]));
+}
+
+TEST(JitParallel, ConcurrentRunsWithDifferentThreadCounts) {
+  // A chain of parallel kernels (elementwise, fake quantization and its
+  // clipped gradient), run from six threads at once, each with its own
+  // thread count and its own inputs, on caller-owned buffers.
+  Graph graph("chain");
+  Builder b(graph);
+  ValueId x = b.addInput(DataType::Float32, {kLarge});
+  ValueId dy = b.addInput(DataType::Float32, {kLarge});
+  auto t1 = b.create(OpKind::Multiply, {x, dy});
+  auto t2 = b.create(OpKind::FakeQuantization, {*t1}, {{"scale", 0.05}});
+  auto t3 = b.create(
+      OpKind::GradFakeQuantization, {*t2, *t1},
+      {{"gradient", Attribute::enumValue("clipped")}, {"scale", 0.05}});
+  ASSERT_TRUE(t1 && t2 && t3);
+  b.setOutputs({*t2, *t3});
+  auto compiled = compileOrFail(graph);
+  ASSERT_TRUE(compiled);
+
+  constexpr int kCallers = 6;
+  const unsigned counts[kCallers] = {1, 2, 3, 0, 2, 1};
+  std::vector<std::vector<Tensor>> inputs, expected;
+  for (int t = 0; t < kCallers; ++t) {
+    inputs.push_back(randomInputs(graph, kSalted));
+    auto reference = interpret(graph, inputs.back());
+    ASSERT_TRUE(bool(reference));
+    expected.push_back(std::move(*reference));
+  }
+  std::atomic<int> failures{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kCallers; ++t)
+    callers.emplace_back([&, t] {
+      std::vector<Tensor> outputs;
+      for (const Tensor &e : expected[t])
+        outputs.emplace_back(e.getType());
+      llvm::SmallVector<TensorRef, 2> inRefs, outRefs;
+      for (Tensor &in : inputs[t])
+        inRefs.push_back(in.ref());
+      for (Tensor &out : outputs)
+        outRefs.push_back(out.ref());
+      for (int round = 0; round < 5; ++round) {
+        if (llvm::Error err =
+                compiled->run(inRefs, outRefs, RunOptions{counts[t]})) {
+          llvm::consumeError(std::move(err));
+          ++failures;
+          continue;
+        }
+        for (size_t i = 0; i < outputs.size(); ++i)
+          if (!outputs[i].bitwiseEqual(expected[t][i]))
+            ++failures;
+      }
+    });
+  for (std::thread &t : callers)
+    t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+} // namespace
+} // namespace qjit::test
