@@ -126,7 +126,7 @@ llvm::Error Driver::runGraph(const Graph &graph, const CompiledGraph *compiled,
   std::vector<Tensor> outputs;
   std::vector<int64_t> times;
   if (compiled) {
-    auto result = compiled->run(*inputs);
+    auto result = compiled->run(*inputs, options.runOptions);
     if (!result)
       return result.takeError();
     outputs = std::move(*result);
@@ -140,7 +140,7 @@ llvm::Error Driver::runGraph(const Graph &graph, const CompiledGraph *compiled,
       outRefs.push_back(t.ref());
     for (unsigned i = 0; i < options.repeat; ++i) {
       Clock::time_point runStart = Clock::now();
-      if (llvm::Error err = compiled->run(inRefs, outRefs))
+      if (llvm::Error err = compiled->run(inRefs, outRefs, options.runOptions))
         return err;
       times.push_back(nanosecondsSince(runStart));
     }

@@ -26,6 +26,7 @@ struct DriverOptions {
   uint64_t seed = 0;
   std::string outputDir; // empty: print the outputs
   unsigned repeat = 0;
+  RunOptions runOptions; // for the JIT's runs (threads: 0 = all cores)
   bool timeCompile = false;
   bool verifyDiagnostics = false;
 };

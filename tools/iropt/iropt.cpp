@@ -106,8 +106,8 @@ cl::opt<unsigned> &threadsOption() {
     lto->removeArgument();
   static cl::opt<unsigned> threads(
       "threads",
-      cl::desc("Threads a kernel may use, at least 1 (reserved: kernels are "
-               "single-threaded for now)"),
+      cl::desc("Threads the kernels of --run may use, at least 1 (default: "
+               "all cores)"),
       cl::value_desc("N"), cl::init(0), cl::cat(category));
   return threads;
 }
@@ -183,6 +183,7 @@ int main(int argc, char **argv) {
   options.seed = seed;
   options.outputDir = outputDir;
   options.repeat = repeat;
+  options.runOptions.threads = threads;
   options.timeCompile = timeCompile;
   options.verifyDiagnostics = verifyDiagnostics;
   Driver driver(std::move(options), std::move(*pipeline));
