@@ -5,16 +5,95 @@
 // MatMulGemm.h), the batch walked by the collapsed loop nest of Broadcast.h
 // in units of whole matrices.
 //
+// Large products run on several threads (Parallel.h): one product (a
+// single matrix, or a batch sharing B) in bands of rows or of columns,
+// whichever gives more, each band one GEMM call (OpenBLAS itself is
+// single-threaded); a batch of products in chunks of whole matrices. The
+// bands are fixed at compile time and computed the same way by every
+// thread count, so results do not depend on it.
+//
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
 #include "Kernel.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
+#include "Parallel.h"
 #include <functional>
 
 using namespace llvm;
 
 namespace qjit {
+namespace {
+
+// Multiply-adds worth a band (or a chunk of matrices): about 0.1 ms on one
+// core, far more than handing it to another thread costs.
+constexpr int64_t kBandMultiplyAdds = int64_t(1) << 22;
+// The fewest rows (columns) of a band: each GEMM call packs the whole other
+// operand, which must stay small next to the band's arithmetic.
+constexpr int64_t kMinBand = 128;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The band size along a dimension of `size` whose every unit costs
+// `unitCost` multiply-adds.
+int64_t bandSize(int64_t size, int64_t unitCost) {
+  int64_t band = std::max(
+      kMinBand, ceilDiv(kBandMultiplyAdds, std::max<int64_t>(unitCost, 1)));
+  return std::min(band, size);
+}
+
+// One product C = A * B with g.m rows, split into bands of rows or columns
+// run on several threads when large enough; else one call.
+void emitBandedGemm(Kernel &k, GemmArgs g) {
+  int64_t n = g.maxN;
+  int64_t bandRows = bandSize(g.m, g.k * n);
+  int64_t bandCols = bandSize(n, g.m * g.k);
+  int64_t rowBands = ceilDiv(g.m, bandRows);
+  int64_t colBands = ceilDiv(n, bandCols);
+  if (std::max(rowBands, colBands) < 2) {
+    emitGemm(k.b, k.module, g);
+    return;
+  }
+  bool byRows = rowBands >= colBands;
+  int64_t band = byRows ? bandRows : bandCols;
+  int64_t size = byRows ? g.m : n;
+  // g's A, B and C are the kernel's operands 0 and 1 and result 0, read in
+  // the chunk from its own parameters.
+  emitParallelFor(
+      k, byRows ? rowBands : colBands, /*grain=*/1, {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        emitLoop(
+            chunk.b, begin, end, chunk.b.getInt64(1),
+            [&](IRBuilderBase &b, Value *index) {
+              Value *first =
+                  b.CreateMul(index, b.getInt64(band), "", true, true);
+              Value *count =
+                  b.CreateBinaryIntrinsic(Intrinsic::smin, b.getInt64(band),
+                                          b.CreateSub(b.getInt64(size), first));
+              GemmArgs part = g;
+              part.a = chunk.operands[0].ptr;
+              part.b = chunk.operands[1].ptr;
+              part.c = chunk.results[0].ptr;
+              if (byRows) {
+                part.m = band;
+                part.rows = count;
+                part.a = elementPtr(b, g.type, part.a,
+                                    b.CreateMul(first, b.getInt64(g.lda)));
+                part.c = elementPtr(b, g.type, part.c,
+                                    b.CreateMul(first, b.getInt64(g.ldc)));
+              } else {
+                part.n = count;
+                part.maxN = band;
+                part.b = elementPtr(b, g.type, part.b, first);
+                part.c = elementPtr(b, g.type, part.c, first);
+              }
+              emitGemm(b, k.module, part);
+            },
+            "band");
+      });
+}
+
+} // namespace
 
 void emitMatMul(Kernel &k) {
   const TensorType &aType = k.operands[0].type;
@@ -54,35 +133,49 @@ void emitMatMul(Kernel &k) {
     g.a = k.operands[0].ptr;
     g.b = k.operands[1].ptr;
     g.c = k.results[0].ptr;
-    emitGemm(k.b, k.module, g);
+    emitBandedGemm(k, g);
     return;
   }
 
-  // Nested loops over the batch; `offsets` are in elements per buffer.
-  Value *base[3] = {k.operands[0].ptr, k.operands[1].ptr, k.results[0].ptr};
-  std::function<void(IRBuilderBase &, size_t, ArrayRef<Value *>)> level =
-      [&](IRBuilderBase &b, size_t d, ArrayRef<Value *> offsets) {
+  // Nested loops over the batch, the outermost split over threads in whole
+  // iterations; `offsets` are in elements per buffer.
+  std::function<void(Kernel &, IRBuilderBase &, size_t, ArrayRef<Value *>,
+                     Value *, Value *)>
+      level = [&](Kernel &chunk, IRBuilderBase &b, size_t d,
+                  ArrayRef<Value *> offsets, Value *begin, Value *end) {
         if (d == nest.dims.size()) {
-          g.a = elementPtr(b, type, base[0], offsets[0]);
-          g.b = elementPtr(b, type, base[1], offsets[1]);
-          g.c = elementPtr(b, type, base[2], offsets[2]);
-          emitGemm(b, k.module, g);
+          GemmArgs one = g;
+          one.a = elementPtr(b, type, chunk.operands[0].ptr, offsets[0]);
+          one.b = elementPtr(b, type, chunk.operands[1].ptr, offsets[1]);
+          one.c = elementPtr(b, type, chunk.results[0].ptr, offsets[2]);
+          emitGemm(b, k.module, one);
           return;
         }
         emitLoop(
-            b, nest.dims[d],
+            b, begin, end, b.getInt64(1),
             [&](IRBuilderBase &b, Value *iv) {
               SmallVector<Value *, 3> inner;
               for (size_t t = 0; t < 3; ++t)
                 inner.push_back(b.CreateAdd(
                     offsets[t], b.CreateMul(iv, b.getInt64(nest.strides[t][d] *
                                                            matrixSize[t]))));
-              level(b, d + 1, inner);
+              Value *innerEnd = d + 1 < nest.dims.size()
+                                    ? b.getInt64(nest.dims[d + 1])
+                                    : nullptr;
+              level(chunk, b, d + 1, inner, b.getInt64(0), innerEnd);
             },
             "batch" + Twine(d));
       };
-  Value *zero = k.b.getInt64(0);
-  level(k.b, 0, {zero, zero, zero});
+  int64_t perIteration = m * depth * n;
+  for (int64_t d : ArrayRef<int64_t>(nest.dims).drop_front())
+    perIteration *= d;
+  emitParallelFor(
+      k, nest.dims[0],
+      ceilDiv(kBandMultiplyAdds, std::max<int64_t>(perIteration, 1)), {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        Value *zero = chunk.b.getInt64(0);
+        level(chunk, chunk.b, 0, {zero, zero, zero}, begin, end);
+      });
 }
 
 } // namespace qjit

@@ -48,10 +48,11 @@ FunctionCallee gemmFunction(llvm::Module &module, DataType type) {
 void emitBlasCall(IRBuilderBase &b, llvm::Module &module, const GemmArgs &g) {
   Type *elt = elementLLVMType(b.getContext(), g.type);
   auto i32 = [&](int64_t v) { return b.getInt32(static_cast<uint32_t>(v)); };
+  Value *m = g.rows ? b.CreateTrunc(g.rows, b.getInt32Ty()) : i32(g.m);
   Value *n = b.CreateTrunc(g.n, b.getInt32Ty());
   b.CreateCall(
       gemmFunction(module, g.type),
-      {i32(kCblasRowMajor), i32(kCblasNoTrans), i32(kCblasNoTrans), i32(g.m), n,
+      {i32(kCblasRowMajor), i32(kCblasNoTrans), i32(kCblasNoTrans), m, n,
        i32(g.k), ConstantFP::get(elt, 1.0), g.a, i32(g.lda), g.b, i32(g.ldb),
        ConstantFP::get(elt, g.accumulate ? 1.0 : 0.0), g.c, i32(g.ldc)});
 }
@@ -73,7 +74,7 @@ void emitLoops(IRBuilderBase &b, const GemmArgs &g) {
                    : b.CreateAdd(acc, b.CreateMul(x, y));
   };
   emitLoop(
-      b, g.m,
+      b, zero64, g.rows ? g.rows : b.getInt64(g.m), one64,
       [&](IRBuilderBase &b, Value *i) {
         Value *cRow =
             elementPtr(b, g.type, g.c, b.CreateMul(i, b.getInt64(g.ldc)));

@@ -19,7 +19,8 @@ namespace qjit {
 struct GemmArgs {
   DataType type;
   int64_t m = 0, k = 0;
-  llvm::Value *n = nullptr; // i64; at most maxN
+  llvm::Value *rows = nullptr; // i64 row count at run time, at most m; null: m
+  llvm::Value *n = nullptr;    // i64; at most maxN
   int64_t maxN = 0;
   llvm::Value *a = nullptr, *b = nullptr, *c = nullptr;
   int64_t lda = 0, ldb = 0, ldc = 0;

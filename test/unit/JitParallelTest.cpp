@@ -324,6 +324,65 @@ TEST(JitParallel, QuantizeAndDequantize) {
     }
 }
 
+//===-- MatMul
+//-------------------------------------------------------------===//
+
+// Bands of rows or columns, or chunks of a batch, each band one GEMM call:
+// the same bytes for every thread count; floats close to the interpreter
+// (BLAS orders its sums its own way), integers equal.
+TEST(JitParallel, MatMul) {
+  struct Case {
+    std::string name;
+    DataType type;
+    Shape a, b;
+  };
+  const Case cases[] = {
+      {"row bands", DataType::Float32, {601, 300}, {300, 200}},
+      {"column bands", DataType::Float32, {64, 512}, {512, 2047}},
+      {"row bands of a batch sharing B",
+       DataType::Float64,
+       {3, 211, 300},
+       {300, 250}},
+      {"integer row bands", DataType::Int32, {301, 200}, {200, 300}},
+      {"batch", DataType::Float32, {16, 128, 128}, {16, 128, 128}},
+      {"broadcast batch", DataType::Int16, {9, 1, 130, 64}, {5, 64, 140}},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    Graph graph = singleOpGraph(OpKind::MatMul, {{c.type, c.a}, {c.type, c.b}});
+    bool exact = !isFloatType(c.type);
+    std::vector<Tensor> inputs =
+        randomInputs(graph, FillOptions{/*range=*/1, 0, 0, 1});
+    expectSameForEveryThreadCount(graph, inputs, exact, c.name);
+    if (exact)
+      continue;
+    auto compiled = compileOrFail(graph);
+    ASSERT_TRUE(compiled);
+    std::vector<Tensor> actual = runWith(*compiled, inputs, 2);
+    auto expected = interpret(graph, inputs);
+    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    ASSERT_EQ(actual.size(), 1u);
+    const Tensor &x = actual[0], &e = (*expected)[0];
+    double worst = 0;
+    for (int64_t i = 0; i < x.numElements(); ++i) {
+      double xv =
+          c.type == DataType::Float32 ? x.as<float>()[i] : x.as<double>()[i];
+      double ev =
+          c.type == DataType::Float32 ? e.as<float>()[i] : e.as<double>()[i];
+      worst = std::max(worst, std::abs(xv - ev));
+    }
+    // Sums of about 500 products of values in [-1, 1].
+    EXPECT_LT(worst, c.type == DataType::Float32 ? 1e-3 : 1e-10);
+  }
+}
+
+TEST(JitParallel, SmallMatMulIsOneCall) {
+  Graph graph = singleOpGraph(OpKind::MatMul, {f32({64, 64}), f32({64, 64})});
+  auto compiled = compileOrFail(graph);
+  ASSERT_TRUE(compiled);
+  EXPECT_FALSE(compiled->usesThreads());
+}
+
 //===-- Thresholds and concurrency ----------------------------------------===//
 
 TEST(JitParallel, SmallTensorsHaveNoParallelLoop) {
