@@ -66,9 +66,12 @@ Tensor randomTensor(TensorType type, unsigned seed) {
   return t;
 }
 
+// One thread, as the OpenBLAS calls it is compared with.
 void run(const CompiledGraph &compiled, llvm::ArrayRef<TensorRef> inputs,
          TensorRef output) {
-  if (auto err = compiled.run(inputs, {output}))
+  RunOptions options;
+  options.threads = 1;
+  if (auto err = compiled.run(inputs, {output}, options))
     fail(llvm::toString(std::move(err)));
 }
 

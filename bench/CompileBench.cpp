@@ -1,0 +1,98 @@
+//===- CompileBench.cpp - Compile latency of the JIT ----------------------===//
+//
+// A 4-op graph (Multiply, Add, ReLU, FakeQuantization on [4096] floats)
+// compiled at -O2 on a Jit session that already exists:
+//   BM_CompileCold      every iteration compiles a graph the cache has not
+//                       seen (the fake quantization's scale changes), from
+//                       the graph to a callable function: verification,
+//                       hashing, lowering, LLVM's -O2 pipeline, machine code
+//                       and linking in the ORC session
+//   BM_CompileCacheHit  compiling an identical graph again: verification,
+//                       the structural hash and the cache lookup
+// Building the graphs is not timed. Before measuring, one compiled graph is
+// run and checked against the formula.
+//
+//===----------------------------------------------------------------------===//
+#include "BenchSupport.h"
+#include "qjit/IR/Builder.h"
+#include "qjit/IR/Tensor.h"
+#include <cmath>
+
+using namespace qjit;
+using namespace qjit::bench;
+
+namespace {
+
+constexpr int64_t kSize = 4096;
+
+// fq(relu(x * a + b)) with the fake quantization's step `scale`.
+Graph fourOpGraph(double scale) {
+  Graph graph("four_ops");
+  Builder b(graph);
+  ValueId x = b.addInput(DataType::Float32, {kSize});
+  ValueId a = b.addInput(DataType::Float32, {kSize});
+  ValueId c = b.addInput(DataType::Float32, {kSize});
+  ValueId product = orFail(b.create(OpKind::Multiply, {x, a}));
+  ValueId sum = orFail(b.create(OpKind::Add, {product, c}));
+  ValueId relu = orFail(b.create(OpKind::ReLU, {sum}));
+  ValueId y = orFail(b.create(OpKind::FakeQuantization, {relu},
+                              {{"num_bits", 8}, {"scale", scale}}));
+  b.setOutputs({y});
+  return graph;
+}
+
+// A scale no earlier iteration used: the graph misses the cache.
+double freshScale() {
+  static int64_t counter = 0;
+  return 0.05 + double(++counter) * 0x1p-30;
+}
+
+void checkResults() {
+  Tensor x(TensorType{DataType::Float32, {kSize}}), a(x.getType()),
+      c(x.getType()), y(x.getType());
+  fillUniform(x.as<float>(), kSize, -4.0f, 4.0f, 1);
+  fillUniform(a.as<float>(), kSize, 0.5f, 1.5f, 2);
+  fillUniform(c.as<float>(), kSize, -1.0f, 1.0f, 3);
+  run(*compile(fourOpGraph(0.05)), {x.ref(), a.ref(), c.ref()}, {y.ref()}, 1);
+  const float inv = 1.0f / 0.05f;
+  for (int64_t i = 0; i < kSize; ++i) {
+    float v = x.as<float>()[i] * a.as<float>()[i] + c.as<float>()[i];
+    v = v <= 0 ? 0 : v;
+    float q = std::fmin(std::fmax(std::nearbyint(v * inv), -128.0f), 127.0f);
+    if (y.as<float>()[i] != q * 0.05f)
+      fail("the compiled four-op graph computes a wrong value");
+  }
+}
+
+void BM_CompileCold(benchmark::State &state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    Graph graph = fourOpGraph(freshScale());
+    size_t before = sharedJit().cacheSize();
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(compile(graph));
+    state.PauseTiming();
+    if (sharedJit().cacheSize() != before + 1)
+      fail("a cold compile hit the cache");
+    state.ResumeTiming();
+  }
+}
+
+void BM_CompileCacheHit(benchmark::State &state) {
+  Graph graph = fourOpGraph(0.05);
+  compile(graph);
+  size_t before = sharedJit().cacheSize();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(compile(graph));
+  if (sharedJit().cacheSize() != before)
+    fail("compiling an identical graph missed the cache");
+}
+
+BENCHMARK(BM_CompileCold)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompileCacheHit)->Unit(benchmark::kMicrosecond);
+
+} // namespace
+
+int main(int argc, char **argv) {
+  return benchmarkMain(argc, argv, checkResults);
+}
