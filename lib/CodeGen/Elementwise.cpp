@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
 #include "ElementLowering.h"
+#include "ElementwiseLoop.h"
 #include "Kernel.h"
 #include "LoopBuilder.h"
 #include "MathLowering.h"
@@ -215,72 +216,8 @@ Value *emitUnary(IRBuilderBase &b, const Operation &op, DataType type,
   llvm_unreachable("not an elementwise unary op");
 }
 
-// Emits the loops of `nest` from loop `level` inwards, that loop over
-// [begin, end); `offsets` are the buffers' element offsets of the current
-// outer iteration. The innermost loop hands `body` one value per input
-// (loaded, or hoisted when broadcast) and stores what it returns to the last
-// buffer, the result.
 using ElementFn =
     function_ref<Value *(IRBuilderBase &, ArrayRef<Value *> inputs)>;
-
-void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
-              ArrayRef<KernelBuffer> buffers, SmallVector<Value *, 3> offsets,
-              ElementFn body, Value *begin, Value *end) {
-  size_t count = buffers.size();
-  auto advance = [&](Value *offset, Value *iv, size_t k) -> Value * {
-    int64_t stride = nest.strides[k][level];
-    if (stride == 0)
-      return offset;
-    return b.CreateAdd(offset,
-                       b.CreateMul(iv, b.getInt64(stride), "", true, true), "",
-                       true, true);
-  };
-
-  if (level + 1 < nest.dims.size()) {
-    emitLoop(
-        b, begin, end, b.getInt64(1),
-        [&](IRBuilderBase &b, Value *iv) {
-          SmallVector<Value *, 3> inner;
-          for (size_t k = 0; k < count; ++k)
-            inner.push_back(advance(offsets[k], iv, k));
-          emitNest(b, nest, level + 1, buffers, inner, body, b.getInt64(0),
-                   b.getInt64(nest.dims[level + 1]));
-        },
-        "d" + Twine(level));
-    return;
-  }
-
-  // Innermost loop: strides are 0 (hoisted load) or 1 (contiguous).
-  SmallVector<Value *, 2> hoisted(count - 1, nullptr);
-  for (size_t k = 0; k + 1 < count; ++k) {
-    if (nest.strides[k][level] != 0)
-      continue;
-    DataType type = buffers[k].type.elementType;
-    hoisted[k] = b.CreateLoad(elementLLVMType(b.getContext(), type),
-                              elementPtr(b, type, buffers[k].ptr, offsets[k]));
-  }
-  emitLoop(
-      b, begin, end, b.getInt64(1),
-      [&](IRBuilderBase &b, Value *iv) {
-        SmallVector<Value *, 2> inputs;
-        for (size_t k = 0; k + 1 < count; ++k) {
-          if (hoisted[k]) {
-            inputs.push_back(hoisted[k]);
-            continue;
-          }
-          DataType type = buffers[k].type.elementType;
-          inputs.push_back(b.CreateLoad(
-              elementLLVMType(b.getContext(), type),
-              elementPtr(b, type, buffers[k].ptr, advance(offsets[k], iv, k))));
-        }
-        Value *result = body(b, inputs);
-        const KernelBuffer &out = buffers.back();
-        b.CreateStore(result,
-                      elementPtr(b, out.type.elementType, out.ptr,
-                                 advance(offsets.back(), iv, count - 1)));
-      },
-      "d" + Twine(level));
-}
 
 // The outermost loop of the nest is split over threads when the result is
 // large: a flat loop in chunks of whole vector blocks, an outer loop in
@@ -299,8 +236,12 @@ void emitElementwise(Kernel &k, ElementFn body) {
         SmallVector<KernelBuffer, 3> buffers(chunk.operands.begin(),
                                              chunk.operands.end());
         buffers.push_back(chunk.results[0]);
-        SmallVector<Value *, 3> zeros(buffers.size(), chunk.b.getInt64(0));
-        emitNest(chunk.b, nest, 0, buffers, zeros, body, begin, end);
+        emitElementwiseLoop(
+            chunk.b, nest, buffers, chunk.operands.size(), begin, end,
+            [&](IRBuilderBase &b, ArrayRef<Value *> inputs,
+                SmallVectorImpl<Value *> &outputs) {
+              outputs.push_back(body(b, inputs));
+            });
       },
       flat ? kParallelAlignElements : 1);
 }

@@ -22,6 +22,7 @@
 #include "Broadcast.h"
 #include "Conv2DLowering.h"
 #include "ElementLowering.h"
+#include "ElementwiseLoop.h"
 #include "FakeQuantLowering.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
@@ -119,11 +120,11 @@ private:
   // The buffers the loop walks as seen from `chunk`: the element inputs,
   // then the results.
   SmallVector<KernelBuffer, 8> loopBuffers(const Kernel &chunk) const;
-  // Loop `level` of the nest and those inside it; the outermost runs over
+  // The nest over `buffers` (loopBuffers), the outermost loop over
   // [begin, end).
-  void emitNest(IRBuilderBase &b, const LoopNest &nest, size_t level,
-                ArrayRef<KernelBuffer> buffers, SmallVector<Value *, 8> offsets,
-                Value *begin, Value *end);
+  void emitElementLoop(IRBuilderBase &b, const LoopNest &nest,
+                       ArrayRef<KernelBuffer> buffers, Value *begin,
+                       Value *end);
   // The body's ops on one element; `values` holds the inputs and receives
   // every result.
   void emitBody(IRBuilderBase &b, ValueMap &values);
@@ -233,9 +234,7 @@ void FusedLowering::emit() {
       [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
           Value *end) {
         setChunkParams(quantOps, captured);
-        SmallVector<KernelBuffer, 8> buffers = loopBuffers(chunk);
-        SmallVector<Value *, 8> zeros(buffers.size(), chunk.b.getInt64(0));
-        emitNest(chunk.b, nest, 0, buffers, zeros, begin, end);
+        emitElementLoop(chunk.b, nest, loopBuffers(chunk), begin, end);
       },
       align);
 }
@@ -341,8 +340,7 @@ void FusedLowering::emitBand(Kernel &chunk, const LoopNest &nest, Value *first,
     return b.CreateUDiv(units, b.getInt64(perIteration / unit));
   };
   Value *last = b.CreateAdd(first, b.getInt64(count), "", true, true);
-  SmallVector<Value *, 8> zeros(buffers.size(), b.getInt64(0));
-  emitNest(b, nest, 0, buffers, zeros, outer(first), outer(last));
+  emitElementLoop(b, nest, buffers, outer(first), outer(last));
 }
 
 void FusedLowering::emitGemmBand(Kernel &chunk, Value *productPtr,
@@ -391,66 +389,19 @@ void FusedLowering::emitConvImage(Kernel &chunk, Value *productPtr,
   emitConv2D(view);
 }
 
-void FusedLowering::emitNest(IRBuilderBase &b, const LoopNest &nest,
-                             size_t level, ArrayRef<KernelBuffer> buffers,
-                             SmallVector<Value *, 8> offsets, Value *begin,
-                             Value *end) {
-  ArrayRef<ValueId> inputIds = elementInputIds;
-  size_t numInputs = inputIds.size();
-  if (level > 0) {
-    begin = b.getInt64(0);
-    end = b.getInt64(nest.dims[level]);
-  }
-  auto advance = [&](Value *offset, Value *iv, size_t buffer) -> Value * {
-    int64_t stride = nest.strides[buffer][level];
-    if (stride == 0)
-      return offset;
-    return b.CreateAdd(offset,
-                       b.CreateMul(iv, b.getInt64(stride), "", true, true), "",
-                       true, true);
-  };
-  auto load = [&](size_t buffer, Value *offset) -> Value * {
-    DataType type = buffers[buffer].type.elementType;
-    return b.CreateLoad(elementLLVMType(b.getContext(), type),
-                        elementPtr(b, type, buffers[buffer].ptr, offset));
-  };
-
-  if (level + 1 < nest.dims.size()) {
-    emitLoop(
-        b, begin, end, b.getInt64(1),
-        [&](IRBuilderBase &b, Value *iv) {
-          SmallVector<Value *, 8> inner;
-          for (size_t i = 0; i < buffers.size(); ++i)
-            inner.push_back(advance(offsets[i], iv, i));
-          emitNest(b, nest, level + 1, buffers, inner, nullptr, nullptr);
-        },
-        "d" + Twine(level));
-    return;
-  }
-
-  // Innermost: every stride is 0 (broadcast: loaded once, outside) or 1.
-  ValueMap hoisted;
-  for (size_t i = 0; i < numInputs; ++i)
-    if (nest.strides[i][level] == 0)
-      hoisted[inputIds[i]] = load(i, offsets[i]);
-  emitLoop(
-      b, begin, end, b.getInt64(1),
-      [&](IRBuilderBase &b, Value *iv) {
-        ValueMap values = hoisted;
-        for (size_t i = 0; i < numInputs; ++i)
-          if (!values.count(inputIds[i]))
-            values[inputIds[i]] = load(i, advance(offsets[i], iv, i));
-        emitBody(b, values);
-        ArrayRef<ValueId> outputs = body.getOutputs();
-        for (size_t r = 0; r < outputs.size(); ++r) {
-          size_t buffer = numInputs + r;
-          b.CreateStore(values.lookup(outputs[r]),
-                        elementPtr(b, buffers[buffer].type.elementType,
-                                   buffers[buffer].ptr,
-                                   advance(offsets[buffer], iv, buffer)));
-        }
-      },
-      "d" + Twine(level));
+void FusedLowering::emitElementLoop(IRBuilderBase &b, const LoopNest &nest,
+                                    ArrayRef<KernelBuffer> buffers,
+                                    Value *begin, Value *end) {
+  emitElementwiseLoop(b, nest, buffers, elementInputIds.size(), begin, end,
+                      [&](IRBuilderBase &b, ArrayRef<Value *> inputs,
+                          SmallVectorImpl<Value *> &outputs) {
+                        ValueMap values;
+                        for (size_t i = 0; i < inputs.size(); ++i)
+                          values[elementInputIds[i]] = inputs[i];
+                        emitBody(b, values);
+                        for (ValueId v : body.getOutputs())
+                          outputs.push_back(values.lookup(v));
+                      });
 }
 
 void FusedLowering::emitBody(IRBuilderBase &b, ValueMap &values) {
