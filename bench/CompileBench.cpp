@@ -7,10 +7,13 @@
 //                       the graph to a callable function: verification,
 //                       hashing, lowering, LLVM's -O2 pipeline, machine code
 //                       and linking in the ORC session
+//   BM_CompileColdFused the same after the fuse-elementwise pass (timed
+//                       too), which makes the four ops one loop
 //   BM_CompileCacheHit  compiling an identical graph again: verification,
 //                       the structural hash and the cache lookup
 // Building the graphs is not timed. Before measuring, one compiled graph is
-// run and checked against the formula.
+// run and checked against the formula, and the fused graph is checked to
+// hold one FusedElementwise op.
 //
 //===----------------------------------------------------------------------===//
 #include "BenchSupport.h"
@@ -48,6 +51,9 @@ double freshScale() {
 }
 
 void checkResults() {
+  if (countOps(runPasses(fourOpGraph(0.05), "fuse-elementwise"),
+               OpKind::FusedElementwise) != 1)
+    fail("fuse-elementwise did not make the four ops one FusedElementwise");
   Tensor x(TensorType{DataType::Float32, {kSize}}), a(x.getType()),
       c(x.getType()), y(x.getType());
   fillUniform(x.as<float>(), kSize, -4.0f, 4.0f, 1);
@@ -78,6 +84,20 @@ void BM_CompileCold(benchmark::State &state) {
   }
 }
 
+void BM_CompileColdFused(benchmark::State &state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    Graph graph = fourOpGraph(freshScale());
+    size_t before = sharedJit().cacheSize();
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(compile(runPasses(graph, "fuse-elementwise")));
+    state.PauseTiming();
+    if (sharedJit().cacheSize() != before + 1)
+      fail("a cold compile hit the cache");
+    state.ResumeTiming();
+  }
+}
+
 void BM_CompileCacheHit(benchmark::State &state) {
   Graph graph = fourOpGraph(0.05);
   compile(graph);
@@ -89,6 +109,7 @@ void BM_CompileCacheHit(benchmark::State &state) {
 }
 
 BENCHMARK(BM_CompileCold)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompileColdFused)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CompileCacheHit)->Unit(benchmark::kMicrosecond);
 
 } // namespace
