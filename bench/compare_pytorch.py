@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""qjit's benchmark programs next to the same cases in PyTorch eager mode.
+
+Runs the Google Benchmark programs of bench/ (built in BUILD_DIR/bench) with
+--benchmark_format=json and their medians over --repetitions, then times the
+same cases in PyTorch (Debian's python3-torch, 1.13) with
+torch.set_num_threads(1) and with every core: the median of many calls
+measured with time.perf_counter after two warm-up calls. Prints one markdown
+table: case, size, threads, qjit ms, PyTorch ms, speedup (PyTorch / qjit),
+hand loop and memcpy where the program has them, and a note (the issue's
+goal for the row, or the reference it is measured against).
+
+    /usr/bin/python3 bench/compare_pytorch.py [BUILD_DIR] [--repetitions 5]
+
+PyTorch is optional for qjit; without it this script says so and exits 1.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+N64K = 1 << 16
+N16M = 1 << 24
+CHANNELS, INNER = 64, 262144  # [64, 262144]: 16M floats
+MATMUL = 512
+
+
+def fail(message):
+    print(f"compare_pytorch.py: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------------------
+# qjit: the Google Benchmark programs.
+# ---------------------------------------------------------------------------
+
+def run_program(build_dir, program, repetitions, min_time, filter_regex=None):
+    """{benchmark name: median real time in ms} of one program."""
+    path = os.path.join(build_dir, "bench", program)
+    if not os.access(path, os.X_OK):
+        fail(f"{path} not found: build the benchmarks first "
+             f"(ninja -C {build_dir})")
+    command = [path, "--benchmark_format=json",
+               f"--benchmark_repetitions={repetitions}",
+               f"--benchmark_min_time={min_time}"]
+    if repetitions > 1:
+        command.append("--benchmark_report_aggregates_only=true")
+    if filter_regex:
+        command.append(f"--benchmark_filter={filter_regex}")
+    print(f"running {' '.join(command)}", file=sys.stderr)
+    result = subprocess.run(command, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        fail(f"{program} failed ({result.returncode}):\n{result.stderr}")
+    report = json.loads(result.stdout)
+    to_ms = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+    times = {}
+    for entry in report["benchmarks"]:
+        if repetitions > 1 and entry.get("aggregate_name") != "median":
+            continue
+        name = entry.get("run_name", entry["name"])
+        name = name.removesuffix("/real_time")  # added by UseRealTime()
+        times[name] = entry["real_time"] * to_ms[entry["time_unit"]]
+    return times
+
+
+def qjit_times(build_dir, repetitions, min_time):
+    times = {}
+    for program in ["FakeQuantBench", "ChainBench", "FakeQuantGradBench",
+                    "FakeQuantChannelBench", "CompileBench"]:
+        times.update(run_program(build_dir, program, repetitions, min_time))
+    times.update(run_program(build_dir, "GemmBench", repetitions, min_time,
+                             f"BM_MatMul(Jit|Cblas)/{MATMUL}$"))
+    return times
+
+
+def lookup(times, name):
+    if name not in times:
+        fail(f"no result for {name}; the programs reported: "
+             f"{', '.join(sorted(times))}")
+    return times[name]
+
+
+# ---------------------------------------------------------------------------
+# PyTorch: the same cases in eager mode.
+# ---------------------------------------------------------------------------
+
+def median_ms(fn, budget_s=1.5):
+    """Median wall time of fn() in ms over as many calls as fit the budget
+    (at least 7, at most 1000), after two warm-up calls."""
+    fn()
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = time.perf_counter() - start
+    calls = max(7, min(1000, int(budget_s / max(once, 1e-9))))
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e3
+
+
+def torch_cases(torch):
+    """{case: (function, thread counts)}: the inputs built once per case."""
+    gen = torch.Generator().manual_seed(0)
+
+    def uniform(shape, lo, hi):
+        return torch.rand(shape, generator=gen) * (hi - lo) + lo
+
+    cases = {}
+    for n in (N64K, N16M):
+        x = uniform((n,), -8.0, 8.0)
+        cases[("fq", n)] = lambda x=x: torch.fake_quantize_per_tensor_affine(
+            x, 0.05, 0, -128, 127)
+
+    x = uniform((CHANNELS, INNER), -8.0, 8.0)
+    a = uniform((CHANNELS, 1), 0.5, 1.5)
+    b = uniform((CHANNELS, 1), -1.0, 1.0)
+    cases[("chain", N16M)] = lambda: torch.fake_quantize_per_tensor_affine(
+        torch.relu(x * a + b), 0.05, 0, -128, 127)
+
+    # The clipped backward as autograd runs it: PyTorch's forward keeps the
+    # mask (fake_quantize_per_tensor_affine_cachemask) and its backward is
+    # dy * mask; autograd.grad returns dx without accumulating into x.grad.
+    xg = uniform((N16M,), -8.0, 8.0).requires_grad_()
+    yg = torch.fake_quantize_per_tensor_affine(xg, 0.05, 0, -128, 127)
+    dy = uniform((N16M,), -1.0, 1.0)
+    cases[("grad", N16M)] = lambda: torch.autograd.grad(
+        yg, xg, dy, retain_graph=True)
+
+    scale = torch.tensor([0.02 + 0.001 * c for c in range(CHANNELS)],
+                         dtype=torch.float32)
+    zero_point = torch.tensor([c % 21 - 10 for c in range(CHANNELS)],
+                              dtype=torch.int32)
+    xc = uniform((CHANNELS, INNER), -8.0, 8.0)
+    cases[("channel", N16M)] = (
+        lambda: torch.fake_quantize_per_channel_affine(
+            xc, scale, zero_point, 0, -128, 127))
+
+    ma = uniform((MATMUL, MATMUL), -1.0, 1.0)
+    mb = uniform((MATMUL, MATMUL), -1.0, 1.0)
+    cases[("matmul", MATMUL)] = lambda: torch.matmul(ma, mb)
+    return cases
+
+
+def torch_times(torch, thread_counts):
+    times = {}
+    cases = torch_cases(torch)
+    for threads in thread_counts:
+        torch.set_num_threads(threads)
+        for key, fn in cases.items():
+            if key[0] == "matmul" and threads != 1:
+                continue
+            times[key + (threads,)] = median_ms(fn)
+            print(f"PyTorch {key[0]} n={key[1]} threads={threads}: "
+                  f"{times[key + (threads,)]:.3f} ms", file=sys.stderr)
+    return times
+
+
+# ---------------------------------------------------------------------------
+# The table.
+# ---------------------------------------------------------------------------
+
+def fmt_ms(ms):
+    if ms is None:
+        return "-"
+    if ms >= 100:
+        return f"{ms:.0f}"
+    if ms >= 1:
+        return f"{ms:.2f}"
+    if ms >= 0.01:
+        return f"{ms:.3f}"
+    return f"{ms:.4f}"
+
+
+def size_name(n):
+    return {N64K: "64K", N16M: "16M"}.get(n, str(n))
+
+
+def machine():
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in subprocess.run(["lscpu"], stdout=subprocess.PIPE,
+                                   text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores"
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="qjit's benchmarks next to PyTorch eager, one table")
+    parser.add_argument("build_dir", nargs="?", default="build",
+                        help="the qjit build directory (default: build)")
+    parser.add_argument("--repetitions", type=int, default=5,
+                        help="Google Benchmark repetitions (median)")
+    parser.add_argument("--min-time", type=float, default=0.2,
+                        help="seconds per Google Benchmark repetition")
+    args = parser.parse_args()
+
+    try:
+        import torch
+    except ImportError:
+        fail("PyTorch is not installed (Debian: apt install python3-torch); "
+             "it is optional for qjit but this comparison needs it")
+
+    all_threads = os.cpu_count() or 1
+    thread_counts = [1] if all_threads == 1 else [1, all_threads]
+    load_before = os.getloadavg()
+    q = qjit_times(args.build_dir, args.repetitions, args.min_time)
+    t = torch_times(torch, thread_counts)
+    load_after = os.getloadavg()
+
+    rows = []
+
+    def row(case, n, threads, qjit_ms, torch_ms, hand=None, memcpy=None,
+            note=""):
+        speedup = (f"{torch_ms / qjit_ms:.1f}x"
+                   if torch_ms is not None else "-")
+        rows.append([case, size_name(n) if isinstance(n, int) else n,
+                     str(threads), fmt_ms(qjit_ms), fmt_ms(torch_ms), speedup,
+                     fmt_ms(hand), fmt_ms(memcpy), note])
+
+    def scaling(base, ms, threads):
+        return "" if threads == 1 else f"{base / ms:.2f}x one thread"
+
+    for n in (N64K, N16M):
+        hand = lookup(q, f"BM_FakeQuantHand/n:{n}")
+        memcpy = lookup(q, f"BM_Memcpy/n:{n}")
+        one = lookup(q, f"BM_FakeQuantJit/n:{n}/threads:1")
+        for threads in thread_counts:
+            ms = lookup(q, f"BM_FakeQuantJit/n:{n}/threads:{threads}")
+            note = (f"{ms / hand:.2f}x hand loop" if threads == 1
+                    else scaling(one, ms, threads))
+            row("FakeQuantization forward, per tensor", n, threads, ms,
+                t[("fq", n, threads)], hand, memcpy, note)
+
+    for case, key, program_case in [
+            ("Multiply-Add-ReLU-FakeQuantization, fused", "chain",
+             "ChainFused"),
+            ("FakeQuantization clipped backward (dy * mask)", "grad",
+             "GradClippedJit"),
+            ("FakeQuantization forward, per channel [64, 262144]", "channel",
+             "PerChannelJit")]:
+        hand_name = {"chain": "BM_ChainHand", "grad": "BM_GradClippedHand",
+                     "channel": "BM_PerChannelHand"}[key]
+        hand = lookup(q, hand_name)
+        one = lookup(q, f"BM_{program_case}/threads:1")
+        for threads in thread_counts:
+            ms = lookup(q, f"BM_{program_case}/threads:{threads}")
+            if key == "chain":
+                unfused = lookup(q, f"BM_ChainUnfused/threads:{threads}")
+                note = f"unfused JIT {fmt_ms(unfused)} ms"
+            else:
+                note = ""
+            if threads == 1:
+                note = ", ".join(filter(None, [f"{ms / hand:.2f}x hand loop",
+                                               note]))
+            else:
+                note = ", ".join(filter(None, [scaling(one, ms, threads),
+                                               note]))
+            row(case, N16M, threads, ms, t[(key, N16M, threads)], hand,
+                None, note)
+
+    jit = lookup(q, f"BM_MatMulJit/{MATMUL}")
+    cblas = lookup(q, f"BM_MatMulCblas/{MATMUL}")
+    gflops = 2 * MATMUL ** 3 / (jit * 1e-3) * 1e-9
+    row("MatMul Float32", f"{MATMUL}^3", 1, jit, t[("matmul", MATMUL, 1)],
+        note=f"{gflops:.0f} GFLOP/s; cblas_sgemm {fmt_ms(cblas)} ms: qjit at "
+             f"{100 * cblas / jit:.0f}% of OpenBLAS")
+
+    cold = lookup(q, "BM_CompileCold")
+    fused = lookup(q, "BM_CompileColdFused")
+    hit = lookup(q, "BM_CompileCacheHit")
+    row("compile a 4-op graph at -O2, cold", "4 ops", "-", cold, None,
+        note="new graph on an existing Jit session")
+    row("compile it after fuse-elementwise, cold", "1 loop", "-", fused, None,
+        note="the pass included")
+    row("compile a 4-op graph, cache hit", "4 ops", "-", hit, None,
+        note=f"{hit * 1e3:.1f} us: verify, hash, look up")
+
+    print(f"Machine: {machine()}; load average {load_before[0]:.2f} before, "
+          f"{load_after[0]:.2f} after; PyTorch {torch.__version__}; "
+          f"qjit: medians of {args.repetitions} Google Benchmark repetitions, "
+          f"PyTorch: medians of single calls (time.perf_counter)")
+    print()
+    header = ["case", "size", "threads", "qjit ms", "PyTorch ms", "speedup",
+              "hand loop ms", "memcpy ms", "note"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---"] * len(header)) + "|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
