@@ -16,6 +16,7 @@ PyTorch is optional for qjit; without it this script says so and exits 1.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -207,9 +208,7 @@ def main():
                         help="seconds per Google Benchmark repetition")
     args = parser.parse_args()
 
-    try:
-        import torch
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         fail("PyTorch is not installed (Debian: apt install python3-torch); "
              "it is optional for qjit but this comparison needs it")
 
@@ -217,6 +216,11 @@ def main():
     thread_counts = [1] if all_threads == 1 else [1, all_threads]
     load_before = os.getloadavg()
     q = qjit_times(args.build_dir, args.repetitions, args.min_time)
+    # Debian's torch calls OpenBLAS (pthreads) for matmul, whose thread pool
+    # torch.set_num_threads does not size; MatMul is compared on one thread,
+    # as cblas_sgemm in GemmBench. Read when torch loads OpenBLAS.
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    import torch
     t = torch_times(torch, thread_counts)
     load_after = os.getloadavg()
 
