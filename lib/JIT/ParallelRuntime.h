@@ -17,9 +17,9 @@
 
 extern "C" {
 // Calls body(ctx, begin, end) over disjoint chunks covering [0, count), each
-// of at least `grain` iterations (but a shorter whole range), possibly on
-// several threads at once; returns when every chunk is done. Serial (one
-// call over [0, count)) inside runWithThreads(1, ...).
+// of `grain` to 2 * grain - 1 iterations (but a shorter whole range),
+// possibly on several threads at once; returns when every chunk is done.
+// Serial (one call over [0, count)) inside runWithThreads(1, ...).
 void qjit_parallel_for(void (*body)(void *ctx, int64_t begin, int64_t end),
                        void *ctx, int64_t count, int64_t grain);
 }

@@ -19,7 +19,7 @@
 namespace qjit::test {
 namespace {
 
-// Above 2 * 64K elements (Parallel.h's grain): split. Odd, so the last
+// Above 2 * 32K elements (Parallel.h's grain): split. Odd, so the last
 // chunk ends in a vector remainder.
 constexpr int64_t kLarge = 200003;
 
@@ -386,7 +386,7 @@ TEST(JitParallel, SmallMatMulIsOneCall) {
 //===-- Thresholds and concurrency ----------------------------------------===//
 
 TEST(JitParallel, SmallTensorsHaveNoParallelLoop) {
-  for (int64_t n : {int64_t(1), int64_t(1000), int64_t(131071)}) {
+  for (int64_t n : {int64_t(1), int64_t(1000), int64_t(65535)}) {
     Graph graph =
         singleOpGraph(OpKind::FakeQuantization, {f32({n})}, {{"scale", 0.05}});
     auto compiled = compileOrFail(graph);
@@ -396,7 +396,7 @@ TEST(JitParallel, SmallTensorsHaveNoParallelLoop) {
     ASSERT_TRUE(bool(ir));
     EXPECT_EQ(ir->find("qjit_parallel_for"), std::string::npos) << n;
   }
-  Graph large = singleOpGraph(OpKind::FakeQuantization, {f32({131072})},
+  Graph large = singleOpGraph(OpKind::FakeQuantization, {f32({65536})},
                               {{"scale", 0.05}});
   auto compiled = compileOrFail(large);
   ASSERT_TRUE(compiled);
