@@ -1,10 +1,12 @@
 //===- Optimize.cpp - LLVM's standard pipeline for the target -------------===//
 #include "VectorLibrary.h"
 #include "qjit/CodeGen/CodeGen.h"
+#include "Parallel.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/IPO/AlwaysInliner.h"
+#include "llvm/Transforms/Scalar/AlignmentFromAssumptions.h"
 #include "llvm/Transforms/Scalar/LoopUnrollPass.h"
 
 using namespace llvm;
@@ -70,6 +72,15 @@ void optimizeModule(llvm::Module &module, TargetMachine &tm,
           mpm.addPass(AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
         });
   }
+  if (optLevel >= 1) {
+    // Alignment assumptions (streaming loops, Parallel.h) applied to the
+    // vector loads and stores the vectorizer has made.
+    pb.registerOptimizerLastEPCallback(
+        [](ModulePassManager &mpm, OptimizationLevel) {
+          mpm.addPass(
+              createModuleToFunctionPassAdaptor(AlignmentFromAssumptionsPass()));
+        });
+  }
   // Registered before the defaults: the vector variants of libm functions
   // (glibc's libmvec) that LoopVectorize may call.
   TargetLibraryInfoImpl tlii(tm.getTargetTriple());
@@ -89,6 +100,7 @@ void optimizeModule(llvm::Module &module, TargetMachine &tm,
                               ? pb.buildO0DefaultPipeline(level)
                               : pb.buildPerModuleDefaultPipeline(level);
   mpm.run(module, mam);
+  markStreamingStores(module);
 }
 
 } // namespace qjit

@@ -4,6 +4,11 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Intrinsics.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/IntrinsicsX86.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace llvm;
 
@@ -95,7 +100,98 @@ Function *createFunction(Function &kernel, FunctionType *type,
   return fn;
 }
 
+// The access group that tags the stores of streaming loops (named metadata
+// `qjit.streaming` of the module): LoopVectorize keeps access groups on the
+// vector stores it makes, which markStreamingStores then makes
+// non-temporal. (Marked non-temporal before vectorization, a store would keep
+// its loop scalar: the vectorizer cannot prove the alignment that vector
+// non-temporal stores need.)
+MDNode *streamingAccessGroup(llvm::Module &module) {
+  NamedMDNode *named = module.getOrInsertNamedMetadata("qjit.streaming");
+  if (named->getNumOperands() == 0)
+    named->addOperand(MDNode::getDistinct(module.getContext(), {}));
+  return named->getOperand(0);
+}
+
 } // namespace
+
+void emitStreamingLoop(Kernel &chunk, Value *begin, Value *end,
+                       StreamingBody body) {
+  IRBuilderBase &b = chunk.b;
+  Function &fn = *b.GetInsertBlock()->getParent();
+  llvm::Module &module = *fn.getParent();
+  const KernelBuffer &out = chunk.results[0];
+  int64_t elements = out.type.numElements();
+  // The elements before the first 64-byte boundary of `out` in the range,
+  // with ordinary stores (at most 15 of them).
+  int64_t size = dataTypeSize(out.type.elementType);
+  Value *address = b.CreateAdd(b.CreatePtrToInt(out.ptr, b.getInt64Ty()),
+                               b.CreateMul(begin, b.getInt64(size)));
+  Value *misalignment = b.CreateAnd(b.CreateNeg(address), b.getInt64(63));
+  Value *aligned = b.CreateBinaryIntrinsic(
+      Intrinsic::smin,
+      b.CreateAdd(begin, b.CreateUDiv(misalignment, b.getInt64(size))), end);
+  emitLoop(
+      b, begin, aligned, b.getInt64(1),
+      [&](IRBuilderBase &b, Value *i) { body(chunk, b, i); }, "peel");
+
+  // The rest, through a view of the buffers that starts at `aligned`: its
+  // result pointer is 64-byte aligned (elements are naturally aligned,
+  // CompiledGraph::run checks it), which the assumption tells the vector
+  // stores made from it. Buffers of other sizes (a per-tensor scale) stay.
+  Kernel view = chunk;
+  auto rebase = [&](KernelBuffer &buffer) {
+    if (buffer.type.numElements() == elements)
+      buffer.ptr = elementPtr(b, buffer.type.elementType, buffer.ptr, aligned);
+  };
+  for (KernelBuffer &buffer : view.operands)
+    rebase(buffer);
+  for (KernelBuffer &buffer : view.results)
+    rebase(buffer);
+  b.CreateAlignmentAssumption(module.getDataLayout(), view.results[0].ptr, 64);
+  DenseSet<BasicBlock *> before;
+  for (BasicBlock &block : fn)
+    before.insert(&block);
+  emitLoop(
+      b, b.getInt64(0), b.CreateSub(end, aligned), b.getInt64(1),
+      [&](IRBuilderBase &b, Value *i) { body(view, b, i); }, "stream");
+  MDNode *group = streamingAccessGroup(module);
+  Value *buffer = view.results[0].ptr;
+  for (BasicBlock &block : fn)
+    if (!before.contains(&block))
+      for (Instruction &inst : block)
+        if (auto *store = dyn_cast<StoreInst>(&inst))
+          if (getUnderlyingObject(store->getPointerOperand(), 1) == buffer ||
+              store->getPointerOperand() == buffer)
+            store->setMetadata(LLVMContext::MD_access_group, group);
+  // Streaming stores are weakly ordered: fenced before whoever reads the
+  // buffer next (another thread after the join, or the next kernel).
+  if (Triple(module.getTargetTriple()).isX86())
+    b.CreateIntrinsic(Intrinsic::x86_sse_sfence, {}, {});
+}
+
+void markStreamingStores(llvm::Module &module) {
+  NamedMDNode *named = module.getNamedMetadata("qjit.streaming");
+  if (!named || named->getNumOperands() == 0)
+    return;
+  MDNode *group = named->getOperand(0);
+  LLVMContext &ctx = module.getContext();
+  MDNode *nontemporal = MDNode::get(
+      ctx, ConstantAsMetadata::get(ConstantInt::get(Type::getInt32Ty(ctx), 1)));
+  const DataLayout &layout = module.getDataLayout();
+  for (Function &fn : module)
+    for (Instruction &inst : instructions(fn)) {
+      auto *store = dyn_cast<StoreInst>(&inst);
+      if (!store || store->getMetadata(LLVMContext::MD_access_group) != group)
+        continue;
+      // Only whole aligned vectors: an unaligned one would be split into
+      // scalar streaming stores, slower than ordinary ones.
+      Type *type = store->getValueOperand()->getType();
+      if (type->isVectorTy() &&
+          store->getAlign().value() >= layout.getTypeStoreSize(type))
+        store->setMetadata(LLVMContext::MD_nontemporal, nontemporal);
+    }
+}
 
 int64_t parallelGrain(int64_t elementsPerIteration) {
   int64_t per = std::max<int64_t>(elementsPerIteration, 1);
@@ -200,10 +296,18 @@ void emitParallelChannelWalk(Kernel &k, int64_t outer, int64_t channels,
                              int64_t inner, ArrayRef<Value *> captures,
                              ChannelWalkBody body) {
   if (channels == 1) {
+    bool streaming = k.results[0].type.sizeInBytes() >= kStreamingStoreBytes;
     emitParallelFor(
         k, outer * inner, kParallelGrainElements, captures,
         [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
             Value *end) {
+          if (streaming) {
+            emitStreamingLoop(chunk, begin, end,
+                              [&](Kernel &view, IRBuilderBase &b, Value *i) {
+                                body(view, captured, b, i, b.getInt64(0));
+                              });
+            return;
+          }
           emitLoop(chunk.b, begin, end, chunk.b.getInt64(1),
                    [&](IRBuilderBase &b, Value *i) {
                      body(chunk, captured, b, i, b.getInt64(0));

@@ -66,6 +66,29 @@ void emitParallelFor(Kernel &k, int64_t count, int64_t grain,
 // `elementsPerIteration` elements: kParallelGrainElements elements.
 int64_t parallelGrain(int64_t elementsPerIteration);
 
+// Outputs at least this large are written with streaming (non-temporal)
+// stores by the per-tensor walks: they do not stay in the caches anyway, and
+// streaming stores skip reading each line before writing it, a third of the
+// memory traffic of a loop that reads one tensor and writes one.
+constexpr uint64_t kStreamingStoreBytes = 32u << 20;
+
+// The body of a streaming loop: element `i` of the buffers of `view`.
+using StreamingBody = llvm::function_ref<void(
+    Kernel &view, llvm::IRBuilderBase &b, llvm::Value *i)>;
+
+// for (i = begin; i < end; ++i) body(i) over `chunk`'s buffers, writing
+// result 0 with streaming stores: up to its first 64-byte boundary with
+// ordinary stores, then through a view of the buffers that starts there
+// (with the alignment known), the stores into result 0 tagged so that
+// markStreamingStores makes them non-temporal once vectorized; then an
+// sfence. Buffers with as many elements as result 0 are walked by `i`.
+void emitStreamingLoop(Kernel &chunk, llvm::Value *begin, llvm::Value *end,
+                       StreamingBody body);
+
+// Run after the optimization pipeline: the aligned vector stores of
+// streaming loops become non-temporal.
+void markStreamingStores(llvm::Module &module);
+
 // The body of a channel walk: `index` is the element's i64 offset, `channel`
 // its i64 channel (0 when channels == 1).
 using ChannelWalkBody = llvm::function_ref<void(

@@ -479,3 +479,52 @@ TEST(JitParallel, ConcurrentRunsWithDifferentThreadCounts) {
 
 } // namespace
 } // namespace qjit::test
+
+namespace qjit::test {
+namespace {
+
+// Outputs of 32 MiB and more are written with streaming stores after a few
+// ordinary ones up to the output's first 64-byte boundary (Parallel.h).
+// Every misalignment of the output (and of the input) and every thread
+// count must give the interpreter's bytes, the odd length leaving a tail.
+TEST(JitParallel, StreamingStoresAtEveryAlignment) {
+  const int64_t n = (int64_t(32) << 20) / 4 + 1001;
+  TensorType type{DataType::Float32, {n}};
+  Graph graph = singleOpGraph(
+      OpKind::FakeQuantization, {type, {DataType::Float32, {}}},
+      {{"num_bits", 8}});
+  FillOptions fill;
+  fill.range = 20;
+  fill.specialFraction = 0.01;
+  fill.tieFraction = 0.2;
+  fill.tieScale = 0.25;
+  Tensor x = randomTensor(type, fill);
+  Tensor scale({DataType::Float32, {}});
+  scale.as<float>()[0] = 0.25f;
+  auto expected = interpret(graph, {x, scale});
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  auto compiled = jitAt(2).compile(graph);
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  // Buffers with room to shift them by 0..15 elements.
+  std::vector<float> in(n + 16), out(n + 16);
+  for (int64_t shift : {0, 1, 3, 8, 15}) {
+    std::copy(x.as<float>(), x.as<float>() + n, in.begin() + shift);
+    for (unsigned threads : {1u, 2u}) {
+      std::fill(out.begin(), out.end(), -1.0f);
+      ASSERT_FALSE(bool((*compiled)->run(
+          {{type, in.data() + shift}, {scale.getType(), scale.data()}},
+          {{type, out.data() + shift}}, RunOptions{threads})));
+      EXPECT_EQ(std::memcmp(out.data() + shift, (*expected)[0].data(), n * 4),
+                0)
+          << "shift " << shift << ", " << threads << " threads";
+      // Nothing written outside the output.
+      for (int64_t i = 0; i < shift; ++i)
+        EXPECT_EQ(out[i], -1.0f);
+      for (int64_t i = n + shift; i < n + 16; ++i)
+        EXPECT_EQ(out[i], -1.0f);
+    }
+  }
+}
+
+} // namespace
+} // namespace qjit::test
