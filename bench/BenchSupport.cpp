@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 #include <thread>
+#include <fmt/format.h>
 
 namespace qjit::bench {
 

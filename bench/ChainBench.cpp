@@ -18,6 +18,7 @@
 #include "FakeQuantHand.h"
 #include "qjit/IR/Builder.h"
 #include <cstring>
+#include <fmt/format.h>
 
 using namespace qjit;
 using namespace qjit::bench;

@@ -18,6 +18,7 @@
 #include "qjit/IR/Builder.h"
 #include <cstring>
 #include <map>
+#include <fmt/format.h>
 
 using namespace qjit;
 using namespace qjit::bench;

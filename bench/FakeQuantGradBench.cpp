@@ -16,6 +16,7 @@
 #include "qjit/IR/Builder.h"
 #include <cstring>
 #include <random>
+#include <fmt/format.h>
 
 using namespace qjit;
 using namespace qjit::bench;

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes PyTorch reference results for the op catalog's lit tests (test/golden/).
+"""Writes PyTorch reference results for every op's lit tests (test/golden/).
 
 Needs Debian's python3-torch and python3-numpy; the tests only read the
 committed .npy files. Run from the repository root:

@@ -1,5 +1,5 @@
 //===- Conv2D.cpp - Lowering of Conv2D: planning and 1x1 convolutions -----===//
-#include "Conv2DLowering.h"
+#include "Conv2D.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
 #include <algorithm>

@@ -12,7 +12,7 @@
 // at a time into the output row.
 //
 //===----------------------------------------------------------------------===//
-#include "Conv2DLowering.h"
+#include "Conv2D.h"
 #include "LoopBuilder.h"
 
 using namespace llvm;

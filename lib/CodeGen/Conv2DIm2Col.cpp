@@ -9,7 +9,7 @@
 // the product writes it in place.
 //
 //===----------------------------------------------------------------------===//
-#include "Conv2DLowering.h"
+#include "Conv2D.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
 #include "llvm/IR/Function.h"

@@ -7,11 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
-#include "ElementLowering.h"
+#include "Elementwise.h"
 #include "ElementwiseLoop.h"
 #include "Kernel.h"
 #include "LoopBuilder.h"
-#include "MathLowering.h"
+#include "Math.h"
 #include "Parallel.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"

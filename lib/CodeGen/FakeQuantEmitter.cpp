@@ -1,5 +1,5 @@
 //===- FakeQuantEmitter.cpp - Parameters and walks of fake quantization ---===//
-#include "FakeQuantLowering.h"
+#include "FakeQuantEmitter.h"
 #include "LoopBuilder.h"
 #include "Parallel.h"
 #include "llvm/ADT/APFloat.h"

@@ -8,7 +8,7 @@
 // tensors are split over threads (Parallel.h).
 //
 //===----------------------------------------------------------------------===//
-#include "FakeQuantLowering.h"
+#include "FakeQuantEmitter.h"
 
 using namespace llvm;
 

@@ -4,7 +4,7 @@
 // quantizations in the prologue, then one loop nest over the iteration shape
 // (collapsed as for a broadcasting op) whose innermost body loads each input
 // read as elements (hoisted when broadcast), evaluates the body's ops in
-// order with the very formulas of their own kernels (ElementLowering.h,
+// order with the very formulas of their own kernels (Elementwise.h,
 // FakeQuantEmitter), and stores the results. Values in the loop are kept in
 // their memory form (Bool as i8 0 or 1), so a mask flows from the forward
 // fake quantization to its gradient exactly as through memory. Large
@@ -20,10 +20,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
-#include "Conv2DLowering.h"
-#include "ElementLowering.h"
+#include "Conv2D.h"
+#include "Elementwise.h"
 #include "ElementwiseLoop.h"
-#include "FakeQuantLowering.h"
+#include "FakeQuantEmitter.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
 #include "Parallel.h"

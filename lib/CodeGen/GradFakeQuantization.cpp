@@ -14,7 +14,7 @@
 // sums stay serial so that their order (and so their rounding) is fixed.
 //
 //===----------------------------------------------------------------------===//
-#include "FakeQuantLowering.h"
+#include "FakeQuantEmitter.h"
 #include "LoopBuilder.h"
 #include "Parallel.h"
 #include "llvm/IR/Intrinsics.h"

@@ -15,10 +15,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
-#include "GradientLowering.h"
-#include "ElementLowering.h"
+#include "Gradients.h"
+#include "Elementwise.h"
 #include "LoopBuilder.h"
-#include "MathLowering.h"
+#include "Math.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 #include <cmath>
@@ -26,53 +26,6 @@
 using namespace llvm;
 
 namespace qjit {
-
-void emitStridedNest(IRBuilderBase &b, ArrayRef<int64_t> dims,
-                     ArrayRef<Shape> strides, ArrayRef<int64_t> bases,
-                     OffsetsBody body) {
-  LoopStack loops(b);
-  SmallVector<Value *, 4> offsets;
-  for (int64_t base : bases)
-    offsets.push_back(b.getInt64(base));
-  for (size_t d = 0; d < dims.size(); ++d) {
-    Value *iv = loops.open(0, dims[d], "d" + Twine(d));
-    for (size_t k = 0; k < offsets.size(); ++k)
-      if (int64_t stride = strides[k][d])
-        offsets[k] = b.CreateAdd(
-            offsets[k], b.CreateMul(iv, b.getInt64(stride), "", true, true), "",
-            true, true);
-  }
-  body(b, offsets);
-  for (size_t d = 0; d < dims.size(); ++d)
-    loops.close();
-}
-
-Value *LoopStack::open(Value *begin, Value *end, const Twine &name) {
-  Function *fn = b.GetInsertBlock()->getParent();
-  BasicBlock *preheader = b.GetInsertBlock();
-  BasicBlock *body = BasicBlock::Create(b.getContext(), name + ".body", fn);
-  BasicBlock *exit = BasicBlock::Create(b.getContext(), name + ".exit", fn);
-  b.CreateCondBr(b.CreateICmpSLT(begin, end), body, exit);
-  b.SetInsertPoint(body);
-  PHINode *iv = b.CreatePHI(begin->getType(), 2, name);
-  iv->addIncoming(begin, preheader);
-  open_.push_back({iv, end, body, exit});
-  return iv;
-}
-
-void LoopStack::close() {
-  Loop loop = open_.pop_back_val();
-  Value *next = b.CreateAdd(loop.iv, ConstantInt::get(loop.iv->getType(), 1),
-                            loop.iv->getName() + ".next", true, true);
-  loop.iv->addIncoming(next, b.GetInsertBlock());
-  b.CreateCondBr(b.CreateICmpSLT(next, loop.end), loop.body, loop.exit);
-  b.SetInsertPoint(loop.exit);
-}
-
-void emitZeroFill(IRBuilderBase &b, const KernelBuffer &buffer) {
-  if (uint64_t bytes = buffer.type.sizeInBytes())
-    b.CreateMemSet(buffer.ptr, b.getInt8(0), bytes, MaybeAlign());
-}
 
 namespace {
 
@@ -208,7 +161,7 @@ void emitSliceGradient(Kernel &k) {
   DataType type = dx.type.elementType;
   Type *elemTy = elementLLVMType(b.getContext(), type);
   SliceParams p = cantFail(getSliceParams(k.op, dx.type.shape));
-  emitZeroFill(b, dx);
+  emitZeroFill(b, dx.ptr, dx.type.sizeInBytes());
   if (dy.type.numElements() == 0)
     return;
   Shape dxStrides = rowMajorStrides(dx.type.shape);

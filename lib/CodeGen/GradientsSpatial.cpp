@@ -14,7 +14,7 @@
 // bounds test.
 //
 //===----------------------------------------------------------------------===//
-#include "GradientLowering.h"
+#include "Gradients.h"
 #include "LoopBuilder.h" // createLocal
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
@@ -82,7 +82,7 @@ void emitPoolGradient(Kernel &k) {
   const int64_t height = in[2], width = in[3];
   const int64_t outHeight = out[2], outWidth = out[3];
 
-  emitZeroFill(b, dx);
+  emitZeroFill(b, dx.ptr, dx.type.sizeInBytes());
   Value *plane = loops.open(0, in[0] * in[1], "plane");
   Value *inBase = i64.mul(plane, height * width);
   Value *oy = loops.open(0, outHeight, "oy");
@@ -167,7 +167,7 @@ public:
 private:
   // dx = 0; for n, o, c, ky, kx, oy, ox: dx[n, ic, iy, ix] += dy * w.
   void emitInput() {
-    emitZeroFill(b, result);
+    emitZeroFill(b, result.ptr, result.type.sizeInBytes());
     Value *n = loops.open(0, batch, "n");
     forEachTap([&](Value *o, Value *ic, Value *wIndex, int64_t ky, int64_t kx) {
       Range oyRange = rows(ky), oxRange = columns(kx);

@@ -19,6 +19,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Target/TargetMachine.h"
 #include <fmt/format.h>
+#include "Support/MakeError.h"
 
 using namespace llvm;
 

@@ -1,8 +1,8 @@
 //===- Kernel.cpp - Dispatching an op to its lowering ---------------------===//
 #include "Kernel.h"
-#include "Conv2DLowering.h"
-#include "FakeQuantLowering.h"
-#include "GradientLowering.h"
+#include "Conv2D.h"
+#include "FakeQuantEmitter.h"
+#include "Gradients.h"
 #include "llvm/Support/ErrorHandling.h"
 
 using namespace llvm;

@@ -11,6 +11,8 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/IR/IRBuilder.h"
+#include "qjit/IR/TensorType.h"
+#include <cassert>
 
 namespace qjit {
 
@@ -29,6 +31,42 @@ void emitLoop(llvm::IRBuilderBase &b, int64_t count, LoopBody body,
 // initialized with `init` at the current insertion point.
 llvm::AllocaInst *createLocal(llvm::IRBuilderBase &b, llvm::Value *init,
                               const llvm::Twine &name);
+
+// For every index of `dims` in row-major order,
+// calls body with each buffer's element offset base[k] + sum_d i_d *
+// strides[k][d].
+using OffsetsBody = llvm::function_ref<void(llvm::IRBuilderBase &,
+                                            llvm::ArrayRef<llvm::Value *>)>;
+void emitStridedNest(llvm::IRBuilderBase &b, llvm::ArrayRef<int64_t> dims,
+                     llvm::ArrayRef<Shape> strides,
+                     llvm::ArrayRef<int64_t> bases, OffsetsBody body);
+// Stores `bytes` zero bytes at `ptr`.
+void emitZeroFill(llvm::IRBuilderBase &b, llvm::Value *ptr, uint64_t bytes);
+
+// Counted loops opened and closed in sequence, so that deep nests read
+// top to bottom: open() emits the guard and the header of
+// `for (iv = begin; iv < end; ++iv)` and returns iv, close() the latch of
+// the innermost open loop (LoopBuilder.h's rotated form).
+class LoopStack {
+public:
+  explicit LoopStack(llvm::IRBuilderBase &b) : b(b) {}
+  ~LoopStack() { assert(open_.empty() && "loops left open"); }
+  llvm::Value *open(llvm::Value *begin, llvm::Value *end,
+                    const llvm::Twine &name);
+  llvm::Value *open(int64_t begin, int64_t end, const llvm::Twine &name) {
+    return open(b.getInt64(begin), b.getInt64(end), name);
+  }
+  void close();
+
+private:
+  struct Loop {
+    llvm::PHINode *iv;
+    llvm::Value *end;
+    llvm::BasicBlock *body, *exit;
+  };
+  llvm::IRBuilderBase &b;
+  llvm::SmallVector<Loop, 8> open_;
+};
 
 } // namespace qjit
 

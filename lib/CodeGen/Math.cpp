@@ -8,7 +8,7 @@
 //                  * x * x))), products left to right.
 //
 //===----------------------------------------------------------------------===//
-#include "MathLowering.h"
+#include "Math.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Module.h"

@@ -16,7 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "Kernel.h"
 #include "LoopBuilder.h"
-#include "MathLowering.h"
+#include "Math.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 

@@ -2,6 +2,7 @@
 #include "qjit/IR/Builder.h"
 #include "qjit/IR/OpRules.h"
 #include "qjit/Support/Error.h"
+#include "Support/MakeError.h"
 
 namespace qjit {
 

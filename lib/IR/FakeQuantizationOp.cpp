@@ -3,6 +3,7 @@
 #include "qjit/Support/Error.h"
 #include <cassert>
 #include <cmath>
+#include "Support/MakeError.h"
 
 namespace qjit {
 

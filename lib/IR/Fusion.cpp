@@ -2,6 +2,7 @@
 #include "qjit/IR/Fusion.h"
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/Support/Error.h"
+#include "Support/MakeError.h"
 
 namespace qjit {
 

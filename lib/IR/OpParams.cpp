@@ -1,8 +1,9 @@
-//===- OpParams.cpp - Attributes of the catalog ops, normalized -----------===//
+//===- OpParams.cpp - Attributes of the ops, normalized -----------===//
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/STLExtras.h"
 #include <cmath>
+#include "Support/MakeError.h"
 
 namespace qjit {
 

@@ -1,11 +1,12 @@
 //===- OpRules.cpp - Operand rules and result type inference per op -------===//
 #include "qjit/IR/OpRules.h"
-#include "GradientRules.h"
+#include "GradientOpTypes.h"
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/IR/Fusion.h"
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <cmath>
+#include "Support/MakeError.h"
 
 namespace qjit {
 

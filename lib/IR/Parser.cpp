@@ -28,6 +28,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include "Support/MakeError.h"
 
 namespace qjit {
 

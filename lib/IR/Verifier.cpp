@@ -4,6 +4,7 @@
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSet.h"
+#include "Support/MakeError.h"
 
 namespace qjit {
 

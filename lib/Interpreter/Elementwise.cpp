@@ -18,6 +18,7 @@
 #include <cmath>
 #include <functional>
 #include <optional>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

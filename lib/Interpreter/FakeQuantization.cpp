@@ -12,6 +12,7 @@
 #include "qjit/Support/Error.h"
 #include <cmath>
 #include <limits>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

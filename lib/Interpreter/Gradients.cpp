@@ -30,6 +30,7 @@
 #include <cmath>
 #include <limits>
 #include <vector>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

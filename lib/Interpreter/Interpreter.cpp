@@ -12,6 +12,7 @@
 #include "qjit/IR/OpRules.h"
 #include "qjit/Support/Error.h"
 #include <unordered_map>
+#include "Support/MakeError.h"
 
 namespace qjit {
 

@@ -17,6 +17,7 @@
 #include "qjit/Support/Error.h"
 #include <cmath>
 #include <functional>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

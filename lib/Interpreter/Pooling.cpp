@@ -16,6 +16,7 @@
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <algorithm>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

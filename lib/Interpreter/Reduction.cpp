@@ -15,6 +15,7 @@
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <vector>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

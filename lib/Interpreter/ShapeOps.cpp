@@ -12,6 +12,7 @@
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <cstring>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

@@ -11,6 +11,7 @@
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <cmath>
+#include "Support/MakeError.h"
 
 namespace qjit::interp {
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+#include "Support/MakeError.h"
 
 namespace qjit {
 namespace {

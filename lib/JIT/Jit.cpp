@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include "Support/MakeError.h"
 
 using namespace llvm;
 

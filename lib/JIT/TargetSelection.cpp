@@ -7,6 +7,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/TargetParser/Host.h"
 #include <memory>
+#include "Support/MakeError.h"
 
 using namespace llvm;
 
@@ -63,11 +64,31 @@ Expected<orc::JITTargetMachineBuilder> selectTarget(const JitOptions &options) {
   return std::move(*builder);
 }
 
+namespace {
+
+// Whether code generated for a target with `feature` may contain its
+// instructions: the vector, arithmetic and bit-manipulation extensions.
+// System features (pku, sgx, xsave, rdrnd, ...) are emitted only through
+// their own intrinsics, which qjit never uses, and hypervisors often hide
+// them, so they are not required of the host.
+bool changesGeneratedCode(StringRef feature) {
+  static constexpr StringLiteral prefixes[] = {
+      "sse", "ssse3", "avx", "fma", "f16c", "bmi", "lzcnt", "popcnt",
+      "movbe", "cx16", "sahf", "adx", "aes", "pclmul", "vpclmulqdq", "gfni",
+      "vaes", "sha", "amx", "xop", "tbm", "cmov", "mmx", "cx8", "evex512",
+      "prfchw"};
+  return any_of(prefixes,
+                [&](StringLiteral prefix) { return feature.starts_with(prefix); });
+}
+
+} // namespace
+
 std::string featureMissingOnHost(const TargetMachine &tm) {
   StringMap<bool> host = sys::getHostCPUFeatures();
   const MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
   for (const SubtargetFeatureKV &kv : sti->getAllProcessorFeatures()) {
-    if (!sti->getFeatureBits().test(kv.Value))
+    if (!sti->getFeatureBits().test(kv.Value) ||
+        !changesGeneratedCode(kv.Key))
       continue;
     // The host map lists ISA features only; tuning flags are not in it.
     auto it = host.find(kv.Key);

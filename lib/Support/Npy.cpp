@@ -16,6 +16,7 @@
 #include "llvm/Support/SwapByteOrder.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/ADT/STLExtras.h"
+#include "Support/MakeError.h"
 
 namespace qjit {
 

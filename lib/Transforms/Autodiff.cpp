@@ -8,7 +8,7 @@
 //    ids) and a copy of f's ops (same ids; a clipped FakeQuantization that
 //    is differentiated also yields its mask).
 // 3. The output gradients seed the sweep over f's ops in reverse order; each
-//    differentiated op's rule (GradientRules.cpp) adds its operands'
+//    differentiated op's rule (BackwardRules.cpp) adds its operands'
 //    gradients. Input i's accumulated gradient is output i (zeros if none).
 // 4. cse merges repeated backward ops and dce drops the forward copies the
 //    backward does not read; the result is verified.
@@ -21,6 +21,7 @@
 #include "qjit/Support/Error.h"
 #include "qjit/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "Support/MakeError.h"
 
 namespace qjit {
 

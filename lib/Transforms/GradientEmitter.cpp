@@ -2,6 +2,7 @@
 #include "GradientEmitter.h"
 #include "qjit/Support/Error.h"
 #include <bit>
+#include "Support/MakeError.h"
 
 namespace qjit {
 

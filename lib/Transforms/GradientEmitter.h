@@ -1,7 +1,7 @@
 //===- GradientEmitter.h - Building the backward ops ------------*- C++ -*-===//
 //
 // Internal to lib/Transforms. The autodiff pass (Autodiff.cpp) walks f's ops
-// backwards and asks the rule of each op (GradientRules.cpp) to emit the
+// backwards and asks the rule of each op (BackwardRules.cpp) to emit the
 // gradients of its operands through a GradientEmitter, which appends ops to
 // the gradient graph and accumulates gradients per forward value.
 //

@@ -1,6 +1,7 @@
 //===- PassRegistry.cpp - Pass table, pipelines and their parser ----------===//
 #include "qjit/Transforms/PassRegistry.h"
 #include "qjit/IR/Verifier.h"
+#include "Support/MakeError.h"
 #include "qjit/Support/Error.h"
 #include "qjit/Transforms/Passes.h"
 #include "llvm/ADT/STLExtras.h"

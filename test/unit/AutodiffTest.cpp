@@ -5,7 +5,7 @@
 //   of L = sum_j <dy_j, out_j> (inputs kept away from kinks and ties);
 // - the JIT runs the backward graph (Float32 and Float64) like the
 //   interpreter: bit for bit, or within a relative tolerance when the graph
-//   holds an op whose sums or libm calls may differ (the brief's list, plus
+//   holds an op whose sums or libm calls may differ (the documented list, plus
 //   their gradients).
 // Plus: accumulation, the structure of the gradient graph, the errors, and
 // FAKE_QUANT.md's gradient vectors for ste, clipped and lsq, per tensor and

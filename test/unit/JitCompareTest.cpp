@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "JitTestSupport.h"
 #include "qjit/IR/FakeQuantizationOp.h"
+#include <fmt/format.h>
 
 using namespace qjit;
 using namespace qjit::test;

@@ -12,6 +12,7 @@
 #include "JitTestSupport.h"
 #include "qjit/IR/OpParams.h"
 #include <thread>
+#include <fmt/format.h>
 
 using namespace qjit;
 using namespace qjit::test;

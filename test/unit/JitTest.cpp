@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <thread>
+#include <fmt/format.h>
 
 using namespace qjit;
 using namespace qjit::test;

@@ -11,6 +11,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include <algorithm>
 #include <chrono>
+#include "Support/MakeError.h"
 
 namespace qjit {
 

@@ -4,6 +4,7 @@
 #include "qjit/Support/Npy.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "Support/MakeError.h"
 
 namespace qjit {
 

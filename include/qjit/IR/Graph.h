@@ -109,7 +109,7 @@ public:
   // The op defining `id`, or nullptr for graph inputs and unknown ids.
   const Operation *getDefiningOp(ValueId id) const;
 
-  // "t2 = Add(t0, t1) : Float32 [3, 4]" (the seed's ToString form).
+  // "t2 = Add(t0, t1) : Float32 [3, 4]".
   std::string opToString(const Operation &op) const;
   std::string toString() const;
 

@@ -1,4 +1,4 @@
-//===- OpParams.h - Attributes of the catalog ops, normalized ---*- C++ -*-===//
+//===- OpParams.h - Attributes of the ops, normalized ---*- C++ -*-===//
 //
 // One reading of the attributes of MatMul, Conv2D, pooling, reductions,
 // softmax, shape ops and Quantize/Dequantize: defaults applied, negative axes

@@ -25,18 +25,13 @@ struct RunOptions {
   unsigned threads = 0;
 };
 
-// A graph compiled to native code. Immutable; run() may be called from
-// several threads at once.
+class Jit;
+
+// A graph compiled to native code (made by Jit::compile). Immutable; run()
+// may be called from several threads at once.
 class CompiledGraph {
 public:
   using EntryFn = void (*)(void *const *buffers);
-
-  CompiledGraph(std::string graphName, std::vector<TensorType> inputTypes,
-                std::vector<TensorType> outputTypes, uint64_t workspaceSize,
-                EntryFn entry, bool usesThreads = false)
-      : graphName(std::move(graphName)), inputTypes(std::move(inputTypes)),
-        outputTypes(std::move(outputTypes)), workspaceSize(workspaceSize),
-        entry(entry), threaded(usesThreads) {}
 
   llvm::ArrayRef<TensorType> getInputTypes() const { return inputTypes; }
   llvm::ArrayRef<TensorType> getOutputTypes() const { return outputTypes; }
@@ -58,6 +53,14 @@ public:
                                           RunOptions options = {}) const;
 
 private:
+  friend class Jit; // the only maker of compiled graphs
+  CompiledGraph(std::string graphName, std::vector<TensorType> inputTypes,
+                std::vector<TensorType> outputTypes, uint64_t workspaceSize,
+                EntryFn entry, bool usesThreads = false)
+      : graphName(std::move(graphName)), inputTypes(std::move(inputTypes)),
+        outputTypes(std::move(outputTypes)), workspaceSize(workspaceSize),
+        entry(entry), threaded(usesThreads) {}
+
   std::string graphName;
   std::vector<TensorType> inputTypes;
   std::vector<TensorType> outputTypes;

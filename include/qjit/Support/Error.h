@@ -4,7 +4,6 @@
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/SMLoc.h"
-#include <fmt/format.h>
 #include <string>
 
 namespace qjit {
@@ -27,20 +26,6 @@ private:
   llvm::SMLoc loc;
   std::string message;
 };
-
-template <typename... Args>
-llvm::Error makeError(fmt::format_string<Args...> format, Args &&...args) {
-  return llvm::make_error<llvm::StringError>(
-      fmt::format(format, std::forward<Args>(args)...),
-      llvm::inconvertibleErrorCode());
-}
-
-template <typename... Args>
-llvm::Error makeLocatedError(llvm::SMLoc loc, fmt::format_string<Args...> format,
-                             Args &&...args) {
-  return llvm::make_error<LocatedError>(
-      loc, fmt::format(format, std::forward<Args>(args)...));
-}
 
 // Re-attaches every message of `err` to `loc`, keeping errors that already
 // carry a valid location.

@@ -1,4 +1,4 @@
-//===- GradientRules.h - Result types of the Grad<Op> ops -------*- C++ -*-===//
+//===- GradientOpTypes.h - Result types of the Grad<Op> ops -----*- C++ -*-===//
 //
 // Internal to lib/IR. The gradient ops the autodiff pass emits (Ops.def,
 // category Gradient, but GradFakeQuantization, which FakeQuantizationOp
@@ -7,8 +7,8 @@
 // they mean on the forward op, and its errors are the forward op's.
 //
 //===----------------------------------------------------------------------===//
-#ifndef QJIT_LIB_IR_GRADIENTRULES_H
-#define QJIT_LIB_IR_GRADIENTRULES_H
+#ifndef QJIT_LIB_IR_GRADIENTOPTYPES_H
+#define QJIT_LIB_IR_GRADIENTOPTYPES_H
 
 #include "qjit/IR/Graph.h"
 #include "llvm/Support/Error.h"

@@ -1,12 +1,12 @@
-//===- JitCatalogTest.cpp - The catalog ops: JIT vs interpreter -----------===//
+//===- JitOpsTest.cpp - The ops: JIT vs interpreter -----------===//
 //
-// Every op of the catalog that CodeGen lowers (all but MatMul and Conv2D,
+// Every op of Ops.def that CodeGen lowers (all but MatMul and Conv2D,
 // see JitGemmTest), every admitted element type, odd sizes around the vector
 // width (1, 15, 16, 17, 999), size-1, empty and broadcast dimensions, inputs
 // salted with NaN, infinities, -0.0, ties and huge values, at -O0 and -O2.
 //
 // At -O0 nothing is vectorized or reordered: every output must equal the
-// interpreter's byte for byte. At -O2 the same holds except where the brief
+// interpreter's byte for byte. At -O2 the same holds except where the contract
 // allows otherwise:
 // - exp, log, pow, tanh, erf become glibc libmvec calls (<= 4 ulp): Exp,
 //   Log, Power, Tanh and Sigmoid within 4 ulp; GELU within 4 ulp or, where
@@ -23,6 +23,7 @@
 #include "qjit/IR/OpParams.h"
 #include <cfloat>
 #include <functional>
+#include <fmt/format.h>
 
 using namespace qjit;
 using namespace qjit::test;
@@ -226,7 +227,7 @@ std::vector<std::vector<Shape>> binaryShapes() {
 //===-- Elementwise math
 //---------------------------------------------------===//
 
-TEST(JitCatalog, ExactUnaryOps) {
+TEST(JitOps, ExactUnaryOps) {
   struct Case {
     OpKind kind;
     AttrList attrs;
@@ -251,7 +252,7 @@ TEST(JitCatalog, ExactUnaryOps) {
     }
 }
 
-TEST(JitCatalog, IntegerClamp) {
+TEST(JitOps, IntegerClamp) {
   struct Case {
     DataType type;
     AttrList attrs;
@@ -275,7 +276,7 @@ TEST(JitCatalog, IntegerClamp) {
   }
 }
 
-TEST(JitCatalog, TranscendentalUnaryOps) {
+TEST(JitOps, TranscendentalUnaryOps) {
   // libmvec's documented bound (<= 4 ulp) between vector and scalar calls.
   const double kUlps = 4;
   for (OpKind kind : {OpKind::Exp, OpKind::Log, OpKind::Sigmoid, OpKind::Tanh})
@@ -312,7 +313,7 @@ TEST(JitCatalog, TranscendentalUnaryOps) {
     }
 }
 
-TEST(JitCatalog, GELU) {
+TEST(JitOps, GELU) {
   for (const char *approximate : {"none", "tanh"})
     for (DataType type : kFloatTypes) {
       Graph graph =
@@ -339,7 +340,7 @@ TEST(JitCatalog, GELU) {
     }
 }
 
-TEST(JitCatalog, Power) {
+TEST(JitOps, Power) {
   for (DataType type : kFloatTypes) {
     Graph graph = manyShapesGraph(OpKind::Power, type, binaryShapes());
     // Bases and exponents of moderate size (and ties: half-integers), so
@@ -406,7 +407,7 @@ std::string describe(const AttrList &attrs) {
   return text;
 }
 
-TEST(JitCatalog, Quantize) {
+TEST(JitOps, Quantize) {
   for (DataType intType : {DataType::Int8, DataType::UInt8, DataType::Int32})
     for (const QuantCase &c : quantCases(intType)) {
       AttrList attrs = c.attrs;
@@ -424,7 +425,7 @@ TEST(JitCatalog, Quantize) {
     }
 }
 
-TEST(JitCatalog, Dequantize) {
+TEST(JitOps, Dequantize) {
   for (DataType intType : {DataType::Int8, DataType::UInt8, DataType::Int32})
     for (const QuantCase &c : quantCases(intType)) {
       Graph graph = singleOpGraph(OpKind::Dequantize,
@@ -437,7 +438,7 @@ TEST(JitCatalog, Dequantize) {
 //===-- Shape ops
 //----------------------------------------------------------===//
 
-TEST(JitCatalog, Transpose) {
+TEST(JitOps, Transpose) {
   struct Case {
     Shape shape;
     std::vector<std::vector<int64_t>> perms; // empty list: the default
@@ -469,7 +470,7 @@ TEST(JitCatalog, Transpose) {
       }
 }
 
-TEST(JitCatalog, Broadcast) {
+TEST(JitOps, Broadcast) {
   const std::vector<std::pair<Shape, Shape>> cases = {
       {{}, {5}},        {{1}, {17}},
       {{3, 1}, {3, 4}}, {{1, 4}, {2, 3, 4}},
@@ -486,7 +487,7 @@ TEST(JitCatalog, Broadcast) {
     }
 }
 
-TEST(JitCatalog, Concat) {
+TEST(JitOps, Concat) {
   struct Case {
     std::vector<Shape> shapes;
     int64_t axis;
@@ -511,7 +512,7 @@ TEST(JitCatalog, Concat) {
     }
 }
 
-TEST(JitCatalog, Slice) {
+TEST(JitOps, Slice) {
   struct Case {
     Shape shape;
     std::vector<int64_t> starts, ends, steps;
@@ -538,7 +539,7 @@ TEST(JitCatalog, Slice) {
     }
 }
 
-TEST(JitCatalog, ReshapeViewsAndCopies) {
+TEST(JitOps, ReshapeViewsAndCopies) {
   // Views of an input, of a constant, of intermediates (chained, used
   // after their root's other uses); a Reshape returned (a copy into the
   // output buffer), one of an output, one never used.
@@ -570,7 +571,7 @@ TEST(JitCatalog, ReshapeViewsAndCopies) {
   expectAgreesAtAllLevels(g, randomInputs(g, kSalted), "reshapes");
 }
 
-TEST(JitCatalog, ReshapeOfBoolAndEveryType) {
+TEST(JitOps, ReshapeOfBoolAndEveryType) {
   for (DataType type : kAllTypes) {
     Graph g("reshape");
     Builder b(g);
@@ -585,7 +586,7 @@ TEST(JitCatalog, ReshapeOfBoolAndEveryType) {
   }
 }
 
-TEST(JitCatalog, ReshapeViewTakesNoWorkspace) {
+TEST(JitOps, ReshapeViewTakesNoWorkspace) {
   // Abs -> Reshape -> Negate: the view shares Abs's block, so one block of
   // 1000 floats (4032 bytes, 64-byte aligned) and no copy kernel.
   Graph g("view");
@@ -682,7 +683,7 @@ std::vector<double> absoluteSums(const Tensor &x, const Operation &op) {
   return sums;
 }
 
-TEST(JitCatalog, Reductions) {
+TEST(JitOps, Reductions) {
   for (OpKind kind : {OpKind::ReduceSum, OpKind::ReduceMean, OpKind::ReduceMax,
                       OpKind::ReduceMin}) {
     bool isSum = kind == OpKind::ReduceSum || kind == OpKind::ReduceMean;
@@ -736,7 +737,7 @@ TEST(JitCatalog, Reductions) {
 //===-- Softmax
 //------------------------------------------------------------===//
 
-TEST(JitCatalog, SoftmaxAndLogSoftmax) {
+TEST(JitOps, SoftmaxAndLogSoftmax) {
   struct Case {
     Shape shape;
     int64_t axis;
@@ -786,7 +787,7 @@ TEST(JitCatalog, SoftmaxAndLogSoftmax) {
 //===-- Pooling
 //------------------------------------------------------------===//
 
-TEST(JitCatalog, Pooling) {
+TEST(JitOps, Pooling) {
   struct Case {
     Shape shape;
     AttrList attrs;
@@ -851,7 +852,7 @@ Tensor tensorOf(DataType type, Shape shape, std::vector<T> values) {
   return t;
 }
 
-TEST(JitCatalogValues, QuantizePerAxis) {
+TEST(JitOpValues, QuantizePerAxis) {
   // Channel 0: s = 0.5, zp = 10; channel 1: s = 2, zp = -3.
   // 1.25 / 0.5 = 2.5 -> 2 (ties to even) + 10 = 12;  -0.25 / 0.5 = -0.5 ->
   // -0 + 10 = 10;  100 / 0.5 = 200 -> 127;  NaN -> -128;
@@ -872,7 +873,7 @@ TEST(JitCatalogValues, QuantizePerAxis) {
     EXPECT_EQ(q.as<int8_t>()[i], expected[i]) << i;
 }
 
-TEST(JitCatalogValues, QuantizeInt32Saturates) {
+TEST(JitOpValues, QuantizeInt32Saturates) {
   // s = 1: 2^31 and above -> INT32_MAX, -2^31 stays, below -> INT32_MIN.
   Graph g =
       singleOpGraph(OpKind::Quantize, {typeOf(DataType::Float32, {5})},
@@ -886,7 +887,7 @@ TEST(JitCatalogValues, QuantizeInt32Saturates) {
     EXPECT_EQ(q.as<int32_t>()[i], expected[i]) << i;
 }
 
-TEST(JitCatalogValues, DequantizeUInt8) {
+TEST(JitOpValues, DequantizeUInt8) {
   // (q - 128) * 0.5.
   Graph g = singleOpGraph(OpKind::Dequantize, {typeOf(DataType::UInt8, {4})},
                           {{"scale", 0.5}, {"zero_point", int64_t(128)}});
@@ -897,7 +898,7 @@ TEST(JitCatalogValues, DequantizeUInt8) {
     EXPECT_EQ(y.as<float>()[i], expected[i]) << i;
 }
 
-TEST(JitCatalogValues, SoftmaxOfLogs) {
+TEST(JitOpValues, SoftmaxOfLogs) {
   // softmax(log 1, log 2, log 5) = (1, 2, 5) / 8; log_softmax = log of it.
   std::vector<float> x = {0, std::log(2.0f), std::log(5.0f)};
   for (OpKind kind : {OpKind::Softmax, OpKind::LogSoftmax}) {
@@ -912,7 +913,7 @@ TEST(JitCatalogValues, SoftmaxOfLogs) {
   }
 }
 
-TEST(JitCatalogValues, ReduceMaxPropagatesNaNAndOrdersZeros) {
+TEST(JitOpValues, ReduceMaxPropagatesNaNAndOrdersZeros) {
   float nan = std::numeric_limits<float>::quiet_NaN();
   Graph g =
       singleOpGraph(OpKind::ReduceMax, {typeOf(DataType::Float32, {3, 17})},
@@ -928,7 +929,7 @@ TEST(JitCatalogValues, ReduceMaxPropagatesNaNAndOrdersZeros) {
   EXPECT_EQ(bitsOf(y.as<float>()[2]), bitsOf(-0.0f));
 }
 
-TEST(JitCatalogValues, AvgPoolDivisors) {
+TEST(JitOpValues, AvgPoolDivisors) {
   // A 3x3 window, stride 1, padding 1 over a 2x2 input of ones: every
   // window holds the 4 real cells. With count_include_pad the corner
   // divisor is (min(-1 + 3, 2 + 1) - -1) * (same) = 9, so 4/9; without, 1.
@@ -946,7 +947,7 @@ TEST(JitCatalogValues, AvgPoolDivisors) {
   }
 }
 
-TEST(JitCatalogValues, TransposeAndSlice) {
+TEST(JitOpValues, TransposeAndSlice) {
   // [[0, 1, 2], [3, 4, 5]]^T = [[0, 3], [1, 4], [2, 5]]; then rows 2, 0
   // backwards is not expressible (steps > 0): take rows 0 and 2, column 1.
   Graph g("ts");

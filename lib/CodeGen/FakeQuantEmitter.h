@@ -1,4 +1,4 @@
-//===- FakeQuantLowering.h - Shared pieces of fake quantization -*- C++ -*-===//
+//===- FakeQuantEmitter.h - Shared pieces of fake quantization -*- C++ -*-===//
 //
 // FakeQuantization and GradFakeQuantization share their parameters (scale,
 // its reciprocal and the zero point, from attributes, operands or the MinMax
@@ -9,8 +9,8 @@
 // axis is the last one, loaded as vectors alongside x).
 //
 //===----------------------------------------------------------------------===//
-#ifndef QJIT_LIB_CODEGEN_FAKEQUANTLOWERING_H
-#define QJIT_LIB_CODEGEN_FAKEQUANTLOWERING_H
+#ifndef QJIT_LIB_CODEGEN_FAKEQUANTEMITTER_H
+#define QJIT_LIB_CODEGEN_FAKEQUANTEMITTER_H
 
 #include "Kernel.h"
 #include "qjit/IR/FakeQuantizationOp.h"

@@ -1,7 +1,8 @@
-//===- GradientRules.cpp - Result types of the Grad<Op> ops ---------------===//
-#include "GradientRules.h"
+//===- GradientOpTypes.cpp - Result types of the Grad<Op> ops -------------===//
+#include "GradientOpTypes.h"
 #include "qjit/IR/OpRules.h"
 #include "qjit/Support/Error.h"
+#include "Support/MakeError.h"
 
 namespace qjit {
 

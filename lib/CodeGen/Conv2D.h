@@ -1,4 +1,4 @@
-//===- Conv2DLowering.h - How a Conv2D is lowered ---------------*- C++ -*-===//
+//===- Conv2D.h - How a Conv2D is lowered ---------------*- C++ -*-===//
 //
 // Conv2D (NCHW input, OIHW weight, optional bias [O]) takes one of three
 // routes, chosen from its static shapes:
@@ -17,8 +17,8 @@
 // Padding cells are zeros multiplied by their weights on every route.
 //
 //===----------------------------------------------------------------------===//
-#ifndef QJIT_LIB_CODEGEN_CONV2DLOWERING_H
-#define QJIT_LIB_CODEGEN_CONV2DLOWERING_H
+#ifndef QJIT_LIB_CODEGEN_CONV2D_H
+#define QJIT_LIB_CODEGEN_CONV2D_H
 
 #include "Kernel.h"
 #include "qjit/IR/OpParams.h"

@@ -1,4 +1,4 @@
-//===- GradientRules.cpp - The backward of every differentiable op --------===//
+//===- BackwardRules.cpp - The backward of every differentiable op --------===//
 //
 // One rule per op kind, PyTorch's formulas (tools/autograd/derivatives.yaml),
 // written with primitives where they read well and with the Grad<Op> ops

@@ -1,4 +1,4 @@
-//===- MathLowering.h - Transcendental functions, one element ---*- C++ -*-===//
+//===- Math.h - Transcendental functions, one element ---*- C++ -*-===//
 //
 // The element formulas of the float-only unary ops, in the element type and
 // in the interpreter's order of operations (no fast-math flags). exp, log
@@ -8,8 +8,8 @@
 // the interpreter does.
 //
 //===----------------------------------------------------------------------===//
-#ifndef QJIT_LIB_CODEGEN_MATHLOWERING_H
-#define QJIT_LIB_CODEGEN_MATHLOWERING_H
+#ifndef QJIT_LIB_CODEGEN_MATH_H
+#define QJIT_LIB_CODEGEN_MATH_H
 
 #include "qjit/IR/Graph.h"
 #include "llvm/IR/IRBuilder.h"

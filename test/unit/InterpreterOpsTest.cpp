@@ -1,4 +1,4 @@
-//===- InterpreterCatalogTest.cpp - Hand-derived results of catalog ops ---===//
+//===- InterpreterOpsTest.cpp - Hand-derived results of ops ---===//
 //
 // Every expectation here is worked out by hand from the op definitions (the
 // comments show the arithmetic), never taken from the interpreter's output.
@@ -55,7 +55,7 @@ void expectNearUlps(float actual, double expected, int ulps = 2) {
 // Power, Exp, Log, Sqrt, Square
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, PowerSpecialValuesAndBroadcast) {
+TEST(InterpreterOpsTest, PowerSpecialValuesAndBroadcast) {
   Tensor a = makeTensor<float>({8}, {2, 4, -8, 0.0f, -0.0f, kNaN, 1, 2});
   Tensor b = makeTensor<float>({8}, {3, 0.5f, 1.0f / 3, -1, -1, 0, kNaN, -1});
   // pow(-8, 1/3) has a negative base and a non-integer exponent: NaN;
@@ -70,7 +70,7 @@ TEST(InterpreterCatalogTest, PowerSpecialValuesAndBroadcast) {
   expectSameFloats<double>(r, {1, 2, 4, 1, 3, 9});
 }
 
-TEST(InterpreterCatalogTest, ExpLogSqrtSpecialValues) {
+TEST(InterpreterOpsTest, ExpLogSqrtSpecialValues) {
   Tensor x = makeTensor<float>({7}, {0.0f, -0.0f, kInf, -kInf, kNaN, 1, -1});
   // exp(+-0) = 1, exp(inf) = inf, exp(-inf) = +0; e and 1/e within 2 ulp.
   Tensor e = evaluateOne(OpKind::Exp, {x});
@@ -104,7 +104,7 @@ TEST(InterpreterCatalogTest, ExpLogSqrtSpecialValues) {
   EXPECT_NEAR(exps.values<double>()[1], M_E, 1e-15);
 }
 
-TEST(InterpreterCatalogTest, SquareFloatAndIntegerWrap) {
+TEST(InterpreterOpsTest, SquareFloatAndIntegerWrap) {
   Tensor x = makeTensor<float>({5}, {-3, -0.0f, kNaN, -kInf, 0.5f});
   expectSameFloats<float>(evaluateOne(OpKind::Square, {x}),
                           {9, 0.0f, kNaN, kInf, 0.25f});
@@ -127,7 +127,7 @@ TEST(InterpreterCatalogTest, SquareFloatAndIntegerWrap) {
 // Sigmoid, Tanh, LeakyReLU, GELU
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, SigmoidSpecialValues) {
+TEST(InterpreterOpsTest, SigmoidSpecialValues) {
   // 1 / (1 + exp(-x)): x = 0 -> 1/2; -inf -> 1/(1+inf) = 0; inf -> 1;
   // -100 -> exp(100) overflows float to inf -> 0; 100 -> 1 + 3.7e-44 = 1.
   Tensor x = makeTensor<float>({7}, {0, -0.0f, -kInf, kInf, -100, 100, kNaN});
@@ -141,7 +141,7 @@ TEST(InterpreterCatalogTest, SigmoidSpecialValues) {
   expectSameFloats<double>(evaluateOne(OpKind::Sigmoid, {d}), {0.5, 0});
 }
 
-TEST(InterpreterCatalogTest, TanhSpecialValues) {
+TEST(InterpreterOpsTest, TanhSpecialValues) {
   Tensor x = makeTensor<float>({6}, {0.0f, -0.0f, kInf, -kInf, kNaN, 20});
   expectSameFloats<float>(evaluateOne(OpKind::Tanh, {x}),
                           {0.0f, -0.0f, 1, -1, kNaN, 1});
@@ -150,7 +150,7 @@ TEST(InterpreterCatalogTest, TanhSpecialValues) {
                  std::tanh(0.5), 2);
 }
 
-TEST(InterpreterCatalogTest, LeakyReLU) {
+TEST(InterpreterOpsTest, LeakyReLU) {
   // x > 0 ? x : x * alpha. float(0.01) * -2 is exactly float(-0.02) (a
   // power-of-two scaling); -0.0 * 0.2 = -0.0; 0 * 0.2 = +0.
   Tensor x = makeTensor<float>({6}, {-2, 3, 0.0f, -0.0f, -kInf, kNaN});
@@ -167,7 +167,7 @@ TEST(InterpreterCatalogTest, LeakyReLU) {
       evaluateOne(OpKind::LeakyReLU, {d}, {{"alpha", 0.5}}), {-1.5, 2});
 }
 
-TEST(InterpreterCatalogTest, GELUExact) {
+TEST(InterpreterOpsTest, GELUExact) {
   // x * 0.5 * (1 + erf(x / sqrt 2)): erf(+-7.07) is +-1 in float, so
   // GELU(10) = 10 * 0.5 * 2 = 10 and GELU(-10) = -5 * 0 = -0.0;
   // GELU(-inf) = -inf * 0.5 * (1 - 1) = -inf * 0 = NaN.
@@ -188,7 +188,7 @@ TEST(InterpreterCatalogTest, GELUExact) {
               0.8413447460685429, 1e-15);
 }
 
-TEST(InterpreterCatalogTest, GELUTanh) {
+TEST(InterpreterOpsTest, GELUTanh) {
   // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))): tanh saturates
   // to +-1 for |x| = 10, so 10 -> 10 and -10 -> -5 * 0 = -0.0.
   AttrList tanhAttr = {{"approximate", enumAttr("tanh")}};
@@ -205,7 +205,7 @@ TEST(InterpreterCatalogTest, GELUTanh) {
 // Clamp
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, ClampFloat) {
+TEST(InterpreterOpsTest, ClampFloat) {
   Tensor x =
       makeTensor<float>({8}, {-5, -1, 0.5f, 3, kNaN, -kInf, kInf, -0.0f});
   expectSameFloats<float>(
@@ -229,7 +229,7 @@ TEST(InterpreterCatalogTest, ClampFloat) {
       {-1, 0.1, 1});
 }
 
-TEST(InterpreterCatalogTest, ClampIntegers) {
+TEST(InterpreterOpsTest, ClampIntegers) {
   Tensor i8 = makeTensor<int8_t>({5}, {-128, -4, 5, 100, 127});
   EXPECT_EQ(valuesOf<int8_t>(evaluateOne(OpKind::Clamp, {i8},
                                          {{"min", -3.0}, {"max", 99.0}})),
@@ -259,7 +259,7 @@ TEST(InterpreterCatalogTest, ClampIntegers) {
 // Quantize, Dequantize
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, QuantizeUInt8RoundsHalfToEvenAndSaturates) {
+TEST(InterpreterOpsTest, QuantizeUInt8RoundsHalfToEvenAndSaturates) {
   // scale 0.5 -> x * 2, zero point 10: 1.25 -> 2.5 -> 2 -> 12;
   // 1.75 -> 3.5 -> 4 -> 14; -0.25 -> -0.5 -> -0 -> 10; 200 -> 410 -> 255;
   // -100 -> -190 -> 0; NaN -> qmin = 0; +inf -> 255; -inf -> 0.
@@ -272,7 +272,7 @@ TEST(InterpreterCatalogTest, QuantizeUInt8RoundsHalfToEvenAndSaturates) {
             (std::vector<uint8_t>{12, 14, 10, 255, 0, 0, 255, 0}));
 }
 
-TEST(InterpreterCatalogTest, QuantizeInt8Ties) {
+TEST(InterpreterOpsTest, QuantizeInt8Ties) {
   // scale 1: ties go to the even neighbour; 127.5 -> 128 -> 127 and
   // -128.5 -> -128; NaN -> qmin = -128. Without zero_point it is 0.
   Tensor x = makeTensor<float>({10}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f,
@@ -283,7 +283,7 @@ TEST(InterpreterCatalogTest, QuantizeInt8Ties) {
             (std::vector<int8_t>{0, 2, 2, 0, -2, -2, 127, -128, -128, 0}));
 }
 
-TEST(InterpreterCatalogTest, QuantizeMultipliesByTheRoundedReciprocal) {
+TEST(InterpreterOpsTest, QuantizeMultipliesByTheRoundedReciprocal) {
   // fl(1 / 0.1f) = 10.0f, and 11.15f * 10.0f rounds to 111.5 exactly, so
   // the level is roundeven(111.5) = 112; a true division 11.15f / 0.1f
   // gives 111.49999 (level 111). Likewise -14.349999f -> -143.5 -> -144,
@@ -294,7 +294,7 @@ TEST(InterpreterCatalogTest, QuantizeMultipliesByTheRoundedReciprocal) {
   EXPECT_EQ(valuesOf<int8_t>(q), (std::vector<int8_t>{112, -128}));
 }
 
-TEST(InterpreterCatalogTest, QuantizeInt32Extremes) {
+TEST(InterpreterOpsTest, QuantizeInt32Extremes) {
   constexpr int32_t i32min = std::numeric_limits<int32_t>::min();
   constexpr int32_t i32max = std::numeric_limits<int32_t>::max();
   // 2^31 - 128 is the largest float below 2^31; 2^31 itself and beyond
@@ -316,7 +316,7 @@ TEST(InterpreterCatalogTest, QuantizeInt32Extremes) {
   EXPECT_EQ(valuesOf<int32_t>(r), (std::vector<int32_t>{i32max, 2147483392}));
 }
 
-TEST(InterpreterCatalogTest, QuantizePerAxis) {
+TEST(InterpreterOpsTest, QuantizePerAxis) {
   // [2, 3] along axis 1: scales [1, 0.5, 0.25] (x * 1, 2, 4), zero points
   // [0, 1, -1]. Row 0: 1 -> 1; 1 * 2 + 1 = 3; 1 * 4 - 1 = 3. Row 1:
   // -2.5 -> -2; 2.5 * 2 = 5 -> 6; 0.1 * 4 = 0.4 -> 0 -> -1.
@@ -338,7 +338,7 @@ TEST(InterpreterCatalogTest, QuantizePerAxis) {
             (std::vector<uint8_t>{5, 5, 5, 0, 1, 0}));
 }
 
-TEST(InterpreterCatalogTest, Dequantize) {
+TEST(InterpreterOpsTest, Dequantize) {
   // (q - zp) * s: (0 - 100) * 0.5 = -50; 0; (255 - 100) * 0.5 = 77.5.
   Tensor u8 = makeTensor<uint8_t>({3}, {0, 100, 255});
   expectSameFloats<float>(evaluateOne(OpKind::Dequantize, {u8},
@@ -367,7 +367,7 @@ TEST(InterpreterCatalogTest, Dequantize) {
 // MatMul, Transpose
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, MatMul2D) {
+TEST(InterpreterOpsTest, MatMul2D) {
   // [[1,2,3],[4,5,6]] x [[7,8],[9,10],[11,12]]:
   // 1*7+2*9+3*11 = 58, 1*8+2*10+3*12 = 64, 4*7+5*9+6*11 = 139,
   // 4*8+5*10+6*12 = 154.
@@ -382,7 +382,7 @@ TEST(InterpreterCatalogTest, MatMul2D) {
             (std::vector<int32_t>{58, 64, 139, 154}));
 }
 
-TEST(InterpreterCatalogTest, MatMulBatchBroadcast) {
+TEST(InterpreterOpsTest, MatMulBatchBroadcast) {
   // A [2, 1, 2, 2] = (I, 2I), B [3, 2, 2] = (P, Q, R): C [2, 3, 2, 2] with
   // C[0][j] = B[j] and C[1][j] = 2 B[j].
   Tensor a = makeTensor<double>({2, 1, 2, 2}, {1, 0, 0, 1, 2, 0, 0, 2});
@@ -400,7 +400,7 @@ TEST(InterpreterCatalogTest, MatMulBatchBroadcast) {
   expectSameFloats<double>(s, {1, 3, 2, 4});
 }
 
-TEST(InterpreterCatalogTest, MatMulSumsInRowMajorOrder) {
+TEST(InterpreterOpsTest, MatMulSumsInRowMajorOrder) {
   // (0 + 1e8) + 1 rounds back to 1e8 in float, then - 1e8 = 0: the sum runs
   // k = 0, 1, 2 in order (any other order could give 1).
   Tensor a = makeTensor<float>({1, 3}, {1e8f, 1, -1e8f});
@@ -412,7 +412,7 @@ TEST(InterpreterCatalogTest, MatMulSumsInRowMajorOrder) {
   expectSameFloats<float>(evaluateOne(OpKind::MatMul, {c, d}), {kNaN, 0.0f});
 }
 
-TEST(InterpreterCatalogTest, MatMulIntegersWrapAndEmptyK) {
+TEST(InterpreterOpsTest, MatMulIntegersWrapAndEmptyK) {
   // 100 * 1 + 100 * 2 = 300 -> 44 in Int8; UInt8: 16 * 16 + 1 = 257 -> 1.
   Tensor a = makeTensor<int8_t>({1, 2}, {100, 100});
   Tensor b = makeTensor<int8_t>({2, 1}, {1, 2});
@@ -430,7 +430,7 @@ TEST(InterpreterCatalogTest, MatMulIntegersWrapAndEmptyK) {
   expectSameFloats<float>(r, {0, 0, 0, 0, 0, 0});
 }
 
-TEST(InterpreterCatalogTest, Transpose) {
+TEST(InterpreterOpsTest, Transpose) {
   // Default perm reverses: [2, 3] -> [3, 2].
   Tensor x = makeTensor<int32_t>({2, 3}, {0, 1, 2, 3, 4, 5});
   Tensor t = evaluateOne(OpKind::Transpose, {x});
@@ -471,7 +471,7 @@ std::vector<float> iota(int n, float start = 1) {
   return v;
 }
 
-TEST(InterpreterCatalogTest, Conv2DBasic) {
+TEST(InterpreterOpsTest, Conv2DBasic) {
   // 3x3 input 1..9, 2x2 weight [[1, 0], [0, 1]]:
   // out[y][x] = in[y][x] + in[y+1][x+1] = [[1+5, 2+6], [4+8, 5+9]].
   Tensor x = makeTensor<float>({1, 1, 3, 3}, iota(9));
@@ -481,7 +481,7 @@ TEST(InterpreterCatalogTest, Conv2DBasic) {
   expectSameFloats<float>(r, {6, 8, 12, 14});
 }
 
-TEST(InterpreterCatalogTest, Conv2DStrideAndPadding) {
+TEST(InterpreterOpsTest, Conv2DStrideAndPadding) {
   // 3x3 input 1..9, 3x3 ones, stride 2, padding 1 -> 2x2; the windows start
   // at -1 and 1, so they cover rows/columns {0,1} and {1,2}:
   // 1+2+4+5 = 12, 2+3+5+6 = 16, 4+5+7+8 = 24, 5+6+8+9 = 28.
@@ -501,7 +501,7 @@ TEST(InterpreterCatalogTest, Conv2DStrideAndPadding) {
   expectSameFloats<float>(r, {1, 3, 2, 5, 11, 6});
 }
 
-TEST(InterpreterCatalogTest, Conv2DDilation) {
+TEST(InterpreterOpsTest, Conv2DDilation) {
   // in[h][w] = 5h + w (5x5), weight [[1, 2], [3, 4]], dilation 2 (extent 3)
   // -> 3x3: 1 in[y][x] + 2 in[y][x+2] + 3 in[y+2][x] + 4 in[y+2][x+2]
   // = 10 (5y + x) + 2*2 + 3*10 + 4*12 = 50y + 10x + 82.
@@ -523,7 +523,7 @@ TEST(InterpreterCatalogTest, Conv2DDilation) {
   expectSameFloats<double>(s, std::vector<double>(10, -3));
 }
 
-TEST(InterpreterCatalogTest, Conv2DGroupsAndBias) {
+TEST(InterpreterOpsTest, Conv2DGroupsAndBias) {
   // C = 4 channels [1, 2, 3, 4] (1x1 each), O = 4, groups 2: outputs 0 and 1
   // read channels 0 and 1, outputs 2 and 3 read channels 2 and 3.
   // w = [[1, 10], [2, 20], [3, 30], [4, 40]]:
@@ -554,7 +554,7 @@ TEST(InterpreterCatalogTest, Conv2DGroupsAndBias) {
   expectSameFloats<float>(r, {1, 3, 2, -1, -1, 2, 0, 6, 8, 3, 4, 0});
 }
 
-TEST(InterpreterCatalogTest, Conv2DPaddingIsZeros) {
+TEST(InterpreterOpsTest, Conv2DPaddingIsZeros) {
   // A padding cell is a 0 multiplied by its weight, as PyTorch's zero
   // padding: 0 * inf = NaN.
   Tensor x = makeTensor<float>({1, 1, 1, 1}, {2});
@@ -570,7 +570,7 @@ TEST(InterpreterCatalogTest, Conv2DPaddingIsZeros) {
 // MaxPool2D, AvgPool2D
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, MaxPool) {
+TEST(InterpreterOpsTest, MaxPool) {
   // 3x3 input 1..9, kernel 2, stride 1: [[5, 6], [8, 9]].
   Tensor x = makeTensor<float>({1, 1, 3, 3}, iota(9));
   expectSameFloats<float>(
@@ -581,7 +581,7 @@ TEST(InterpreterCatalogTest, MaxPool) {
       evaluateOne(OpKind::MaxPool2D, {x}, {{"kernel_size", 2}}), {5});
 }
 
-TEST(InterpreterCatalogTest, MaxPoolPaddingIsNeverAValue) {
+TEST(InterpreterOpsTest, MaxPoolPaddingIsNeverAValue) {
   // All-negative input -1..-9, kernel 3, stride 2, padding 1: the windows
   // cover {0,1}x{0,1}, {0,1}x{1,2}, {1,2}x{0,1}, {1,2}x{1,2}; a padding 0
   // would win everywhere.
@@ -600,7 +600,7 @@ TEST(InterpreterCatalogTest, MaxPoolPaddingIsNeverAValue) {
                                  -128}));
 }
 
-TEST(InterpreterCatalogTest, MaxPoolNaNAndZeros) {
+TEST(InterpreterOpsTest, MaxPoolNaNAndZeros) {
   // A NaN anywhere in a window wins; +0.0 is larger than -0.0.
   Tensor x = makeTensor<float>({1, 1, 2, 4}, {1, kNaN, -0.0f, 0.0f, //
                                               5, 2, -0.0f, -0.0f});
@@ -612,7 +612,7 @@ TEST(InterpreterCatalogTest, MaxPoolNaNAndZeros) {
                           {-0.0f});
 }
 
-TEST(InterpreterCatalogTest, AvgPoolCountIncludePad) {
+TEST(InterpreterOpsTest, AvgPoolCountIncludePad) {
   // 3x3 input 1..9, kernel 2, stride 2, padding 1 -> 2x2 windows over rows
   // {0}, {1,2} and columns {0}, {1,2}: sums 1, 2+3 = 5, 4+7 = 11,
   // 5+6+8+9 = 28. With count_include_pad (the default) the divisor is 4
@@ -639,7 +639,7 @@ TEST(InterpreterCatalogTest, AvgPoolCountIncludePad) {
                           {3, 4, 6, 7});
 }
 
-TEST(InterpreterCatalogTest, AvgPoolRectangularAndSpecialValues) {
+TEST(InterpreterOpsTest, AvgPoolRectangularAndSpecialValues) {
   // Kernel [1, 3], stride [1, 2], padding [0, 1] on a 2x4 Float64 input:
   // columns -1..1 and 1..3 -> row 0 [1 2 3 4]: (1+2)/3, (2+3+4)/3.
   Tensor x = makeTensor<double>({1, 1, 2, 4}, {1, 2, 3, 4, 0, 0, 6, 3});
@@ -658,7 +658,7 @@ TEST(InterpreterCatalogTest, AvgPoolRectangularAndSpecialValues) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, ReduceAxesAndKeepDims) {
+TEST(InterpreterOpsTest, ReduceAxesAndKeepDims) {
   Tensor x = makeTensor<float>({2, 3}, {1, 2, 3, 4, 5, 6});
   Tensor s0 = evaluateOne(OpKind::ReduceSum, {x}, {{"axes", Ints{0}}});
   EXPECT_EQ(s0.shape(), (llvm::ArrayRef<int64_t>{3}));
@@ -695,7 +695,7 @@ TEST(InterpreterCatalogTest, ReduceAxesAndKeepDims) {
   expectSameFloats<float>(evaluateOne(OpKind::ReduceMean, {z}), {4.0f / 3.0f});
 }
 
-TEST(InterpreterCatalogTest, ReduceSpecialValues) {
+TEST(InterpreterOpsTest, ReduceSpecialValues) {
   Tensor x = makeTensor<float>({2, 3}, {1, kNaN, 3, kInf, -kInf, 2});
   expectSameFloats<float>(
       evaluateOne(OpKind::ReduceMax, {x}, {{"axes", Ints{1}}}), {kNaN, kInf});
@@ -715,7 +715,7 @@ TEST(InterpreterCatalogTest, ReduceSpecialValues) {
   expectSameFloats<float>(evaluateOne(OpKind::ReduceSum, {order}), {0});
 }
 
-TEST(InterpreterCatalogTest, ReduceEmptyAndIntegers) {
+TEST(InterpreterOpsTest, ReduceEmptyAndIntegers) {
   // Reducing an empty axis: sum 0, mean 0 / 0 = NaN.
   Tensor e(TensorType{DataType::Float32, {2, 0}});
   expectSameFloats<float>(
@@ -754,7 +754,7 @@ TEST(InterpreterCatalogTest, ReduceEmptyAndIntegers) {
 
 constexpr float kLn2 = 0.693147182464599609375f; // ln 2 rounded: 0x3F317218
 
-TEST(InterpreterCatalogTest, SoftmaxOfLargeValuesIsStable) {
+TEST(InterpreterOpsTest, SoftmaxOfLargeValuesIsStable) {
   // Without subtracting the max, exp(1000) would be inf and inf / inf NaN.
   Tensor x = makeTensor<float>({3, 2}, {1000, 1000, 1000, 0, 1e30f, 1e30f});
   expectSameFloats<float>(evaluateOne(OpKind::Softmax, {x}),
@@ -767,7 +767,7 @@ TEST(InterpreterCatalogTest, SoftmaxOfLargeValuesIsStable) {
                            {0.25, 0.25, 0.25, 0.25});
 }
 
-TEST(InterpreterCatalogTest, SoftmaxAxes) {
+TEST(InterpreterOpsTest, SoftmaxAxes) {
   // exp(0) = 1 and exp(-inf) = 0 keep every value exact.
   Tensor x = makeTensor<float>({2, 3}, {0, -kInf, 0, -kInf, -kInf, 0});
   // Along the last axis: row 0: m = 0, e = [1, 0, 1], s = 2; row 1: [0, 0, 1].
@@ -789,7 +789,7 @@ TEST(InterpreterCatalogTest, SoftmaxAxes) {
                           {kNaN, kNaN, kNaN});
 }
 
-TEST(InterpreterCatalogTest, SoftmaxGeneralValues) {
+TEST(InterpreterOpsTest, SoftmaxGeneralValues) {
   // [0, ln 3] -> [1/4, 3/4] up to rounding of exp and ln.
   Tensor x = makeTensor<double>({2}, {0, std::log(3.0)});
   Tensor r = evaluateOne(OpKind::Softmax, {x});
@@ -804,7 +804,7 @@ TEST(InterpreterCatalogTest, SoftmaxGeneralValues) {
 // Reshape, Broadcast, Concat, Slice
 //===----------------------------------------------------------------------===//
 
-TEST(InterpreterCatalogTest, Reshape) {
+TEST(InterpreterOpsTest, Reshape) {
   Tensor x = makeTensor<float>({2, 3}, {1, 2, 3, 4, 5, -0.0f});
   Tensor r = evaluateOne(OpKind::Reshape, {x}, {{"shape", Ints{3, -1}}});
   EXPECT_EQ(r.shape(), (llvm::ArrayRef<int64_t>{3, 2}));
@@ -819,7 +819,7 @@ TEST(InterpreterCatalogTest, Reshape) {
   EXPECT_EQ(valuesOf<int16_t>(s), (std::vector<int16_t>{-7}));
 }
 
-TEST(InterpreterCatalogTest, Broadcast) {
+TEST(InterpreterOpsTest, Broadcast) {
   // [3, 1] -> [2, 3, 4]: out[i][j][k] = in[j].
   Tensor x = makeTensor<int32_t>({3, 1}, {1, 2, 3});
   Tensor r = evaluateOne(OpKind::Broadcast, {x}, {{"shape", Ints{2, 3, 4}}});
@@ -840,7 +840,7 @@ TEST(InterpreterCatalogTest, Broadcast) {
       {kNaN, -0.0f, kNaN, -0.0f});
 }
 
-TEST(InterpreterCatalogTest, Concat) {
+TEST(InterpreterOpsTest, Concat) {
   Tensor a = makeTensor<float>({2, 2}, {1, 2, 3, 4});
   Tensor b = makeTensor<float>({1, 2}, {5, 6});
   Tensor c = makeTensor<float>({2, 1}, {7, 8});
@@ -866,7 +866,7 @@ TEST(InterpreterCatalogTest, Concat) {
       (std::vector<int8_t>{1, 2, 3}));
 }
 
-TEST(InterpreterCatalogTest, Slice) {
+TEST(InterpreterOpsTest, Slice) {
   Tensor x = makeTensor<int32_t>({6}, {0, 1, 2, 3, 4, 5});
   EXPECT_EQ(valuesOf<int32_t>(evaluateOne(
                 OpKind::Slice, {x},
@@ -901,7 +901,7 @@ TEST(InterpreterCatalogTest, Slice) {
       (std::vector<bool>{false, true}));
 }
 
-TEST(InterpreterCatalogTest, ChainOfCatalogOps) {
+TEST(InterpreterOpsTest, ChainOfOps) {
   // @g(x: [2, 3]) { y = MatMul(x, Transpose(x)); z = Softmax(y);
   // return ReduceSum(z, axes=[1]), y }: each softmax row sums to 1.
   Graph g("g");

@@ -1,4 +1,4 @@
-//===- ElementLowering.h - One element of an elementwise op -----*- C++ -*-===//
+//===- Elementwise.h - One element of an elementwise op -----*- C++ -*-===//
 //
 // The formulas of the elementwise ops on one element (scalar or vector
 // values of the element type), shared by the ops' own kernels and by
@@ -6,8 +6,8 @@
 // compute.
 //
 //===----------------------------------------------------------------------===//
-#ifndef QJIT_LIB_CODEGEN_ELEMENTLOWERING_H
-#define QJIT_LIB_CODEGEN_ELEMENTLOWERING_H
+#ifndef QJIT_LIB_CODEGEN_ELEMENTWISE_H
+#define QJIT_LIB_CODEGEN_ELEMENTWISE_H
 
 #include "Kernel.h"
 #include <utility>

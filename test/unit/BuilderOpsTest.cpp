@@ -1,6 +1,6 @@
-//===- BuilderCatalogTest.cpp - Result types and rejections of catalog ops ===//
+//===- BuilderOpsTest.cpp - Result types and rejections of ops ===//
 //
-// The op rules of the catalog (lib/IR/OpRules.cpp, lib/IR/OpParams.cpp)
+// The op rules of Ops.def (lib/IR/OpRules.cpp, lib/IR/OpParams.cpp)
 // through the Builder: the result type of valid ops, and every rejection with
 // its message.
 //
@@ -18,7 +18,7 @@ using Floats = std::vector<double>;
 TensorType type(DataType dt, Shape shape) { return {dt, std::move(shape)}; }
 Attribute enumAttr(llvm::StringRef name) { return Attribute::enumValue(name); }
 
-class BuilderCatalogTest : public ::testing::Test {
+class BuilderOpsTest : public ::testing::Test {
 protected:
   Graph graph{"g"};
   Builder b{graph};
@@ -44,7 +44,7 @@ protected:
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-TEST_F(BuilderCatalogTest, ElementwiseKeepTheType) {
+TEST_F(BuilderOpsTest, ElementwiseKeepTheType) {
   ValueId x = input(DataType::Float64, {2, 3});
   for (OpKind k :
        {OpKind::Exp, OpKind::Log, OpKind::Sqrt, OpKind::Square, OpKind::Sigmoid,
@@ -61,7 +61,7 @@ TEST_F(BuilderCatalogTest, ElementwiseKeepTheType) {
             type(DataType::Float64, {2, 3}));
 }
 
-TEST_F(BuilderCatalogTest, FloatOnlyOpsRejectIntegersAndBool) {
+TEST_F(BuilderOpsTest, FloatOnlyOpsRejectIntegersAndBool) {
   ValueId i = input(DataType::Int32, {2});
   ValueId u = input(DataType::UInt8, {2});
   ValueId flag = input(DataType::Bool, {2});
@@ -85,7 +85,7 @@ TEST_F(BuilderCatalogTest, FloatOnlyOpsRejectIntegersAndBool) {
                         "operand must be numeric, got Bool");
 }
 
-TEST_F(BuilderCatalogTest, ActivationAttributeRejections) {
+TEST_F(BuilderOpsTest, ActivationAttributeRejections) {
   ValueId x = f32({2});
   EXPECT_ERROR_CONTAINS(
       b.create(OpKind::GELU, {x}, {{"approximate", enumAttr("fast")}}),
@@ -102,7 +102,7 @@ TEST_F(BuilderCatalogTest, ActivationAttributeRejections) {
                         "attribute 'approximate' must be");
 }
 
-TEST_F(BuilderCatalogTest, ClampRejections) {
+TEST_F(BuilderOpsTest, ClampRejections) {
   ValueId x = f32({2});
   ValueId i8 = input(DataType::Int8, {2});
   ValueId u8 = input(DataType::UInt8, {2});
@@ -142,7 +142,7 @@ TEST_F(BuilderCatalogTest, ClampRejections) {
 // MatMul, Transpose
 //===----------------------------------------------------------------------===//
 
-TEST_F(BuilderCatalogTest, MatMulShapes) {
+TEST_F(BuilderOpsTest, MatMulShapes) {
   EXPECT_EQ(resultType(b.create(OpKind::MatMul, {f32({7, 13}), f32({13, 5})})),
             type(DataType::Float32, {7, 5}));
   EXPECT_EQ(
@@ -157,7 +157,7 @@ TEST_F(BuilderCatalogTest, MatMulShapes) {
             type(DataType::Float32, {2, 3}));
 }
 
-TEST_F(BuilderCatalogTest, MatMulRejections) {
+TEST_F(BuilderOpsTest, MatMulRejections) {
   EXPECT_ERROR_CONTAINS(
       b.create(OpKind::MatMul, {f32({3, 4}), f32({5, 2})}),
       "'MatMul': inner dimensions differ: [3, 4] x [5, 2] (K = 4 vs 5)");
@@ -174,7 +174,7 @@ TEST_F(BuilderCatalogTest, MatMulRejections) {
                         "operands must be numeric, got Bool");
 }
 
-TEST_F(BuilderCatalogTest, TransposeShapesAndRejections) {
+TEST_F(BuilderOpsTest, TransposeShapesAndRejections) {
   ValueId x = f32({2, 3, 4});
   EXPECT_EQ(resultType(b.create(OpKind::Transpose, {x})),
             type(DataType::Float32, {4, 3, 2}));
@@ -202,7 +202,7 @@ TEST_F(BuilderCatalogTest, TransposeShapesAndRejections) {
 // Conv2D
 //===----------------------------------------------------------------------===//
 
-TEST_F(BuilderCatalogTest, Conv2DShapes) {
+TEST_F(BuilderOpsTest, Conv2DShapes) {
   // (9 + 2 - 3) / 2 + 1 = 5 rows; (11 + 4 - (2 * 2 + 1)) / 1 + 1 = 11.
   EXPECT_EQ(
       resultType(b.create(OpKind::Conv2D,
@@ -218,7 +218,7 @@ TEST_F(BuilderCatalogTest, Conv2DShapes) {
             type(DataType::Float64, {1, 4, 6, 6}));
 }
 
-TEST_F(BuilderCatalogTest, Conv2DRejections) {
+TEST_F(BuilderOpsTest, Conv2DRejections) {
   ValueId x = f32({1, 4, 5, 5});
   ValueId w = f32({2, 4, 3, 3});
   auto conv = [&](ValueId in, ValueId wt, AttrList attrs = {}) {
@@ -290,7 +290,7 @@ TEST_F(BuilderCatalogTest, Conv2DRejections) {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-TEST_F(BuilderCatalogTest, PoolShapes) {
+TEST_F(BuilderOpsTest, PoolShapes) {
   ValueId x = f32({2, 3, 9, 10});
   EXPECT_EQ(resultType(b.create(OpKind::MaxPool2D, {x},
                                 {{"kernel_size", Ints{3, 2}},
@@ -308,7 +308,7 @@ TEST_F(BuilderCatalogTest, PoolShapes) {
             type(DataType::Int8, {1, 1, 2, 2}));
 }
 
-TEST_F(BuilderCatalogTest, PoolRejections) {
+TEST_F(BuilderOpsTest, PoolRejections) {
   ValueId x = f32({1, 1, 4, 4});
   auto pool = [&](OpKind k, ValueId in, AttrList attrs) {
     return b.create(k, {in}, std::move(attrs));
@@ -359,7 +359,7 @@ TEST_F(BuilderCatalogTest, PoolRejections) {
 // Reductions, Softmax
 //===----------------------------------------------------------------------===//
 
-TEST_F(BuilderCatalogTest, ReduceShapes) {
+TEST_F(BuilderOpsTest, ReduceShapes) {
   ValueId x = f32({3, 4, 5});
   EXPECT_EQ(
       resultType(b.create(OpKind::ReduceSum, {x}, {{"axes", Ints{0, 2}}})),
@@ -377,7 +377,7 @@ TEST_F(BuilderCatalogTest, ReduceShapes) {
       type(DataType::Int8, {2}));
 }
 
-TEST_F(BuilderCatalogTest, ReduceRejections) {
+TEST_F(BuilderOpsTest, ReduceRejections) {
   ValueId x = f32({3, 4});
   EXPECT_ERROR_CONTAINS(b.create(OpKind::ReduceSum, {x}, {{"axes", Ints{2}}}),
                         "'ReduceSum': axis 2 is out of range for rank 2");
@@ -402,7 +402,7 @@ TEST_F(BuilderCatalogTest, ReduceRejections) {
                         "cannot take the min of an empty dimension 1");
 }
 
-TEST_F(BuilderCatalogTest, SoftmaxShapesAndRejections) {
+TEST_F(BuilderOpsTest, SoftmaxShapesAndRejections) {
   ValueId x = f32({4, 10, 3});
   EXPECT_EQ(resultType(b.create(OpKind::Softmax, {x}, {{"axis", 1}})),
             type(DataType::Float32, {4, 10, 3}));
@@ -423,7 +423,7 @@ TEST_F(BuilderCatalogTest, SoftmaxShapesAndRejections) {
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-TEST_F(BuilderCatalogTest, ShapeOpsTakeEveryTypeIncludingBool) {
+TEST_F(BuilderOpsTest, ShapeOpsTakeEveryTypeIncludingBool) {
   ValueId flag = input(DataType::Bool, {2, 3});
   EXPECT_EQ(
       resultType(b.create(OpKind::Reshape, {flag}, {{"shape", Ints{-1}}})),
@@ -438,7 +438,7 @@ TEST_F(BuilderCatalogTest, ShapeOpsTakeEveryTypeIncludingBool) {
       type(DataType::Bool, {1, 2}));
 }
 
-TEST_F(BuilderCatalogTest, ReshapeRejections) {
+TEST_F(BuilderOpsTest, ReshapeRejections) {
   ValueId x = f32({2, 3});
   EXPECT_ERROR_CONTAINS(b.create(OpKind::Reshape, {x}),
                         "'Reshape': needs a shape attribute");
@@ -459,7 +459,7 @@ TEST_F(BuilderCatalogTest, ReshapeRejections) {
       "cannot infer the -1 in [0, -1] for 6 elements");
 }
 
-TEST_F(BuilderCatalogTest, BroadcastRejections) {
+TEST_F(BuilderOpsTest, BroadcastRejections) {
   ValueId x = f32({3, 1});
   EXPECT_ERROR_CONTAINS(b.create(OpKind::Broadcast, {x}),
                         "'Broadcast': needs a shape attribute");
@@ -474,7 +474,7 @@ TEST_F(BuilderCatalogTest, BroadcastRejections) {
       "shape [3, -1] has a negative dimension");
 }
 
-TEST_F(BuilderCatalogTest, ConcatRejections) {
+TEST_F(BuilderOpsTest, ConcatRejections) {
   ValueId a = f32({2, 3});
   EXPECT_EQ(resultType(b.create(OpKind::Concat, {a, f32({5, 3})})),
             type(DataType::Float32, {7, 3}));
@@ -496,7 +496,7 @@ TEST_F(BuilderCatalogTest, ConcatRejections) {
                         "expects 1 to 4096 operands, got 0");
 }
 
-TEST_F(BuilderCatalogTest, SliceShapesAndRejections) {
+TEST_F(BuilderOpsTest, SliceShapesAndRejections) {
   ValueId x = f32({6, 4});
   EXPECT_EQ(resultType(b.create(OpKind::Slice, {x},
                                 {{"starts", Ints{1, 0}},
@@ -525,7 +525,7 @@ TEST_F(BuilderCatalogTest, SliceShapesAndRejections) {
 // Quantize, Dequantize
 //===----------------------------------------------------------------------===//
 
-TEST_F(BuilderCatalogTest, QuantizeTypes) {
+TEST_F(BuilderOpsTest, QuantizeTypes) {
   ValueId x = f32({4, 6});
   EXPECT_EQ(resultType(b.create(OpKind::Quantize, {x},
                                 {{"scale", 0.05},
@@ -547,7 +547,7 @@ TEST_F(BuilderCatalogTest, QuantizeTypes) {
       type(DataType::Float32, {3}));
 }
 
-TEST_F(BuilderCatalogTest, QuantizeRejections) {
+TEST_F(BuilderOpsTest, QuantizeRejections) {
   ValueId x = f32({4, 6});
   auto quantize = [&](AttrList attrs) {
     return b.create(OpKind::Quantize, {x}, std::move(attrs));
@@ -618,7 +618,7 @@ TEST_F(BuilderCatalogTest, QuantizeRejections) {
       "axis 2 is out of range for rank 2");
 }
 
-TEST_F(BuilderCatalogTest, DequantizeRejections) {
+TEST_F(BuilderOpsTest, DequantizeRejections) {
   for (DataType dt :
        {DataType::Float32, DataType::Int16, DataType::Int64, DataType::Bool})
     EXPECT_ERROR_CONTAINS(
