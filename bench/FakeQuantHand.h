@@ -1,8 +1,8 @@
 //===- FakeQuantHand.h - Fake quantization written by hand ------*- C++ -*-===//
 //
-// The loops a C++ programmer writes for the benchmarked cases (FAKE_QUANT.md
-// formulas), compiled with g++ -O3 -march=native: the reference each JIT
-// case is timed against and checked bit for bit with.
+// The loops a C++ programmer writes for the benchmarked cases (the formulas
+// of docs/fake-quantization.md), compiled with g++ -O3 -march=native: the
+// reference each JIT case is timed against and checked bit for bit with.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_BENCH_FAKEQUANTHAND_H

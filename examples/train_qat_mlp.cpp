@@ -163,7 +163,7 @@ TensorRef ref(const TensorType &type, const float *data) {
 
 // The weight grid check: FQ(w) of every output channel c must be q * s_c
 // with q an integer of [-128, 127] and s_c the observer's scale of the
-// channel (FAKE_QUANT.md: max(eps, max(-lo, hi) / 127.5) in float).
+// channel (docs/fake-quantization.md: max(eps, max(-lo, hi) / 127.5) in float).
 llvm::Error checkOnGrid(const char *name, const std::vector<float> &w,
                         const std::vector<float> &quantized, int64_t rows,
                         int64_t cols) {

@@ -5,8 +5,9 @@ Needs Debian's python3-torch and python3-numpy; the tests themselves only read
 the committed .npy files. Run from the repository root:
     /usr/bin/python3 scripts/gen_golden.py
 PyTorch 1.13 (Debian 12) casts x / s to int64 before clamping, so +inf and any
-|x / s| beyond int64 come out as quant_min (FAKE_QUANT.md: quant_max). Such
-inputs are left out here; the C++ tests cover them against the contract.
+|x / s| beyond int64 come out as quant_min (docs/fake-quantization.md:
+quant_max). Such inputs are left out here; the C++ tests cover them against
+the contract.
 """
 import os
 import numpy as np

@@ -8,8 +8,9 @@
 //   holds an op whose sums or libm calls may differ (the documented list, plus
 //   their gradients).
 // Plus: accumulation, the structure of the gradient graph, the errors, and
-// FAKE_QUANT.md's gradient vectors for ste, clipped and lsq, per tensor and
-// per channel, through autodiff graphs on the interpreter and the JIT.
+// docs/fake-quantization.md's gradient vectors for ste, clipped and lsq, per
+// tensor and per channel, through autodiff graphs on the interpreter and the
+// JIT.
 //
 //===----------------------------------------------------------------------===//
 #include "qjit/Transforms/Autodiff.h"
@@ -967,9 +968,10 @@ TEST(AutodiffPyTorchTest, GELUGradientsAreTorchs) {
 // FakeQuantization's mask result: one pass, the interpreter's values.
 //===----------------------------------------------------------------------===//
 
-// The forward with its mask on values that hit every case of FAKE_QUANT.md
-// (ties, the grid's edges, NaN, infinities, -0.0), per tensor, per channel
-// and with the observer: the JIT's y and mask are the interpreter's.
+// The forward with its mask on values that hit every case of
+// docs/fake-quantization.md (ties, the grid's edges, NaN, infinities, -0.0),
+// per tensor, per channel and with the observer: the JIT's y and mask are the
+// interpreter's.
 TEST(AutodiffFakeQuantTest, MaskResultMatchesTheInterpreter) {
   const char *variants[] = {
       "scale=0.5, gradient=clipped",
@@ -1012,7 +1014,7 @@ graph @f(t0: Float32 [{0}, 3]) {{
 }
 
 //===----------------------------------------------------------------------===//
-// FAKE_QUANT.md's gradient vectors through autodiff graphs.
+// docs/fake-quantization.md's gradient vectors through autodiff graphs.
 //===----------------------------------------------------------------------===//
 
 // Runs f_grad of `f` on the interpreter and the JIT (which must agree bit

@@ -225,7 +225,7 @@ TEST_F(BuilderTest, AttributeCoercion) {
 }
 
 //===----------------------------------------------------------------------===//
-// FakeQuantization: every row of FAKE_QUANT.md's parameter table.
+// FakeQuantization: every row of docs/fake-quantization.md's attribute table.
 //===----------------------------------------------------------------------===//
 
 class FakeQuantRulesTest : public BuilderTest {

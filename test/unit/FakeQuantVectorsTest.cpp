@@ -1,6 +1,6 @@
-//===- FakeQuantVectorsTest.cpp - FAKE_QUANT.md's test vectors, exactly ---===//
+//===- FakeQuantVectorsTest.cpp - The fake-quant test vectors, exactly ----===//
 //
-// Every vector of /work/shared/design/FAKE_QUANT.md ("Test vectors"), checked
+// Every vector of docs/fake-quantization.md ("Test vectors"), checked
 // bit for bit through the interpreter, in Float32 and Float64 graphs, plus
 // the parameter sources (attributes, operands of every admitted type, the
 // observer) and the gradients.
@@ -560,9 +560,9 @@ const std::vector<ObserverRow> kObserverRows = {
      0},
 };
 
-// FAKE_QUANT.md's forward with given s and zp, written independently of
-// the interpreter (nearbyint in the default rounding mode rounds half to
-// even; fmax/fmin turn a NaN qf into qmin).
+// The forward of docs/fake-quantization.md with given s and zp, written
+// independently of the interpreter (nearbyint in the default rounding mode
+// rounds half to even; fmax/fmin turn a NaN qf into qmin).
 float expectedY(float x, float s, float zp, float qmin, float qmax) {
   float inv = 1.0f / s;
   float qf = std::nearbyint(x * inv) + zp;

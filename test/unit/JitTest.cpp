@@ -1,6 +1,6 @@
-//===- JitTest.cpp - The JIT on FAKE_QUANT.md's vectors, cache, errors ----===//
+//===- JitTest.cpp - The JIT on the fake-quant vectors, cache, errors -----===//
 //
-// Expected values here come from FAKE_QUANT.md's tables or are derived in
+// Expected values here come from docs/fake-quantization.md or are derived in
 // the test itself; JitCompareTest.cpp checks the JIT against the
 // interpreter on random data.
 //
@@ -51,7 +51,7 @@ Tensor floats(llvm::ArrayRef<int64_t> shape, std::vector<float> values) {
   return Tensor(shape, llvm::ArrayRef<float>(values));
 }
 
-//===-- FAKE_QUANT.md test vectors
+//===-- docs/fake-quantization.md test vectors
 //-----------------------------------------===//
 
 struct Vector {

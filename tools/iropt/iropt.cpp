@@ -2,7 +2,7 @@
 //
 // Reads a .qir file, verifies it, runs passes, then prints the IR, emits
 // LLVM IR / assembly / an object file, or JIT-compiles and runs a graph. See
-// "The driver: iropt" in DESIGN.md. Nothing is written to the output (or to
+// "iropt" in README.md. Nothing is written to the output (or to
 // --output-dir) unless every step succeeded.
 //
 //===----------------------------------------------------------------------===//
