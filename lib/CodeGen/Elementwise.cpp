@@ -2,8 +2,8 @@
 //
 // Arithmetic follows the interpreter's rules exactly: element-type
 // arithmetic with no fast-math flags, integer ops wrapping, IEEE-754 2019
-// maximum/minimum on floats. The float functions (Exp, Sigmoid, GELU, ...)
-// are in Math.cpp.
+// maximum/minimum on floats. The float-only functions (Exp, Sigmoid, GELU,
+// ...) are in Math.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"
@@ -85,9 +85,11 @@ Value *emitClamp(IRBuilderBase &b, const Operation &op, DataType type,
 
 Value *emitUnary(IRBuilderBase &b, const Operation &op, DataType type,
                  Value *x) {
+  OpKind kind = op.getKind();
+  if (hasTrait(kind, OpTrait::FloatOnly)) // the verifier rejects integers
+    return emitMathElement(b, op, x);
   bool isFloat = isFloatType(type);
   Constant *zero = Constant::getNullValue(x->getType());
-  OpKind kind = op.getKind();
   if (kind == OpKind::Negate)
     return isFloat ? b.CreateFNeg(x) : b.CreateSub(zero, x);
   if (kind == OpKind::Abs) {
@@ -109,21 +111,7 @@ Value *emitUnary(IRBuilderBase &b, const Operation &op, DataType type,
     return isFloat ? b.CreateFMul(x, x) : b.CreateMul(x, x);
   if (kind == OpKind::Clamp)
     return emitClamp(b, op, type, x);
-  // Float only (the verifier rejects integers).
-  if (kind == OpKind::Exp)
-    return emitExp(b, x);
-  if (kind == OpKind::Log)
-    return emitLog(b, x);
-  if (kind == OpKind::Sqrt)
-    return b.CreateUnaryIntrinsic(Intrinsic::sqrt, x);
-  if (kind == OpKind::Sigmoid)
-    return emitSigmoid(b, x);
-  if (kind == OpKind::Tanh)
-    return emitTanh(b, x);
-  if (kind == OpKind::LeakyReLU)
-    return emitLeakyReLU(b, op, x);
-  if (kind == OpKind::GELU)
-    return emitGELU(b, op, x);
+  assert(!hasTrait(kind, OpTrait::FloatOnly) && "handled first");
   llvm_unreachable("not an elementwise unary op");
 }
 

@@ -4,9 +4,7 @@
 // the element type with no fast-math flags:
 //   GradReLU       select(x <= 0, 0, dy)
 //   GradAbs        dy * select(x > 0, 1, select(x < 0, -1, 0))
-//   GradLeakyReLU  select(x > 0, dy, dy * alpha)
-//   GradGELU       PyTorch's formulas with erf/tanh (libm calls) and
-//                  llvm.exp, which LoopVectorize maps to libmvec
+//   (the gradients of the float-only activations are in Math.cpp)
 //   GradClamp      select(min <= x && x <= max, dy, 0)
 //   GradMaximum/Minimum over dy's shape with a and b broadcast
 //   GradReduceMax/Min: counts of x == y per reduced group (in scratch),
@@ -33,42 +31,6 @@ Value *constantLike(Value *x, double value) {
   return ConstantFP::get(x->getType(), value);
 }
 
-std::string libmName(StringRef base, Type *type) {
-  return type->isFloatTy() ? (base + "f").str() : base.str();
-}
-
-Value *emitGeluGradient(IRBuilderBase &b, Value *dy, Value *x,
-                        bool approximate) {
-  auto c = [&](double v) { return constantLike(x, v); };
-  if (!approximate) {
-    // dy * (cdf + x * pdf)
-    Value *erf = emitLibmCall(b, libmName("erf", x->getType()),
-                              b.CreateFMul(x, c(M_SQRT1_2)));
-    Value *cdf = b.CreateFMul(c(0.5), b.CreateFAdd(c(1.0), erf));
-    Value *pdf =
-        b.CreateFMul(c(M_2_SQRTPI * M_SQRT1_2 * 0.5),
-                     emitExp(b, b.CreateFMul(b.CreateFMul(x, x), c(-0.5))));
-    return b.CreateFMul(dy, b.CreateFAdd(cdf, b.CreateFMul(x, pdf)));
-  }
-  const double kBeta = M_SQRT2 * M_2_SQRTPI * 0.5;
-  Value *kKappa = c(0.044715);
-  Value *xSquare = b.CreateFMul(x, x);
-  Value *xCube = b.CreateFMul(xSquare, x);
-  Value *inner =
-      b.CreateFMul(c(kBeta), b.CreateFAdd(x, b.CreateFMul(kKappa, xCube)));
-  Value *tanhInner = emitLibmCall(b, libmName("tanh", x->getType()), inner);
-  Value *left = b.CreateFMul(c(0.5), x);
-  Value *right = b.CreateFAdd(c(1.0), tanhInner);
-  Value *leftDerivative = b.CreateFMul(c(0.5), right);
-  Value *tanhDerivative =
-      b.CreateFSub(c(1.0), b.CreateFMul(tanhInner, tanhInner));
-  Value *innerDerivative = b.CreateFMul(
-      c(kBeta), b.CreateFAdd(c(1.0), b.CreateFMul(b.CreateFMul(c(3.0), kKappa),
-                                                  xSquare)));
-  Value *rightDerivative =
-      b.CreateFMul(b.CreateFMul(left, tanhDerivative), innerDerivative);
-  return b.CreateFMul(dy, b.CreateFAdd(leftDerivative, rightDerivative));
-}
 
 // dx from dy and x, one flat loop (same shapes).
 void emitUnaryGradient(Kernel &k) {
@@ -200,13 +162,17 @@ void emitGradient(Kernel &k) {
     return emitPoolGradient(k);
   if (kind == OpKind::GradConv2DInput || kind == OpKind::GradConv2DWeight)
     return emitConvGradient(k);
-  // GradReLU, GradAbs, GradLeakyReLU, GradGELU, GradClamp.
+  // The elementwise ones: GradReLU, GradAbs, GradClamp and those of Math.cpp.
   emitUnaryGradient(k);
 }
 
 Value *emitUnaryGradientElement(IRBuilderBase &b, const Operation &op,
                                 DataType type, Value *dy, Value *x) {
   OpKind kind = op.getKind();
+  // The gradients of float-only functions sit beside them in Math.cpp.
+  if (std::optional<OpKind> forward = getOpInfo(kind).forward;
+      forward && hasTrait(*forward, OpTrait::FloatOnly))
+    return emitMathGradient(b, op, dy, x);
   Value *zero = constantLike(x, 0.0);
   if (kind == OpKind::GradReLU)
     return b.CreateSelect(b.CreateFCmpOLE(x, zero), zero, dy);
@@ -217,12 +183,6 @@ Value *emitUnaryGradientElement(IRBuilderBase &b, const Operation &op,
                                       constantLike(x, -1.0), zero));
     return b.CreateFMul(dy, sign);
   }
-  if (kind == OpKind::GradLeakyReLU) {
-    Value *scaled = b.CreateFMul(dy, constantLike(x, getLeakyReLUAlpha(op)));
-    return b.CreateSelect(b.CreateFCmpOGT(x, zero), dy, scaled);
-  }
-  if (kind == OpKind::GradGELU)
-    return emitGeluGradient(b, dy, x, getGELUTanh(op));
   assert(kind == OpKind::GradClamp && "not an elementwise gradient");
   ClampParams clamp = cantFail(getClampParams(op, type));
   Value *inside = b.getTrue();

@@ -3,6 +3,7 @@
 #include "Conv2D.h"
 #include "FakeQuantEmitter.h"
 #include "Gradients.h"
+#include "qjit/IR/OpVisitor.h"
 #include "llvm/Support/ErrorHandling.h"
 
 using namespace llvm;
@@ -34,169 +35,86 @@ Value *elementPtr(IRBuilderBase &b, DataType type, Value *base, Value *index) {
                              index);
 }
 
-uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
-  switch (op.getKind()) {
-  case OpKind::Add:
-  case OpKind::Subtract:
-  case OpKind::Multiply:
-  case OpKind::Divide:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Power:
-  case OpKind::Negate:
-  case OpKind::Abs:
-  case OpKind::ReLU:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Square:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-  case OpKind::Clamp:
-  case OpKind::Quantize:
-  case OpKind::Dequantize:
-  case OpKind::Transpose:
-  case OpKind::Reshape:
-  case OpKind::Broadcast:
-  case OpKind::Concat:
-  case OpKind::Slice:
-  case OpKind::Constant:
-    return 0;
-  case OpKind::FakeQuantization:
-  case OpKind::GradFakeQuantization:
+namespace {
+
+// The scratch bytes an op's kernel needs beyond its buffers.
+class ScratchSize : public OpVisitor<ScratchSize, uint64_t> {
+public:
+  explicit ScratchSize(const Graph &graph) : graph(graph) {}
+
+  uint64_t visitFakeQuantization(const Operation &op) {
     return fakeQuantScratchBytes(graph, op);
-  case OpKind::GradReLU:
-  case OpKind::GradAbs:
-  case OpKind::GradLeakyReLU:
-  case OpKind::GradGELU:
-  case OpKind::GradClamp:
-  case OpKind::GradMaximum:
-  case OpKind::GradMinimum:
-  case OpKind::GradConv2DInput:
-  case OpKind::GradConv2DWeight:
-  case OpKind::GradMaxPool2D:
-  case OpKind::GradAvgPool2D:
-  case OpKind::GradReduceMax:
-  case OpKind::GradReduceMin:
-  case OpKind::GradSlice:
+  }
+  uint64_t visitGradFakeQuantization(const Operation &op) {
+    return fakeQuantScratchBytes(graph, op);
+  }
+  uint64_t visitGradient(const Operation &op) {
     return gradientScratchBytes(graph, op);
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
+  }
+  uint64_t visitReduction(const Operation &op) {
     return reductionScratchBytes(graph, op);
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
+  }
+  uint64_t visitNormalization(const Operation &op) {
     return softmaxScratchBytes(graph, op);
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
+  }
+  uint64_t visitPooling(const Operation &op) {
     return poolScratchBytes(graph, op);
-  case OpKind::MatMul:
-    return 0;
-  case OpKind::Conv2D:
+  }
+  uint64_t visitConv2D(const Operation &op) {
     return conv2DScratchBytes(graph, op);
-  case OpKind::FusedElementwise:
+  }
+  uint64_t visitFusion(const Operation &op) {
     return fusedElementwiseScratchBytes(graph, op);
   }
-  llvm_unreachable("unknown op kind");
+  // Elementwise, shape and value ops, MatMul, Quantize and Dequantize.
+  uint64_t visitOp(const Operation &) { return 0; }
+
+private:
+  const Graph &graph;
+};
+
+// Emits the body of an op's kernel, by kind.
+class KernelBodyEmitter : public OpVisitor<KernelBodyEmitter, void, Kernel &> {
+public:
+  void visitElementwiseBinary(const Operation &, Kernel &k) {
+    emitElementwiseBinary(k);
+  }
+  void visitElementwiseUnary(const Operation &, Kernel &k) {
+    emitElementwiseUnary(k);
+  }
+  void visitQuantize(const Operation &, Kernel &k) { emitQuantize(k); }
+  void visitDequantize(const Operation &, Kernel &k) { emitDequantize(k); }
+  void visitFakeQuantization(const Operation &, Kernel &k) {
+    emitFakeQuantization(k);
+  }
+  void visitTranspose(const Operation &, Kernel &k) { emitTranspose(k); }
+  void visitReshape(const Operation &, Kernel &k) { emitReshape(k); }
+  void visitBroadcast(const Operation &, Kernel &k) { emitBroadcast(k); }
+  void visitConcat(const Operation &, Kernel &k) { emitConcat(k); }
+  void visitSlice(const Operation &, Kernel &k) { emitSlice(k); }
+  void visitReduction(const Operation &, Kernel &k) { emitReduction(k); }
+  void visitNormalization(const Operation &, Kernel &k) { emitSoftmax(k); }
+  void visitPooling(const Operation &, Kernel &k) { emitPool2D(k); }
+  void visitGradFakeQuantization(const Operation &, Kernel &k) {
+    emitGradFakeQuantization(k);
+  }
+  void visitGradient(const Operation &, Kernel &k) { emitGradient(k); }
+  void visitMatMul(const Operation &, Kernel &k) { emitMatMul(k); }
+  void visitConv2D(const Operation &, Kernel &k) { emitConv2D(k); }
+  void visitFusion(const Operation &, Kernel &k) { emitFusedElementwise(k); }
+  void visitConstant(const Operation &, Kernel &) {
+    llvm_unreachable("constants are globals, not kernels");
+  }
+};
+
+} // namespace
+
+uint64_t kernelScratchBytes(const Graph &graph, const Operation &op) {
+  return ScratchSize(graph).visit(op);
 }
 
 void emitKernelBody(Kernel &k) {
-  switch (k.op.getKind()) {
-  case OpKind::Add:
-  case OpKind::Subtract:
-  case OpKind::Multiply:
-  case OpKind::Divide:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Power:
-    emitElementwiseBinary(k);
-    break;
-  case OpKind::Negate:
-  case OpKind::Abs:
-  case OpKind::ReLU:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Square:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-  case OpKind::Clamp:
-    emitElementwiseUnary(k);
-    break;
-  case OpKind::Quantize:
-    emitQuantize(k);
-    break;
-  case OpKind::Dequantize:
-    emitDequantize(k);
-    break;
-  case OpKind::Transpose:
-    emitTranspose(k);
-    break;
-  case OpKind::Reshape:
-    emitReshape(k);
-    break;
-  case OpKind::Broadcast:
-    emitBroadcast(k);
-    break;
-  case OpKind::Concat:
-    emitConcat(k);
-    break;
-  case OpKind::Slice:
-    emitSlice(k);
-    break;
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-    emitReduction(k);
-    break;
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-    emitSoftmax(k);
-    break;
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-    emitPool2D(k);
-    break;
-  case OpKind::FakeQuantization:
-    emitFakeQuantization(k);
-    break;
-  case OpKind::GradFakeQuantization:
-    emitGradFakeQuantization(k);
-    break;
-  case OpKind::GradReLU:
-  case OpKind::GradAbs:
-  case OpKind::GradLeakyReLU:
-  case OpKind::GradGELU:
-  case OpKind::GradClamp:
-  case OpKind::GradMaximum:
-  case OpKind::GradMinimum:
-  case OpKind::GradConv2DInput:
-  case OpKind::GradConv2DWeight:
-  case OpKind::GradMaxPool2D:
-  case OpKind::GradAvgPool2D:
-  case OpKind::GradReduceMax:
-  case OpKind::GradReduceMin:
-  case OpKind::GradSlice:
-    emitGradient(k);
-    break;
-  case OpKind::MatMul:
-    emitMatMul(k);
-    break;
-  case OpKind::Conv2D:
-    emitConv2D(k);
-    break;
-  case OpKind::FusedElementwise:
-    emitFusedElementwise(k);
-    break;
-  case OpKind::Constant:
-    llvm_unreachable("constants are globals, not kernels");
-  }
+  KernelBodyEmitter().visit(k.op, k);
   k.b.CreateRetVoid();
 }
 

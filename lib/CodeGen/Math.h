@@ -1,4 +1,4 @@
-//===- Math.h - Transcendental functions, one element ---*- C++ -*-===//
+//===- Math.h - Float-only functions and activations, one element -*- C++ -*-===//
 //
 // The element formulas of the float-only unary ops, in the element type and
 // in the interpreter's order of operations (no fast-math flags). exp, log
@@ -16,16 +16,19 @@
 
 namespace qjit {
 
+// One element of the FloatOnly unary op `op` (Exp ... HardSwish) of `x`, a
+// float or double (scalar or vector).
+llvm::Value *emitMathElement(llvm::IRBuilderBase &b, const Operation &op,
+                             llvm::Value *x);
+// dx of the Grad op `op` of a FloatOnly unary op (GradLeakyReLU, GradGELU,
+// GradHardSigmoid, GradHardSwish).
+llvm::Value *emitMathGradient(llvm::IRBuilderBase &b, const Operation &op,
+                              llvm::Value *dy, llvm::Value *x);
+
 // Of `x`, a float or double.
 llvm::Value *emitExp(llvm::IRBuilderBase &b, llvm::Value *x);
 llvm::Value *emitLog(llvm::IRBuilderBase &b, llvm::Value *x);
 llvm::Value *emitTanh(llvm::IRBuilderBase &b, llvm::Value *x);
-llvm::Value *emitSigmoid(llvm::IRBuilderBase &b, llvm::Value *x);
-// With the op's attributes (alpha; approximate).
-llvm::Value *emitLeakyReLU(llvm::IRBuilderBase &b, const Operation &op,
-                           llvm::Value *x);
-llvm::Value *emitGELU(llvm::IRBuilderBase &b, const Operation &op,
-                      llvm::Value *x);
 
 // A call of the C library's one-argument function `name` ("tanhf", "erf",
 // ...), declared without side effects (like clang's -fno-math-errno), which

@@ -18,22 +18,18 @@ bool isMaskFormGradient(const Graph &graph, const Operation &op) {
 
 bool isFusableElementwise(const Graph &graph, const Operation &op) {
   OpKind kind = op.getKind();
-  OpCategory category = getOpInfo(kind).category;
-  if (category == OpCategory::ElementwiseBinary ||
-      category == OpCategory::ElementwiseUnary)
+  if (hasTrait(kind, OpTrait::Elementwise))
     return true;
-  if (kind == OpKind::FakeQuantization ||
-      kind == OpKind::GradFakeQuantization) {
-    if (isMaskFormGradient(graph, op))
-      return true;
-    FakeQuantizationOp fq(op);
-    return !fq.axis() && !fq.scaleFromData() &&
-           !(fq.isGradient() && fq.gradient() == GradientRule::LSQ);
-  }
-  return kind == OpKind::GradReLU || kind == OpKind::GradAbs ||
-         kind == OpKind::GradLeakyReLU || kind == OpKind::GradGELU ||
-         kind == OpKind::GradClamp || kind == OpKind::GradMaximum ||
-         kind == OpKind::GradMinimum;
+  if (kind != OpKind::FakeQuantization && kind != OpKind::GradFakeQuantization)
+    return false;
+  // Fake quantization is elementwise only with per-tensor parameters known
+  // before the loop: not per channel, not the observer (which reduces), not
+  // lsq's gradient (which sums).
+  if (isMaskFormGradient(graph, op))
+    return true;
+  FakeQuantizationOp fq(op);
+  return !fq.axis() && !fq.scaleFromData() &&
+         !(fq.isGradient() && fq.gradient() == GradientRule::LSQ);
 }
 
 bool isFusionAnchor(const Graph &graph, const Operation &op) {

@@ -11,39 +11,18 @@ namespace {
 using TypeList = llvm::SmallVector<TensorType, 1>;
 
 // What a gradient op differentiates and the attribute only the gradient op
-// has (the shape of the value the gradient is for), if any.
+// has (the shape of the value the gradient is for), if any: Ops.def's
+// QJIT_GRAD_OP line.
 struct ForwardInfo {
   OpKind kind;
   llvm::StringRef shapeAttr;
 };
 
-struct GradientEntry {
-  OpKind grad;
-  ForwardInfo forward;
-};
-
-constexpr GradientEntry kGradients[] = {
-    {OpKind::GradReLU, {OpKind::ReLU, {}}},
-    {OpKind::GradAbs, {OpKind::Abs, {}}},
-    {OpKind::GradLeakyReLU, {OpKind::LeakyReLU, {}}},
-    {OpKind::GradGELU, {OpKind::GELU, {}}},
-    {OpKind::GradClamp, {OpKind::Clamp, {}}},
-    {OpKind::GradMaximum, {OpKind::Maximum, {}}},
-    {OpKind::GradMinimum, {OpKind::Minimum, {}}},
-    {OpKind::GradConv2DInput, {OpKind::Conv2D, "input_shape"}},
-    {OpKind::GradConv2DWeight, {OpKind::Conv2D, "weight_shape"}},
-    {OpKind::GradMaxPool2D, {OpKind::MaxPool2D, {}}},
-    {OpKind::GradAvgPool2D, {OpKind::AvgPool2D, "input_shape"}},
-    {OpKind::GradReduceMax, {OpKind::ReduceMax, {}}},
-    {OpKind::GradReduceMin, {OpKind::ReduceMin, {}}},
-    {OpKind::GradSlice, {OpKind::Slice, "input_shape"}},
-};
-
-const ForwardInfo *forwardInfo(OpKind grad) {
-  for (const GradientEntry &entry : kGradients)
-    if (entry.grad == grad)
-      return &entry.forward;
-  return nullptr;
+std::optional<ForwardInfo> forwardInfo(OpKind grad) {
+  const OpInfo &info = getOpInfo(grad);
+  if (!info.forward)
+    return std::nullopt;
+  return ForwardInfo{*info.forward, info.shapeAttr};
 }
 
 // The forward op's result type for `operands`, checked by its own rules.
@@ -91,7 +70,7 @@ inferGradientResultTypes(const Operation &op, llvm::ArrayRef<TensorType> in) {
   if (!isFloatType(dy.elementType))
     return makeError("gradient dy must be Float32 or Float64, got {}",
                      dataTypeName(dy.elementType).str());
-  const ForwardInfo *found = forwardInfo(op.getKind());
+  std::optional<ForwardInfo> found = forwardInfo(op.getKind());
   if (!found)
     return makeError("has no gradient rules"); // a caller's mistake
   const ForwardInfo &info = *found;

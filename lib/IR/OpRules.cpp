@@ -4,6 +4,7 @@
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/IR/Fusion.h"
 #include "qjit/IR/OpParams.h"
+#include "qjit/IR/OpVisitor.h"
 #include "qjit/Support/Error.h"
 #include <cmath>
 #include "Support/MakeError.h"
@@ -55,8 +56,7 @@ llvm::Expected<TypeList> inferBinary(const Operation &op,
   DataType type = in[0].elementType;
   if (type == DataType::Bool)
     return makeError("operands must be numeric, got Bool");
-  if ((op.getKind() == OpKind::Divide || op.getKind() == OpKind::Power) &&
-      !isFloatType(type))
+  if (hasTrait(op.getKind(), OpTrait::FloatOnly) && !isFloatType(type))
     return makeError("operands must be Float32 or Float64, got {}",
                      dataTypeName(type).str());
   auto shape = broadcastShapes(in[0].shape, in[1].shape);
@@ -65,28 +65,12 @@ llvm::Expected<TypeList> inferBinary(const Operation &op,
   return TypeList{TensorType{type, std::move(*shape)}};
 }
 
-// Unary ops defined only on floats (transcendental functions and friends).
-bool isFloatOnlyUnary(OpKind kind) {
-  switch (kind) {
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-    return true;
-  default:
-    return false;
-  }
-}
-
 llvm::Expected<TypeList> inferUnary(const Operation &op,
                                     llvm::ArrayRef<TensorType> in) {
   DataType type = in[0].elementType;
   if (type == DataType::Bool)
     return makeError("operand must be numeric, got Bool");
-  if (isFloatOnlyUnary(op.getKind()) && !isFloatType(type))
+  if (hasTrait(op.getKind(), OpTrait::FloatOnly) && !isFloatType(type))
     return makeError("operand must be Float32 or Float64, got {}",
                      dataTypeName(type).str());
   if (op.getKind() == OpKind::Clamp)
@@ -393,6 +377,77 @@ inferFakeQuantization(const Operation &op, llvm::ArrayRef<TensorType> in,
   return results;
 }
 
+// The result types of one op, by kind (operand counts and attributes are
+// checked before).
+class TypeInference
+    : public OpVisitor<TypeInference, llvm::Expected<TypeList>> {
+public:
+  TypeInference(llvm::ArrayRef<TensorType> in,
+                llvm::ArrayRef<TensorType> declared)
+      : in(in), declared(declared) {}
+
+  llvm::Expected<TypeList> visitElementwiseBinary(const Operation &op) {
+    return inferBinary(op, in);
+  }
+  llvm::Expected<TypeList> visitElementwiseUnary(const Operation &op) {
+    return inferUnary(op, in);
+  }
+  llvm::Expected<TypeList> visitMatMul(const Operation &) {
+    return inferMatMul(in);
+  }
+  llvm::Expected<TypeList> visitTranspose(const Operation &op) {
+    return inferTranspose(op, in);
+  }
+  llvm::Expected<TypeList> visitConv2D(const Operation &op) {
+    return inferConv2D(op, in);
+  }
+  llvm::Expected<TypeList> visitPooling(const Operation &op) {
+    return inferPool2D(op, in);
+  }
+  llvm::Expected<TypeList> visitReduction(const Operation &op) {
+    return inferReduce(op, in);
+  }
+  llvm::Expected<TypeList> visitNormalization(const Operation &op) {
+    return inferSoftmax(op, in);
+  }
+  llvm::Expected<TypeList> visitReshape(const Operation &op) {
+    return inferReshape(op, in);
+  }
+  llvm::Expected<TypeList> visitBroadcast(const Operation &op) {
+    return inferBroadcast(op, in);
+  }
+  llvm::Expected<TypeList> visitConcat(const Operation &op) {
+    return inferConcat(op, in);
+  }
+  llvm::Expected<TypeList> visitSlice(const Operation &op) {
+    return inferSlice(op, in);
+  }
+  llvm::Expected<TypeList> visitQuantize(const Operation &op) {
+    return inferQuantize(op, in);
+  }
+  llvm::Expected<TypeList> visitDequantize(const Operation &op) {
+    return inferQuantize(op, in);
+  }
+  llvm::Expected<TypeList> visitConstant(const Operation &op) {
+    return inferConstant(op, declared);
+  }
+  llvm::Expected<TypeList> visitFakeQuantization(const Operation &op) {
+    return inferFakeQuantization(op, in, declared);
+  }
+  llvm::Expected<TypeList> visitGradFakeQuantization(const Operation &op) {
+    return inferFakeQuantization(op, in, declared);
+  }
+  llvm::Expected<TypeList> visitGradient(const Operation &op) {
+    return inferGradientResultTypes(op, in);
+  }
+  llvm::Expected<TypeList> visitFusion(const Operation &op) {
+    return inferFusedElementwise(op, in);
+  }
+
+private:
+  llvm::ArrayRef<TensorType> in, declared;
+};
+
 } // namespace
 
 llvm::Expected<TypeList> inferResultTypes(const Operation &op,
@@ -414,80 +469,7 @@ llvm::Expected<TypeList> inferResultTypes(const Operation &op,
   if (auto err = checkAttributes(op))
     return err;
 
-  switch (op.getKind()) {
-  case OpKind::Add:
-  case OpKind::Subtract:
-  case OpKind::Multiply:
-  case OpKind::Divide:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Power:
-    return inferBinary(op, in);
-  case OpKind::Negate:
-  case OpKind::Abs:
-  case OpKind::ReLU:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Square:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-  case OpKind::Clamp:
-    return inferUnary(op, in);
-  case OpKind::MatMul:
-    return inferMatMul(in);
-  case OpKind::Transpose:
-    return inferTranspose(op, in);
-  case OpKind::Conv2D:
-    return inferConv2D(op, in);
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-    return inferPool2D(op, in);
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-    return inferReduce(op, in);
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-    return inferSoftmax(op, in);
-  case OpKind::Reshape:
-    return inferReshape(op, in);
-  case OpKind::Broadcast:
-    return inferBroadcast(op, in);
-  case OpKind::Concat:
-    return inferConcat(op, in);
-  case OpKind::Slice:
-    return inferSlice(op, in);
-  case OpKind::Quantize:
-  case OpKind::Dequantize:
-    return inferQuantize(op, in);
-  case OpKind::Constant:
-    return inferConstant(op, declared);
-  case OpKind::FakeQuantization:
-  case OpKind::GradFakeQuantization:
-    return inferFakeQuantization(op, in, declared);
-  case OpKind::GradReLU:
-  case OpKind::GradAbs:
-  case OpKind::GradLeakyReLU:
-  case OpKind::GradGELU:
-  case OpKind::GradClamp:
-  case OpKind::GradMaximum:
-  case OpKind::GradMinimum:
-  case OpKind::GradConv2DInput:
-  case OpKind::GradConv2DWeight:
-  case OpKind::GradMaxPool2D:
-  case OpKind::GradAvgPool2D:
-  case OpKind::GradReduceMax:
-  case OpKind::GradReduceMin:
-  case OpKind::GradSlice:
-    return inferGradientResultTypes(op, in);
-  case OpKind::FusedElementwise:
-    return inferFusedElementwise(op, in);
-  }
-  return makeError("unhandled op");
+  return TypeInference(in, declared).visit(op);
 }
 
 } // namespace qjit

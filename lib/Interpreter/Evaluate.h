@@ -35,12 +35,15 @@ evaluateFakeQuantization(const Operation &op,
                          llvm::ArrayRef<const Tensor *> operands,
                          llvm::ArrayRef<TensorType> resultTypes);
 
-// The unary float functions Exp, Log, Sqrt, Sigmoid, Tanh, LeakyReLU and
-// GELU (Power, Square and Clamp are binary / integer-capable ops, evaluated
-// with the others above).
+// The FloatOnly unary ops (Exp, Log, ..., HardSwish) and the Grad ops of
+// those that have one (GradLeakyReLU, GradGELU, ...), in Math.cpp.
 llvm::Expected<Results> evaluateMath(const Operation &op,
                                      llvm::ArrayRef<const Tensor *> operands,
                                      llvm::ArrayRef<TensorType> resultTypes);
+llvm::Expected<Results>
+evaluateMathGradient(const Operation &op,
+                     llvm::ArrayRef<const Tensor *> operands,
+                     llvm::ArrayRef<TensorType> resultTypes);
 // Quantize and Dequantize.
 llvm::Expected<Results>
 evaluateQuantize(const Operation &op, llvm::ArrayRef<const Tensor *> operands,

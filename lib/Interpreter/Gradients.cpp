@@ -4,11 +4,6 @@
 // evaluated left to right as written (-ffp-contract=off):
 //   GradReLU       x <= 0 ? 0 : dy                       (threshold_backward)
 //   GradAbs        dy * sign(x), sign(0) = sign(NaN) = 0 (abs: grad * sgn)
-//   GradLeakyReLU  x > 0 ? dy : dy * T(alpha)
-//   GradGELU       none: dy * (cdf + x * pdf), cdf = T(0.5) * (T(1) +
-//                  erf(x * T(M_SQRT1_2))), pdf = T(kBeta) * exp(x * x *
-//                  T(-0.5)), kBeta = M_2_SQRTPI * M_SQRT1_2 * 0.5;
-//                  tanh: PyTorch's GeluBackward, see geluTanhGradient
 //   GradClamp      min <= x <= max ? dy : 0 (a select: +0.0, NaN x -> 0)
 //   GradMaximum    da = a == b ? dy / 2 : (a < b ? 0 : dy), db mirrored
 //   GradMinimum    da = a == b ? dy / 2 : (a > b ? 0 : dy), db mirrored
@@ -36,30 +31,6 @@ namespace qjit::interp {
 
 namespace {
 
-template <typename T> T geluGradient(T dy, T x) {
-  const T kAlpha = T(M_SQRT1_2);
-  const T kBeta = T(M_2_SQRTPI * M_SQRT1_2 * 0.5);
-  T cdf = T(0.5) * (T(1) + std::erf(x * kAlpha));
-  T pdf = kBeta * std::exp(x * x * T(-0.5));
-  return dy * (cdf + x * pdf);
-}
-
-template <typename T> T geluTanhGradient(T dy, T x) {
-  const T kBeta = T(M_SQRT2 * M_2_SQRTPI * 0.5);
-  const T kKappa = T(0.044715);
-  T xSquare = x * x;
-  T xCube = xSquare * x;
-  T inner = kBeta * (x + kKappa * xCube);
-  T tanhInner = std::tanh(inner);
-  T left = T(0.5) * x;
-  T right = T(1) + tanhInner;
-  T leftDerivative = T(0.5) * right;
-  T tanhDerivative = T(1) - tanhInner * tanhInner;
-  T innerDerivative = kBeta * (T(1) + T(3) * kKappa * xSquare);
-  T rightDerivative = left * tanhDerivative * innerDerivative;
-  return dy * (leftDerivative + rightDerivative);
-}
-
 template <typename T> T signOf(T x) {
   return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
 }
@@ -79,15 +50,6 @@ Tensor unaryGradient(const Operation &op, const Tensor &dyT, const Tensor &xT,
   } else if (kind == OpKind::GradAbs) {
     for (int64_t i = 0; i < n; ++i)
       dx[i] = dy[i] * signOf(x[i]);
-  } else if (kind == OpKind::GradLeakyReLU) {
-    const T alpha = T(getLeakyReLUAlpha(op));
-    for (int64_t i = 0; i < n; ++i)
-      dx[i] = x[i] > T(0) ? dy[i] : dy[i] * alpha;
-  } else if (kind == OpKind::GradGELU) {
-    const bool approximate = getGELUTanh(op);
-    for (int64_t i = 0; i < n; ++i)
-      dx[i] = approximate ? geluTanhGradient(dy[i], x[i])
-                          : geluGradient(dy[i], x[i]);
   } else {
     assert(kind == OpKind::GradClamp);
     ClampParams p = llvm::cantFail(getClampParams(op, type.elementType));
@@ -307,13 +269,13 @@ llvm::Expected<Results> evaluate(const Operation &op,
                                  llvm::ArrayRef<const Tensor *> in,
                                  llvm::ArrayRef<TensorType> resultTypes) {
   const Tensor &dy = *in[0];
-  // Only Grad<Op> kinds get here: Interpreter.cpp's switch names every op.
+  // Only Grad<Op> kinds get here (those of float-only activations are in
+  // Math.cpp, beside their forward formulas).
   const OpKind kind = op.getKind();
   auto is = [&](std::initializer_list<OpKind> kinds) {
     return llvm::is_contained(kinds, kind);
   };
-  if (is({OpKind::GradReLU, OpKind::GradAbs, OpKind::GradLeakyReLU,
-          OpKind::GradGELU, OpKind::GradClamp}))
+  if (is({OpKind::GradReLU, OpKind::GradAbs, OpKind::GradClamp}))
     return singleResult(unaryGradient<T>(op, dy, *in[1], resultTypes[0]));
   if (is({OpKind::GradMaximum, OpKind::GradMinimum}))
     return minMaxGradient<T>(kind == OpKind::GradMaximum, dy, *in[1], *in[2]);

@@ -10,6 +10,7 @@
 #include "Evaluate.h"
 #include "Gradients.h"
 #include "qjit/IR/OpRules.h"
+#include "qjit/IR/OpVisitor.h"
 #include "qjit/Support/Error.h"
 #include <unordered_map>
 #include "Support/MakeError.h"
@@ -33,83 +34,73 @@ llvm::Expected<Results> evaluateFused(const Operation &op,
                  std::make_move_iterator(outputs->end()));
 }
 
-llvm::Expected<Results> evaluateOp(const Operation &op,
-                                   llvm::ArrayRef<const Tensor *> operands,
-                                   llvm::ArrayRef<TensorType> resultTypes) {
-  switch (op.getKind()) {
-  case OpKind::Add:
-  case OpKind::Subtract:
-  case OpKind::Multiply:
-  case OpKind::Divide:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Power:
-    return interp::evaluateBinary(op, operands, resultTypes);
-  case OpKind::Negate:
-  case OpKind::Abs:
-  case OpKind::ReLU:
-  case OpKind::Square:
-  case OpKind::Clamp:
-    return interp::evaluateUnary(op, operands, resultTypes);
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-    return interp::evaluateMath(op, operands, resultTypes);
-  case OpKind::MatMul:
-    return interp::evaluateMatMul(op, operands, resultTypes);
-  case OpKind::Transpose:
-    return interp::evaluateTranspose(op, operands, resultTypes);
-  case OpKind::Conv2D:
-    return interp::evaluateConv2D(op, operands, resultTypes);
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-    return interp::evaluatePool2D(op, operands, resultTypes);
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-    return interp::evaluateReduce(op, operands, resultTypes);
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-    return interp::evaluateSoftmax(op, operands, resultTypes);
-  case OpKind::Reshape:
-  case OpKind::Broadcast:
-  case OpKind::Concat:
-  case OpKind::Slice:
-    return interp::evaluateShapeOp(op, operands, resultTypes);
-  case OpKind::Constant:
-    return interp::evaluateConstant(op, resultTypes);
-  case OpKind::FakeQuantization:
-  case OpKind::GradFakeQuantization:
-    return interp::evaluateFakeQuantization(op, operands, resultTypes);
-  case OpKind::Quantize:
-    return interp::evaluateQuantize(op, operands, resultTypes);
-  case OpKind::Dequantize:
-    return interp::evaluateDequantize(op, operands, resultTypes);
-  case OpKind::GradReLU:
-  case OpKind::GradAbs:
-  case OpKind::GradLeakyReLU:
-  case OpKind::GradGELU:
-  case OpKind::GradClamp:
-  case OpKind::GradMaximum:
-  case OpKind::GradMinimum:
-  case OpKind::GradConv2DInput:
-  case OpKind::GradConv2DWeight:
-  case OpKind::GradMaxPool2D:
-  case OpKind::GradAvgPool2D:
-  case OpKind::GradReduceMax:
-  case OpKind::GradReduceMin:
-  case OpKind::GradSlice:
-    return interp::evaluateGradient(op, operands, resultTypes);
-  case OpKind::FusedElementwise:
-    return evaluateFused(op, operands);
+// Evaluates one op on its operand tensors, by kind.
+class OpEvaluator : public OpVisitor<OpEvaluator, llvm::Expected<Results>> {
+public:
+  OpEvaluator(llvm::ArrayRef<const Tensor *> operands,
+              llvm::ArrayRef<TensorType> resultTypes)
+      : in(operands), types(resultTypes) {}
+
+  llvm::Expected<Results> visitElementwiseBinary(const Operation &op) {
+    return interp::evaluateBinary(op, in, types);
   }
-  return makeError("'{}' has no evaluation", op.getName().str());
-}
+  // Float-only functions and their gradients live in Math.cpp, the
+  // integer-capable ones in Elementwise.cpp.
+  llvm::Expected<Results> visitElementwiseUnary(const Operation &op) {
+    if (hasTrait(op.getKind(), OpTrait::FloatOnly))
+      return interp::evaluateMath(op, in, types);
+    return interp::evaluateUnary(op, in, types);
+  }
+  llvm::Expected<Results> visitMatMul(const Operation &op) {
+    return interp::evaluateMatMul(op, in, types);
+  }
+  llvm::Expected<Results> visitTranspose(const Operation &op) {
+    return interp::evaluateTranspose(op, in, types);
+  }
+  llvm::Expected<Results> visitConv2D(const Operation &op) {
+    return interp::evaluateConv2D(op, in, types);
+  }
+  llvm::Expected<Results> visitPooling(const Operation &op) {
+    return interp::evaluatePool2D(op, in, types);
+  }
+  llvm::Expected<Results> visitReduction(const Operation &op) {
+    return interp::evaluateReduce(op, in, types);
+  }
+  llvm::Expected<Results> visitNormalization(const Operation &op) {
+    return interp::evaluateSoftmax(op, in, types);
+  }
+  llvm::Expected<Results> visitShape(const Operation &op) {
+    return interp::evaluateShapeOp(op, in, types);
+  }
+  llvm::Expected<Results> visitConstant(const Operation &op) {
+    return interp::evaluateConstant(op, types);
+  }
+  llvm::Expected<Results> visitFakeQuantization(const Operation &op) {
+    return interp::evaluateFakeQuantization(op, in, types);
+  }
+  llvm::Expected<Results> visitGradFakeQuantization(const Operation &op) {
+    return interp::evaluateFakeQuantization(op, in, types);
+  }
+  llvm::Expected<Results> visitQuantize(const Operation &op) {
+    return interp::evaluateQuantize(op, in, types);
+  }
+  llvm::Expected<Results> visitDequantize(const Operation &op) {
+    return interp::evaluateDequantize(op, in, types);
+  }
+  llvm::Expected<Results> visitGradient(const Operation &op) {
+    std::optional<OpKind> forward = getOpInfo(op.getKind()).forward;
+    if (forward && hasTrait(*forward, OpTrait::FloatOnly))
+      return interp::evaluateMathGradient(op, in, types);
+    return interp::evaluateGradient(op, in, types);
+  }
+  llvm::Expected<Results> visitFusedElementwise(const Operation &op) {
+    return evaluateFused(op, in);
+  }
+
+private:
+  llvm::ArrayRef<const Tensor *> in;
+  llvm::ArrayRef<TensorType> types;
+};
 
 class GraphInterpreter {
 public:
@@ -185,7 +176,7 @@ private:
         llvm::ArrayRef<TensorType>(declared))
       return fail("result types differ from the types the op produces");
 
-    auto results = evaluateOp(op, operands, declared);
+    auto results = OpEvaluator(operands, declared).visit(op);
     if (!results)
       return fail(llvm::toString(results.takeError()));
     if (results->size() != op.getNumResults())

@@ -1,23 +1,35 @@
-//===- Math.cpp - Transcendental functions and activations ----------------===//
+//===- Math.cpp - Float-only functions and activations, and gradients -----===//
 //
-// Exp, Log, Sqrt, Sigmoid, Tanh, LeakyReLU and GELU on Float32 / Float64,
-// element by element in the element type T with libm (expf, logf, sqrtf,
-// tanhf, erff on Float32; exp, log, ... on Float64):
-//   Sigmoid(x)   = T(1) / (T(1) + exp(-x))
-//   LeakyReLU(x) = x > 0 ? x : x * T(alpha)
-//   GELU(x)      = x * T(0.5) * (T(1) + erf(x * T(M_SQRT1_2)))
-//   GELU tanh(x) = T(0.5) * x * (T(1) + tanh(T(kBeta) * (x + T(0.044715) * x
-//                  * x * x))), kBeta = M_SQRT2 * M_2_SQRTPI * 0.5
+// The FloatOnly unary ops of Ops.def and the Grad ops of those that have
+// one, element by element in the element type T (Float32 or Float64) with
+// libm (expf, logf, sqrtf, tanhf, erff on Float32; exp, log, ... on
+// Float64). PyTorch's formulas:
+//   Sigmoid(x)     = T(1) / (T(1) + exp(-x))
+//   LeakyReLU(x)   = x > 0 ? x : x * T(alpha)
+//   GELU(x)        = x * T(0.5) * (T(1) + erf(x * T(M_SQRT1_2)))
+//   GELU tanh(x)   = T(0.5) * x * (T(1) + tanh(T(kBeta) * (x + T(0.044715)
+//                    * x * x * x))), kBeta = M_SQRT2 * M_2_SQRTPI * 0.5
+//   HardSigmoid(x) = min(max(x + 3, 0), 6) / 6
+//   HardSwish(x)   = x * min(max(x + 3, 0), 6) / 6
+//     (max and min let NaN through, as PyTorch's vectorized kernels do)
+// and their gradients (dx from dy and x):
+//   GradLeakyReLU    x > 0 ? dy : dy * T(alpha)
+//   GradGELU         none: dy * (cdf + x * pdf), cdf = T(0.5) * (T(1) +
+//                    erf(x * T(M_SQRT1_2))), pdf = T(kBeta) * exp(x * x *
+//                    T(-0.5)), kBeta = M_2_SQRTPI * M_SQRT1_2 * 0.5;
+//                    tanh: PyTorch's GeluBackward, see geluTanhGradient
+//   GradHardSigmoid  -3 < x < 3 ? dy * T(1.0f / 6) : 0 (NaN x -> 0)
+//   GradHardSwish    x < -3 ? 0 : (x >= 3 ? dy : dy * (x / 3 + T(0.5)))
+//                    (NaN x -> NaN, PyTorch's vectorized kernel)
 // Products and sums are evaluated left to right exactly as written (the
 // library is built with -ffp-contract=off, so nothing fuses into an FMA).
 //
 //===----------------------------------------------------------------------===//
 #include "Evaluate.h"
+#include "Support/MakeError.h"
 #include "qjit/IR/OpParams.h"
-#include "qjit/Support/Error.h"
 #include <cmath>
 #include <functional>
-#include "Support/MakeError.h"
 
 namespace qjit::interp {
 
@@ -36,10 +48,55 @@ template <typename T> T geluTanh(T x) {
          (T(1) + std::tanh(T(kBeta) * (x + T(0.044715) * x * x * x)));
 }
 
+// min(max(x + 3, 0), 6), NaN staying NaN.
+template <typename T> T relu6OfXPlus3(T x) {
+  T r = x + T(3);
+  r = r < T(0) ? T(0) : r;
+  return r > T(6) ? T(6) : r;
+}
+
+template <typename T> T hardSigmoid(T x) { return relu6OfXPlus3(x) / T(6); }
+
+template <typename T> T hardSwish(T x) { return x * relu6OfXPlus3(x) / T(6); }
+
+template <typename T> T geluGradient(T dy, T x) {
+  const T kAlpha = T(M_SQRT1_2);
+  const T kBeta = T(M_2_SQRTPI * M_SQRT1_2 * 0.5);
+  T cdf = T(0.5) * (T(1) + std::erf(x * kAlpha));
+  T pdf = kBeta * std::exp(x * x * T(-0.5));
+  return dy * (cdf + x * pdf);
+}
+
+template <typename T> T geluTanhGradient(T dy, T x) {
+  const T kBeta = T(M_SQRT2 * M_2_SQRTPI * 0.5);
+  const T kKappa = T(0.044715);
+  T xSquare = x * x;
+  T xCube = xSquare * x;
+  T inner = kBeta * (x + kKappa * xCube);
+  T tanhInner = std::tanh(inner);
+  T left = T(0.5) * x;
+  T right = T(1) + tanhInner;
+  T leftDerivative = T(0.5) * right;
+  T tanhDerivative = T(1) - tanhInner * tanhInner;
+  T innerDerivative = kBeta * (T(1) + T(3) * kKappa * xSquare);
+  T rightDerivative = left * tanhDerivative * innerDerivative;
+  return dy * (leftDerivative + rightDerivative);
+}
+
+template <typename T> T hardSigmoidGradient(T dy, T x) {
+  // PyTorch's one_sixth is the float 1/6, also for double.
+  return x > T(-3) && x < T(3) ? dy * T(1.0f / 6.0f) : T(0);
+}
+
+template <typename T> T hardSwishGradient(T dy, T x) {
+  if (x < T(-3))
+    return T(0);
+  return x >= T(3) ? dy : dy * (x / T(3) + T(0.5));
+}
+
 // The function computing one element of `op` on T, or an empty function if
-// `op` is not one of this file's. (Interpreter.cpp's exhaustive switch sends
-// only these ops here, so an if-chain rather than a switch listing every
-// other op.)
+// `op` is not one of this file's. (Interpreter.cpp sends only FloatOnly
+// unary ops here, so an if-chain rather than a switch over every op.)
 template <typename T> std::function<T(T)> mathFunction(const Operation &op) {
   OpKind kind = op.getKind();
   if (kind == OpKind::Exp)
@@ -58,6 +115,28 @@ template <typename T> std::function<T(T)> mathFunction(const Operation &op) {
   }
   if (kind == OpKind::GELU)
     return getGELUTanh(op) ? geluTanh<T> : geluExact<T>;
+  if (kind == OpKind::HardSigmoid)
+    return hardSigmoid<T>;
+  if (kind == OpKind::HardSwish)
+    return hardSwish<T>;
+  return {};
+}
+
+// dx from (dy, x) for the Grad op `op` of a FloatOnly unary op, or an empty
+// function.
+template <typename T>
+std::function<T(T, T)> mathGradientFunction(const Operation &op) {
+  OpKind kind = op.getKind();
+  if (kind == OpKind::GradLeakyReLU) {
+    T alpha = static_cast<T>(getLeakyReLUAlpha(op));
+    return [alpha](T dy, T x) { return x > T(0) ? dy : dy * alpha; };
+  }
+  if (kind == OpKind::GradGELU)
+    return getGELUTanh(op) ? geluTanhGradient<T> : geluGradient<T>;
+  if (kind == OpKind::GradHardSigmoid)
+    return hardSigmoidGradient<T>;
+  if (kind == OpKind::GradHardSwish)
+    return hardSwishGradient<T>;
   return {};
 }
 
@@ -73,13 +152,28 @@ llvm::Error apply(const Operation &op, const Tensor &x, Tensor &result) {
   return llvm::Error::success();
 }
 
+template <typename T>
+llvm::Error applyGradient(const Operation &op, const Tensor &dy,
+                          const Tensor &x, Tensor &result) {
+  std::function<T(T, T)> fn = mathGradientFunction<T>(op);
+  if (!fn)
+    return makeError("'{}' is not the gradient of a unary float function",
+                     op.getName().str());
+  const T *g = dy.as<T>(), *in = x.as<T>();
+  T *out = result.as<T>();
+  for (int64_t i = 0, e = result.numElements(); i < e; ++i)
+    out[i] = fn(g[i], in[i]);
+  return llvm::Error::success();
+}
+
 // Dispatches on the element type (the op rules admit floats only).
-llvm::Error compute(const Operation &op, const Tensor &x, Tensor &result) {
-  switch (x.elementType()) {
+template <typename Fn>
+llvm::Error onFloatType(const Operation &op, DataType type, Fn &&fn) {
+  switch (type) {
   case DataType::Float32:
-    return apply<float>(op, x, result);
+    return fn(float());
   case DataType::Float64:
-    return apply<double>(op, x, result);
+    return fn(double());
   case DataType::Int8:
   case DataType::UInt8:
   case DataType::Int16:
@@ -89,7 +183,7 @@ llvm::Error compute(const Operation &op, const Tensor &x, Tensor &result) {
     break;
   }
   return makeError("'{}' input must be Float32 or Float64, got {}",
-                   op.getName().str(), dataTypeName(x.elementType()).str());
+                   op.getName().str(), dataTypeName(type).str());
 }
 
 } // namespace
@@ -98,7 +192,23 @@ llvm::Expected<Results> evaluateMath(const Operation &op,
                                      llvm::ArrayRef<const Tensor *> operands,
                                      llvm::ArrayRef<TensorType> resultTypes) {
   Tensor result(resultTypes[0]);
-  if (llvm::Error err = compute(op, *operands[0], result))
+  const Tensor &x = *operands[0];
+  if (llvm::Error err = onFloatType(op, x.elementType(), [&](auto t) {
+        return apply<decltype(t)>(op, x, result);
+      }))
+    return err;
+  return singleResult(std::move(result));
+}
+
+llvm::Expected<Results>
+evaluateMathGradient(const Operation &op,
+                     llvm::ArrayRef<const Tensor *> operands,
+                     llvm::ArrayRef<TensorType> resultTypes) {
+  Tensor result(resultTypes[0]);
+  const Tensor &dy = *operands[0], &x = *operands[1];
+  if (llvm::Error err = onFloatType(op, x.elementType(), [&](auto t) {
+        return applyGradient<decltype(t)>(op, dy, x, result);
+      }))
     return err;
   return singleResult(std::move(result));
 }

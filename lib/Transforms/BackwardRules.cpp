@@ -10,6 +10,7 @@
 #include "GradientEmitter.h"
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/IR/OpParams.h"
+#include "qjit/IR/OpVisitor.h"
 #include "llvm/Support/ErrorHandling.h"
 #include <cassert>
 #include <numeric>
@@ -29,7 +30,9 @@ AttrList withAttr(const Operation &op, llvm::StringRef name, Attribute value) {
   return attrs;
 }
 
-class RuleContext {
+// The backward rule of one op, chosen by OpVisitor: each visit method
+// accumulates the gradients of the op's operands.
+class RuleContext : public OpVisitor<RuleContext> {
 public:
   RuleContext(GradientEmitter &e, const Operation &op, ValueId dy)
       : e(e), op(op), dy(dy) {}
@@ -50,23 +53,46 @@ public:
   }
   ValueId scalar(double value) { return e.scalar(elementType(), value); }
 
-  void emit();
+  void visitElementwiseBinary(const Operation &);
+  void visitElementwiseUnary(const Operation &);
+  void visitNegate(const Operation &);
+  void visitExp(const Operation &);
+  void visitLog(const Operation &);
+  void visitSqrt(const Operation &);
+  void visitSquare(const Operation &);
+  void visitSigmoid(const Operation &);
+  void visitTanh(const Operation &);
+  void visitMatMul(const Operation &);
+  void visitTranspose(const Operation &);
+  void visitConv2D(const Operation &);
+  void visitMaxPool2D(const Operation &);
+  void visitAvgPool2D(const Operation &);
+  void visitReduction(const Operation &);
+  void visitNormalization(const Operation &);
+  void visitReshape(const Operation &);
+  void visitBroadcast(const Operation &) { give(0, dy); }
+  void visitConcat(const Operation &);
+  void visitSlice(const Operation &);
+  void visitConstant(const Operation &) {} // no operands
+  void visitFakeQuantization(const Operation &);
+  // Not Differentiable (the pass checks the trait first).
+  void visitQuantize(const Operation &op) { notDifferentiable(op); }
+  void visitDequantize(const Operation &op) { notDifferentiable(op); }
+  void visitGradient(const Operation &op) { notDifferentiable(op); }
+  void visitFusion(const Operation &op) { notDifferentiable(op); }
 
 private:
-  void binary();
-  void matMul();
-  void conv2D();
-  void reduce();
-  void normalization();
-  void concat();
-  void fakeQuantization();
+  [[noreturn]] static void notDifferentiable(const Operation &) {
+    llvm_unreachable("the pass checks the Differentiable trait first");
+  }
+  ValueId x() const { return operand(0); }
 
   GradientEmitter &e;
   const Operation &op;
   ValueId dy;
 };
 
-void RuleContext::binary() {
+void RuleContext::visitElementwiseBinary(const Operation &) {
   ValueId a = operand(0), b = operand(1);
   OpKind kind = op.getKind();
   if (kind == OpKind::Add || kind == OpKind::Subtract) {
@@ -115,7 +141,7 @@ void RuleContext::binary() {
   }
 }
 
-void RuleContext::matMul() {
+void RuleContext::visitMatMul(const Operation &) {
   // C = A B over the last two axes: d A = dC B^T, d B = A^T dC, each summed
   // over the batch axes its operand was broadcast along.
   ValueId a = operand(0), b = operand(1);
@@ -132,7 +158,7 @@ void RuleContext::matMul() {
     give(1, make(OpKind::MatMul, {transposed(a), dy}));
 }
 
-void RuleContext::conv2D() {
+void RuleContext::visitConv2D(const Operation &) {
   ValueId x = operand(0), w = operand(1);
   if (needs(0))
     e.accumulate(x, make(OpKind::GradConv2DInput, {dy, w},
@@ -145,7 +171,7 @@ void RuleContext::conv2D() {
                                   {{"axes", std::vector<int64_t>{0, 2, 3}}}));
 }
 
-void RuleContext::reduce() {
+void RuleContext::visitReduction(const Operation &) {
   ValueId x = operand(0);
   if (op.getKind() == OpKind::ReduceMax || op.getKind() == OpKind::ReduceMin) {
     OpKind grad = op.getKind() == OpKind::ReduceMax ? OpKind::GradReduceMax
@@ -180,7 +206,7 @@ void RuleContext::reduce() {
   e.accumulate(x, g);
 }
 
-void RuleContext::normalization() {
+void RuleContext::visitNormalization(const Operation &) {
   ValueId y = result();
   int64_t axis = llvm::cantFail(getOpAxis(op, typeOf(y).rank()));
   AttrList sumAttrs = {{"axes", std::vector<int64_t>{axis}},
@@ -200,7 +226,7 @@ void RuleContext::normalization() {
                                           {make(OpKind::Exp, {y}), sum})}));
 }
 
-void RuleContext::concat() {
+void RuleContext::visitConcat(const Operation &) {
   const Shape &out = shapeOf(result());
   int64_t axis = llvm::cantFail(getOpAxis(op, out.size()));
   int64_t offset = 0;
@@ -218,7 +244,7 @@ void RuleContext::concat() {
   }
 }
 
-void RuleContext::fakeQuantization() {
+void RuleContext::visitFakeQuantization(const Operation &) {
   FakeQuantizationOp fq(op);
   switch (fq.gradient()) {
   case GradientRule::STE:
@@ -250,183 +276,84 @@ void RuleContext::fakeQuantization() {
       e.accumulate(operand(i), grads[i]);
 }
 
-void RuleContext::emit() {
-  ValueId x = op.getNumOperands() ? operand(0) : GradientEmitter::kNoValue;
-  switch (op.getKind()) {
-  case OpKind::Add:
-  case OpKind::Subtract:
-  case OpKind::Multiply:
-  case OpKind::Divide:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Power:
-    return binary();
-  case OpKind::Negate:
-    return e.accumulate(x, make(OpKind::Negate, {dy}));
-  case OpKind::Abs:
-    return e.accumulate(x, make(OpKind::GradAbs, {dy, x}));
-  case OpKind::ReLU:
-    return e.accumulate(x, make(OpKind::GradReLU, {dy, x}));
-  case OpKind::LeakyReLU:
-    return e.accumulate(x, make(OpKind::GradLeakyReLU, {dy, x}, op.getAttrs()));
-  case OpKind::GELU:
-    return e.accumulate(x, make(OpKind::GradGELU, {dy, x}, op.getAttrs()));
-  case OpKind::Clamp:
-    return e.accumulate(x, make(OpKind::GradClamp, {dy, x}, op.getAttrs()));
-  case OpKind::Exp: // dy * y
-    return e.accumulate(x, make(OpKind::Multiply, {dy, result()}));
-  case OpKind::Log: // dy / x
-    return e.accumulate(x, make(OpKind::Divide, {dy, x}));
-  case OpKind::Sqrt: // dy / (2 * y)
-    return e.accumulate(
-        x, make(OpKind::Divide,
-                {dy, make(OpKind::Multiply, {scalar(2.0), result()})}));
-  case OpKind::Square: // dy * (2 * x)
-    return e.accumulate(
-        x,
-        make(OpKind::Multiply, {dy, make(OpKind::Multiply, {scalar(2.0), x})}));
-  case OpKind::Sigmoid: { // dy * ((1 - y) * y)
-    ValueId y = result();
-    ValueId slope =
-        make(OpKind::Multiply, {make(OpKind::Subtract, {scalar(1.0), y}), y});
-    return e.accumulate(x, make(OpKind::Multiply, {dy, slope}));
-  }
-  case OpKind::Tanh: { // dy * (1 - y * y)
-    ValueId slope =
-        make(OpKind::Subtract, {scalar(1.0), make(OpKind::Square, {result()})});
-    return e.accumulate(x, make(OpKind::Multiply, {dy, slope}));
-  }
-  case OpKind::MatMul:
-    return matMul();
-  case OpKind::Transpose: {
-    auto perm = llvm::cantFail(getTransposePerm(op, typeOf(x).rank()));
-    std::vector<int64_t> inverse(perm.size());
-    for (size_t d = 0; d < perm.size(); ++d)
-      inverse[perm[d]] = static_cast<int64_t>(d);
-    return e.accumulate(
-        x, make(OpKind::Transpose, {dy}, {{"perm", std::move(inverse)}}));
-  }
-  case OpKind::Conv2D:
-    return conv2D();
-  case OpKind::MaxPool2D:
-    return e.accumulate(x, make(OpKind::GradMaxPool2D, {dy, x}, op.getAttrs()));
-  case OpKind::AvgPool2D:
-    return e.accumulate(
-        x, make(OpKind::GradAvgPool2D, {dy},
-                withAttr(op, "input_shape", toVector(shapeOf(x)))));
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-    return reduce();
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-    return normalization();
-  case OpKind::Reshape:
-    return e.accumulate(
-        x, make(OpKind::Reshape, {dy}, {{"shape", toVector(shapeOf(x))}}));
-  case OpKind::Broadcast:
-    return give(0, dy);
-  case OpKind::Concat:
-    return concat();
-  case OpKind::Slice:
-    return e.accumulate(
-        x, make(OpKind::GradSlice, {dy},
-                withAttr(op, "input_shape", toVector(shapeOf(x)))));
-  case OpKind::FakeQuantization:
-    return fakeQuantization();
-  case OpKind::Constant:
-    return; // no operands
-  case OpKind::Quantize:
-  case OpKind::Dequantize:
-  case OpKind::GradFakeQuantization:
-  case OpKind::GradReLU:
-  case OpKind::GradAbs:
-  case OpKind::GradLeakyReLU:
-  case OpKind::GradGELU:
-  case OpKind::GradClamp:
-  case OpKind::GradMaximum:
-  case OpKind::GradMinimum:
-  case OpKind::GradConv2DInput:
-  case OpKind::GradConv2DWeight:
-  case OpKind::GradMaxPool2D:
-  case OpKind::GradAvgPool2D:
-  case OpKind::GradReduceMax:
-  case OpKind::GradReduceMin:
-  case OpKind::GradSlice:
-  case OpKind::FusedElementwise:
-    break;
-  }
-  llvm_unreachable("the pass checks hasGradientRule first");
+// A unary op with a Grad op: dx = Grad<Op>(dy, x) with the op's attributes.
+void RuleContext::visitElementwiseUnary(const Operation &) {
+  std::optional<OpKind> grad = unaryGradientOp(op.getKind());
+  assert(grad && "a unary op without a Grad op needs a rule of its own");
+  e.accumulate(x(), make(*grad, {dy, x()}, op.getAttrs()));
+}
+
+void RuleContext::visitNegate(const Operation &) {
+  e.accumulate(x(), make(OpKind::Negate, {dy}));
+}
+
+void RuleContext::visitExp(const Operation &) { // dy * y
+  e.accumulate(x(), make(OpKind::Multiply, {dy, result()}));
+}
+
+void RuleContext::visitLog(const Operation &) { // dy / x
+  e.accumulate(x(), make(OpKind::Divide, {dy, x()}));
+}
+
+void RuleContext::visitSqrt(const Operation &) { // dy / (2 * y)
+  e.accumulate(x(), make(OpKind::Divide, {dy, make(OpKind::Multiply,
+                                                   {scalar(2.0), result()})}));
+}
+
+void RuleContext::visitSquare(const Operation &) { // dy * (2 * x)
+  e.accumulate(x(), make(OpKind::Multiply,
+                         {dy, make(OpKind::Multiply, {scalar(2.0), x()})}));
+}
+
+void RuleContext::visitSigmoid(const Operation &) { // dy * ((1 - y) * y)
+  ValueId y = result();
+  ValueId slope =
+      make(OpKind::Multiply, {make(OpKind::Subtract, {scalar(1.0), y}), y});
+  e.accumulate(x(), make(OpKind::Multiply, {dy, slope}));
+}
+
+void RuleContext::visitTanh(const Operation &) { // dy * (1 - y * y)
+  ValueId slope =
+      make(OpKind::Subtract, {scalar(1.0), make(OpKind::Square, {result()})});
+  e.accumulate(x(), make(OpKind::Multiply, {dy, slope}));
+}
+
+void RuleContext::visitTranspose(const Operation &) {
+  auto perm = llvm::cantFail(getTransposePerm(op, typeOf(x()).rank()));
+  std::vector<int64_t> inverse(perm.size());
+  for (size_t d = 0; d < perm.size(); ++d)
+    inverse[perm[d]] = static_cast<int64_t>(d);
+  e.accumulate(x(),
+               make(OpKind::Transpose, {dy}, {{"perm", std::move(inverse)}}));
+}
+
+void RuleContext::visitMaxPool2D(const Operation &) {
+  e.accumulate(x(), make(OpKind::GradMaxPool2D, {dy, x()}, op.getAttrs()));
+}
+
+void RuleContext::visitAvgPool2D(const Operation &) {
+  e.accumulate(x(), make(OpKind::GradAvgPool2D, {dy},
+                         withAttr(op, "input_shape", toVector(shapeOf(x())))));
+}
+
+void RuleContext::visitReshape(const Operation &) {
+  e.accumulate(x(),
+               make(OpKind::Reshape, {dy}, {{"shape", toVector(shapeOf(x()))}}));
+}
+
+void RuleContext::visitSlice(const Operation &) {
+  e.accumulate(x(), make(OpKind::GradSlice, {dy},
+                         withAttr(op, "input_shape", toVector(shapeOf(x())))));
 }
 
 } // namespace
 
 bool hasGradientRule(const Operation &op) {
-  switch (op.getKind()) {
-  case OpKind::Quantize:
-  case OpKind::Dequantize:
-  case OpKind::GradFakeQuantization:
-  case OpKind::GradReLU:
-  case OpKind::GradAbs:
-  case OpKind::GradLeakyReLU:
-  case OpKind::GradGELU:
-  case OpKind::GradClamp:
-  case OpKind::GradMaximum:
-  case OpKind::GradMinimum:
-  case OpKind::GradConv2DInput:
-  case OpKind::GradConv2DWeight:
-  case OpKind::GradMaxPool2D:
-  case OpKind::GradAvgPool2D:
-  case OpKind::GradReduceMax:
-  case OpKind::GradReduceMin:
-  case OpKind::GradSlice:
-  case OpKind::FusedElementwise: // autodiff runs before fuse-elementwise
-    return false;
-  case OpKind::FakeQuantization: // ste/clipped: scale and zero point are
-                                 // constants (no gradient), not an error
-  case OpKind::Add:
-  case OpKind::Subtract:
-  case OpKind::Multiply:
-  case OpKind::Divide:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Power:
-  case OpKind::Negate:
-  case OpKind::Abs:
-  case OpKind::ReLU:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Square:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::LeakyReLU:
-  case OpKind::GELU:
-  case OpKind::Clamp:
-  case OpKind::MatMul:
-  case OpKind::Transpose:
-  case OpKind::Conv2D:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-  case OpKind::Reshape:
-  case OpKind::Broadcast:
-  case OpKind::Concat:
-  case OpKind::Slice:
-  case OpKind::Constant:
-    return true;
-  }
-  llvm_unreachable("unknown op kind");
+  return hasTrait(op.getKind(), OpTrait::Differentiable);
 }
 
 void emitGradientRule(GradientEmitter &e, const Operation &op, ValueId dy) {
-  RuleContext(e, op, dy).emit();
+  RuleContext(e, op, dy).visit(op);
 }
 
 } // namespace qjit

@@ -1,4 +1,4 @@
-//===- PrintOps.cpp -------------------------------------------------------===//
+//===- PrintOps.cpp - iropt --print-ops -----------------------------------===//
 #include "PrintOps.h"
 #include "qjit/IR/OpKind.h"
 #include "llvm/ADT/StringExtras.h"
@@ -9,34 +9,6 @@
 namespace qjit {
 
 namespace {
-
-llvm::StringRef categoryName(OpCategory category) {
-  switch (category) {
-  case OpCategory::ElementwiseBinary:
-    return "elementwise binary";
-  case OpCategory::ElementwiseUnary:
-    return "elementwise unary";
-  case OpCategory::Quantization:
-    return "quantization";
-  case OpCategory::Gradient:
-    return "gradient";
-  case OpCategory::Value:
-    return "value";
-  case OpCategory::LinearAlgebra:
-    return "linear algebra";
-  case OpCategory::Pooling:
-    return "pooling";
-  case OpCategory::Reduction:
-    return "reduction";
-  case OpCategory::Normalization:
-    return "normalization";
-  case OpCategory::Shape:
-    return "shape";
-  case OpCategory::Fusion:
-    return "fusion";
-  }
-  return "?";
-}
 
 // How an attribute's value is written.
 llvm::StringRef attrValueForm(AttrKind kind) {
@@ -61,9 +33,13 @@ llvm::StringRef attrValueForm(AttrKind kind) {
   return "?";
 }
 
-} // namespace
+std::string operandCount(const OpInfo &info) {
+  if (info.minOperands == info.maxOperands)
+    return std::to_string(info.minOperands);
+  return llvm::formatv("{0}-{1}", info.minOperands, info.maxOperands).str();
+}
 
-void printOps(llvm::raw_ostream &os) {
+void printText(llvm::raw_ostream &os) {
   size_t nameWidth = 0, categoryWidth = 0;
   for (OpKind kind : allOpKinds()) {
     const OpInfo &info = getOpInfo(kind);
@@ -72,21 +48,55 @@ void printOps(llvm::raw_ostream &os) {
   }
   for (OpKind kind : allOpKinds()) {
     const OpInfo &info = getOpInfo(kind);
-    std::string operands =
-        info.minOperands == info.maxOperands
-            ? std::to_string(info.minOperands)
-            : llvm::formatv("{0}-{1}", info.minOperands, info.maxOperands)
-                  .str();
+    std::string operands = operandCount(info);
     os << llvm::left_justify(info.name, nameWidth) << "  "
        << llvm::left_justify(categoryName(info.category), categoryWidth)
        << "  operands: " << operands;
     if (!info.attributes.empty()) {
       os.indent(3 - std::min<size_t>(operands.size(), 3)) << "  attributes:";
-      for (const AttrSpec &attr : info.attributes)
+      for (const AttrSpec &attr : info.attributes) {
         os << ' ' << attr.name << '=' << attrValueForm(attr.kind);
+        if (attr.defaultValue)
+          os << '(' << attr.defaultValue->toString() << ')';
+      }
     }
-    os << '\n';
+    os << "  // " << info.summary << '\n';
   }
+}
+
+// The README's op table: one row per op.
+void printMarkdown(llvm::raw_ostream &os) {
+  os << "| op | category | operands | attributes (default) | computes |\n"
+     << "|---|---|---|---|---|\n";
+  for (OpKind kind : allOpKinds()) {
+    const OpInfo &info = getOpInfo(kind);
+    llvm::SmallVector<std::string> attrs;
+    for (const AttrSpec &attr : info.attributes)
+      attrs.push_back(attr.defaultValue
+                          ? llvm::formatv("`{0}={1}`", attr.name,
+                                          attr.defaultValue->toString())
+                                .str()
+                          : llvm::formatv("`{0}`", attr.name).str());
+    // A '|' in a summary would end the cell.
+    std::string summary = info.summary.str();
+    for (size_t at = 0; (at = summary.find('|', at)) != std::string::npos;
+         at += 2)
+      summary.replace(at, 1, "\\|");
+    if (info.has(OpTrait::FloatOnly))
+      summary += " (float only)";
+    os << "| `" << info.name << "` | " << categoryName(info.category) << " | "
+       << operandCount(info) << " | " << llvm::join(attrs, " ") << " | "
+       << summary << " |\n";
+  }
+}
+
+} // namespace
+
+void printOps(llvm::raw_ostream &os, bool markdown) {
+  if (markdown)
+    printMarkdown(os);
+  else
+    printText(os);
 }
 
 } // namespace qjit

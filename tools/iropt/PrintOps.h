@@ -6,9 +6,10 @@
 
 namespace qjit {
 
-// One line per op of Ops.def: name, category, operand count and attributes
-// with the kind of value each takes.
-void printOps(llvm::raw_ostream &os);
+// One line per op of Ops.def: name, category, operand count, attributes
+// with the kind of value each takes and its default, and the summary; or,
+// with `markdown`, the README's op table.
+void printOps(llvm::raw_ostream &os, bool markdown = false);
 
 } // namespace qjit
 

@@ -34,8 +34,11 @@ cl::opt<std::string>
 cl::opt<bool> printPassList("print-passes",
                             cl::desc("List the passes and exit"),
                             cl::cat(category));
-cl::opt<bool> printOpList("print-ops", cl::desc("List the ops and exit"),
-                          cl::cat(category));
+cl::opt<std::string>
+    printOpList("print-ops", cl::ValueOptional, cl::value_desc("markdown"),
+                cl::desc("List the ops and exit (=markdown: as the README's "
+                         "table)"),
+                cl::cat(category));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to print (default: ir)"), cl::init(EmitKind::IR),
     cl::values(clEnumValN(EmitKind::IR, "ir", "the IR after the passes"),
@@ -157,9 +160,13 @@ int main(int argc, char **argv) {
       argc, argv,
       "iropt: parse, verify, transform, compile and run qjit graphs\n");
 
-  if (printOpList || printPassList) {
-    if (printOpList)
-      printOps(llvm::outs());
+  if (printOpList.getNumOccurrences() && !printOpList.empty() &&
+      printOpList != "markdown")
+    return fail(llvm::Twine("--print-ops takes no value or 'markdown', got '") +
+                printOpList.getValue() + "'");
+  if (printOpList.getNumOccurrences() || printPassList) {
+    if (printOpList.getNumOccurrences())
+      printOps(llvm::outs(), printOpList == "markdown");
     if (printPassList)
       printPasses(llvm::outs());
     return 0;
