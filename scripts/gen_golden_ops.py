@@ -29,6 +29,23 @@ def case(name, inputs, fn):
     np.save(os.path.join(OUT, f"{name}_out.npy"), out)
 
 
+def grad_case(name, x, dy, fn):
+    """Writes NAME_in0 = dy, NAME_in1 = x and NAME_out = d fn(x) / dx * dy."""
+    t = torch.from_numpy(x).requires_grad_()
+    fn(t).backward(torch.from_numpy(dy))
+    np.save(os.path.join(OUT, f"{name}_in0.npy"), dy)
+    np.save(os.path.join(OUT, f"{name}_in1.npy"), x)
+    np.save(os.path.join(OUT, f"{name}_out.npy"), t.grad.numpy())
+
+
+def hard_inputs():
+    """Values around the kinks at -3 and 3, exact ties, zeros and infinities."""
+    edges = np.array([-3, 3, -3.0000002, -2.9999998, 2.9999998, 3.0000002,
+                      0, -0.0, 0.5, -0.5, np.inf, -np.inf, 6, -6],
+                     dtype=np.float32)
+    return np.concatenate([randn(250, scale=4), edges])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     case("matmul_2d", [randn(7, 13), randn(13, 5)], torch.matmul)
@@ -70,6 +87,15 @@ def main():
     q = rng.integers(0, 256, size=(5, 8)).astype(np.uint8)
     case("dequantize_uint8", [q],
          lambda t: torch._make_per_tensor_quantized_tensor(t, 0.037, 100).dequantize())
+    # HardSigmoid / HardSwish (ONNX's, PyTorch's formulas), forward with NaN
+    # and backward (NaN left out: PyTorch's scalar and vector backward
+    # kernels disagree on it).
+    x = np.concatenate([hard_inputs(), np.array([np.nan], dtype=np.float32)])
+    case("hardsigmoid", [x], F.hardsigmoid)
+    case("hardswish", [x], F.hardswish)
+    x, dy = hard_inputs(), randn(264)
+    grad_case("grad_hardsigmoid", x, dy, F.hardsigmoid)
+    grad_case("grad_hardswish", x, dy, F.hardswish)
 
 
 if __name__ == "__main__":
