@@ -16,12 +16,11 @@
 
 namespace qjit {
 
-// One element of the FloatOnly unary op `op` (Exp ... HardSwish) of `x`, a
-// float or double (scalar or vector).
+// One element of the FloatOnly unary op `op` of `x`, a float or double
+// (scalar or vector).
 llvm::Value *emitMathElement(llvm::IRBuilderBase &b, const Operation &op,
                              llvm::Value *x);
-// dx of the Grad op `op` of a FloatOnly unary op (GradLeakyReLU, GradGELU,
-// GradHardSigmoid, GradHardSwish).
+// dx of the Grad op `op` of a FloatOnly unary op (GradLeakyReLU, ...).
 llvm::Value *emitMathGradient(llvm::IRBuilderBase &b, const Operation &op,
                               llvm::Value *dy, llvm::Value *x);
 

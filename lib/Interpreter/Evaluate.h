@@ -35,7 +35,7 @@ evaluateFakeQuantization(const Operation &op,
                          llvm::ArrayRef<const Tensor *> operands,
                          llvm::ArrayRef<TensorType> resultTypes);
 
-// The FloatOnly unary ops (Exp, Log, ..., HardSwish) and the Grad ops of
+// The FloatOnly unary ops (Exp, Log, ...) and the Grad ops of
 // those that have one (GradLeakyReLU, GradGELU, ...), in Math.cpp.
 llvm::Expected<Results> evaluateMath(const Operation &op,
                                      llvm::ArrayRef<const Tensor *> operands,
