@@ -10,6 +10,7 @@
 
 #include "qjit/IR/Graph.h"
 #include "qjit/IR/Tensor.h"
+#include "Support/MakeError.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/ErrorHandling.h"
 #include <cmath>
@@ -146,6 +147,34 @@ template <typename F> decltype(auto) visitDataType(DataType type, F &&f) {
 #undef QJIT_VISIT_DTYPE
   }
   llvm_unreachable("unknown data type");
+}
+
+// Calls f(std::type_identity<C>{}) when the C++ element type C of `type` is
+// one of First, Rest...; returns otherwise() for any other type, so that each
+// op keeps its own error message. f and otherwise return the same type.
+template <typename First, typename... Rest, typename F, typename G>
+decltype(auto) visitDataTypeAmong(DataType type, F &&f, G &&otherwise) {
+  using R = decltype(f(std::type_identity<First>{}));
+  return visitDataType(type, [&](auto tag) -> R {
+    using C = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<C, First> || (std::is_same_v<C, Rest> || ...))
+      return f(tag);
+    else
+      return otherwise();
+  });
+}
+
+// visitDataTypeAmong for the float element types, Float32 and Float64.
+template <typename F, typename G>
+decltype(auto) visitFloatType(DataType type, F &&f, G &&otherwise) {
+  return visitDataTypeAmong<float, double>(type, std::forward<F>(f),
+                                           std::forward<G>(otherwise));
+}
+
+// The error of an op whose input `type` is neither Float32 nor Float64.
+inline llvm::Error notFloatInputError(llvm::StringRef opName, DataType type) {
+  return makeError("'{}' input must be Float32 or Float64, got {}",
+                   opName.str(), dataTypeName(type).str());
 }
 
 // Element `index` of `t` (any numeric type) converted to T.

@@ -249,21 +249,13 @@ evaluateFakeQuantization(const Operation &op,
     return maskGradient<float>(*operands[0], *operands[1], resultTypes[0]);
   }
   const Tensor &x = *operands[fq.isGradient() ? 1 : 0];
-  switch (x.elementType()) {
-  case DataType::Float32:
-    return evaluate<float>(fq, operands, resultTypes);
-  case DataType::Float64:
-    return evaluate<double>(fq, operands, resultTypes);
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("'{}' input must be Float32 or Float64, got {}",
-                   op.getName().str(), dataTypeName(x.elementType()).str());
+  return visitFloatType(
+      x.elementType(),
+      [&](auto tag) {
+        return evaluate<typename decltype(tag)::type>(fq, operands,
+                                                      resultTypes);
+      },
+      [&] { return notFloatInputError(op.getName(), x.elementType()); });
 }
 
 } // namespace qjit::interp

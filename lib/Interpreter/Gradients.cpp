@@ -335,20 +335,13 @@ llvm::Expected<Results> evaluate(const Operation &op,
 llvm::Expected<Results>
 evaluateGradient(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
                  llvm::ArrayRef<TensorType> resultTypes) {
-  switch (operands[0]->elementType()) {
-  case DataType::Float32:
-    return evaluate<float>(op, operands, resultTypes);
-  case DataType::Float64:
-    return evaluate<double>(op, operands, resultTypes);
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("gradient must be Float32 or Float64");
+  return visitFloatType(
+      operands[0]->elementType(),
+      [&](auto tag) {
+        return evaluate<typename decltype(tag)::type>(op, operands,
+                                                      resultTypes);
+      },
+      [] { return makeError("gradient must be Float32 or Float64"); });
 }
 
 } // namespace qjit::interp

@@ -75,21 +75,12 @@ llvm::Error apply(const Operation &op, const Tensor &x, Tensor &result) {
 
 // Dispatches on the element type (the op rules admit floats only).
 llvm::Error compute(const Operation &op, const Tensor &x, Tensor &result) {
-  switch (x.elementType()) {
-  case DataType::Float32:
-    return apply<float>(op, x, result);
-  case DataType::Float64:
-    return apply<double>(op, x, result);
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("'{}' input must be Float32 or Float64, got {}",
-                   op.getName().str(), dataTypeName(x.elementType()).str());
+  return visitFloatType(
+      x.elementType(),
+      [&](auto tag) {
+        return apply<typename decltype(tag)::type>(op, x, result);
+      },
+      [&] { return notFloatInputError(op.getName(), x.elementType()); });
 }
 
 } // namespace
