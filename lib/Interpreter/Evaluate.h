@@ -15,6 +15,7 @@
 #include "llvm/Support/ErrorHandling.h"
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 namespace qjit::interp {
 
@@ -80,6 +81,11 @@ llvm::Expected<Results> evaluateShapeOp(const Operation &op,
 // broadcasting pairs with element `linear` of a result of shape `out`.
 int64_t broadcastSourceIndex(int64_t linear, llvm::ArrayRef<int64_t> out,
                              llvm::ArrayRef<int64_t> in);
+
+// The index in the reduced value (reduced axes dropped) of each element of
+// a tensor of `shape`: the reductions and their gradients.
+std::vector<int64_t> reducedIndices(llvm::ArrayRef<int64_t> shape,
+                                    llvm::ArrayRef<int64_t> axes);
 
 // IEEE-754 2019 maximum / minimum on floats (NaN propagates, -0.0 < +0.0),
 // plain max / min on integers: Maximum, Minimum and the max/min reductions

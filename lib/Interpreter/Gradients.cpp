@@ -122,27 +122,6 @@ Results minMaxGradient(bool isMax, const Tensor &dyT, const Tensor &aT,
   return results;
 }
 
-// The index in the reduced value (reduced axes dropped) of each element of
-// a tensor of `shape`.
-std::vector<int64_t> reducedIndices(llvm::ArrayRef<int64_t> shape,
-                                    llvm::ArrayRef<int64_t> axes) {
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  std::vector<int64_t> indices(numElements(shape));
-  for (int64_t i = 0, e = indices.size(); i < e; ++i) {
-    int64_t rest = i, index = 0, stride = 1;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t coord = rest % shape[d];
-      rest /= shape[d];
-      if (llvm::is_contained(axes, d))
-        continue;
-      index += coord * stride;
-      stride *= shape[d];
-    }
-    indices[i] = index;
-  }
-  return indices;
-}
-
 template <typename T>
 Tensor reduceExtremumGradient(const Operation &op, const Tensor &dyT,
                               const Tensor &xT, const Tensor &yT) {
