@@ -1,10 +1,10 @@
 //===- FakeQuantEmitter.cpp - Parameters and walks of fake quantization ---===//
 #include "FakeQuantEmitter.h"
+#include "GlobalConstants.h"
 #include "LoopBuilder.h"
 #include "Parallel.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Intrinsics.h"
 
 using namespace llvm;
@@ -157,13 +157,7 @@ void FakeQuantEmitter::emitAttributeParams() {
     zeroPoints.push_back(elementConstant(double(fq.zeroPoint(c))));
   }
   auto makeArray = [&](ArrayRef<Constant *> elements, const Twine &name) {
-    ArrayType *arrayTy = ArrayType::get(elemTy, elements.size());
-    auto *global = new GlobalVariable(
-        k.module, arrayTy, /*isConstant=*/true, GlobalValue::PrivateLinkage,
-        ConstantArray::get(arrayTy, elements), name);
-    global->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
-    global->setAlignment(Align(64));
-    return global;
+    return createConstantArray(k.module, elemTy, elements, name);
   };
   params.scale = makeArray(scales, "fq.scale");
   params.inverse = makeArray(inverses, "fq.inverse");
