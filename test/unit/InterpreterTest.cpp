@@ -267,16 +267,12 @@ Tensor constant(TensorType type, Attribute values) {
   Graph g("c");
   Builder b(g);
   auto c = b.constant(std::move(type), std::move(values));
-  if (!c) {
-    ADD_FAILURE() << llvm::toString(c.takeError());
+  if (!expectOk(c))
     return Tensor(TensorType{DataType::Float32, {0}});
-  }
   b.setOutputs({*c});
   auto out = interpret(g, {});
-  if (!out) {
-    ADD_FAILURE() << llvm::toString(out.takeError());
+  if (!expectOk(out))
     return Tensor(TensorType{DataType::Float32, {0}});
-  }
   return std::move((*out)[0]);
 }
 
@@ -343,7 +339,7 @@ TEST(InterpreterTest, ChainedOpsAndRepeatedOutputs) {
   b.setOutputs({n, s, n});
   auto out = interpret(g, {makeTensor<float>({2, 2}, {1, -5, 3, -0.5f}),
                            makeTensor<float>({2}, {-2, 1})});
-  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  ASSERT_OK(out);
   ASSERT_EQ(out->size(), 3u);
   expectSameFloats<float>((*out)[1], {-1, -4, 1, 0.5f});
   expectSameFloats<float>((*out)[0], {-0.0f, -0.0f, -1, -0.5f});
@@ -357,7 +353,7 @@ TEST(InterpreterTest, InputsAreNotModified) {
   b.setOutputs({x, cantFail(b.create(OpKind::Negate, {x}))});
   Tensor in = makeTensor<float>({2}, {1, 2});
   auto out = interpret(g, {in});
-  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  ASSERT_OK(out);
   expectSameFloats<float>(in, {1, 2});
   expectSameFloats<float>((*out)[0], {1, 2});
   expectSameFloats<float>((*out)[1], {-1, -2});

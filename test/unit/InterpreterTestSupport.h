@@ -32,16 +32,12 @@ inline std::vector<Tensor> evaluate(OpKind kind,
   for (const Tensor &t : operands)
     ids.push_back(b.addInput(t.getType()));
   auto results = b.createMulti(kind, ids, std::move(attrs));
-  if (!results) {
-    ADD_FAILURE() << "build: " << llvm::toString(results.takeError());
+  if (!expectOk(results, "build"))
     return {};
-  }
   b.setOutputs(*results);
   auto outputs = interpret(g, operands);
-  if (!outputs) {
-    ADD_FAILURE() << "interpret: " << llvm::toString(outputs.takeError());
+  if (!expectOk(outputs, "interpret"))
     return {};
-  }
   return std::move(*outputs);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <gtest/gtest.h>
+#include <source_location>
 #include <string>
 #include <type_traits>
 
@@ -22,6 +23,53 @@ template <typename T> std::string errorText(llvm::Expected<T> value) {
   if (value)
     return "<success>";
   return llvm::toString(value.takeError());
+}
+
+//===-- Checking llvm::Error and llvm::Expected ---------------------------===//
+//
+// ASSERT_OK(x) / EXPECT_OK(x): `x`, an llvm::Error or llvm::Expected<T>,
+// holds no error. On failure the message names the expression and gives
+// llvm::toString of the error; more text can be streamed (`<< text`). The
+// error is consumed either way, and an Expected keeps its value for use
+// after the check. For a helper that must return a value instead,
+// `if (!expectOk(x)) return ...;`. For an expected failure,
+// EXPECT_ERROR_CONTAINS.
+
+inline ::testing::AssertionResult isOk(const char *expr, llvm::Error &&err) {
+  if (!err)
+    return ::testing::AssertionSuccess();
+  ::testing::AssertionResult failure = ::testing::AssertionFailure();
+  if (*expr)
+    failure << expr << " failed: ";
+  return failure << llvm::toString(std::move(err));
+}
+inline ::testing::AssertionResult isOk(const char *expr, llvm::Error &err) {
+  return isOk(expr, std::move(err));
+}
+template <typename T>
+::testing::AssertionResult isOk(const char *expr, llvm::Expected<T> &value) {
+  if (value)
+    return ::testing::AssertionSuccess();
+  return isOk(expr, value.takeError());
+}
+template <typename T>
+::testing::AssertionResult isOk(const char *expr, llvm::Expected<T> &&value) {
+  return isOk(expr, value);
+}
+
+#define ASSERT_OK(x) ASSERT_PRED_FORMAT1(::qjit::test::isOk, x)
+#define EXPECT_OK(x) EXPECT_PRED_FORMAT1(::qjit::test::isOk, x)
+
+// EXPECT_OK that returns whether `x` succeeded, for helpers that return a
+// value: a failure is recorded at the caller's line ("<what> failed: " and
+// the error's text).
+template <typename E>
+bool expectOk(E &&x, const std::string &what = "",
+              std::source_location where = std::source_location::current()) {
+  ::testing::AssertionResult ok = isOk(what.c_str(), std::forward<E>(x));
+  if (!ok)
+    ADD_FAILURE_AT(where.file_name(), where.line()) << ok.message();
+  return bool(ok);
 }
 
 // Checks that an Error / Expected failed with a message containing `text`.
