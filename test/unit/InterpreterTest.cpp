@@ -11,11 +11,6 @@ using namespace qjit::test;
 
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr double kInfD = std::numeric_limits<double>::infinity();
-constexpr double kNaND = std::numeric_limits<double>::quiet_NaN();
-
 //===----------------------------------------------------------------------===//
 // Broadcasting
 //===----------------------------------------------------------------------===//

@@ -6,9 +6,15 @@
 #include "qjit/IR/Builder.h"
 #include "qjit/Interpreter/Interpreter.h"
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace qjit::test {
+
+inline constexpr float kInf = std::numeric_limits<float>::infinity();
+inline constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+inline constexpr double kInfD = std::numeric_limits<double>::infinity();
+inline constexpr double kNaND = std::numeric_limits<double>::quiet_NaN();
 
 template <typename T>
 Tensor makeTensor(llvm::ArrayRef<int64_t> shape, std::vector<T> values) {

@@ -126,41 +126,17 @@ void naiveConv2D(const Tensor &x, const Tensor &w, const Tensor *bias,
 Tensor reference(const Graph &graph, llvm::ArrayRef<Tensor> inputs) {
   const Operation &op = graph.getOps().back();
   Tensor out(graph.getType(op.getResult()));
-  auto dispatch = [&](auto tag) {
+  visitElementType(out.elementType(), [&](auto tag) {
     using T = decltype(tag);
-    if (op.getKind() == OpKind::MatMul)
+    if constexpr (std::is_same_v<T, bool>)
+      ADD_FAILURE() << "Bool has no product";
+    else if (op.getKind() == OpKind::MatMul)
       naiveMatMul<T>(inputs[0], inputs[1], out);
     else if constexpr (std::is_floating_point_v<T>)
       naiveConv2D<T>(inputs[0], inputs[1],
                      inputs.size() == 3 ? &inputs[2] : nullptr,
                      llvm::cantFail(getConv2DParams(op)), out);
-  };
-  switch (out.elementType()) {
-  case DataType::Float32:
-    dispatch(float());
-    break;
-  case DataType::Float64:
-    dispatch(double());
-    break;
-  case DataType::Int8:
-    dispatch(int8_t());
-    break;
-  case DataType::UInt8:
-    dispatch(uint8_t());
-    break;
-  case DataType::Int16:
-    dispatch(int16_t());
-    break;
-  case DataType::Int32:
-    dispatch(int32_t());
-    break;
-  case DataType::Int64:
-    dispatch(int64_t());
-    break;
-  case DataType::Bool:
-    ADD_FAILURE() << "Bool has no product";
-    break;
-  }
+  });
   return out;
 }
 

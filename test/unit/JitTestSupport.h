@@ -15,6 +15,7 @@
 #include "qjit/Interpreter/Interpreter.h"
 #include "qjit/JIT/Jit.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ErrorHandling.h"
 #include <cmath>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -34,6 +35,18 @@ inline constexpr DataType kNumericTypes[] = {
 
 inline TensorType typeOf(DataType type, llvm::ArrayRef<int64_t> shape) {
   return {type, Shape(shape.begin(), shape.end())};
+}
+
+// Calls `f` with a value of the C++ element type of `type` (bool for Bool).
+template <typename F> decltype(auto) visitElementType(DataType type, F &&f) {
+  switch (type) {
+#define QJIT_VISIT_DTYPE(Name, CType, Descr)                                   \
+  case DataType::Name:                                                         \
+    return f(CType());
+    QJIT_DTYPES(QJIT_VISIT_DTYPE)
+#undef QJIT_VISIT_DTYPE
+  }
+  llvm_unreachable("not a DataType");
 }
 
 // One Jit per optimization level for the whole test program.
@@ -146,33 +159,17 @@ inline Tensor randomTensor(const TensorType &type,
         data[i] = static_cast<T>(int64_t(rng() % 41) - 20);
     }
   };
-  switch (type.elementType) {
-  case DataType::Float32:
-    fillFloat(t.as<float>());
-    break;
-  case DataType::Float64:
-    fillFloat(t.as<double>());
-    break;
-  case DataType::Int8:
-    fillInt(t.as<int8_t>());
-    break;
-  case DataType::UInt8:
-    fillInt(t.as<uint8_t>());
-    break;
-  case DataType::Int16:
-    fillInt(t.as<int16_t>());
-    break;
-  case DataType::Int32:
-    fillInt(t.as<int32_t>());
-    break;
-  case DataType::Int64:
-    fillInt(t.as<int64_t>());
-    break;
-  case DataType::Bool:
-    for (int64_t i = 0; i < t.numElements(); ++i)
-      t.as<bool>()[i] = rng() & 1;
-    break;
-  }
+  visitElementType(type.elementType, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, bool>) {
+      for (int64_t i = 0; i < t.numElements(); ++i)
+        t.as<bool>()[i] = rng() & 1;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      fillFloat(t.as<T>());
+    } else {
+      fillInt(t.as<T>());
+    }
+  });
   return t;
 }
 
