@@ -155,6 +155,18 @@ template <typename F> decltype(auto) visitDataType(DataType type, F &&f) {
   llvm_unreachable("unknown data type");
 }
 
+// visitDataType for the numeric element types, f returning an llvm::Error:
+// Bool, on which `op` computes nothing, gives "'<op>' is not defined on Bool".
+template <typename F>
+llvm::Error visitNumericType(const Operation &op, DataType type, F &&f) {
+  return visitDataType(type, [&](auto tag) -> llvm::Error {
+    if constexpr (std::is_same_v<typename decltype(tag)::type, bool>)
+      return makeError("'{}' is not defined on Bool", op.getName().str());
+    else
+      return f(tag);
+  });
+}
+
 // Calls f(std::type_identity<C>{}) when the C++ element type C of `type` is
 // one of First, Rest...; returns otherwise() for any other type, so that each
 // op keeps its own error message. f and otherwise return the same type.

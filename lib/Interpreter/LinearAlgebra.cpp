@@ -91,14 +91,10 @@ llvm::Expected<Results> evaluateMatMul(const Operation &op,
                                        llvm::ArrayRef<TensorType> resultTypes) {
   Tensor result(resultTypes[0]);
   llvm::Error err =
-      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
-        using T = typename decltype(tag)::type;
-        if constexpr (std::is_same_v<T, bool>) {
-          return makeError("'MatMul' is not defined on Bool");
-        } else {
-          matMul<T>(*operands[0], *operands[1], result);
-          return llvm::Error::success();
-        }
+      visitNumericType(op, result.elementType(), [&](auto tag) -> llvm::Error {
+        matMul<typename decltype(tag)::type>(*operands[0], *operands[1],
+                                             result);
+        return llvm::Error::success();
       });
   if (err)
     return err;

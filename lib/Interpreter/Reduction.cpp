@@ -83,17 +83,12 @@ llvm::Expected<Results> evaluateReduce(const Operation &op,
       llvm::cantFail(getReduceAxes(op, x.shape().size()));
   Tensor result(resultTypes[0]);
   llvm::Error err =
-      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
+      visitNumericType(op, result.elementType(), [&](auto tag) -> llvm::Error {
         using T = typename decltype(tag)::type;
-        if constexpr (std::is_same_v<T, bool>) {
-          return makeError("'{}' is not defined on Bool", op.getName().str());
-        } else {
-          if (op.getKind() == OpKind::ReduceMean &&
-              !std::is_floating_point_v<T>)
-            return makeError("'ReduceMean' input must be Float32 or Float64");
-          reduce<T>(op.getKind(), axes, x, result);
-          return llvm::Error::success();
-        }
+        if (op.getKind() == OpKind::ReduceMean && !std::is_floating_point_v<T>)
+          return makeError("'ReduceMean' input must be Float32 or Float64");
+        reduce<T>(op.getKind(), axes, x, result);
+        return llvm::Error::success();
       });
   if (err)
     return err;
