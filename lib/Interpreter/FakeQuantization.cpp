@@ -162,29 +162,23 @@ private:
   // both passes.
   llvm::Expected<T> zeroPointOperand(int64_t c) const {
     int64_t k = paramIndex(*zeroPointT, c);
-    switch (zeroPointT->elementType()) {
-    case DataType::Float32:
-      return T(zeroPointFromFloat<float>(zeroPointT->as<float>()[k],
-                                         float(qmin), float(qmax)));
-    case DataType::Float64:
-      return T(zeroPointFromFloat<double>(zeroPointT->as<double>()[k],
-                                          double(qmin), double(qmax)));
-    case DataType::Int32: {
-      T zp = T(zeroPointT->as<int32_t>()[k]);
-      if (fq.gradient() == GradientRule::LSQ)
-        zp = clampToGrid(zp, qmin, qmax);
-      return zp;
-    }
-    case DataType::Int8:
-    case DataType::UInt8:
-    case DataType::Int16:
-    case DataType::Int64:
-    case DataType::Bool:
-      break;
-    }
-    return makeError("zero_point operand must be Float32, Float64 or "
-                     "Int32, got {}",
-                     dataTypeName(zeroPointT->elementType()).str());
+    return visitDataTypeAmong<float, double, int32_t>(
+        zeroPointT->elementType(),
+        [&](auto tag) -> llvm::Expected<T> {
+          using Z = typename decltype(tag)::type;
+          Z zp = zeroPointT->as<Z>()[k];
+          if constexpr (std::is_same_v<Z, int32_t>)
+            return fq.gradient() == GradientRule::LSQ
+                       ? clampToGrid(T(zp), qmin, qmax)
+                       : T(zp);
+          else
+            return T(zeroPointFromFloat<Z>(zp, Z(qmin), Z(qmax)));
+        },
+        [&] {
+          return makeError("zero_point operand must be Float32, Float64 or "
+                           "Int32, got {}",
+                           dataTypeName(zeroPointT->elementType()).str());
+        });
   }
 
   // Forward: y = (clamp(roundeven(x * fl(1/s)) + zp) - zp) * s.
