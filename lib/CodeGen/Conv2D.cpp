@@ -104,6 +104,17 @@ void emitBiasFill(IRBuilderBase &b, DataType type, Value *bias,
       "row");
 }
 
+void emitImageGroupLoops(Kernel &k, const Conv2DPlan &plan,
+                         ImageGroupBody body) {
+  emitLoopNest(k.b, {plan.batch, plan.params.groups}, {"image", "group"},
+               [&](IRBuilderBase &b, ArrayRef<Value *> ivs) {
+                 Value *g = ivs[1];
+                 Value *firstOut =
+                     b.CreateMul(g, b.getInt64(plan.groupOutChannels));
+                 body(b, ivs[0], g, firstOut);
+               });
+}
+
 void emitConv2D(Kernel &k) {
   Conv2DPlan plan = planConv2D(k.graph, k.op);
   // Every route reads back the output it accumulates into.
@@ -124,11 +135,8 @@ void emitConv2D(Kernel &k) {
   int64_t pixels = plan.height * plan.width;
   int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
   Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
-  emitLoopNest(
-      k.b, {plan.batch, plan.params.groups}, {"image", "group"},
-      [&](IRBuilderBase &b, ArrayRef<Value *> ivs) {
-        Value *n = ivs[0], *g = ivs[1];
-        Value *firstOut = b.CreateMul(g, b.getInt64(og));
+  emitImageGroupLoops(
+      k, plan, [&](IRBuilderBase &b, Value *n, Value *g, Value *firstOut) {
         Value *outImage =
             b.CreateAdd(b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
         Value *inImage = b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),

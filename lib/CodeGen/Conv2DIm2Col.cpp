@@ -134,11 +134,8 @@ void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
   int64_t ld = plan.bandRows * plan.outW;
   Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
 
-  emitLoopNest(
-      k.b, {plan.batch, plan.params.groups}, {"image", "group"},
-      [&](IRBuilderBase &b, ArrayRef<Value *> ivs) {
-        Value *n = ivs[0], *g = ivs[1];
-        Value *firstOut = b.CreateMul(g, b.getInt64(og));
+  emitImageGroupLoops(
+      k, plan, [&](IRBuilderBase &b, Value *n, Value *g, Value *firstOut) {
         Value *inChannels = elementPtr(
             b, type, x,
             b.CreateMul(b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
