@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <cstring>
 #include <gtest/gtest.h>
+#include <initializer_list>
 #include <source_location>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace qjit::test {
@@ -80,6 +82,24 @@ bool expectOk(E &&x, const std::string &what = "",
         << "error text: " << qjitErrorText_                                    \
         << "\nexpected to contain: " << (text);                                \
   } while (false)
+
+// EXPECT_ERROR_CONTAINS for several pieces of one error's message: fails
+// naming each piece the message lacks.
+inline ::testing::AssertionResult
+containsAll(const std::string &text,
+            std::initializer_list<std::string_view> pieces) {
+  ::testing::AssertionResult result = ::testing::AssertionSuccess();
+  for (std::string_view piece : pieces)
+    if (text.find(piece) == std::string::npos)
+      result = ::testing::AssertionFailure()
+               << result.message() << "\nexpected to contain: " << piece;
+  if (!result)
+    result << "\nerror text: " << text;
+  return result;
+}
+#define EXPECT_ERROR_CONTAINS_ALL(expr, ...)                                   \
+  EXPECT_TRUE(                                                                 \
+      ::qjit::test::containsAll(::qjit::test::errorText(expr), {__VA_ARGS__}))
 
 inline uint32_t bitsOf(float v) {
   uint32_t bits;
