@@ -9,6 +9,7 @@
 #define QJIT_LIB_INTERPRETER_EVALUATE_H
 
 #include "qjit/IR/Graph.h"
+#include "qjit/IR/OpParams.h"
 #include "qjit/IR/Tensor.h"
 #include "Support/MakeError.h"
 #include "llvm/ADT/SmallVector.h"
@@ -86,6 +87,11 @@ int64_t broadcastSourceIndex(int64_t linear, llvm::ArrayRef<int64_t> out,
 // a tensor of `shape`: the reductions and their gradients.
 std::vector<int64_t> reducedIndices(llvm::ArrayRef<int64_t> shape,
                                     llvm::ArrayRef<int64_t> axes);
+
+// The row-major index, in a tensor of row-major `strides`, of element
+// `linear` of its slice `p`: Slice and its gradient.
+int64_t sliceSourceIndex(const SliceParams &p, llvm::ArrayRef<int64_t> strides,
+                         int64_t linear);
 
 // IEEE-754 2019 maximum / minimum on floats (NaN propagates, -0.0 < +0.0),
 // plain max / min on integers: Maximum, Minimum and the max/min reductions

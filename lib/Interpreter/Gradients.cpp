@@ -209,19 +209,11 @@ Tensor sliceGradient(const Operation &op, const Tensor &dyT,
                      const TensorType &inputType) {
   SliceParams p = llvm::cantFail(getSliceParams(op, inputType.shape));
   Tensor dxT(inputType); // zeros
-  const int64_t rank = inputType.rank();
   Shape strides = rowMajorStrides(inputType.shape);
   const T *dy = dyT.as<T>();
   T *dx = dxT.as<T>();
-  for (int64_t i = 0, n = dyT.numElements(); i < n; ++i) {
-    int64_t rest = i, target = 0;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t coord = rest % p.sizes[d];
-      rest /= p.sizes[d];
-      target += (p.starts[d] + coord * p.steps[d]) * strides[d];
-    }
-    dx[target] = dy[i];
-  }
+  for (int64_t i = 0, n = dyT.numElements(); i < n; ++i)
+    dx[sliceSourceIndex(p, strides, i)] = dy[i];
   return dxT;
 }
 
