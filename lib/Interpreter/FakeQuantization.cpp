@@ -94,7 +94,7 @@ public:
 
   llvm::Expected<Results> run(llvm::ArrayRef<TensorType> resultTypes) {
     if (llvm::Error err = computeParams())
-      return std::move(err);
+      return err;
     if (!fq.isGradient())
       return forward(resultTypes);
     return backward(resultTypes);
