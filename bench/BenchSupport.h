@@ -58,6 +58,15 @@ void fillFakeQuantInput(float *data, int64_t n, double scale);
 void expectBitIdentical(const float *actual, const float *expected, int64_t n,
                         const std::string &what);
 
+// Runs `body` once per iteration of `state`, each run followed by a memory
+// clobber so that its stores count.
+template <typename Body> void measure(benchmark::State &state, Body &&body) {
+  for (auto _ : state) {
+    body();
+    benchmark::ClobberMemory();
+  }
+}
+
 // Bytes/s from the bytes one iteration reads plus writes.
 void setBytes(benchmark::State &state, int64_t bytesPerIteration);
 

@@ -117,10 +117,7 @@ int64_t bytes() { return kSize * 2 * int64_t(sizeof(float)); }
 void runJit(benchmark::State &state, const CompiledGraph &compiled) {
   Buffers &buf = buffers();
   unsigned threads = unsigned(state.range(0));
-  for (auto _ : state) {
-    run(compiled, buf.inputs(), {buf.y.ref()}, threads);
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { run(compiled, buf.inputs(), {buf.y.ref()}, threads); });
   setBytes(state, bytes());
 }
 
@@ -132,10 +129,7 @@ void BM_ChainUnfused(benchmark::State &state) {
 
 void BM_ChainHand(benchmark::State &state) {
   Buffers &buf = buffers();
-  for (auto _ : state) {
-    runHand(buf, buf.y.as<float>());
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { runHand(buf, buf.y.as<float>()); });
   setBytes(state, bytes());
 }
 

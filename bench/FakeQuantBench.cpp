@@ -86,30 +86,23 @@ void BM_FakeQuantJit(benchmark::State &state) {
   unsigned threads = unsigned(state.range(1));
   Buffers &buf = buffersFor(n);
   auto compiled = compiledFor(n);
-  for (auto _ : state) {
-    run(*compiled, {buf.x.ref()}, {buf.y.ref()}, threads);
-    benchmark::ClobberMemory();
-  }
+  measure(state,
+          [&] { run(*compiled, {buf.x.ref()}, {buf.y.ref()}, threads); });
   setBytes(state, bytesFor(n));
 }
 
 void BM_FakeQuantHand(benchmark::State &state) {
   int64_t n = state.range(0);
   Buffers &buf = buffersFor(n);
-  for (auto _ : state) {
-    runHand(buf, buf.y.as<float>());
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { runHand(buf, buf.y.as<float>()); });
   setBytes(state, bytesFor(n));
 }
 
 void BM_Memcpy(benchmark::State &state) {
   int64_t n = state.range(0);
   Buffers &buf = buffersFor(n);
-  for (auto _ : state) {
-    std::memcpy(buf.y.data(), buf.x.data(), n * sizeof(float));
-    benchmark::ClobberMemory();
-  }
+  measure(state,
+          [&] { std::memcpy(buf.y.data(), buf.x.data(), n * sizeof(float)); });
   setBytes(state, bytesFor(n));
 }
 

@@ -101,19 +101,13 @@ void BM_PerChannelJit(benchmark::State &state) {
   Buffers &buf = buffers();
   auto graph = compiled();
   unsigned threads = unsigned(state.range(0));
-  for (auto _ : state) {
-    run(*graph, {buf.x.ref()}, {buf.y.ref()}, threads);
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { run(*graph, {buf.x.ref()}, {buf.y.ref()}, threads); });
   setBytes(state, bytes());
 }
 
 void BM_PerChannelHand(benchmark::State &state) {
   Buffers &buf = buffers();
-  for (auto _ : state) {
-    runHand(buf, buf.y.as<float>());
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { runHand(buf, buf.y.as<float>()); });
   setBytes(state, bytes());
 }
 

@@ -83,19 +83,15 @@ void BM_GradClippedJit(benchmark::State &state) {
   Buffers &buf = buffers();
   auto graph = compiled();
   unsigned threads = unsigned(state.range(0));
-  for (auto _ : state) {
+  measure(state, [&] {
     run(*graph, {buf.dy.ref(), buf.mask.ref()}, {buf.dx.ref()}, threads);
-    benchmark::ClobberMemory();
-  }
+  });
   setBytes(state, bytes());
 }
 
 void BM_GradClippedHand(benchmark::State &state) {
   Buffers &buf = buffers();
-  for (auto _ : state) {
-    runHand(buf, buf.dx.as<float>());
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { runHand(buf, buf.dx.as<float>()); });
   setBytes(state, bytes());
 }
 

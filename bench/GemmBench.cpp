@@ -15,6 +15,7 @@
 // GFLOP/s counts 2 flops per multiply-add.
 //
 //===----------------------------------------------------------------------===//
+#include "BenchSupport.h"
 #include "GemmLoops.h"
 #include "qjit/IR/Builder.h"
 #include "qjit/JIT/Jit.h"
@@ -28,30 +29,12 @@
 #include <random>
 
 using namespace qjit;
+using bench::compile;
+using bench::fail;
+using bench::measure;
+using bench::orFail;
 
 namespace {
-
-[[noreturn]] void fail(const std::string &message) {
-  std::fprintf(stderr, "GemmBench: %s\n", message.c_str());
-  std::abort();
-}
-
-Jit &jit() {
-  static std::unique_ptr<Jit> session = [] {
-    auto created = Jit::create();
-    if (!created)
-      fail(llvm::toString(created.takeError()));
-    return std::move(*created);
-  }();
-  return *session;
-}
-
-std::shared_ptr<const CompiledGraph> compile(const Graph &graph) {
-  auto compiled = jit().compile(graph); // cached after the first call
-  if (!compiled)
-    fail(llvm::toString(compiled.takeError()));
-  return *compiled;
-}
 
 Tensor randomTensor(TensorType type, unsigned seed) {
   Tensor t(std::move(type));
@@ -69,10 +52,7 @@ Tensor randomTensor(TensorType type, unsigned seed) {
 // One thread, as the OpenBLAS calls it is compared with.
 void run(const CompiledGraph &compiled, llvm::ArrayRef<TensorRef> inputs,
          TensorRef output) {
-  RunOptions options;
-  options.threads = 1;
-  if (auto err = compiled.run(inputs, {output}, options))
-    fail(llvm::toString(std::move(err)));
+  bench::run(compiled, inputs, {output}, 1);
 }
 
 // |a - e| <= 1e-5 * (|e| + max |e|) everywhere.
@@ -101,10 +81,7 @@ struct MatMulCase {
     Builder builder(graph);
     ValueId x = builder.addInput(a.getType());
     ValueId y = builder.addInput(b.getType());
-    auto z = builder.create(OpKind::MatMul, {x, y});
-    if (!z)
-      fail(llvm::toString(z.takeError()));
-    builder.setOutputs({*z});
+    builder.setOutputs({orFail(builder.create(OpKind::MatMul, {x, y}))});
     compiled = compile(graph);
   }
   void runJit() { run(*compiled, {a.ref(), b.ref()}, c.ref()); }
@@ -135,38 +112,28 @@ void setFlops(benchmark::State &state, double flopsPerIteration) {
 
 void BM_MatMulJit(benchmark::State &state) {
   MatMulCase &c = matMulCase(state.range(0));
-  for (auto _ : state) {
-    c.runJit();
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { c.runJit(); });
   setFlops(state, 2.0 * c.size * c.size * c.size);
 }
 
 void BM_MatMulCblas(benchmark::State &state) {
   MatMulCase &c = matMulCase(state.range(0));
-  for (auto _ : state) {
-    c.runCblas(c.c.as<float>());
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { c.runCblas(c.c.as<float>()); });
   setFlops(state, 2.0 * c.size * c.size * c.size);
 }
 
 void BM_MatMulLoops(benchmark::State &state) {
   MatMulCase &c = matMulCase(state.range(0));
-  for (auto _ : state) {
+  measure(state, [&] {
     bench::matMulLoops(c.a.as<float>(), c.b.as<float>(), c.c.as<float>(),
                        c.size, c.size, c.size);
-    benchmark::ClobberMemory();
-  }
+  });
   setFlops(state, 2.0 * c.size * c.size * c.size);
 }
 
 void BM_MatMulJitInt32(benchmark::State &state) {
   MatMulCase &c = matMulCase(state.range(0), DataType::Int32);
-  for (auto _ : state) {
-    c.runJit();
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { c.runJit(); });
   setFlops(state, 2.0 * c.size * c.size * c.size);
 }
 
@@ -186,11 +153,8 @@ struct ConvCase {
     ValueId xv = builder.addInput(x.getType());
     ValueId wv = builder.addInput(w.getType());
     ValueId bv = builder.addInput(bias.getType());
-    auto yv = builder.create(OpKind::Conv2D, {xv, wv, bv},
-                             {{"padding", 1}, {"groups", groups}});
-    if (!yv)
-      fail(llvm::toString(yv.takeError()));
-    builder.setOutputs({*yv});
+    builder.setOutputs({orFail(builder.create(
+        OpKind::Conv2D, {xv, wv, bv}, {{"padding", 1}, {"groups", groups}}))});
     compiled = compile(graph);
   }
   void runJit() { run(*compiled, {x.ref(), w.ref(), bias.ref()}, y.ref()); }
@@ -214,10 +178,7 @@ ConvCase &depthwiseLayer() {
 
 void BM_Conv2DJit(benchmark::State &state) {
   ConvCase &c = resNetLayer();
-  for (auto _ : state) {
-    c.runJit();
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { c.runJit(); });
   setFlops(state, c.flops());
 }
 
@@ -225,20 +186,16 @@ void BM_Conv2DGemmOnly(benchmark::State &state) {
   ConvCase &c = resNetLayer();
   int m = 64, k = 64 * 9, n = int(ConvCase::kSize * ConvCase::kSize);
   std::vector<float> col(size_t(k) * n, 0.5f);
-  for (auto _ : state) {
+  measure(state, [&] {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
                 c.w.as<float>(), k, col.data(), n, 0.0f, c.y.as<float>(), n);
-    benchmark::ClobberMemory();
-  }
+  });
   setFlops(state, c.flops());
 }
 
 void BM_DepthwiseJit(benchmark::State &state) {
   ConvCase &c = depthwiseLayer();
-  for (auto _ : state) {
-    c.runJit();
-    benchmark::ClobberMemory();
-  }
+  measure(state, [&] { c.runJit(); });
   setFlops(state, c.flops());
 }
 
@@ -252,7 +209,7 @@ BENCHMARK(BM_DepthwiseJit)->Unit(benchmark::kMicrosecond);
 
 void checkResults() {
   // Creating the Jit sets OpenBLAS to one thread, for the direct calls too.
-  jit();
+  bench::sharedJit();
   for (int64_t size : {128, 512}) {
     MatMulCase &c = matMulCase(size);
     c.runJit();
@@ -278,11 +235,5 @@ void checkResults() {
 } // namespace
 
 int main(int argc, char **argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    return 1;
-  checkResults();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return bench::benchmarkMain(argc, argv, checkResults);
 }

@@ -104,6 +104,17 @@ void emitBiasFill(IRBuilderBase &b, DataType type, Value *bias,
       "row");
 }
 
+void emitImageGroupLoops(Kernel &k, const Conv2DPlan &plan,
+                         ImageGroupBody body) {
+  emitLoopNest(k.b, {plan.batch, plan.params.groups}, {"image", "group"},
+               [&](IRBuilderBase &b, ArrayRef<Value *> ivs) {
+                 Value *g = ivs[1];
+                 Value *firstOut =
+                     b.CreateMul(g, b.getInt64(plan.groupOutChannels));
+                 body(b, ivs[0], g, firstOut);
+               });
+}
+
 void emitConv2D(Kernel &k) {
   Conv2DPlan plan = planConv2D(k.graph, k.op);
   // Every route reads back the output it accumulates into.
@@ -124,41 +135,31 @@ void emitConv2D(Kernel &k) {
   int64_t pixels = plan.height * plan.width;
   int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
   Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
-  emitLoop(
-      k.b, plan.batch,
-      [&](IRBuilderBase &b, Value *n) {
-        emitLoop(
-            b, plan.params.groups,
-            [&](IRBuilderBase &b, Value *g) {
-              Value *firstOut = b.CreateMul(g, b.getInt64(og));
-              Value *outImage = b.CreateAdd(
-                  b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-              Value *inImage =
-                  b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
-                              b.CreateMul(g, b.getInt64(cg)));
-              GemmArgs gemm;
-              gemm.type = type;
-              gemm.m = og;
-              gemm.k = cg;
-              gemm.n = b.getInt64(pixels);
-              gemm.maxN = pixels;
-              gemm.a =
-                  elementPtr(b, type, w, b.CreateMul(firstOut, b.getInt64(cg)));
-              gemm.b = elementPtr(b, type, x,
-                                  b.CreateMul(inImage, b.getInt64(pixels)));
-              gemm.c = elementPtr(b, type, y,
-                                  b.CreateMul(outImage, b.getInt64(pixels)));
-              gemm.lda = cg;
-              gemm.ldb = gemm.ldc = pixels;
-              gemm.accumulate = plan.hasBias;
-              if (plan.hasBias)
-                emitBiasFill(b, type, k.operands[2].ptr, firstOut, og, gemm.n,
-                             gemm.c, pixels);
-              emitGemm(b, k.module, gemm);
-            },
-            "group");
-      },
-      "image");
+  emitImageGroupLoops(
+      k, plan, [&](IRBuilderBase &b, Value *n, Value *g, Value *firstOut) {
+        Value *outImage =
+            b.CreateAdd(b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+        Value *inImage = b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                                     b.CreateMul(g, b.getInt64(cg)));
+        GemmArgs gemm;
+        gemm.type = type;
+        gemm.m = og;
+        gemm.k = cg;
+        gemm.n = b.getInt64(pixels);
+        gemm.maxN = pixels;
+        gemm.a = elementPtr(b, type, w, b.CreateMul(firstOut, b.getInt64(cg)));
+        gemm.b =
+            elementPtr(b, type, x, b.CreateMul(inImage, b.getInt64(pixels)));
+        gemm.c =
+            elementPtr(b, type, y, b.CreateMul(outImage, b.getInt64(pixels)));
+        gemm.lda = cg;
+        gemm.ldb = gemm.ldc = pixels;
+        gemm.accumulate = plan.hasBias;
+        if (plan.hasBias)
+          emitBiasFill(b, type, k.operands[2].ptr, firstOut, og, gemm.n, gemm.c,
+                       pixels);
+        emitGemm(b, k.module, gemm);
+      });
 }
 
 } // namespace qjit

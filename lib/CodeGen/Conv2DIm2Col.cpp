@@ -134,61 +134,49 @@ void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
   int64_t ld = plan.bandRows * plan.outW;
   Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
 
-  emitLoop(
-      k.b, plan.batch,
-      [&](IRBuilderBase &b, Value *n) {
+  emitImageGroupLoops(
+      k, plan, [&](IRBuilderBase &b, Value *n, Value *g, Value *firstOut) {
+        Value *inChannels = elementPtr(
+            b, type, x,
+            b.CreateMul(b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                                    b.CreateMul(g, b.getInt64(cg))),
+                        b.getInt64(plan.height * plan.width)));
+        Value *outChannels =
+            b.CreateAdd(b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+        Value *weights = elementPtr(
+            b, type, w, b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
         emitLoop(
-            b, plan.params.groups,
-            [&](IRBuilderBase &b, Value *g) {
-              Value *firstOut = b.CreateMul(g, b.getInt64(og));
-              Value *inChannels = elementPtr(
-                  b, type, x,
-                  b.CreateMul(
-                      b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
-                                  b.CreateMul(g, b.getInt64(cg))),
-                      b.getInt64(plan.height * plan.width)));
-              Value *outChannels = b.CreateAdd(
-                  b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-              Value *weights = elementPtr(
-                  b, type, w,
-                  b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
-              emitLoop(
-                  b, b.getInt64(0), b.getInt64(plan.outH),
-                  b.getInt64(plan.bandRows),
-                  [&](IRBuilderBase &b, Value *y0) {
-                    Value *rows = b.CreateBinaryIntrinsic(
-                        Intrinsic::smin, b.getInt64(plan.bandRows),
-                        b.CreateSub(b.getInt64(plan.outH), y0));
-                    Value *cols = b.CreateMul(rows, b.getInt64(plan.outW));
-                    emitIm2Col(b, plan, inChannels, y0, rows, k.scratch, ld);
+            b, b.getInt64(0), b.getInt64(plan.outH), b.getInt64(plan.bandRows),
+            [&](IRBuilderBase &b, Value *y0) {
+              Value *rows = b.CreateBinaryIntrinsic(
+                  Intrinsic::smin, b.getInt64(plan.bandRows),
+                  b.CreateSub(b.getInt64(plan.outH), y0));
+              Value *cols = b.CreateMul(rows, b.getInt64(plan.outW));
+              emitIm2Col(b, plan, inChannels, y0, rows, k.scratch, ld);
 
-                    GemmArgs gemm;
-                    gemm.type = type;
-                    gemm.m = og;
-                    gemm.k = plan.patchSize();
-                    gemm.n = cols;
-                    gemm.maxN = ld;
-                    gemm.a = weights;
-                    gemm.b = k.scratch;
-                    gemm.c = elementPtr(
-                        b, type, y,
-                        b.CreateAdd(
-                            b.CreateMul(outChannels, b.getInt64(outPixels)),
-                            b.CreateMul(y0, b.getInt64(plan.outW))));
-                    gemm.lda = plan.patchSize();
-                    gemm.ldb = ld;
-                    gemm.ldc = outPixels;
-                    gemm.accumulate = plan.hasBias;
-                    if (plan.hasBias)
-                      emitBiasFill(b, type, k.operands[2].ptr, firstOut, og,
-                                   cols, gemm.c, outPixels);
-                    emitGemm(b, k.module, gemm);
-                  },
-                  "band");
+              GemmArgs gemm;
+              gemm.type = type;
+              gemm.m = og;
+              gemm.k = plan.patchSize();
+              gemm.n = cols;
+              gemm.maxN = ld;
+              gemm.a = weights;
+              gemm.b = k.scratch;
+              gemm.c = elementPtr(
+                  b, type, y,
+                  b.CreateAdd(b.CreateMul(outChannels, b.getInt64(outPixels)),
+                              b.CreateMul(y0, b.getInt64(plan.outW))));
+              gemm.lda = plan.patchSize();
+              gemm.ldb = ld;
+              gemm.ldc = outPixels;
+              gemm.accumulate = plan.hasBias;
+              if (plan.hasBias)
+                emitBiasFill(b, type, k.operands[2].ptr, firstOut, og, cols,
+                             gemm.c, outPixels);
+              emitGemm(b, k.module, gemm);
             },
-            "group");
-      },
-      "image");
+            "band");
+      });
 }
 
 } // namespace qjit

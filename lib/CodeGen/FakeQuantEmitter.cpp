@@ -1,10 +1,10 @@
 //===- FakeQuantEmitter.cpp - Parameters and walks of fake quantization ---===//
 #include "FakeQuantEmitter.h"
+#include "GlobalConstants.h"
 #include "LoopBuilder.h"
 #include "Parallel.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Intrinsics.h"
 
 using namespace llvm;
@@ -157,13 +157,7 @@ void FakeQuantEmitter::emitAttributeParams() {
     zeroPoints.push_back(elementConstant(double(fq.zeroPoint(c))));
   }
   auto makeArray = [&](ArrayRef<Constant *> elements, const Twine &name) {
-    ArrayType *arrayTy = ArrayType::get(elemTy, elements.size());
-    auto *global = new GlobalVariable(
-        k.module, arrayTy, /*isConstant=*/true, GlobalValue::PrivateLinkage,
-        ConstantArray::get(arrayTy, elements), name);
-    global->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
-    global->setAlignment(Align(64));
-    return global;
+    return createConstantArray(k.module, elemTy, elements, name);
   };
   params.scale = makeArray(scales, "fq.scale");
   params.inverse = makeArray(inverses, "fq.inverse");
@@ -245,6 +239,30 @@ std::pair<Value *, Value *> FakeQuantEmitter::emitObserverFormula(Value *lo,
   return {s, zp};
 }
 
+namespace {
+
+// *lo = minnum(*lo, v), *hi = maxnum(*hi, v): a NaN in v is skipped.
+void emitRangeUpdate(IRBuilderBase &b, Value *lo, Value *hi, Value *v) {
+  Type *ty = v->getType();
+  b.CreateStore(
+      b.CreateBinaryIntrinsic(Intrinsic::minnum, b.CreateLoad(ty, lo), v), lo);
+  b.CreateStore(
+      b.CreateBinaryIntrinsic(Intrinsic::maxnum, b.CreateLoad(ty, hi), v), hi);
+}
+
+} // namespace
+
+void FakeQuantEmitter::emitZeroChannels(ArrayRef<Value *> arrays) {
+  Constant *zero = elementConstant(0.0);
+  emitLoop(
+      b, channels,
+      [&](IRBuilderBase &, Value *c) {
+        for (Value *array : arrays)
+          b.CreateStore(zero, elementPtr(b, type, array, c));
+      },
+      "c");
+}
+
 std::pair<Value *, Value *>
 FakeQuantEmitter::emitRange(Value *base, int64_t count, Value *lo, Value *hi) {
   // minnum/maxnum skip NaN and their order does not matter (up to the sign
@@ -265,12 +283,7 @@ FakeQuantEmitter::emitRange(Value *base, int64_t count, Value *lo, Value *hi) {
           Value *v =
               b.CreateAlignedLoad(vecTy, elementPtr(b, type, base, offset),
                                   Align(dataTypeSize(type)));
-          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
-                                                b.CreateLoad(vecTy, loSlot), v),
-                        loSlot);
-          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
-                                                b.CreateLoad(vecTy, hiSlot), v),
-                        hiSlot);
+          emitRangeUpdate(b, loSlot, hiSlot, v);
         },
         "block");
     // Without nnan these reductions are minnum/maxnum over the lanes.
@@ -283,12 +296,7 @@ FakeQuantEmitter::emitRange(Value *base, int64_t count, Value *lo, Value *hi) {
       b, b.getInt64(blocks * lanes), b.getInt64(count), b.getInt64(1),
       [&](IRBuilderBase &, Value *i) {
         Value *v = b.CreateLoad(elemTy, elementPtr(b, type, base, i));
-        b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
-                                              b.CreateLoad(elemTy, loSlot), v),
-                      loSlot);
-        b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
-                                              b.CreateLoad(elemTy, hiSlot), v),
-                      hiSlot);
+        emitRangeUpdate(b, loSlot, hiSlot, v);
       },
       "tail");
   return {b.CreateLoad(elemTy, loSlot), b.CreateLoad(elemTy, hiSlot)};
@@ -310,13 +318,7 @@ void FakeQuantEmitter::emitObserverParams() {
   // Per channel: the ranges go to the scale and zero point arrays first,
   // then become the parameters in place.
   Value *loArray = scratchArray(0), *hiArray = scratchArray(2);
-  emitLoop(
-      b, channels,
-      [&](IRBuilderBase &, Value *c) {
-        b.CreateStore(zero, elementPtr(b, type, loArray, c));
-        b.CreateStore(zero, elementPtr(b, type, hiArray, c));
-      },
-      "c");
+  emitZeroChannels({loArray, hiArray});
   params = {loArray, scratchArray(1), hiArray};
   if (inner == 1) {
     // The channel is the contiguous dimension: lo[c] = minnum(lo[c], x)
@@ -326,12 +328,7 @@ void FakeQuantEmitter::emitObserverParams() {
           Value *v = b.CreateLoad(elemTy, elementPtr(b, type, x, index));
           Value *loPtr = elementPtr(b, type, loArray, c);
           Value *hiPtr = elementPtr(b, type, hiArray, c);
-          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::minnum,
-                                                b.CreateLoad(elemTy, loPtr), v),
-                        loPtr);
-          b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::maxnum,
-                                                b.CreateLoad(elemTy, hiPtr), v),
-                        hiPtr);
+          emitRangeUpdate(b, loPtr, hiPtr, v);
         });
   } else {
     // Each (outer, channel) row of `inner` contiguous elements is one

@@ -83,6 +83,9 @@ public:
   llvm::Constant *getQuantMin() const { return qmin; }
   llvm::Constant *getQuantMax() const { return qmax; }
   int64_t numChannels() const { return channels; }
+  // Stores 0 into the `channels` elements of each of `arrays`, channel by
+  // channel.
+  void emitZeroChannels(llvm::ArrayRef<llvm::Value *> arrays);
   // Scratch arrays past the three parameter arrays (per channel only),
   // `channels` elements each, for the gradient's sums.
   llvm::Value *scratchArray(unsigned index) const;

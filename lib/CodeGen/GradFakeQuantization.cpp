@@ -78,19 +78,12 @@ void emitLearnedStepSize(Kernel &k) {
   const KernelBuffer &dScale = k.results[1], &dZeroPoint = k.results[2];
   bool scalePerChannel = !dScale.type.shape.empty();
   bool zeroPointPerChannel = !dZeroPoint.type.shape.empty();
-  int64_t channels = emitter.numChannels();
   Constant *zero = emitter.elementConstant(0.0);
   Constant *g = emitter.elementConstant(emitter.getOp().gradFactor());
 
   Value *scaleSums = emitter.scratchArray(3);
   Value *zeroPointSums = emitter.scratchArray(4);
-  emitLoop(
-      b, channels,
-      [&](IRBuilderBase &, Value *c) {
-        b.CreateStore(zero, elementPtr(b, type, scaleSums, c));
-        b.CreateStore(zero, elementPtr(b, type, zeroPointSums, c));
-      },
-      "c");
+  emitter.emitZeroChannels({scaleSums, zeroPointSums});
 
   // sum = sum + v, but a NaN sum stays as it is: which NaN a sum of two NaNs
   // is depends on the order of the fadd's operands, which LLVM may commute;

@@ -1,5 +1,6 @@
 //===- LoopBuilder.cpp - Emitting counted loops ---------------------------===//
 #include "LoopBuilder.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/Function.h"
 
 using namespace llvm;
@@ -31,6 +32,18 @@ void emitLoop(IRBuilderBase &b, Value *begin, Value *end, Value *step,
 void emitLoop(IRBuilderBase &b, int64_t count, LoopBody body,
               const Twine &name) {
   emitLoop(b, b.getInt64(0), b.getInt64(count), b.getInt64(1), body, name);
+}
+
+void emitLoopNest(IRBuilderBase &b, ArrayRef<int64_t> counts,
+                  ArrayRef<StringRef> names, NestBody body) {
+  assert(counts.size() == names.size() && "one name per loop");
+  LoopStack loops(b);
+  SmallVector<Value *, 4> ivs;
+  for (auto [count, name] : zip(counts, names))
+    ivs.push_back(loops.open(0, count, name));
+  body(b, ivs);
+  for (size_t d = 0; d < counts.size(); ++d)
+    loops.close();
 }
 
 AllocaInst *createLocal(IRBuilderBase &b, Value *init, const Twine &name) {

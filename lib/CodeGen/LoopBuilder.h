@@ -27,6 +27,13 @@ void emitLoop(llvm::IRBuilderBase &b, llvm::Value *begin, llvm::Value *end,
 void emitLoop(llvm::IRBuilderBase &b, int64_t count, LoopBody body,
               const llvm::Twine &name = "i");
 
+// Nested counted loops, outermost first: for (i0 = 0; i0 < counts[0]; ++i0)
+// for (i1 = 0; ...) ... body(ivs), the loop over counts[d] named names[d].
+using NestBody = llvm::function_ref<void(llvm::IRBuilderBase &,
+                                         llvm::ArrayRef<llvm::Value *>)>;
+void emitLoopNest(llvm::IRBuilderBase &b, llvm::ArrayRef<int64_t> counts,
+                  llvm::ArrayRef<llvm::StringRef> names, NestBody body);
+
 // An alloca in the function's entry block (where mem2reg promotes it),
 // initialized with `init` at the current insertion point.
 llvm::AllocaInst *createLocal(llvm::IRBuilderBase &b, llvm::Value *init,

@@ -15,13 +15,13 @@
 // Large tensors are split over threads in whole rows (Parallel.h).
 //
 //===----------------------------------------------------------------------===//
+#include "GlobalConstants.h"
 #include "Kernel.h"
 #include "Parallel.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Intrinsics.h"
 #include <array>
 
@@ -92,13 +92,7 @@ void QuantizeEmitter::buildParams() {
     for (auto [array, value] : zip(arrays, channel(c)))
       array.push_back(value);
   auto makeArray = [&](ArrayRef<Constant *> elements, const Twine &name) {
-    ArrayType *arrayTy = ArrayType::get(floatTy, elements.size());
-    auto *global = new GlobalVariable(
-        k.module, arrayTy, /*isConstant=*/true, GlobalValue::PrivateLinkage,
-        ConstantArray::get(arrayTy, elements), name);
-    global->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
-    global->setAlignment(Align(64));
-    return global;
+    return createConstantArray(k.module, floatTy, elements, name);
   };
   values = {makeArray(arrays[0], "q.scale"), makeArray(arrays[1], "q.inverse"),
             makeArray(arrays[2], "q.zero_point")};

@@ -168,6 +168,149 @@ llvm::Error FakeQuantizationOp::validateMaskForm(
   return llvm::Error::success();
 }
 
+namespace {
+
+// The channels of a per-channel op (axis made non-negative), or one channel.
+struct ChannelAxis {
+  std::optional<int64_t> axis;
+  int64_t channels = 1;
+};
+
+// num_bits, quant_min and quant_max.
+llvm::Error validateGrid(const FakeQuantizationOp &fq) {
+  const Operation &op = fq.getOperation();
+  if (const Attribute *a = op.getAttr("num_bits");
+      a && (a->getInt() < 2 || a->getInt() > 16))
+    return makeError("num_bits must be in [2, 16], got {}", a->getInt());
+  bool hasMin = op.hasAttr("quant_min"), hasMax = op.hasAttr("quant_max");
+  if (hasMin != hasMax)
+    return makeError("quant_min and quant_max must be given together");
+  int64_t qmin = fq.quantMin(), qmax = fq.quantMax();
+  if (hasMin && !(qmin < qmax))
+    return makeError("quant_min ({}) must be less than quant_max ({})", qmin,
+                     qmax);
+  // Grid values are exact in float32 and differences fit in int64.
+  constexpr int64_t kGridLimit = int64_t(1) << 24;
+  if (hasMin && (qmin < -kGridLimit || qmax > kGridLimit))
+    return makeError("quant_min and quant_max must lie in [-2^24, 2^24]");
+  return llvm::Error::success();
+}
+
+llvm::Expected<ChannelAxis> channelAxis(const FakeQuantizationOp &fq,
+                                        const TensorType &x) {
+  int64_t rank = x.rank();
+  ChannelAxis result;
+  result.axis = fq.normalizedAxis(rank);
+  if (result.axis) {
+    if (*result.axis < 0 || *result.axis >= rank)
+      return makeError("axis {} is out of range for an input of rank {}",
+                       *fq.axis(), rank);
+    result.channels = x.shape[*result.axis];
+  }
+  return result;
+}
+
+llvm::Error validateScaleAttr(const FakeQuantizationOp &fq,
+                              const ChannelAxis &ca) {
+  const Attribute *s = fq.getOperation().getAttr("scale");
+  if (!s)
+    return llvm::Error::success();
+  if (fq.scaleOperand())
+    return makeError("scale is given both as an attribute and an operand");
+  if (ca.axis && !s->isList())
+    return makeError("per-channel (axis={}) scale must be a list of {} "
+                     "values",
+                     *fq.axis(), ca.channels);
+  if (!ca.axis && s->isList())
+    return makeError("a list of scales needs an axis");
+  std::vector<double> values = s->getNumbers();
+  if (ca.axis && static_cast<int64_t>(values.size()) != ca.channels)
+    return makeError("scale has {} values but dimension {} has {} channels",
+                     values.size(), *ca.axis, ca.channels);
+  for (double v : values)
+    if (!std::isfinite(v) || !(v > 0) || !std::isfinite(float(v)) ||
+        !(float(v) > 0))
+      return makeError("scale must be finite and > 0, got {}", v);
+  return llvm::Error::success();
+}
+
+llvm::Error validateZeroPointAttr(const FakeQuantizationOp &fq,
+                                  const ChannelAxis &ca) {
+  const Operation &op = fq.getOperation();
+  const Attribute *z = op.getAttr("zero_point");
+  if (!z)
+    return llvm::Error::success();
+  if (fq.zeroPointOperand())
+    return makeError("zero_point is given both as an attribute and an operand");
+  if (!op.hasAttr("scale"))
+    return makeError("zero_point needs a scale attribute (without one, the "
+                     "observer computes both)");
+  if (ca.axis && !z->isList())
+    return makeError("per-channel (axis={}) zero_point must be a list of {} "
+                     "values",
+                     *fq.axis(), ca.channels);
+  if (!ca.axis && z->isList())
+    return makeError("a list of zero points needs an axis");
+  std::vector<double> values = z->getNumbers();
+  if (ca.axis && static_cast<int64_t>(values.size()) != ca.channels)
+    return makeError(
+        "zero_point has {} values but dimension {} has {} channels",
+        values.size(), *ca.axis, ca.channels);
+  int64_t qmin = fq.quantMin(), qmax = fq.quantMax();
+  for (double v : values) {
+    // An explicit grid overrides the default symmetric=true.
+    if (fq.symmetricGrid() && v != 0)
+      return makeError("zero_point must be 0 when symmetric=true, got {}",
+                       int64_t(v));
+    if (v < double(qmin) || v > double(qmax))
+      return makeError("zero_point {} is outside the grid [{}, {}]", int64_t(v),
+                       qmin, qmax);
+  }
+  return llvm::Error::success();
+}
+
+// A scale or zero point operand `t` (named `what`) of an input of element
+// type `inputType`: Float32, the input's type or (allowInt) Int32, of shape
+// [] or, per channel, [channels].
+llvm::Error validateParamOperand(const TensorType &t, llvm::StringRef what,
+                                 bool allowInt, DataType inputType,
+                                 const ChannelAxis &ca) {
+  bool typeOk = t.elementType == DataType::Float32 ||
+                t.elementType == inputType ||
+                (allowInt && t.elementType == DataType::Int32);
+  if (!typeOk)
+    return makeError("{} operand must be Float32{}, got {}", what.str(),
+                     allowInt ? " or Int32" : "",
+                     dataTypeName(t.elementType).str());
+  bool shapeOk = t.shape.empty() ||
+                 (ca.axis && t.rank() == 1 && t.shape[0] == ca.channels);
+  if (!shapeOk)
+    return makeError("{} operand must have shape []{}, got {}", what.str(),
+                     ca.axis ? " or [" + std::to_string(ca.channels) + "]" : "",
+                     shapeToString(t.shape));
+  return llvm::Error::success();
+}
+
+// The gradient and grad_factor attributes.
+llvm::Error validateGradientRule(const FakeQuantizationOp &fq) {
+  const Operation &op = fq.getOperation();
+  if (const Attribute *g = op.getAttr("gradient")) {
+    llvm::StringRef name = g->getEnum();
+    if (name != "ste" && name != "clipped" && name != "lsq")
+      return makeError("gradient must be ste, clipped or lsq, got {}",
+                       name.str());
+    if (name == "lsq" && !(fq.scaleOperand() && fq.zeroPointOperand()))
+      return makeError(
+          "gradient=lsq needs scale and zero_point as tensor operands");
+  }
+  if (const Attribute *f = op.getAttr("grad_factor");
+      f && !std::isfinite(f->getFloat()))
+    return makeError("grad_factor must be finite");
+  return llvm::Error::success();
+}
+
+} // namespace
+
 llvm::Error
 FakeQuantizationOp::validate(llvm::ArrayRef<TensorType> operandTypes) const {
   if (isGradient() && isMaskForm(operandTypes))
@@ -181,123 +324,24 @@ FakeQuantizationOp::validate(llvm::ArrayRef<TensorType> operandTypes) const {
     return makeError("gradient {} must have the input's type {}",
                      operandTypes[0].toString(), x.toString());
 
-  // The grid.
-  if (const Attribute *a = op.getAttr("num_bits");
-      a && (a->getInt() < 2 || a->getInt() > 16))
-    return makeError("num_bits must be in [2, 16], got {}", a->getInt());
-  bool hasMin = op.hasAttr("quant_min"), hasMax = op.hasAttr("quant_max");
-  if (hasMin != hasMax)
-    return makeError("quant_min and quant_max must be given together");
-  int64_t qmin = quantMin(), qmax = quantMax();
-  if (hasMin && !(qmin < qmax))
-    return makeError("quant_min ({}) must be less than quant_max ({})", qmin,
-                     qmax);
-  // Grid values are exact in float32 and differences fit in int64.
-  constexpr int64_t kGridLimit = int64_t(1) << 24;
-  if (hasMin && (qmin < -kGridLimit || qmax > kGridLimit))
-    return makeError("quant_min and quant_max must lie in [-2^24, 2^24]");
-
-  // Per channel.
-  int64_t rank = x.rank();
-  std::optional<int64_t> ax = normalizedAxis(rank);
-  int64_t channels = 1;
-  if (ax) {
-    if (*ax < 0 || *ax >= rank)
-      return makeError("axis {} is out of range for an input of rank {}",
-                       *axis(), rank);
-    channels = x.shape[*ax];
-  }
-
-  // Scale and zero point attributes.
-  if (const Attribute *s = op.getAttr("scale")) {
-    if (scaleOperand())
-      return makeError("scale is given both as an attribute and an operand");
-    if (ax && !s->isList())
-      return makeError("per-channel (axis={}) scale must be a list of {} "
-                       "values",
-                       *axis(), channels);
-    if (!ax && s->isList())
-      return makeError("a list of scales needs an axis");
-    std::vector<double> values = s->getNumbers();
-    if (ax && static_cast<int64_t>(values.size()) != channels)
-      return makeError("scale has {} values but dimension {} has {} channels",
-                       values.size(), *ax, channels);
-    for (double v : values)
-      if (!std::isfinite(v) || !(v > 0) || !std::isfinite(float(v)) ||
-          !(float(v) > 0))
-        return makeError("scale must be finite and > 0, got {}", v);
-  }
-  if (const Attribute *z = op.getAttr("zero_point")) {
-    if (zeroPointOperand())
-      return makeError(
-          "zero_point is given both as an attribute and an operand");
-    if (!op.hasAttr("scale"))
-      return makeError("zero_point needs a scale attribute (without one, the "
-                       "observer computes both)");
-    if (ax && !z->isList())
-      return makeError("per-channel (axis={}) zero_point must be a list of {} "
-                       "values",
-                       *axis(), channels);
-    if (!ax && z->isList())
-      return makeError("a list of zero points needs an axis");
-    std::vector<double> values = z->getNumbers();
-    if (ax && static_cast<int64_t>(values.size()) != channels)
-      return makeError(
-          "zero_point has {} values but dimension {} has {} channels",
-          values.size(), *ax, channels);
-    for (double v : values) {
-      // An explicit grid overrides the default symmetric=true.
-      bool symmetricGrid = symmetric() && (op.hasAttr("symmetric") || !hasMin);
-      if (symmetricGrid && v != 0)
-        return makeError("zero_point must be 0 when symmetric=true, got {}",
-                         int64_t(v));
-      if (v < double(qmin) || v > double(qmax))
-        return makeError("zero_point {} is outside the grid [{}, {}]",
-                         int64_t(v), qmin, qmax);
-    }
-  }
-
-  // Scale and zero point operands.
-  auto checkParam = [&](std::optional<ValueId> id, unsigned index,
-                        llvm::StringRef what,
-                        bool allowInt) -> llvm::Error {
-    if (!id)
-      return llvm::Error::success();
-    const TensorType &t = operandTypes[index];
-    bool typeOk = t.elementType == DataType::Float32 ||
-                  t.elementType == x.elementType ||
-                  (allowInt && t.elementType == DataType::Int32);
-    if (!typeOk)
-      return makeError("{} operand must be Float32{}, got {}", what.str(),
-                       allowInt ? " or Int32" : "",
-                       dataTypeName(t.elementType).str());
-    bool shapeOk = t.shape.empty() ||
-                   (ax && t.rank() == 1 && t.shape[0] == channels);
-    if (!shapeOk)
-      return makeError("{} operand must have shape []{}, got {}", what.str(),
-                       ax ? " or [" + std::to_string(channels) + "]" : "",
-                       shapeToString(t.shape));
-    return llvm::Error::success();
-  };
-  if (auto err = checkParam(scaleOperand(), first + 1, "scale", false))
+  if (llvm::Error err = validateGrid(*this))
     return err;
-  if (auto err = checkParam(zeroPointOperand(), first + 2, "zero_point", true))
+  llvm::Expected<ChannelAxis> ca = channelAxis(*this, x);
+  if (!ca)
+    return ca.takeError();
+  if (llvm::Error err = validateScaleAttr(*this, *ca))
     return err;
-
-  // Gradient rule.
-  if (const Attribute *g = op.getAttr("gradient")) {
-    llvm::StringRef name = g->getEnum();
-    if (name != "ste" && name != "clipped" && name != "lsq")
-      return makeError("gradient must be ste, clipped or lsq, got {}",
-                       name.str());
-    if (name == "lsq" && !(scaleOperand() && zeroPointOperand()))
-      return makeError(
-          "gradient=lsq needs scale and zero_point as tensor operands");
-  }
-  if (const Attribute *f = op.getAttr("grad_factor");
-      f && !std::isfinite(f->getFloat()))
-    return makeError("grad_factor must be finite");
-  return llvm::Error::success();
+  if (llvm::Error err = validateZeroPointAttr(*this, *ca))
+    return err;
+  if (scaleOperand())
+    if (llvm::Error err = validateParamOperand(operandTypes[first + 1], "scale",
+                                               false, x.elementType, *ca))
+      return err;
+  if (zeroPointOperand())
+    if (llvm::Error err = validateParamOperand(
+            operandTypes[first + 2], "zero_point", true, x.elementType, *ca))
+      return err;
+  return validateGradientRule(*this);
 }
 
 } // namespace qjit

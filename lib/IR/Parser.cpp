@@ -68,6 +68,15 @@ private:
   llvm::Error parseGraph(Module &module);
   llvm::Error parseInput(Graph &graph);
   llvm::Error parseOp(Graph &graph);
+  llvm::Error parseResultNames(const Graph &graph,
+                               llvm::SmallVectorImpl<ValueId> &results,
+                               llvm::SmallVectorImpl<llvm::SMLoc> &resultLocs);
+  llvm::Error
+  parseOperandsAndAttributes(Operation &op,
+                             llvm::SmallVectorImpl<ValueId> &operands,
+                             llvm::SmallVectorImpl<llvm::SMLoc> &operandLocs);
+  llvm::Error parseResultTypes(llvm::ArrayRef<ValueId> results,
+                               llvm::SmallVectorImpl<TensorType> &types);
   llvm::Expected<std::shared_ptr<Graph>>
   parseBody(const Graph &graph, llvm::ArrayRef<ValueId> operands,
             llvm::ArrayRef<llvm::SMLoc> operandLocs, llvm::SMLoc opLoc);
@@ -157,9 +166,11 @@ llvm::Error Parser::parseInput(Graph &graph) {
   return llvm::Error::success();
 }
 
-llvm::Error Parser::parseOp(Graph &graph) {
-  llvm::SmallVector<ValueId, 1> results;
-  llvm::SmallVector<llvm::SMLoc, 1> resultLocs;
+// `t1, t2 =`: the op's results, new values.
+llvm::Error
+Parser::parseResultNames(const Graph &graph,
+                         llvm::SmallVectorImpl<ValueId> &results,
+                         llvm::SmallVectorImpl<llvm::SMLoc> &resultLocs) {
   while (true) {
     if (!isValueName(tok))
       return expected(results.empty() ? "an op result like t1 or 'return'"
@@ -176,23 +187,16 @@ llvm::Error Parser::parseOp(Graph &graph) {
       break;
     consume();
   }
-  if (auto err = parseToken(Token::Equal, "'=' after the op results"))
-    return err;
+  return parseToken(Token::Equal, "'=' after the op results");
+}
 
-  if (!tok.is(Token::Identifier))
-    return expected("an op name");
-  std::optional<OpKind> kind = parseOpKind(tok.text);
-  if (!kind)
-    return makeLocatedError(tok.getLoc(), "unknown op {}",
-                            quoteForMessage(tok.text));
-  // Collects the attributes (in declared order) until the operands are known.
-  Operation op(*kind, {}, {}, {}, tok.getLoc());
-  consume();
-
+// `(t0, t1, name=value, ...)`: operands first, then attributes, which are
+// collected in `op`.
+llvm::Error Parser::parseOperandsAndAttributes(
+    Operation &op, llvm::SmallVectorImpl<ValueId> &operands,
+    llvm::SmallVectorImpl<llvm::SMLoc> &operandLocs) {
   if (auto err = parseToken(Token::LParen, "'(' after the op name"))
     return err;
-  llvm::SmallVector<ValueId, 4> operands;
-  llvm::SmallVector<llvm::SMLoc, 4> operandLocs;
   bool sawAttribute = false;
   if (!tok.is(Token::RParen)) {
     while (true) {
@@ -223,14 +227,15 @@ llvm::Error Parser::parseOp(Graph &graph) {
       consume();
     }
   }
-  if (auto err = parseToken(Token::RParen, sawAttribute
-                                               ? "')' after attributes"
-                                               : "')' after operands"))
-    return err;
+  return parseToken(Token::RParen, sawAttribute ? "')' after attributes"
+                                                : "')' after operands");
+}
 
+// `: type, type`: one type per result.
+llvm::Error Parser::parseResultTypes(llvm::ArrayRef<ValueId> results,
+                                     llvm::SmallVectorImpl<TensorType> &types) {
   if (auto err = parseToken(Token::Colon, "':' and the result type after ')'"))
     return err;
-  llvm::SmallVector<TensorType, 1> types;
   while (true) {
     if (types.size() == results.size())
       return makeLocatedError(tok.getLoc(),
@@ -247,6 +252,32 @@ llvm::Error Parser::parseOp(Graph &graph) {
   if (types.size() < results.size())
     return makeLocatedError(prevEnd, "expected ',' and a type for result t{}",
                             results[types.size()]);
+  return llvm::Error::success();
+}
+
+// `t1 = Op(operands, attributes) : types { body }`.
+llvm::Error Parser::parseOp(Graph &graph) {
+  llvm::SmallVector<ValueId, 1> results;
+  llvm::SmallVector<llvm::SMLoc, 1> resultLocs;
+  if (auto err = parseResultNames(graph, results, resultLocs))
+    return err;
+
+  if (!tok.is(Token::Identifier))
+    return expected("an op name");
+  std::optional<OpKind> kind = parseOpKind(tok.text);
+  if (!kind)
+    return makeLocatedError(tok.getLoc(), "unknown op {}",
+                            quoteForMessage(tok.text));
+  // Collects the attributes (in declared order) until the operands are known.
+  Operation op(*kind, {}, {}, {}, tok.getLoc());
+  consume();
+  llvm::SmallVector<ValueId, 4> operands;
+  llvm::SmallVector<llvm::SMLoc, 4> operandLocs;
+  if (auto err = parseOperandsAndAttributes(op, operands, operandLocs))
+    return err;
+  llvm::SmallVector<TensorType, 1> types;
+  if (auto err = parseResultTypes(results, types))
+    return err;
 
   std::shared_ptr<Graph> body;
   if (tok.is(Token::LBrace)) {

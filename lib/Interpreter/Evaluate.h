@@ -9,11 +9,14 @@
 #define QJIT_LIB_INTERPRETER_EVALUATE_H
 
 #include "qjit/IR/Graph.h"
+#include "qjit/IR/OpParams.h"
 #include "qjit/IR/Tensor.h"
+#include "Support/MakeError.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/ErrorHandling.h"
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 namespace qjit::interp {
 
@@ -83,6 +86,16 @@ llvm::Expected<Results> evaluateShapeOp(const Operation &op,
 int64_t broadcastSourceIndex(int64_t linear, llvm::ArrayRef<int64_t> out,
                              llvm::ArrayRef<int64_t> in);
 
+// The index in the reduced value (reduced axes dropped) of each element of
+// a tensor of `shape`: the reductions and their gradients.
+std::vector<int64_t> reducedIndices(llvm::ArrayRef<int64_t> shape,
+                                    llvm::ArrayRef<int64_t> axes);
+
+// The row-major index, in a tensor of row-major `strides`, of element
+// `linear` of its slice `p`: Slice and its gradient.
+int64_t sliceSourceIndex(const SliceParams &p, llvm::ArrayRef<int64_t> strides,
+                         int64_t linear);
+
 // IEEE-754 2019 maximum / minimum on floats (NaN propagates, -0.0 < +0.0),
 // plain max / min on integers: Maximum, Minimum and the max/min reductions
 // and pooling.
@@ -149,6 +162,46 @@ template <typename F> decltype(auto) visitDataType(DataType type, F &&f) {
 #undef QJIT_VISIT_DTYPE
   }
   llvm_unreachable("unknown data type");
+}
+
+// visitDataType for the numeric element types, f returning an llvm::Error:
+// Bool, on which `op` computes nothing, gives "'<op>' is not defined on Bool".
+template <typename F>
+llvm::Error visitNumericType(const Operation &op, DataType type, F &&f) {
+  return visitDataType(type, [&](auto tag) -> llvm::Error {
+    if constexpr (std::is_same_v<typename decltype(tag)::type, bool>)
+      return makeError("'{}' is not defined on Bool", op.getName().str());
+    else
+      return f(tag);
+  });
+}
+
+// Calls f(std::type_identity<C>{}) when the C++ element type C of `type` is
+// one of First, Rest...; returns otherwise() for any other type, so that each
+// op keeps its own error message. f and otherwise return the same type.
+template <typename First, typename... Rest, typename F, typename G>
+decltype(auto) visitDataTypeAmong(DataType type, F &&f, G &&otherwise) {
+  using R = decltype(f(std::type_identity<First>{}));
+  return visitDataType(type, [&](auto tag) -> R {
+    using C = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<C, First> || (std::is_same_v<C, Rest> || ...))
+      return f(tag);
+    else
+      return otherwise();
+  });
+}
+
+// visitDataTypeAmong for the float element types, Float32 and Float64.
+template <typename F, typename G>
+decltype(auto) visitFloatType(DataType type, F &&f, G &&otherwise) {
+  return visitDataTypeAmong<float, double>(type, std::forward<F>(f),
+                                           std::forward<G>(otherwise));
+}
+
+// The error of an op whose input `type` is neither Float32 nor Float64.
+inline llvm::Error notFloatInputError(llvm::StringRef opName, DataType type) {
+  return makeError("'{}' input must be Float32 or Float64, got {}",
+                   opName.str(), dataTypeName(type).str());
 }
 
 // Element `index` of `t` (any numeric type) converted to T.

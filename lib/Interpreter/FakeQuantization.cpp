@@ -78,81 +78,112 @@ void storeGradient(Tensor &out, int64_t index, T value) {
   llvm_unreachable("the op rules admit Float32, Float64 or Int32 here");
 }
 
-template <ReferenceFloat T>
-llvm::Expected<Results> evaluate(const FakeQuantizationOp &fq,
-                                 llvm::ArrayRef<const Tensor *> operands,
-                                 llvm::ArrayRef<TensorType> resultTypes) {
-  const unsigned first = fq.isGradient() ? 1 : 0;
-  const Tensor &x = *operands[first];
-  const Tensor *dy = fq.isGradient() ? operands[0] : nullptr;
-  const Tensor *scaleT =
-      operands.size() > first + 1 ? operands[first + 1] : nullptr;
-  const Tensor *zeroPointT =
-      operands.size() > first + 2 ? operands[first + 2] : nullptr;
-  const bool lsq = fq.gradient() == GradientRule::LSQ;
+// One evaluation of FakeQuantization or GradFakeQuantization (x, dy, scale
+// and zero point operands) in the element type T of x.
+template <ReferenceFloat T> class Evaluation {
+public:
+  Evaluation(const FakeQuantizationOp &fq,
+             llvm::ArrayRef<const Tensor *> operands)
+      : fq(fq), x(*operands[fq.isGradient() ? 1 : 0]),
+        dy(fq.isGradient() ? operands[0] : nullptr),
+        scaleT(optionalOperand(operands, 1)),
+        zeroPointT(optionalOperand(operands, 2)),
+        layout(channelLayout(fq, x.shape())), qmin(T(fq.quantMin())),
+        qmax(T(fq.quantMax())), xs(x.as<T>()), n(x.numElements()),
+        params(layout.channels) {}
 
-  const ChannelLayout layout = channelLayout(fq, x.shape());
-  const T qmin = T(fq.quantMin()), qmax = T(fq.quantMax());
-  const T *xs = x.as<T>();
-  const int64_t n = x.numElements();
+  llvm::Expected<Results> run(llvm::ArrayRef<TensorType> resultTypes) {
+    if (llvm::Error err = computeParams())
+      return err;
+    if (!fq.isGradient())
+      return forward(resultTypes);
+    return backward(resultTypes);
+  }
+
+private:
+  // The scale or zero point operand (`offset` after x), if given.
+  const Tensor *optionalOperand(llvm::ArrayRef<const Tensor *> operands,
+                                unsigned offset) const {
+    const unsigned first = fq.isGradient() ? 1 : 0;
+    return operands.size() > first + offset ? operands[first + offset]
+                                            : nullptr;
+  }
 
   // Scale and zero point of every channel, converted to T.
-  llvm::SmallVector<QuantParams<T>, 4> params(layout.channels);
-  if (fq.scaleFromData()) {
-    // No scale attribute or operand: the MinMax observer over each channel's
-    // elements ("Scale from the data").
+  llvm::Error computeParams() {
+    if (fq.scaleFromData()) {
+      observeParams();
+      return llvm::Error::success();
+    }
+    if (fq.hasScaleAttr()) {
+      paramsFromAttributes();
+      return llvm::Error::success();
+    }
+    return paramsFromOperands();
+  }
+
+  // No scale attribute or operand: the MinMax observer over each channel's
+  // elements ("Scale from the data").
+  void observeParams() {
     std::vector<std::vector<T>> byChannel(layout.channels);
     for (int64_t i = 0; i < n; ++i)
       byChannel[layout.channelOf(i)].push_back(xs[i]);
     for (int64_t c = 0; c < layout.channels; ++c)
       params[c] = observeMinMax<T>(byChannel[c], fq.quantMin(), fq.quantMax(),
                                    fq.symmetricGrid());
-  } else if (fq.hasScaleAttr()) {
-    // Attributes: a scale (list per channel) and an integer zero point.
+  }
+
+  // Attributes: a scale (list per channel) and an integer zero point.
+  void paramsFromAttributes() {
     std::vector<double> scales = fq.scales();
     for (int64_t c = 0; c < layout.channels; ++c)
       params[c] = {T(scales[scales.size() == 1 ? 0 : c]), T(fq.zeroPoint(c))};
-  } else {
-    // Tensor operands. A float zero point is rounded half to even and
-    // clamped to the grid in its own type; an Int32 one is used as is,
-    // except for lsq, whose z = roundeven(clamp(zp, qmin, qmax)) holds in
-    // both passes.
+  }
+
+  // Tensor operands.
+  llvm::Error paramsFromOperands() {
     for (int64_t c = 0; c < layout.channels; ++c) {
       T s = readAs<T>(*scaleT, paramIndex(*scaleT, c));
       T zp = 0;
       if (zeroPointT) {
-        int64_t k = paramIndex(*zeroPointT, c);
-        switch (zeroPointT->elementType()) {
-        case DataType::Float32:
-          zp = T(zeroPointFromFloat<float>(zeroPointT->as<float>()[k],
-                                           float(qmin), float(qmax)));
-          break;
-        case DataType::Float64:
-          zp = T(zeroPointFromFloat<double>(zeroPointT->as<double>()[k],
-                                            double(qmin), double(qmax)));
-          break;
-        case DataType::Int32:
-          zp = T(zeroPointT->as<int32_t>()[k]);
-          if (lsq)
-            zp = clampToGrid(zp, qmin, qmax);
-          break;
-        case DataType::Int8:
-        case DataType::UInt8:
-        case DataType::Int16:
-        case DataType::Int64:
-        case DataType::Bool:
-          return makeError("zero_point operand must be Float32, Float64 or "
-                           "Int32, got {}",
-                           dataTypeName(zeroPointT->elementType()).str());
-        }
+        llvm::Expected<T> operandZp = zeroPointOperand(c);
+        if (!operandZp)
+          return operandZp.takeError();
+        zp = *operandZp;
       }
       params[c] = {s, zp};
     }
+    return llvm::Error::success();
   }
 
-  Results results;
-  if (!fq.isGradient()) {
-    // Forward: y = (clamp(roundeven(x * fl(1/s)) + zp) - zp) * s.
+  // Channel c's zero point operand. A float zero point is rounded half to
+  // even and clamped to the grid in its own type; an Int32 one is used as
+  // is, except for lsq, whose z = roundeven(clamp(zp, qmin, qmax)) holds in
+  // both passes.
+  llvm::Expected<T> zeroPointOperand(int64_t c) const {
+    int64_t k = paramIndex(*zeroPointT, c);
+    return visitDataTypeAmong<float, double, int32_t>(
+        zeroPointT->elementType(),
+        [&](auto tag) -> llvm::Expected<T> {
+          using Z = typename decltype(tag)::type;
+          Z zp = zeroPointT->as<Z>()[k];
+          if constexpr (std::is_same_v<Z, int32_t>)
+            return fq.gradient() == GradientRule::LSQ
+                       ? clampToGrid(T(zp), qmin, qmax)
+                       : T(zp);
+          else
+            return T(zeroPointFromFloat<Z>(zp, Z(qmin), Z(qmax)));
+        },
+        [&] {
+          return makeError("zero_point operand must be Float32, Float64 or "
+                           "Int32, got {}",
+                           dataTypeName(zeroPointT->elementType()).str());
+        });
+  }
+
+  // Forward: y = (clamp(roundeven(x * fl(1/s)) + zp) - zp) * s.
+  Results forward(llvm::ArrayRef<TensorType> resultTypes) const {
+    Results results;
     Tensor y(resultTypes[0]);
     T *ys = y.as<T>();
     for (int64_t i = 0; i < n; ++i) {
@@ -173,55 +204,72 @@ llvm::Expected<Results> evaluate(const FakeQuantizationOp &fq,
     return results;
   }
 
-  const T *dys = dy->as<T>();
-  Tensor dx(resultTypes[0]);
-  T *dxs = dx.as<T>();
-  switch (fq.gradient()) {
-  case GradientRule::STE:
-    // The straight-through estimator: dx = dy.
-    for (int64_t i = 0; i < n; ++i)
-      dxs[i] = dys[i];
-    results.push_back(std::move(dx));
-    return results;
-  case GradientRule::Clipped:
-    // dx = dy * mask, a multiplication as in PyTorch (dY * mask): off the
-    // grid a negative dy gives -0.0 and a NaN or infinite dy gives NaN.
-    for (int64_t i = 0; i < n; ++i) {
-      const QuantParams<T> &p = params[layout.channelOf(i)];
-      dxs[i] = dys[i] * maskValue<T>(
-                            inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax));
+  Results backward(llvm::ArrayRef<TensorType> resultTypes) const {
+    const T *dys = dy->as<T>();
+    Tensor dx(resultTypes[0]);
+    T *dxs = dx.as<T>();
+    switch (fq.gradient()) {
+    case GradientRule::STE:
+      // The straight-through estimator: dx = dy.
+      for (int64_t i = 0; i < n; ++i)
+        dxs[i] = dys[i];
+      return singleResult(std::move(dx));
+    case GradientRule::Clipped:
+      // dx = dy * mask, a multiplication as in PyTorch (dY * mask): off the
+      // grid a negative dy gives -0.0 and a NaN or infinite dy gives NaN.
+      for (int64_t i = 0; i < n; ++i) {
+        const QuantParams<T> &p = params[layout.channelOf(i)];
+        dxs[i] = dys[i] * maskValue<T>(inQuantGrid(xs[i], p.scale, p.zeroPoint,
+                                                   qmin, qmax));
+      }
+      return singleResult(std::move(dx));
+    case GradientRule::LSQ:
+      break;
     }
-    results.push_back(std::move(dx));
-    return results;
-  case GradientRule::LSQ:
-    break;
+    return lsqBackward(std::move(dx), resultTypes);
   }
 
   // LSQ: dx per element; d scale and d zero_point summed in element order,
   // per entry of the scale / zero point operand (all elements for shape [],
   // the channel's elements for shape [channels]).
-  const T g = T(fq.gradFactor());
-  llvm::SmallVector<T, 4> dscale(scaleT->numElements(), T(0));
-  llvm::SmallVector<T, 4> dzero(zeroPointT->numElements(), T(0));
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t c = layout.channelOf(i);
-    const QuantParams<T> &p = params[c];
-    LsqTerms<T> t =
-        lsqGradient(dys[i], xs[i], p.scale, p.zeroPoint, qmin, qmax, g);
-    dxs[i] = t.dx;
-    dscale[paramIndex(*scaleT, c)] += t.dscale;
-    dzero[paramIndex(*zeroPointT, c)] += t.dzeroPoint;
+  Results lsqBackward(Tensor dx, llvm::ArrayRef<TensorType> resultTypes) const {
+    const T *dys = dy->as<T>();
+    T *dxs = dx.as<T>();
+    const T g = T(fq.gradFactor());
+    llvm::SmallVector<T, 4> dscale(scaleT->numElements(), T(0));
+    llvm::SmallVector<T, 4> dzero(zeroPointT->numElements(), T(0));
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t c = layout.channelOf(i);
+      const QuantParams<T> &p = params[c];
+      LsqTerms<T> t =
+          lsqGradient(dys[i], xs[i], p.scale, p.zeroPoint, qmin, qmax, g);
+      dxs[i] = t.dx;
+      dscale[paramIndex(*scaleT, c)] += t.dscale;
+      dzero[paramIndex(*zeroPointT, c)] += t.dzeroPoint;
+    }
+    Tensor ds(resultTypes[1]), dz(resultTypes[2]);
+    for (size_t k = 0; k < dscale.size(); ++k)
+      storeGradient(ds, k, dscale[k]);
+    for (size_t k = 0; k < dzero.size(); ++k)
+      storeGradient(dz, k, dzero[k]);
+    Results results;
+    results.push_back(std::move(dx));
+    results.push_back(std::move(ds));
+    results.push_back(std::move(dz));
+    return results;
   }
-  Tensor ds(resultTypes[1]), dz(resultTypes[2]);
-  for (size_t k = 0; k < dscale.size(); ++k)
-    storeGradient(ds, k, dscale[k]);
-  for (size_t k = 0; k < dzero.size(); ++k)
-    storeGradient(dz, k, dzero[k]);
-  results.push_back(std::move(dx));
-  results.push_back(std::move(ds));
-  results.push_back(std::move(dz));
-  return results;
-}
+
+  const FakeQuantizationOp &fq;
+  const Tensor &x;
+  const Tensor *dy;
+  const Tensor *scaleT;
+  const Tensor *zeroPointT;
+  const ChannelLayout layout;
+  const T qmin, qmax;
+  const T *xs;
+  const int64_t n;
+  llvm::SmallVector<QuantParams<T>, 4> params;
+};
 
 // GradFakeQuantization(dy, mask): dx = dy * mask, as the clipped rule.
 template <ReferenceFloat T>
@@ -249,21 +297,13 @@ evaluateFakeQuantization(const Operation &op,
     return maskGradient<float>(*operands[0], *operands[1], resultTypes[0]);
   }
   const Tensor &x = *operands[fq.isGradient() ? 1 : 0];
-  switch (x.elementType()) {
-  case DataType::Float32:
-    return evaluate<float>(fq, operands, resultTypes);
-  case DataType::Float64:
-    return evaluate<double>(fq, operands, resultTypes);
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("'{}' input must be Float32 or Float64, got {}",
-                   op.getName().str(), dataTypeName(x.elementType()).str());
+  return visitFloatType(
+      x.elementType(),
+      [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        return Evaluation<T>(fq, operands).run(resultTypes);
+      },
+      [&] { return notFloatInputError(op.getName(), x.elementType()); });
 }
 
 } // namespace qjit::interp

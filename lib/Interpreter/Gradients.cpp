@@ -84,27 +84,6 @@ Results minMaxGradient(bool isMax, const Tensor &dyT, const Tensor &aT,
   return results;
 }
 
-// The index in the reduced value (reduced axes dropped) of each element of
-// a tensor of `shape`.
-std::vector<int64_t> reducedIndices(llvm::ArrayRef<int64_t> shape,
-                                    llvm::ArrayRef<int64_t> axes) {
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  std::vector<int64_t> indices(numElements(shape));
-  for (int64_t i = 0, e = indices.size(); i < e; ++i) {
-    int64_t rest = i, index = 0, stride = 1;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t coord = rest % shape[d];
-      rest /= shape[d];
-      if (llvm::is_contained(axes, d))
-        continue;
-      index += coord * stride;
-      stride *= shape[d];
-    }
-    indices[i] = index;
-  }
-  return indices;
-}
-
 template <typename T>
 Tensor reduceExtremumGradient(const Operation &op, const Tensor &dyT,
                               const Tensor &xT, const Tensor &yT) {
@@ -192,19 +171,11 @@ Tensor sliceGradient(const Operation &op, const Tensor &dyT,
                      const TensorType &inputType) {
   SliceParams p = llvm::cantFail(getSliceParams(op, inputType.shape));
   Tensor dxT(inputType); // zeros
-  const int64_t rank = inputType.rank();
   Shape strides = rowMajorStrides(inputType.shape);
   const T *dy = dyT.as<T>();
   T *dx = dxT.as<T>();
-  for (int64_t i = 0, n = dyT.numElements(); i < n; ++i) {
-    int64_t rest = i, target = 0;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t coord = rest % p.sizes[d];
-      rest /= p.sizes[d];
-      target += (p.starts[d] + coord * p.steps[d]) * strides[d];
-    }
-    dx[target] = dy[i];
-  }
+  for (int64_t i = 0, n = dyT.numElements(); i < n; ++i)
+    dx[sliceSourceIndex(p, strides, i)] = dy[i];
   return dxT;
 }
 
@@ -297,20 +268,13 @@ llvm::Expected<Results> evaluate(const Operation &op,
 llvm::Expected<Results>
 evaluateGradient(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
                  llvm::ArrayRef<TensorType> resultTypes) {
-  switch (operands[0]->elementType()) {
-  case DataType::Float32:
-    return evaluate<float>(op, operands, resultTypes);
-  case DataType::Float64:
-    return evaluate<double>(op, operands, resultTypes);
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("gradient must be Float32 or Float64");
+  return visitFloatType(
+      operands[0]->elementType(),
+      [&](auto tag) {
+        return evaluate<typename decltype(tag)::type>(op, operands,
+                                                      resultTypes);
+      },
+      [] { return makeError("gradient must be Float32 or Float64"); });
 }
 
 } // namespace qjit::interp

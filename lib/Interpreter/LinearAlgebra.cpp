@@ -91,14 +91,10 @@ llvm::Expected<Results> evaluateMatMul(const Operation &op,
                                        llvm::ArrayRef<TensorType> resultTypes) {
   Tensor result(resultTypes[0]);
   llvm::Error err =
-      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
-        using T = typename decltype(tag)::type;
-        if constexpr (std::is_same_v<T, bool>) {
-          return makeError("'MatMul' is not defined on Bool");
-        } else {
-          matMul<T>(*operands[0], *operands[1], result);
-          return llvm::Error::success();
-        }
+      visitNumericType(op, result.elementType(), [&](auto tag) -> llvm::Error {
+        matMul<typename decltype(tag)::type>(*operands[0], *operands[1],
+                                             result);
+        return llvm::Error::success();
       });
   if (err)
     return err;
@@ -141,23 +137,14 @@ llvm::Expected<Results> evaluateConv2D(const Operation &op,
   Conv2DParams p = llvm::cantFail(getConv2DParams(op));
   const Tensor *bias = operands.size() > 2 ? operands[2] : nullptr;
   Tensor result(resultTypes[0]);
-  switch (result.elementType()) {
-  case DataType::Float32:
-    conv2D<float>(p, *operands[0], *operands[1], bias, result);
-    return singleResult(std::move(result));
-  case DataType::Float64:
-    conv2D<double>(p, *operands[0], *operands[1], bias, result);
-    return singleResult(std::move(result));
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("'Conv2D' input must be Float32 or Float64, got {}",
-                   dataTypeName(result.elementType()).str());
+  return visitFloatType(
+      result.elementType(),
+      [&](auto tag) -> llvm::Expected<Results> {
+        using T = typename decltype(tag)::type;
+        conv2D<T>(p, *operands[0], *operands[1], bias, result);
+        return singleResult(std::move(result));
+      },
+      [&] { return notFloatInputError("Conv2D", result.elementType()); });
 }
 
 } // namespace qjit::interp

@@ -166,24 +166,12 @@ llvm::Error applyGradient(const Operation &op, const Tensor &dy,
   return llvm::Error::success();
 }
 
-// Dispatches on the element type (the op rules admit floats only).
+// Calls fn with a T of the element type (the op rules admit floats only).
 template <typename Fn>
 llvm::Error onFloatType(const Operation &op, DataType type, Fn &&fn) {
-  switch (type) {
-  case DataType::Float32:
-    return fn(float());
-  case DataType::Float64:
-    return fn(double());
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("'{}' input must be Float32 or Float64, got {}",
-                   op.getName().str(), dataTypeName(type).str());
+  return visitFloatType(
+      type, [&](auto tag) { return fn(typename decltype(tag)::type()); },
+      [&] { return notFloatInputError(op.getName(), type); });
 }
 
 } // namespace

@@ -72,16 +72,12 @@ llvm::Expected<Results> evaluatePool2D(const Operation &op,
   Pool2DParams p = llvm::cantFail(getPool2DParams(op));
   Tensor result(resultTypes[0]);
   llvm::Error err =
-      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
+      visitNumericType(op, result.elementType(), [&](auto tag) -> llvm::Error {
         using T = typename decltype(tag)::type;
-        if constexpr (std::is_same_v<T, bool>) {
-          return makeError("'{}' is not defined on Bool", op.getName().str());
-        } else {
-          if (!isMax && !std::is_floating_point_v<T>)
-            return makeError("'AvgPool2D' input must be Float32 or Float64");
-          pool2D<T>(isMax, p, *operands[0], result);
-          return llvm::Error::success();
-        }
+        if (!isMax && !std::is_floating_point_v<T>)
+          return makeError("'AvgPool2D' input must be Float32 or Float64");
+        pool2D<T>(isMax, p, *operands[0], result);
+        return llvm::Error::success();
       });
   if (err)
     return err;

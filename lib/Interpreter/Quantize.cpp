@@ -79,25 +79,17 @@ void dequantize(const QuantizeParams &p, const Tensor &q, Tensor &result) {
 
 // Calls f(std::type_identity<Q>{}) for Int8, UInt8 or Int32.
 template <typename F> llvm::Error visitQuantizedType(DataType type, F &&f) {
-  switch (type) {
-  case DataType::Int8:
-    f(std::type_identity<int8_t>{});
-    return llvm::Error::success();
-  case DataType::UInt8:
-    f(std::type_identity<uint8_t>{});
-    return llvm::Error::success();
-  case DataType::Int32:
-    f(std::type_identity<int32_t>{});
-    return llvm::Error::success();
-  case DataType::Float32:
-  case DataType::Float64:
-  case DataType::Int16:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("the quantized type must be Int8, UInt8 or Int32, got {}",
-                   dataTypeName(type).str());
+  return visitDataTypeAmong<int8_t, uint8_t, int32_t>(
+      type,
+      [&](auto tag) -> llvm::Error {
+        f(tag);
+        return llvm::Error::success();
+      },
+      [&] {
+        return makeError(
+            "the quantized type must be Int8, UInt8 or Int32, got {}",
+            dataTypeName(type).str());
+      });
 }
 
 } // namespace

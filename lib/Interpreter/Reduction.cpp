@@ -19,11 +19,8 @@
 
 namespace qjit::interp {
 
-namespace {
-
-// The index in the result (reduced axes dropped) of each input element.
-std::vector<int64_t> resultIndices(llvm::ArrayRef<int64_t> shape,
-                                   llvm::ArrayRef<int64_t> axes) {
+std::vector<int64_t> reducedIndices(llvm::ArrayRef<int64_t> shape,
+                                    llvm::ArrayRef<int64_t> axes) {
   const int64_t rank = static_cast<int64_t>(shape.size());
   std::vector<int64_t> indices(numElements(shape));
   for (int64_t i = 0, e = indices.size(); i < e; ++i) {
@@ -41,13 +38,15 @@ std::vector<int64_t> resultIndices(llvm::ArrayRef<int64_t> shape,
   return indices;
 }
 
+namespace {
+
 template <typename T>
 void reduce(OpKind kind, llvm::ArrayRef<int64_t> axes, const Tensor &x,
             Tensor &result) {
   const T *in = x.as<T>();
   T *out = result.as<T>();
   const int64_t outCount = result.numElements();
-  std::vector<int64_t> target = resultIndices(x.shape(), axes);
+  std::vector<int64_t> target = reducedIndices(x.shape(), axes);
   const bool isSum = kind == OpKind::ReduceSum || kind == OpKind::ReduceMean;
   std::vector<bool> seen(outCount, false);
   for (int64_t o = 0; o < outCount; ++o)
@@ -84,17 +83,12 @@ llvm::Expected<Results> evaluateReduce(const Operation &op,
       llvm::cantFail(getReduceAxes(op, x.shape().size()));
   Tensor result(resultTypes[0]);
   llvm::Error err =
-      visitDataType(result.elementType(), [&](auto tag) -> llvm::Error {
+      visitNumericType(op, result.elementType(), [&](auto tag) -> llvm::Error {
         using T = typename decltype(tag)::type;
-        if constexpr (std::is_same_v<T, bool>) {
-          return makeError("'{}' is not defined on Bool", op.getName().str());
-        } else {
-          if (op.getKind() == OpKind::ReduceMean &&
-              !std::is_floating_point_v<T>)
-            return makeError("'ReduceMean' input must be Float32 or Float64");
-          reduce<T>(op.getKind(), axes, x, result);
-          return llvm::Error::success();
-        }
+        if (op.getKind() == OpKind::ReduceMean && !std::is_floating_point_v<T>)
+          return makeError("'ReduceMean' input must be Float32 or Float64");
+        reduce<T>(op.getKind(), axes, x, result);
+        return llvm::Error::success();
       });
   if (err)
     return err;

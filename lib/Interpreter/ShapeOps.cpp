@@ -55,6 +55,21 @@ void concat(int64_t axis, llvm::ArrayRef<const Tensor *> operands,
     }
 }
 
+} // namespace
+
+int64_t sliceSourceIndex(const SliceParams &p, llvm::ArrayRef<int64_t> strides,
+                         int64_t linear) {
+  int64_t rest = linear, source = 0;
+  for (int64_t d = static_cast<int64_t>(strides.size()) - 1; d >= 0; --d) {
+    int64_t coord = rest % p.sizes[d];
+    rest /= p.sizes[d];
+    source += (p.starts[d] + coord * p.steps[d]) * strides[d];
+  }
+  return source;
+}
+
+namespace {
+
 void slice(const SliceParams &p, const Tensor &x, Tensor &result) {
   const size_t size = dataTypeSize(x.elementType());
   llvm::ArrayRef<int64_t> inShape = x.shape();
@@ -63,12 +78,7 @@ void slice(const SliceParams &p, const Tensor &x, Tensor &result) {
   for (int64_t d = rank - 1; d > 0; --d)
     inStride[d - 1] = inStride[d] * inShape[d];
   for (int64_t i = 0, e = result.numElements(); i < e; ++i) {
-    int64_t rest = i, source = 0;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t coord = rest % p.sizes[d];
-      rest /= p.sizes[d];
-      source += (p.starts[d] + coord * p.steps[d]) * inStride[d];
-    }
+    int64_t source = sliceSourceIndex(p, inStride, i);
     std::memcpy(bytes(result) + i * size, bytes(x) + source * size, size);
   }
 }

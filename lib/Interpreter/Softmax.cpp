@@ -54,23 +54,13 @@ evaluateSoftmax(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
   const bool isLog = op.getKind() == OpKind::LogSoftmax;
   int64_t axis = llvm::cantFail(getOpAxis(op, x.shape().size()));
   Tensor result(resultTypes[0]);
-  switch (x.elementType()) {
-  case DataType::Float32:
-    softmax<float>(isLog, axis, x, result);
-    return singleResult(std::move(result));
-  case DataType::Float64:
-    softmax<double>(isLog, axis, x, result);
-    return singleResult(std::move(result));
-  case DataType::Int8:
-  case DataType::UInt8:
-  case DataType::Int16:
-  case DataType::Int32:
-  case DataType::Int64:
-  case DataType::Bool:
-    break;
-  }
-  return makeError("'{}' input must be Float32 or Float64, got {}",
-                   op.getName().str(), dataTypeName(x.elementType()).str());
+  return visitFloatType(
+      x.elementType(),
+      [&](auto tag) -> llvm::Expected<Results> {
+        softmax<typename decltype(tag)::type>(isLog, axis, x, result);
+        return singleResult(std::move(result));
+      },
+      [&] { return notFloatInputError(op.getName(), x.elementType()); });
 }
 
 } // namespace qjit::interp

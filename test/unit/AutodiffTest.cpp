@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qjit/Transforms/Autodiff.h"
-#include "TestHelpers.h"
+#include "JitTestSupport.h"
 #include "qjit/IR/Builder.h"
 #include "qjit/IR/Parser.h"
 #include "qjit/IR/Printer.h"
@@ -35,6 +35,10 @@ namespace qjit {
 namespace {
 
 using test::errorText;
+using test::expectOk;
+using test::jitAt;
+using test::runJitAndInterpreter;
+using test::singleOpGraph;
 using Rng = std::mt19937_64;
 using Values = std::vector<double>;
 // The values of one input of n elements.
@@ -141,13 +145,10 @@ Graph makeForward(const Problem &p, DataType type) {
   for (const Shape &s : p.inputs)
     ins.push_back(b.addInput(type, s));
   auto outs = p.build(b, ins);
-  if (!outs) {
-    ADD_FAILURE() << "building f: " << llvm::toString(outs.takeError());
+  if (!expectOk(outs, "building f"))
     return f;
-  }
   b.setOutputs(*outs);
-  if (llvm::Error err = verifyGraph(f))
-    ADD_FAILURE() << "f is invalid: " << llvm::toString(std::move(err));
+  expectOk(verifyGraph(f), "verifying f");
   return f;
 }
 
@@ -197,10 +198,8 @@ std::vector<Tensor> tensorsOf(const Graph &g, const std::vector<Values> &a,
 double objective(const Graph &f, const std::vector<Values> &inputs,
                  const std::vector<Values> &outputGrads) {
   auto outs = interpret(f, tensorsOf(f, inputs));
-  if (!outs) {
-    ADD_FAILURE() << llvm::toString(outs.takeError());
+  if (!expectOk(outs))
     return 0;
-  }
   double sum = 0;
   for (size_t j = 0; j < outs->size(); ++j)
     for (int64_t k = 0; k < (*outs)[j].numElements(); ++k)
@@ -211,7 +210,7 @@ double objective(const Graph &f, const std::vector<Values> &inputs,
 void checkFiniteDifferences(const Problem &p, Rng &rng) {
   Graph f = makeForward(p, DataType::Float64);
   auto g = buildGradientGraph(f);
-  ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+  ASSERT_OK(g);
   SCOPED_TRACE(g->toString());
   ASSERT_EQ(g->getInputs().size(),
             f.getInputs().size() + f.getOutputs().size());
@@ -219,7 +218,7 @@ void checkFiniteDifferences(const Problem &p, Rng &rng) {
 
   Data d = randomData(p, f, rng);
   auto grads = interpret(*g, tensorsOf(*g, d.inputs, d.outputGrads));
-  ASSERT_TRUE(static_cast<bool>(grads)) << errorText(grads.takeError());
+  ASSERT_OK(grads);
   const double h = 1e-6;
   for (size_t i = 0; i < d.inputs.size(); ++i) {
     ASSERT_EQ((*grads)[i].getType(), f.getType(f.getInputs()[i]));
@@ -254,18 +253,6 @@ bool needsTolerance(const Graph &g) {
   });
 }
 
-Jit &jit() {
-  static std::unique_ptr<Jit> session = [] {
-    auto j = Jit::create();
-    if (!j) {
-      ADD_FAILURE() << llvm::toString(j.takeError());
-      std::abort();
-    }
-    return std::move(*j);
-  }();
-  return *session;
-}
-
 std::string valuesText(const Tensor &t) {
   std::string text = "[";
   for (int64_t k = 0; k < t.numElements(); ++k)
@@ -275,16 +262,12 @@ std::string valuesText(const Tensor &t) {
 
 void expectJitMatchesInterpreter(const Graph &g,
                                  const std::vector<Tensor> &inputs) {
-  auto expected = interpret(g, inputs);
-  ASSERT_TRUE(static_cast<bool>(expected)) << errorText(expected.takeError());
-  auto compiled = jit().compile(g);
-  ASSERT_TRUE(static_cast<bool>(compiled)) << errorText(compiled.takeError());
-  auto actual = (*compiled)->run(inputs);
-  ASSERT_TRUE(static_cast<bool>(actual)) << errorText(actual.takeError());
-  ASSERT_EQ(actual->size(), expected->size());
+  auto outputs = runJitAndInterpreter(g, inputs, 2);
+  if (!outputs)
+    return;
   bool tolerant = needsTolerance(g);
-  for (size_t i = 0; i < expected->size(); ++i) {
-    const Tensor &e = (*expected)[i], &a = (*actual)[i];
+  for (size_t i = 0; i < outputs->expected.size(); ++i) {
+    const Tensor &e = outputs->expected[i], &a = outputs->actual[i];
     ASSERT_EQ(a.getType(), e.getType());
     if (!tolerant) {
       EXPECT_TRUE(a.bitwiseEqual(e))
@@ -304,7 +287,7 @@ void expectJitMatchesInterpreter(const Graph &g,
 void checkJit(const Problem &p, Rng &rng, DataType type) {
   Graph f = makeForward(p, type);
   auto g = buildGradientGraph(f);
-  ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+  ASSERT_OK(g);
   SCOPED_TRACE(g->toString());
   Data d = randomData(p, f, rng);
   expectJitMatchesInterpreter(*g, tensorsOf(*g, d.inputs, d.outputGrads));
@@ -650,10 +633,8 @@ Module parse(llvm::StringRef text) {
   unsigned id = srcMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(text, "test.qir"), llvm::SMLoc());
   auto module = parseModule(srcMgr, id);
-  if (!module) {
-    ADD_FAILURE() << llvm::toString(module.takeError());
+  if (!expectOk(module))
     return Module();
-  }
   return std::move(*module);
 }
 
@@ -663,10 +644,10 @@ TEST(AutodiffTest, AccumulatesTheGradientsOfAValueUsedTwice) {
   Builder b(f);
   ValueId x = b.addInput(DataType::Float32, {3});
   auto y = b.create(OpKind::Add, {x, x});
-  ASSERT_TRUE(static_cast<bool>(y));
+  ASSERT_OK(y);
   b.setOutputs({*y});
   auto g = buildGradientGraph(f);
-  ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+  ASSERT_OK(g);
   EXPECT_EQ(g->getName(), "twice_grad");
   // The forward Add is dead in the backward; the two gradients are added.
   ASSERT_EQ(g->getOps().size(), 1u);
@@ -678,7 +659,7 @@ TEST(AutodiffTest, AccumulatesTheGradientsOfAValueUsedTwice) {
   in.push_back(Tensor({3}, llvm::ArrayRef<float>{1, 2, 3}));
   in.push_back(Tensor({3}, llvm::ArrayRef<float>{0.5f, -1.5f, 4}));
   auto dx = interpret(*g, in);
-  ASSERT_TRUE(static_cast<bool>(dx));
+  ASSERT_OK(dx);
   EXPECT_EQ((*dx)[0].values<float>(), llvm::ArrayRef<float>({1, -3, 8}));
 }
 
@@ -691,7 +672,7 @@ graph @f(t0: Float32 [2, 3], t1: Float32 [3]) {
 }
 )");
   auto g = addGradientGraph(m, "f");
-  ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+  ASSERT_OK(g);
   EXPECT_EQ(m.getGraphs().size(), 2u);
   EXPECT_EQ(&*g, m.findGraph("f_grad"));
   EXPECT_EQ(g->getInputs(), llvm::ArrayRef<ValueId>({0, 1, 4, 5}));
@@ -708,7 +689,7 @@ graph @f(t0: Float32 [2, 3], t1: Float32 [3]) {
     return op.getKind() == OpKind::Add &&
            llvm::is_contained(op.getOperands(), ValueId(5));
   }));
-  EXPECT_FALSE(static_cast<bool>(verifyModule(m)));
+  EXPECT_OK(verifyModule(m));
   // A second run refuses to overwrite the gradient graph.
   auto again = addGradientGraph(m, "f");
   EXPECT_ERROR_CONTAINS(again.takeError(), "graph @f_grad exists already");
@@ -741,7 +722,7 @@ graph @f(t0: Float32 [4], t1: Int8 [4], t2: Float32 [2]) {
 }
 )");
   auto g = addGradientGraph(m, "f");
-  ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+  ASSERT_OK(g);
   EXPECT_FALSE(llvm::any_of(g->getOps(), [](const Operation &op) {
     return op.getKind() == OpKind::Quantize;
   }));
@@ -752,7 +733,7 @@ graph @f(t0: Float32 [4], t1: Int8 [4], t2: Float32 [2]) {
   in.push_back(Tensor({4}, llvm::ArrayRef<float>{1, 1, 2, 1}));
   in.push_back(Tensor({4}, llvm::ArrayRef<int8_t>{9, 9, 9, 9}));
   auto out = interpret(*g, in);
-  ASSERT_TRUE(static_cast<bool>(out)) << errorText(out.takeError());
+  ASSERT_OK(out);
   EXPECT_EQ((*out)[0].values<float>(), llvm::ArrayRef<float>({1, -2, 0, 0.25}));
   EXPECT_EQ((*out)[1].values<int8_t>(), llvm::ArrayRef<int8_t>({0, 0, 0, 0}));
   EXPECT_EQ((*out)[2].values<float>(), llvm::ArrayRef<float>({0, 0}));
@@ -781,8 +762,8 @@ graph @b(t0: Float32 [2]) {
 }
 )");
   auto pipeline = parsePassPipeline("autodiff");
-  ASSERT_TRUE(static_cast<bool>(pipeline));
-  ASSERT_FALSE(static_cast<bool>(pipeline->run(m)));
+  ASSERT_OK(pipeline);
+  ASSERT_OK(pipeline->run(m));
   ASSERT_EQ(m.getGraphs().size(), 4u);
   EXPECT_NE(m.findGraph("a_grad"), nullptr);
   EXPECT_NE(m.findGraph("b_grad"), nullptr);
@@ -799,8 +780,8 @@ graph @c() {
                         "graph @c has no inputs to differentiate");
   // The pass skips it.
   auto pipeline = parsePassPipeline("autodiff");
-  ASSERT_TRUE(static_cast<bool>(pipeline));
-  EXPECT_FALSE(static_cast<bool>(pipeline->run(m)));
+  ASSERT_OK(pipeline);
+  EXPECT_OK(pipeline->run(m));
   EXPECT_EQ(m.getGraphs().size(), 1u);
 }
 
@@ -811,21 +792,6 @@ graph @c() {
 
 std::vector<Tensor> runGradient(const Graph &f,
                                 const std::vector<Tensor> &inputs);
-
-Graph oneOpGraph(OpKind kind, llvm::ArrayRef<TensorType> inputs,
-                 AttrList attrs = {}) {
-  Graph f("op");
-  Builder b(f);
-  llvm::SmallVector<ValueId, 2> ins;
-  for (const TensorType &t : inputs)
-    ins.push_back(b.addInput(t));
-  auto y = b.create(kind, ins, std::move(attrs));
-  if (!y)
-    ADD_FAILURE() << llvm::toString(y.takeError());
-  else
-    b.setOutputs({*y});
-  return f;
-}
 
 // Bit patterns, so that -0.0 and +0.0 differ and NaN equals NaN.
 std::vector<uint32_t> bitsOf(llvm::ArrayRef<float> values) {
@@ -846,7 +812,7 @@ TEST(AutodiffPyTorchTest, MaximumAndMinimumShareTiesAndPassNaN) {
     in.push_back(Tensor({7}, llvm::ArrayRef<float>(a)));
     in.push_back(Tensor({7}, llvm::ArrayRef<float>(b)));
     in.push_back(Tensor({7}, llvm::ArrayRef<float>({1, 1, 1, 1, 1, 1, 1})));
-    std::vector<Tensor> out = runGradient(oneOpGraph(kind, {t, t}), in);
+    std::vector<Tensor> out = runGradient(singleOpGraph(kind, {t, t}), in);
     ASSERT_EQ(out.size(), 2u);
     std::vector<float> winner = {0.5f, 0, 1, 1, 1, 0.5f, 0.5f};
     std::vector<float> loser = {0.5f, 1, 0, 1, 1, 0.5f, 0.5f};
@@ -896,7 +862,7 @@ TEST(AutodiffPyTorchTest, AbsReLULeakyReLUAndClampAtZeroBoundsAndNaN) {
     in.push_back(
         Tensor({n}, llvm::ArrayRef<float>(std::vector<float>(n, c.dy))));
     std::vector<Tensor> out = runGradient(
-        oneOpGraph(c.kind, {{DataType::Float32, {n}}}, c.attrs), in);
+        singleOpGraph(c.kind, {{DataType::Float32, {n}}}, c.attrs), in);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(bitsOf(out[0].values<float>()), bitsOf(c.dx));
   }
@@ -908,10 +874,10 @@ TEST(AutodiffPyTorchTest, ReduceMaxSharesTiesAndMaxPoolTakesTheFirstMaximum) {
   in.push_back(
       Tensor({2, 4}, llvm::ArrayRef<float>({1, 3, 3, 2, kNaN, 1, 2, kNaN})));
   in.push_back(Tensor({2}, llvm::ArrayRef<float>({1, 1})));
-  std::vector<Tensor> out =
-      runGradient(oneOpGraph(OpKind::ReduceMax, {{DataType::Float32, {2, 4}}},
-                             {{"axes", std::vector<int64_t>{1}}}),
-                  in);
+  std::vector<Tensor> out = runGradient(
+      singleOpGraph(OpKind::ReduceMax, {{DataType::Float32, {2, 4}}},
+                    {{"axes", std::vector<int64_t>{1}}}),
+      in);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(bitsOf(out[0].values<float>()),
             bitsOf({0, 0.5f, 0.5f, 0, kNaN, kNaN, kNaN, kNaN}));
@@ -923,8 +889,8 @@ TEST(AutodiffPyTorchTest, ReduceMaxSharesTiesAndMaxPoolTakesTheFirstMaximum) {
       Tensor({1, 1, 3, 3}, llvm::ArrayRef<float>({1, 3, 3, 3, 2, 1, 0, 0, 0})));
   pool.push_back(Tensor({1, 1, 2, 2}, llvm::ArrayRef<float>({1, 1, 1, 1})));
   std::vector<Tensor> dx = runGradient(
-      oneOpGraph(OpKind::MaxPool2D, {{DataType::Float32, {1, 1, 3, 3}}},
-                 {{"kernel_size", 2}, {"stride", 1}}),
+      singleOpGraph(OpKind::MaxPool2D, {{DataType::Float32, {1, 1, 3, 3}}},
+                    {{"kernel_size", 2}, {"stride", 1}}),
       pool);
   ASSERT_EQ(dx.size(), 1u);
   EXPECT_EQ(bitsOf(dx[0].values<float>()), bitsOf({0, 2, 0, 1, 1, 0, 0, 0, 0}));
@@ -946,15 +912,15 @@ TEST(AutodiffPyTorchTest, GELUGradientsAreTorchs) {
       AttrList attrs;
       if (approximate)
         attrs.push_back({"approximate", Attribute::enumValue("tanh")});
-      Graph f = oneOpGraph(OpKind::GELU, {{type, {7}}}, attrs);
+      Graph f = singleOpGraph(OpKind::GELU, {{type, {7}}}, attrs);
       auto g = buildGradientGraph(f);
-      ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+      ASSERT_OK(g);
       std::vector<Tensor> in =
           tensorsOf(*g, {Values(std::begin(x), std::end(x))}, {Values(7, 1.0)});
       // The JIT agrees with the interpreter (within libm's ulps).
       expectJitMatchesInterpreter(*g, in);
       auto dx = interpret(*g, in);
-      ASSERT_TRUE(static_cast<bool>(dx)) << errorText(dx.takeError());
+      ASSERT_OK(dx);
       double tolerance = type == DataType::Float64 ? 1e-14 : 2e-6;
       for (int i = 0; i < 7; ++i)
         EXPECT_NEAR(valueAt((*dx)[0], i), approximate ? tanh[i] : exact[i],
@@ -1003,7 +969,7 @@ graph @f(t0: Float32 [{0}, 3]) {{
     expectJitMatchesInterpreter(*f, in);
     // The mask is where qmin <= qf <= qmax: NaN and infinities are outside.
     auto out = interpret(*f, in);
-    ASSERT_TRUE(static_cast<bool>(out));
+    ASSERT_OK(out);
     llvm::ArrayRef<bool> mask = (*out)[1].values<bool>();
     for (size_t i = 0; i < v.size(); ++i) {
       if (!std::isfinite(v[i])) {
@@ -1022,29 +988,15 @@ graph @f(t0: Float32 [{0}, 3]) {{
 std::vector<Tensor> runGradient(const Graph &f,
                                 const std::vector<Tensor> &inputs) {
   auto g = buildGradientGraph(f);
-  if (!g) {
-    ADD_FAILURE() << llvm::toString(g.takeError());
+  if (!expectOk(g))
     return {};
-  }
-  auto expected = interpret(*g, inputs);
-  if (!expected) {
-    ADD_FAILURE() << llvm::toString(expected.takeError());
+  auto outputs = runJitAndInterpreter(*g, inputs, 2);
+  if (!outputs)
     return {};
-  }
-  auto compiled = jit().compile(*g);
-  if (!compiled) {
-    ADD_FAILURE() << llvm::toString(compiled.takeError());
-    return {};
-  }
-  auto actual = (*compiled)->run(inputs);
-  if (!actual) {
-    ADD_FAILURE() << llvm::toString(actual.takeError());
-    return {};
-  }
-  for (size_t i = 0; i < actual->size(); ++i)
-    EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
+  for (size_t i = 0; i < outputs->actual.size(); ++i)
+    EXPECT_TRUE(outputs->actual[i].bitwiseEqual(outputs->expected[i]))
         << "JIT output " << i << " differs from the interpreter's";
-  return std::move(*expected);
+  return std::move(outputs->expected);
 }
 
 Graph fakeQuantGraph(const TensorType &x, AttrList attrs,
@@ -1055,9 +1007,7 @@ Graph fakeQuantGraph(const TensorType &x, AttrList attrs,
   for (const TensorType &t : params)
     ins.push_back(b.addInput(t));
   auto y = b.create(OpKind::FakeQuantization, ins, std::move(attrs));
-  if (!y)
-    ADD_FAILURE() << llvm::toString(y.takeError());
-  else
+  if (expectOk(y))
     b.setOutputs({*y});
   return f;
 }
@@ -1105,7 +1055,7 @@ TEST(AutodiffFakeQuantTest, ClippedUsesTheForwardMaskAndKeepsItsSign) {
       {DataType::Float32, {3}},
       {{"scale", 1.0}, {"gradient", Attribute::enumValue("clipped")}});
   auto g = buildGradientGraph(f);
-  ASSERT_TRUE(static_cast<bool>(g)) << errorText(g.takeError());
+  ASSERT_OK(g);
   ASSERT_EQ(g->getOps().size(), 2u);
   const Operation &fq = g->getOps()[0], &grad = g->getOps()[1];
   EXPECT_EQ(fq.getKind(), OpKind::FakeQuantization);

@@ -9,6 +9,7 @@
 #include "qjit/IR/Builder.h"
 
 using namespace qjit;
+using qjit::test::expectOk;
 
 namespace {
 
@@ -32,10 +33,8 @@ protected:
 
   // The type the builder gave a successfully created value.
   TensorType resultType(llvm::Expected<ValueId> id) {
-    if (!id) {
-      ADD_FAILURE() << llvm::toString(id.takeError());
+    if (!expectOk(id))
       return {};
-    }
     return graph.getType(*id);
   }
 };

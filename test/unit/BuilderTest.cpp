@@ -7,6 +7,7 @@
 
 using namespace qjit;
 using qjit::test::errorText;
+using qjit::test::expectOk;
 
 namespace {
 
@@ -20,10 +21,8 @@ protected:
 
   // The type the builder gave a successfully created value.
   TensorType resultType(llvm::Expected<ValueId> id) {
-    if (!id) {
-      ADD_FAILURE() << llvm::toString(id.takeError());
+    if (!expectOk(id))
       return {};
-    }
     return graph.getType(*id);
   }
 };
@@ -113,7 +112,7 @@ TEST_F(BuilderTest, LsqGradientHasThreeResults) {
   AttrList attrs = {{"axis", -1}, {"gradient", Attribute::enumValue("lsq")}};
   auto results =
       b.createMulti(OpKind::GradFakeQuantization, {dy, x, s, z}, attrs);
-  ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
+  ASSERT_OK(results);
   ASSERT_EQ(results->size(), 3u);
   EXPECT_EQ(graph.getType((*results)[0]), type(DataType::Float32, {2, 3}));
   EXPECT_EQ(graph.getType((*results)[1]), type(DataType::Float32, {3}));
@@ -217,7 +216,7 @@ TEST_F(BuilderTest, AttributeCoercion) {
   // An integer scale is taken as a float.
   ValueId x = b.addInput(DataType::Float32, {2});
   auto y = b.create(OpKind::FakeQuantization, {x}, {{"scale", 2}});
-  ASSERT_TRUE(bool(y)) << llvm::toString(y.takeError());
+  ASSERT_OK(y);
   const Attribute *s = graph.getOps().back().getAttr("scale");
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->isFloat());
@@ -236,7 +235,7 @@ protected:
   }
   void accepts(AttrList attrs) {
     auto y = fq(std::move(attrs));
-    EXPECT_TRUE(bool(y)) << errorText(std::move(y));
+    EXPECT_OK(y);
   }
 };
 
@@ -389,7 +388,7 @@ TEST_F(FakeQuantRulesTest, GradientRule) {
   ValueId z = b.addInput(DataType::Float32, {});
   auto ok = b.create(OpKind::FakeQuantization, {x, s, z},
                      {{"gradient", Attribute::enumValue("lsq")}});
-  EXPECT_TRUE(bool(ok)) << errorText(std::move(ok));
+  EXPECT_OK(ok);
   EXPECT_ERROR_CONTAINS(
       fq({{"grad_factor", std::numeric_limits<double>::infinity()}}),
       "grad_factor must be finite");
@@ -427,10 +426,10 @@ TEST_F(FakeQuantRulesTest, ScaleAndZeroPointOperands) {
                         "zero_point is given both as an attribute and an "
                         "operand");
   auto ok = create({x, s3, zi}, {{"axis", -1}});
-  EXPECT_TRUE(bool(ok)) << errorText(std::move(ok));
+  EXPECT_OK(ok);
   ValueId x64 = b.addInput(DataType::Float64, {2});
   ok = create({x64, s64, s64});
-  EXPECT_TRUE(bool(ok)) << errorText(std::move(ok));
+  EXPECT_OK(ok);
 }
 
 TEST_F(FakeQuantRulesTest, GradientOperandMustMatchTheInput) {
@@ -446,12 +445,12 @@ TEST_F(FakeQuantRulesTest, GradientOperandMustMatchTheInput) {
 TEST_F(BuilderTest, BuiltGraphsVerify) {
   ValueId x = b.addInput(DataType::Float32, {2, 3});
   auto c = b.constant(type(DataType::Float32, {3}), 0.5);
-  ASSERT_TRUE(bool(c));
+  ASSERT_OK(c);
   auto y = b.create(OpKind::Add, {x, *c});
-  ASSERT_TRUE(bool(y));
+  ASSERT_OK(y);
   auto q = b.create(OpKind::FakeQuantization, {*y},
                     {{"axis", 1}, {"scale", std::vector<double>{1, 2, 3}}});
-  ASSERT_TRUE(bool(q)) << errorText(std::move(q));
+  ASSERT_OK(q);
   b.setOutputs({*q});
   EXPECT_EQ(errorText(verifyGraph(graph)), "<success>");
 }

@@ -17,9 +17,6 @@ using namespace qjit::test;
 
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
 Attribute gradient(llvm::StringRef rule) { return Attribute::enumValue(rule); }
 
 // One row of the P1/P2/P3 table: x, y and dX of the clipped gradient.

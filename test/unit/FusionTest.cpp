@@ -18,19 +18,16 @@ namespace {
 
 Module parse(llvm::StringRef text) {
   auto module = parseAndVerify(text, "fusion-test");
-  if (!module) {
-    ADD_FAILURE() << llvm::toString(module.takeError());
+  if (!expectOk(module))
     return Module();
-  }
   return std::move(*module);
 }
 
 Module fuse(const Module &module) {
   Module fused = module;
   auto pipeline = parsePassPipeline("fuse-elementwise");
-  EXPECT_TRUE(bool(pipeline)) << llvm::toString(pipeline.takeError());
-  if (auto err = pipeline->run(fused))
-    ADD_FAILURE() << llvm::toString(std::move(err));
+  EXPECT_OK(pipeline);
+  expectOk(pipeline->run(fused));
   return fused;
 }
 
@@ -50,7 +47,7 @@ void expectFusedMatches(llvm::StringRef text, size_t fusedOps,
   const Graph &before = original.getGraphs().front();
   const Graph &after = fused.getGraphs().front();
   SCOPED_TRACE("fused:\n" + after.toString());
-  ASSERT_FALSE(bool(verifyGraph(after)));
+  ASSERT_OK(verifyGraph(after));
   EXPECT_EQ(countFused(after), fusedOps);
   EXPECT_EQ(after.getOps().size(), fusedOps + otherOps);
   EXPECT_NE(structuralHash(before), structuralHash(after));
@@ -58,17 +55,17 @@ void expectFusedMatches(llvm::StringRef text, size_t fusedOps,
   for (int trial = 0; trial < 3; ++trial) {
     std::vector<Tensor> inputs = randomInputs(before, fill);
     auto expected = interpret(before, inputs);
-    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    ASSERT_OK(expected);
     for (unsigned optLevel : {0u, 2u}) {
       SCOPED_TRACE("-O" + std::to_string(optLevel));
       auto unfused = jitAt(optLevel).compile(before);
       auto compiled = jitAt(optLevel).compile(after);
-      ASSERT_TRUE(bool(unfused)) << llvm::toString(unfused.takeError());
-      ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+      ASSERT_OK(unfused);
+      ASSERT_OK(compiled);
       auto viaUnfused = (*unfused)->run(inputs);
       auto actual = (*compiled)->run(inputs);
-      ASSERT_TRUE(bool(viaUnfused)) << llvm::toString(viaUnfused.takeError());
-      ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+      ASSERT_OK(viaUnfused);
+      ASSERT_OK(actual);
       ASSERT_EQ(actual->size(), expected->size());
       for (size_t i = 0; i < actual->size(); ++i) {
         EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
@@ -202,12 +199,12 @@ graph @flat(t0: Float32 [200003], t1: Float32 [200003], t2: Float32 []) {
     // Scales must be positive and finite.
     inputs[2].as<float>()[0] = 0.25f;
     auto expected = interpret(graph, inputs);
-    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    ASSERT_OK(expected);
     auto compiled = jitAt(2).compile(graph);
-    ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    ASSERT_OK(compiled);
     for (unsigned threads : {1u, 2u, 3u, 0u}) {
       auto actual = (*compiled)->run(inputs, RunOptions{threads});
-      ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+      ASSERT_OK(actual);
       for (size_t i = 0; i < actual->size(); ++i)
         EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
             << threads << " threads, output " << i << ": "
@@ -277,13 +274,13 @@ graph @pointwise(t0: Float64 [2, 16, 7, 7], t1: Float64 [4, 16, 1, 1], t2: Float
         inputs[i] = randomTensor(before.getType(before.getInputs()[i]), finite);
     auto unfused = jitAt(2).compile(before);
     auto compiled = jitAt(2).compile(after);
-    ASSERT_TRUE(bool(unfused)) << llvm::toString(unfused.takeError());
-    ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    ASSERT_OK(unfused);
+    ASSERT_OK(compiled);
     auto expected = (*unfused)->run(inputs, RunOptions{1});
-    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    ASSERT_OK(expected);
     for (unsigned threads : {1u, 2u}) {
       auto actual = (*compiled)->run(inputs, RunOptions{threads});
-      ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+      ASSERT_OK(actual);
       for (size_t i = 0; i < actual->size(); ++i)
         EXPECT_TRUE(equalUpToNaNPayload((*actual)[i], (*expected)[i]))
             << threads << " threads, output " << i << ": "
@@ -309,12 +306,12 @@ graph @e(t3: Float32 [777, 96], t2: Float32 [96]) {
   ASSERT_EQ(countFused(graph), 1u);
   std::vector<Tensor> inputs = randomInputs(graph, salted(0.05));
   auto compiled = jitAt(2).compile(graph);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  ASSERT_OK(compiled);
   auto actual = (*compiled)->run(inputs, RunOptions{2});
-  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+  ASSERT_OK(actual);
   auto expected =
       interpret(epilogue.getGraphs().front(), {(*actual)[2], inputs[2]});
-  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ASSERT_OK(expected);
   for (size_t i = 0; i < 2; ++i)
     EXPECT_TRUE((*actual)[i].bitwiseEqual((*expected)[i]))
         << "output " << i << ": "
@@ -322,11 +319,10 @@ graph @e(t3: Float32 [777, 96], t2: Float32 [96]) {
 }
 
 TEST(FuseElementwise, ErrorsOfHandWrittenBodies) {
-  auto parseError = [](llvm::StringRef text) {
-    auto module = parseAndVerify(text, "bad.qir");
-    return module ? std::string() : llvm::toString(module.takeError());
+  auto parseBad = [](llvm::StringRef text) {
+    return parseAndVerify(text, "bad.qir");
   };
-  EXPECT_NE(parseError(R"(
+  EXPECT_ERROR_CONTAINS(parseBad(R"(
 graph @g(t0: Float32 [4]) {
   t2 = FusedElementwise(t0) : Float32 [4] {
     t1 = Softmax(t0, axis=0) : Float32 [4]
@@ -334,19 +330,17 @@ graph @g(t0: Float32 [4]) {
     return t2
   }
   return t2
-})")
-                .find("'Softmax' cannot be fused"),
-            std::string::npos);
-  EXPECT_NE(parseError(R"(
+})"),
+                        "'Softmax' cannot be fused");
+  EXPECT_ERROR_CONTAINS(parseBad(R"(
 graph @g(t0: Float32 [4]) {
   t1 = FusedElementwise(t0) : Float32 [4] {
     return t0
   }
   return t1
-})")
-                .find("body returns its input t0"),
-            std::string::npos);
-  EXPECT_NE(parseError(R"(
+})"),
+                        "body returns its input t0");
+  EXPECT_ERROR_CONTAINS(parseBad(R"(
 graph @g(t0: Float32 [4], t1: Float32 []) {
   t3 = FusedElementwise(t0, t1) : Float32 [4] {
     t2 = Exp(t1) : Float32 []
@@ -354,9 +348,8 @@ graph @g(t0: Float32 [4], t1: Float32 []) {
     return t3
   }
   return t3
-})")
-                .find("not the iteration shape [4]"),
-            std::string::npos);
+})"),
+                        "not the iteration shape [4]");
 }
 
 } // namespace

@@ -6,9 +6,15 @@
 #include "qjit/IR/Builder.h"
 #include "qjit/Interpreter/Interpreter.h"
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace qjit::test {
+
+inline constexpr float kInf = std::numeric_limits<float>::infinity();
+inline constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+inline constexpr double kInfD = std::numeric_limits<double>::infinity();
+inline constexpr double kNaND = std::numeric_limits<double>::quiet_NaN();
 
 template <typename T>
 Tensor makeTensor(llvm::ArrayRef<int64_t> shape, std::vector<T> values) {
@@ -32,16 +38,12 @@ inline std::vector<Tensor> evaluate(OpKind kind,
   for (const Tensor &t : operands)
     ids.push_back(b.addInput(t.getType()));
   auto results = b.createMulti(kind, ids, std::move(attrs));
-  if (!results) {
-    ADD_FAILURE() << "build: " << llvm::toString(results.takeError());
+  if (!expectOk(results, "build"))
     return {};
-  }
   b.setOutputs(*results);
   auto outputs = interpret(g, operands);
-  if (!outputs) {
-    ADD_FAILURE() << "interpret: " << llvm::toString(outputs.takeError());
+  if (!expectOk(outputs, "interpret"))
     return {};
-  }
   return std::move(*outputs);
 }
 

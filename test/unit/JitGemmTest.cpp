@@ -19,12 +19,6 @@ using namespace qjit::test;
 
 namespace {
 
-const unsigned kOptLevels[] = {0, 2};
-
-const DataType kNumericTypes[] = {
-    DataType::Float32, DataType::Float64, DataType::Int8, DataType::UInt8,
-    DataType::Int16,   DataType::Int32,   DataType::Int64};
-
 // The sums of the references below run in double; what is left is the
 // JIT's own rounding in the element type.
 double relativeTolerance(DataType type) {
@@ -132,41 +126,17 @@ void naiveConv2D(const Tensor &x, const Tensor &w, const Tensor *bias,
 Tensor reference(const Graph &graph, llvm::ArrayRef<Tensor> inputs) {
   const Operation &op = graph.getOps().back();
   Tensor out(graph.getType(op.getResult()));
-  auto dispatch = [&](auto tag) {
+  visitElementType(out.elementType(), [&](auto tag) {
     using T = decltype(tag);
-    if (op.getKind() == OpKind::MatMul)
+    if constexpr (std::is_same_v<T, bool>)
+      ADD_FAILURE() << "Bool has no product";
+    else if (op.getKind() == OpKind::MatMul)
       naiveMatMul<T>(inputs[0], inputs[1], out);
     else if constexpr (std::is_floating_point_v<T>)
       naiveConv2D<T>(inputs[0], inputs[1],
                      inputs.size() == 3 ? &inputs[2] : nullptr,
                      llvm::cantFail(getConv2DParams(op)), out);
-  };
-  switch (out.elementType()) {
-  case DataType::Float32:
-    dispatch(float());
-    break;
-  case DataType::Float64:
-    dispatch(double());
-    break;
-  case DataType::Int8:
-    dispatch(int8_t());
-    break;
-  case DataType::UInt8:
-    dispatch(uint8_t());
-    break;
-  case DataType::Int16:
-    dispatch(int16_t());
-    break;
-  case DataType::Int32:
-    dispatch(int32_t());
-    break;
-  case DataType::Int64:
-    dispatch(int64_t());
-    break;
-  case DataType::Bool:
-    ADD_FAILURE() << "Bool has no product";
-    break;
-  }
+  });
   return out;
 }
 
@@ -228,13 +198,13 @@ void expectReference(const Graph &graph, llvm::ArrayRef<Tensor> inputs,
   for (unsigned opt : kOptLevels) {
     SCOPED_TRACE("-O" + std::to_string(opt));
     auto compiled = jitAt(opt).compile(graph);
-    ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    ASSERT_OK(compiled);
     auto actual = (*compiled)->run(inputs);
-    ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+    ASSERT_OK(actual);
     EXPECT_TRUE(close((*actual)[0], expected));
   }
   auto interpreted = interpret(graph, inputs);
-  ASSERT_TRUE(bool(interpreted)) << llvm::toString(interpreted.takeError());
+  ASSERT_OK(interpreted);
   EXPECT_TRUE(close((*interpreted)[0], expected)) << "interpreter";
 }
 
@@ -307,7 +277,7 @@ TEST(JitGemm, MatMulEmptySums) {
       Tensor expected(graph.getType(graph.getOutputs()[0]));
       for (unsigned opt : kOptLevels) {
         auto compiled = jitAt(opt).compile(graph);
-        ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+        ASSERT_OK(compiled);
         // Outputs full of garbage must come back as zeros.
         Tensor out(expected.getType());
         std::memset(out.data(), 0x5a, out.sizeInBytes());
@@ -316,7 +286,7 @@ TEST(JitGemm, MatMulEmptySums) {
         for (Tensor &t : inputs)
           inRefs.push_back(t.ref());
         llvm::Error err = (*compiled)->run(inRefs, outRef);
-        ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
+        ASSERT_OK(err);
         EXPECT_TRUE(out.bitwiseEqual(expected))
             << shapeToString(c.a) << " x " << shapeToString(c.b) << " -O"
             << opt;
@@ -380,9 +350,9 @@ TEST(JitGemm, MatMulInsideAGraph) {
 
   for (unsigned opt : kOptLevels) {
     auto compiled = jitAt(opt).compile(graph);
-    ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    ASSERT_OK(compiled);
     auto outputs = (*compiled)->run(inputs);
-    ASSERT_TRUE(bool(outputs)) << llvm::toString(outputs.takeError());
+    ASSERT_OK(outputs);
     EXPECT_TRUE(close((*outputs)[0], yRef)) << "-O" << opt;
     EXPECT_TRUE(close((*outputs)[1], hRef)) << "-O" << opt;
   }
@@ -392,7 +362,7 @@ TEST(JitGemm, MatMulFromSeveralThreads) {
   // BLAS and the compiled code are shared: concurrent runs must not mix.
   Graph graph = matMulGraph(DataType::Float32, {2, 48, 40}, {40, 56});
   auto compiled = jitAt(2).compile(graph);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  ASSERT_OK(compiled);
   constexpr int kThreads = 4;
   std::vector<std::vector<Tensor>> inputs;
   std::vector<Tensor> expected;
@@ -425,7 +395,7 @@ TEST(JitGemm, MatMulFromSeveralThreads) {
 TEST(JitGemm, FloatsCallBlasIntegersVectorize) {
   auto ir = [](DataType type) {
     auto text = jitAt(2).emitLLVMIR(matMulGraph(type, {16, 32}, {32, 64}));
-    EXPECT_TRUE(bool(text)) << llvm::toString(text.takeError());
+    EXPECT_OK(text);
     return text ? *text : std::string();
   };
   EXPECT_NE(ir(DataType::Float32).find("call void @cblas_sgemm("),
@@ -568,7 +538,7 @@ TEST(JitGemm, Conv2DRoutes) {
         OpKind::Conv2D,
         {{DataType::Float32, input}, {DataType::Float32, weight}}, attrs);
     auto text = jitAt(2).emitLLVMIR(graph);
-    EXPECT_TRUE(bool(text)) << llvm::toString(text.takeError());
+    EXPECT_OK(text);
     return text ? *text : std::string();
   };
   EXPECT_EQ(ir({1, 8, 9, 9}, {8, 1, 3, 3}, {{"groups", 8}}).find("cblas"),

@@ -30,12 +30,7 @@ using namespace qjit::test;
 
 namespace {
 
-const unsigned kOptLevels[] = {0, 2};
-
 const DataType kFloatTypes[] = {DataType::Float32, DataType::Float64};
-const DataType kNumericTypes[] = {
-    DataType::Float32, DataType::Float64, DataType::Int8, DataType::UInt8,
-    DataType::Int16,   DataType::Int32,   DataType::Int64};
 const DataType kAllTypes[] = {
     DataType::Float32, DataType::Float64, DataType::Int8,  DataType::UInt8,
     DataType::Int16,   DataType::Int32,   DataType::Int64, DataType::Bool};
@@ -44,10 +39,6 @@ const int64_t kSizes[] = {1, 2, 7, 15, 16, 17, 31, 32, 33, 64, 65, 999};
 
 const FillOptions kSalted = {/*range=*/100, /*specialFraction=*/0.15,
                              /*tieFraction=*/0.1, /*tieScale=*/1};
-
-TensorType typeOf(DataType type, llvm::ArrayRef<int64_t> shape) {
-  return {type, Shape(shape.begin(), shape.end())};
-}
 
 //===-- Comparison with tolerances ----------------------------------------===//
 
@@ -129,19 +120,16 @@ void expectAgrees(const Graph &graph, llvm::ArrayRef<Tensor> inputs,
                   const ToleranceFn &tolerance = {}, bool sums = false) {
   SCOPED_TRACE(what + " at -O" + std::to_string(optLevel) + "\n" +
                graph.toString());
-  auto expected = interpret(graph, inputs);
-  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  auto compiled = jitAt(optLevel).compile(graph);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
-  auto actual = (*compiled)->run(inputs);
-  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
-  ASSERT_EQ(actual->size(), expected->size());
-  for (size_t i = 0; i < actual->size(); ++i) {
+  auto outputs = runJitAndInterpreter(graph, inputs, optLevel);
+  if (!outputs)
+    return;
+  for (size_t i = 0; i < outputs->actual.size(); ++i) {
     Tolerance tol;
     if (optLevel > 0 && tolerance)
       tol = tolerance(i, inputs, graph);
     tol.nanPayload |= sums;
-    std::string mismatch = compare((*actual)[i], (*expected)[i], tol);
+    std::string mismatch =
+        compare(outputs->actual[i], outputs->expected[i], tol);
     EXPECT_EQ(mismatch, "") << "output " << i;
   }
 }
@@ -171,31 +159,6 @@ Tolerance ulpTolerance(double ulps) {
 }
 
 //===-- Graphs ------------------------------------------------------------===//
-
-// One graph applying `kind` (with `attrs`) to inputs of each shape list;
-// every result is an output.
-Graph manyShapesGraph(OpKind kind, DataType type,
-                      llvm::ArrayRef<std::vector<Shape>> operandShapes,
-                      const AttrList &attrs = {}) {
-  Graph graph(
-      fmt::format("{}_{}", opName(kind).str(), dataTypeName(type).str()));
-  Builder b(graph);
-  llvm::SmallVector<ValueId> outputs;
-  for (const std::vector<Shape> &shapes : operandShapes) {
-    llvm::SmallVector<ValueId, 2> operands;
-    for (const Shape &shape : shapes)
-      operands.push_back(b.addInput(type, shape));
-    auto result = b.create(kind, operands, attrs);
-    if (!result) {
-      ADD_FAILURE() << shapeToString(shapes[0]) << ": "
-                    << llvm::toString(result.takeError());
-      continue;
-    }
-    outputs.push_back(*result);
-  }
-  b.setOutputs(outputs);
-  return graph;
-}
 
 std::vector<std::vector<Shape>> unaryShapes() {
   std::vector<std::vector<Shape>> shapes;
@@ -548,7 +511,7 @@ TEST(JitOps, ReshapeViewsAndCopies) {
   ValueId x = b.addInput(DataType::Float32, {4, 6});
   auto c = b.constant(typeOf(DataType::Float32, {2, 3}),
                       Attribute(std::vector<double>{1, -2, 3.5, -0.0, 5, 6}));
-  ASSERT_TRUE(bool(c));
+  ASSERT_OK(c);
   auto shape = [](std::vector<int64_t> s) {
     return AttrList{{"shape", Attribute(std::move(s))}};
   };
@@ -599,10 +562,10 @@ TEST(JitOps, ReshapeViewTakesNoWorkspace) {
   ASSERT_TRUE(t1 && v && t2);
   b.setOutputs({*t2});
   auto compiled = jitAt(2).compile(g);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  ASSERT_OK(compiled);
   EXPECT_EQ((*compiled)->getWorkspaceSize(), 4032u);
   auto ir = jitAt(0).emitLLVMIR(g);
-  ASSERT_TRUE(bool(ir));
+  ASSERT_OK(ir);
   EXPECT_EQ(ir->find("Reshape"), std::string::npos) << *ir;
   expectAgreesAtAllLevels(g, randomInputs(g, kSalted), "view");
 }
@@ -831,16 +794,9 @@ TEST(JitOps, Pooling) {
 
 // Runs a one-op graph with the JIT at -O2 and returns output 0.
 Tensor runJit(const Graph &graph, std::vector<Tensor> inputs) {
-  auto compiled = jitAt(2).compile(graph);
-  if (!compiled) {
-    ADD_FAILURE() << llvm::toString(compiled.takeError());
+  auto outputs = jitOutputs(graph, inputs);
+  if (!outputs)
     return Tensor(graph.getType(graph.getOutputs()[0]));
-  }
-  auto outputs = (*compiled)->run(inputs);
-  if (!outputs) {
-    ADD_FAILURE() << llvm::toString(outputs.takeError());
-    return Tensor(graph.getType(graph.getOutputs()[0]));
-  }
   return std::move((*outputs)[0]);
 }
 
@@ -961,10 +917,10 @@ TEST(JitOpValues, TransposeAndSlice) {
   ASSERT_TRUE(t && s);
   b.setOutputs({*t, *s});
   auto compiled = jitAt(2).compile(g);
-  ASSERT_TRUE(bool(compiled));
+  ASSERT_OK(compiled);
   auto out = (*compiled)->run(
       {tensorOf<int16_t>(DataType::Int16, {2, 3}, {0, 1, 2, 3, 4, 5})});
-  ASSERT_TRUE(bool(out));
+  ASSERT_OK(out);
   std::vector<int16_t> transposed = {0, 3, 1, 4, 2, 5};
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ((*out)[0].as<int16_t>()[i], transposed[i]);

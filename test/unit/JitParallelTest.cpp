@@ -32,20 +32,16 @@ TensorType f32(llvm::ArrayRef<int64_t> shape) {
 
 std::shared_ptr<const CompiledGraph> compileOrFail(const Graph &graph) {
   auto compiled = jitAt(2).compile(graph);
-  if (!compiled) {
-    ADD_FAILURE() << llvm::toString(compiled.takeError());
+  if (!expectOk(compiled))
     return nullptr;
-  }
   return *compiled;
 }
 
 std::vector<Tensor> runWith(const CompiledGraph &compiled,
                             llvm::ArrayRef<Tensor> inputs, unsigned threads) {
   auto outputs = compiled.run(inputs, RunOptions{threads});
-  if (!outputs) {
-    ADD_FAILURE() << llvm::toString(outputs.takeError());
+  if (!expectOk(outputs))
     return {};
-  }
   return std::move(*outputs);
 }
 
@@ -78,7 +74,7 @@ void expectSameForEveryThreadCount(const Graph &graph,
   if (!exact)
     return;
   auto expected = interpret(graph, inputs);
-  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ASSERT_OK(expected);
   for (size_t i = 0; i < serial.size(); ++i)
     EXPECT_TRUE(same(serial[i], (*expected)[i], i))
         << "output " << i << " vs the interpreter: "
@@ -223,10 +219,8 @@ graph @f(t0: {0}{1}) {{
 )",
                        x, params, operands, attrs, shapeText(l.shape));
   auto module = parseAndVerify(text);
-  if (!module) {
-    ADD_FAILURE() << llvm::toString(module.takeError()) << text;
+  if (!expectOk(module, text))
     return Graph("invalid");
-  }
   return module->getGraphs().front();
 }
 
@@ -360,7 +354,7 @@ TEST(JitParallel, MatMul) {
     ASSERT_TRUE(compiled);
     std::vector<Tensor> actual = runWith(*compiled, inputs, 2);
     auto expected = interpret(graph, inputs);
-    ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+    ASSERT_OK(expected);
     ASSERT_EQ(actual.size(), 1u);
     const Tensor &x = actual[0], &e = (*expected)[0];
     double worst = 0;
@@ -393,7 +387,7 @@ TEST(JitParallel, SmallTensorsHaveNoParallelLoop) {
     ASSERT_TRUE(compiled);
     EXPECT_FALSE(compiled->usesThreads()) << n;
     auto ir = jitAt(2).emitLLVMIR(graph);
-    ASSERT_TRUE(bool(ir));
+    ASSERT_OK(ir);
     EXPECT_EQ(ir->find("qjit_parallel_for"), std::string::npos) << n;
   }
   Graph large = singleOpGraph(OpKind::FakeQuantization, {f32({65536})},
@@ -407,13 +401,13 @@ TEST(JitParallel, ThreadCountIsNotPartOfTheCacheKey) {
   Graph graph = singleOpGraph(OpKind::Abs, {f32({kLarge})});
   Jit &jit = jitAt(2);
   auto first = jit.compile(graph);
-  ASSERT_TRUE(bool(first));
+  ASSERT_OK(first);
   size_t before = jit.cacheSize();
   std::vector<Tensor> inputs = randomInputs(graph, kSalted);
   std::vector<Tensor> one = runWith(**first, inputs, 1);
   std::vector<Tensor> two = runWith(**first, inputs, 2);
   auto again = jit.compile(graph);
-  ASSERT_TRUE(bool(again));
+  ASSERT_OK(again);
   EXPECT_EQ(first->get(), again->get());
   EXPECT_EQ(jit.cacheSize(), before);
   ASSERT_EQ(one.size(), 1u);
@@ -445,7 +439,7 @@ TEST(JitParallel, ConcurrentRunsWithDifferentThreadCounts) {
   for (int t = 0; t < kCallers; ++t) {
     inputs.push_back(randomInputs(graph, kSalted));
     auto reference = interpret(graph, inputs.back());
-    ASSERT_TRUE(bool(reference));
+    ASSERT_OK(reference);
     expected.push_back(std::move(*reference));
   }
   std::atomic<int> failures{0};
@@ -502,18 +496,18 @@ TEST(JitParallel, StreamingStoresAtEveryAlignment) {
   Tensor scale({DataType::Float32, {}});
   scale.as<float>()[0] = 0.25f;
   auto expected = interpret(graph, {x, scale});
-  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ASSERT_OK(expected);
   auto compiled = jitAt(2).compile(graph);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  ASSERT_OK(compiled);
   // Buffers with room to shift them by 0..15 elements.
   std::vector<float> in(n + 16), out(n + 16);
   for (int64_t shift : {0, 1, 3, 8, 15}) {
     std::copy(x.as<float>(), x.as<float>() + n, in.begin() + shift);
     for (unsigned threads : {1u, 2u}) {
       std::fill(out.begin(), out.end(), -1.0f);
-      ASSERT_FALSE(bool((*compiled)->run(
+      ASSERT_OK((*compiled)->run(
           {{type, in.data() + shift}, {scale.getType(), scale.data()}},
-          {{type, out.data() + shift}}, RunOptions{threads})));
+          {{type, out.data() + shift}}, RunOptions{threads}));
       EXPECT_EQ(std::memcmp(out.data() + shift, (*expected)[0].data(), n * 4),
                 0)
           << "shift " << shift << ", " << threads << " threads";

@@ -28,16 +28,9 @@ const TensorType f32(llvm::ArrayRef<int64_t> shape) {
 std::vector<std::vector<float>> runFloat(const Graph &graph,
                                          llvm::ArrayRef<Tensor> inputs,
                                          unsigned optLevel = 2) {
-  auto compiled = jitAt(optLevel).compile(graph);
-  if (!compiled) {
-    ADD_FAILURE() << llvm::toString(compiled.takeError());
+  auto outputs = jitOutputs(graph, inputs, optLevel);
+  if (!outputs)
     return {};
-  }
-  auto outputs = (*compiled)->run(inputs);
-  if (!outputs) {
-    ADD_FAILURE() << llvm::toString(outputs.takeError());
-    return {};
-  }
   std::vector<std::vector<float>> result;
   for (const Tensor &t : *outputs) {
     EXPECT_EQ(t.elementType(), DataType::Float32);
@@ -278,14 +271,14 @@ Graph fqGraph(const std::string &name, double scale) {
   Builder b(g);
   ValueId x = b.addInput(DataType::Float32, {16});
   auto y = b.create(OpKind::FakeQuantization, {x}, {{"scale", scale}});
-  EXPECT_TRUE(bool(y));
+  EXPECT_OK(y);
   b.setOutputs({*y});
   return g;
 }
 
 TEST(JitCache, SameGraphSameCompiledGraph) {
   auto jit = Jit::create();
-  ASSERT_TRUE(bool(jit)) << llvm::toString(jit.takeError());
+  ASSERT_OK(jit);
   auto first = (*jit)->compile(fqGraph("a", 0.05));
   auto again = (*jit)->compile(fqGraph("a", 0.05));
   auto renamed = (*jit)->compile(fqGraph("b", 0.05));
@@ -298,9 +291,9 @@ TEST(JitCache, SameGraphSameCompiledGraph) {
 
   // Another session compiles its own copy.
   auto jit2 = Jit::create(JitOptions{0, "", ""});
-  ASSERT_TRUE(bool(jit2));
+  ASSERT_OK(jit2);
   auto atO0 = (*jit2)->compile(fqGraph("a", 0.05));
-  ASSERT_TRUE(bool(atO0));
+  ASSERT_OK(atO0);
   EXPECT_NE(first->get(), atO0->get());
 }
 
@@ -308,14 +301,14 @@ TEST(JitCache, CompiledGraphOutlivesTheJit) {
   std::shared_ptr<const CompiledGraph> compiled;
   {
     auto jit = Jit::create();
-    ASSERT_TRUE(bool(jit));
+    ASSERT_OK(jit);
     auto c = (*jit)->compile(fqGraph("kept", 0.5));
-    ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+    ASSERT_OK(c);
     compiled = *c;
   }
   std::vector<float> xs(16, 0.75f), ys(16);
   TensorType type = f32({16});
-  ASSERT_FALSE(bool(compiled->run({{type, xs.data()}}, {{type, ys.data()}})));
+  ASSERT_OK(compiled->run({{type, xs.data()}}, {{type, ys.data()}}));
   // 0.75 / 0.5 = 1.5 rounds half to even: 2 * 0.5.
   EXPECT_SAME_FLOAT(ys[15], 1.0f);
 }
@@ -344,12 +337,12 @@ protected:
     ValueId x = b.addInput(DataType::Float32, {8});
     ValueId y = b.addInput(DataType::Float32, {8});
     auto sum = b.create(OpKind::Add, {x, y});
-    ASSERT_TRUE(bool(sum));
+    ASSERT_OK(sum);
     auto neg = b.create(OpKind::Negate, {*sum});
-    ASSERT_TRUE(bool(neg));
+    ASSERT_OK(neg);
     b.setOutputs({*sum, *neg});
     auto c = jitAt(2).compile(graph);
-    ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+    ASSERT_OK(c);
     compiled = *c;
   }
   // Runs with the outputs preset to a sentinel and checks that a failed
@@ -374,8 +367,8 @@ protected:
 };
 
 TEST_F(JitRun, Succeeds) {
-  ASSERT_FALSE(bool(compiled->run({{t8, in0.data()}, {t8, in1.data()}},
-                                  {{t8, out0.data()}, {t8, out1.data()}})));
+  ASSERT_OK(compiled->run({{t8, in0.data()}, {t8, in1.data()}},
+                          {{t8, out0.data()}, {t8, out1.data()}}));
   for (int i = 0; i < 8; ++i) {
     EXPECT_SAME_FLOAT(out0[i], 3.0f);
     EXPECT_SAME_FLOAT(out1[i], -3.0f);
@@ -461,7 +454,7 @@ TEST_F(JitRun, OwningOverloadChecksToo) {
   auto outputs = compiled->run({Tensor(t8)});
   EXPECT_ERROR_CONTAINS(std::move(outputs), "takes 2 input(s), got 1");
   auto ok = compiled->run({Tensor(t8), Tensor(t8)});
-  ASSERT_TRUE(bool(ok));
+  ASSERT_OK(ok);
   EXPECT_EQ(ok->size(), 2u);
 }
 
@@ -471,13 +464,13 @@ TEST_F(JitRun, OwningOverloadChecksToo) {
 TEST(JitEmit, IRAssemblyObject) {
   Graph g = fqGraph("emit_me", 0.05);
   auto ir = jitAt(2).emitLLVMIR(g);
-  ASSERT_TRUE(bool(ir)) << llvm::toString(ir.takeError());
+  ASSERT_OK(ir);
   EXPECT_NE(ir->find("define void @qjit_emit_me(ptr"), std::string::npos);
   // Vectorized: llvm.roundeven on a vector type.
   EXPECT_NE(ir->find("@llvm.roundeven.v"), std::string::npos) << *ir;
 
   auto asmText = jitAt(2).emitAssembly(g);
-  ASSERT_TRUE(bool(asmText)) << llvm::toString(asmText.takeError());
+  ASSERT_OK(asmText);
   EXPECT_NE(asmText->find("qjit_emit_me:"), std::string::npos);
   // vroundps (SSE4.1/AVX) or vrndscaleps (AVX-512) on vectors.
   bool vectorRound = asmText->find("roundps") != std::string::npos ||
@@ -485,7 +478,7 @@ TEST(JitEmit, IRAssemblyObject) {
   EXPECT_TRUE(vectorRound) << *asmText;
 
   auto object = jitAt(2).emitObject(g);
-  ASSERT_TRUE(bool(object)) << llvm::toString(object.takeError());
+  ASSERT_OK(object);
   ASSERT_GT(object->size(), 4u);
   EXPECT_EQ(object->substr(0, 4), "\x7f"
                                   "ELF");
@@ -498,7 +491,7 @@ TEST(JitEmit, IRAssemblyObject) {
 
 TEST(JitEmit, AtO0NothingIsVectorized) {
   auto ir = jitAt(0).emitLLVMIR(fqGraph("o0", 0.05));
-  ASSERT_TRUE(bool(ir));
+  ASSERT_OK(ir);
   EXPECT_NE(ir->find("@llvm.roundeven.f32"), std::string::npos);
   EXPECT_EQ(ir->find("@llvm.roundeven.v"), std::string::npos);
 }
@@ -520,29 +513,29 @@ TEST(JitTarget, BadNamesAreErrors) {
 TEST(JitTarget, ChosenCpuDecidesTheVectorWidth) {
   // AVX2 without AVX-512: 8 floats per vector.
   auto haswell = Jit::create(JitOptions{2, "haswell", ""});
-  ASSERT_TRUE(bool(haswell)) << llvm::toString(haswell.takeError());
+  ASSERT_OK(haswell);
   auto ir = (*haswell)->emitLLVMIR(fqGraph("w", 0.05));
-  ASSERT_TRUE(bool(ir));
+  ASSERT_OK(ir);
   EXPECT_NE(ir->find("llvm.roundeven.v8f32"), std::string::npos);
 
   auto avx512 = Jit::create(JitOptions{2, "skylake-avx512", ""});
-  ASSERT_TRUE(bool(avx512)) << llvm::toString(avx512.takeError());
+  ASSERT_OK(avx512);
   ir = (*avx512)->emitLLVMIR(fqGraph("w", 0.05));
-  ASSERT_TRUE(bool(ir));
+  ASSERT_OK(ir);
   EXPECT_NE(ir->find("llvm.roundeven.v16f32"), std::string::npos);
 
   // Features on top of the CPU's: no AVX-512 -> 8 floats again.
   auto narrowed = Jit::create(JitOptions{2, "skylake-avx512", "-avx512f"});
-  ASSERT_TRUE(bool(narrowed)) << llvm::toString(narrowed.takeError());
+  ASSERT_OK(narrowed);
   ir = (*narrowed)->emitLLVMIR(fqGraph("w", 0.05));
-  ASSERT_TRUE(bool(ir));
+  ASSERT_OK(ir);
   EXPECT_NE(ir->find("llvm.roundeven.v8f32"), std::string::npos);
 
   // Code the host cannot run is refused by compile(), not run into SIGILL.
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   auto compiled = (*avx512)->compile(fqGraph("w", 0.05));
   if (host.lookup("avx512f"))
-    EXPECT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    EXPECT_OK(compiled);
   else
     EXPECT_ERROR_CONTAINS(std::move(compiled), "the host lacks");
 }
@@ -552,7 +545,7 @@ TEST(JitTarget, ChosenCpuDecidesTheVectorWidth) {
 
 TEST(JitThreads, CompileAndRunConcurrently) {
   auto jit = Jit::create();
-  ASSERT_TRUE(bool(jit));
+  ASSERT_OK(jit);
   constexpr int kThreads = 4;
   std::vector<const CompiledGraph *> seen(kThreads);
   std::atomic<int> failures{0};

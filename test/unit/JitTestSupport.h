@@ -15,14 +15,39 @@
 #include "qjit/Interpreter/Interpreter.h"
 #include "qjit/JIT/Jit.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ErrorHandling.h"
 #include <cmath>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace qjit::test {
+
+// The optimization levels the JIT is compared at.
+inline constexpr unsigned kOptLevels[] = {0, 2};
+
+inline constexpr DataType kNumericTypes[] = {
+    DataType::Float32, DataType::Float64, DataType::Int8, DataType::UInt8,
+    DataType::Int16,   DataType::Int32,   DataType::Int64};
+
+inline TensorType typeOf(DataType type, llvm::ArrayRef<int64_t> shape) {
+  return {type, Shape(shape.begin(), shape.end())};
+}
+
+// Calls `f` with a value of the C++ element type of `type` (bool for Bool).
+template <typename F> decltype(auto) visitElementType(DataType type, F &&f) {
+  switch (type) {
+#define QJIT_VISIT_DTYPE(Name, CType, Descr)                                   \
+  case DataType::Name:                                                         \
+    return f(CType());
+    QJIT_DTYPES(QJIT_VISIT_DTYPE)
+#undef QJIT_VISIT_DTYPE
+  }
+  llvm_unreachable("not a DataType");
+}
 
 // One Jit per optimization level for the whole test program.
 inline Jit &jitAt(unsigned optLevel) {
@@ -30,10 +55,8 @@ inline Jit &jitAt(unsigned optLevel) {
   std::unique_ptr<Jit> &session = sessions[optLevel];
   if (!session) {
     auto created = Jit::create(JitOptions{optLevel, "", ""});
-    if (!created) {
-      ADD_FAILURE() << llvm::toString(created.takeError());
+    if (!expectOk(created, "creating the JIT"))
       std::abort();
-    }
     session = std::move(*created);
   }
   return *session;
@@ -49,12 +72,31 @@ inline Graph singleOpGraph(OpKind kind, llvm::ArrayRef<TensorType> inputs,
   for (const TensorType &t : inputs)
     ids.push_back(b.addInput(t));
   auto results = b.createMulti(kind, ids, std::move(attrs));
-  if (!results) {
-    ADD_FAILURE() << "building " << opName(kind).str() << ": "
-                  << llvm::toString(results.takeError());
+  if (!expectOk(results, "building " + opName(kind).str()))
     return graph;
-  }
   b.setOutputs(*results);
+  return graph;
+}
+
+// One graph applying `kind` (with `attrs`) to inputs of each shape list;
+// every result is an output.
+inline Graph manyShapesGraph(OpKind kind, DataType type,
+                             llvm::ArrayRef<std::vector<Shape>> operandShapes,
+                             const AttrList &attrs = {}) {
+  Graph graph(
+      fmt::format("{}_{}", opName(kind).str(), dataTypeName(type).str()));
+  Builder b(graph);
+  llvm::SmallVector<ValueId> outputs;
+  for (const std::vector<Shape> &shapes : operandShapes) {
+    llvm::SmallVector<ValueId, 2> operands;
+    for (const Shape &shape : shapes)
+      operands.push_back(b.addInput(type, shape));
+    auto result = b.create(kind, operands, attrs);
+    if (!expectOk(result, shapeToString(shapes[0])))
+      continue;
+    outputs.push_back(*result);
+  }
+  b.setOutputs(outputs);
   return graph;
 }
 
@@ -117,33 +159,17 @@ inline Tensor randomTensor(const TensorType &type,
         data[i] = static_cast<T>(int64_t(rng() % 41) - 20);
     }
   };
-  switch (type.elementType) {
-  case DataType::Float32:
-    fillFloat(t.as<float>());
-    break;
-  case DataType::Float64:
-    fillFloat(t.as<double>());
-    break;
-  case DataType::Int8:
-    fillInt(t.as<int8_t>());
-    break;
-  case DataType::UInt8:
-    fillInt(t.as<uint8_t>());
-    break;
-  case DataType::Int16:
-    fillInt(t.as<int16_t>());
-    break;
-  case DataType::Int32:
-    fillInt(t.as<int32_t>());
-    break;
-  case DataType::Int64:
-    fillInt(t.as<int64_t>());
-    break;
-  case DataType::Bool:
-    for (int64_t i = 0; i < t.numElements(); ++i)
-      t.as<bool>()[i] = rng() & 1;
-    break;
-  }
+  visitElementType(type.elementType, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, bool>) {
+      for (int64_t i = 0; i < t.numElements(); ++i)
+        t.as<bool>()[i] = rng() & 1;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      fillFloat(t.as<T>());
+    } else {
+      fillInt(t.as<T>());
+    }
+  });
   return t;
 }
 
@@ -203,6 +229,44 @@ inline bool equalUpToNaNPayload(const Tensor &a, const Tensor &b) {
   }
 }
 
+// The outputs of `graph` on `inputs` compiled at `optLevel`; nothing (after
+// a test failure naming the error) when compiling or running fails.
+inline std::optional<std::vector<Tensor>>
+jitOutputs(const Graph &graph, llvm::ArrayRef<Tensor> inputs,
+           unsigned optLevel = 2) {
+  auto compiled = jitAt(optLevel).compile(graph);
+  if (!expectOk(compiled, "compiling"))
+    return std::nullopt;
+  auto outputs = (*compiled)->run(inputs);
+  if (!expectOk(outputs, "running"))
+    return std::nullopt;
+  return std::move(*outputs);
+}
+
+// The outputs of one graph from the JIT (`actual`) and the interpreter
+// (`expected`), as many of each.
+struct JitAndInterpreterOutputs {
+  std::vector<Tensor> actual, expected;
+};
+
+// Runs `graph` on `inputs` with the interpreter and the JIT at `optLevel`;
+// when either fails or they give different numbers of outputs, that is a
+// test failure and the result is empty.
+inline std::optional<JitAndInterpreterOutputs>
+runJitAndInterpreter(const Graph &graph, llvm::ArrayRef<Tensor> inputs,
+                     unsigned optLevel) {
+  auto expected = interpret(graph, inputs);
+  if (!expectOk(expected, "interpreting"))
+    return std::nullopt;
+  auto actual = jitOutputs(graph, inputs, optLevel);
+  if (!actual)
+    return std::nullopt;
+  EXPECT_EQ(actual->size(), expected->size());
+  if (actual->size() != expected->size())
+    return std::nullopt;
+  return JitAndInterpreterOutputs{std::move(*actual), std::move(*expected)};
+}
+
 // Runs `graph` on `inputs` with the JIT at `optLevel` and the interpreter
 // and expects every output byte to agree (outputs listed in `sums` up to the
 // payload of NaNs).
@@ -212,19 +276,16 @@ inline void expectMatchesInterpreter(const Graph &graph,
                                      llvm::ArrayRef<size_t> sums = {}) {
   SCOPED_TRACE(what + " at -O" + std::to_string(optLevel) + "\n" +
                graph.toString());
-  auto expected = interpret(graph, inputs);
-  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  auto compiled = jitAt(optLevel).compile(graph);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
-  auto actual = (*compiled)->run(inputs);
-  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
-  ASSERT_EQ(actual->size(), expected->size());
-  for (size_t i = 0; i < actual->size(); ++i)
+  auto outputs = runJitAndInterpreter(graph, inputs, optLevel);
+  if (!outputs)
+    return;
+  const std::vector<Tensor> &actual = outputs->actual;
+  const std::vector<Tensor> &expected = outputs->expected;
+  for (size_t i = 0; i < actual.size(); ++i)
     EXPECT_TRUE(llvm::is_contained(sums, i)
-                    ? equalUpToNaNPayload((*actual)[i], (*expected)[i])
-                    : (*actual)[i].bitwiseEqual((*expected)[i]))
-        << "output " << i << ": "
-        << describeMismatch((*actual)[i], (*expected)[i]);
+                    ? equalUpToNaNPayload(actual[i], expected[i])
+                    : actual[i].bitwiseEqual(expected[i]))
+        << "output " << i << ": " << describeMismatch(actual[i], expected[i]);
 }
 
 // Random inputs for every input of `graph`.

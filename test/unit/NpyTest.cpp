@@ -1,5 +1,6 @@
 //===- NpyTest.cpp - Reading and writing .npy files -----------------------===//
 #include "qjit/Support/Npy.h"
+#include "TestHelpers.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -90,7 +91,7 @@ TEST(NpyTest, ReadsFilesWrittenByNumPy) {
   for (const Reference &ref : references()) {
     SCOPED_TRACE(ref.file);
     auto array = readNpyFile(dataPath(ref.file));
-    ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+    ASSERT_OK(array);
     EXPECT_EQ(array->descr, ref.descr);
     EXPECT_EQ(std::vector<int64_t>(array->shape.begin(), array->shape.end()),
               ref.shape);
@@ -108,32 +109,23 @@ TEST(NpyTest, WritesTheBytesNumPyWrites) {
 
 TEST(NpyTest, ReadsFormatVersions2And3) {
   auto v2 = readNpyFile(dataPath("f4_v2.npy"));
-  ASSERT_TRUE(bool(v2)) << llvm::toString(v2.takeError());
+  ASSERT_OK(v2);
   EXPECT_EQ(v2->descr, "<f4");
   EXPECT_EQ(v2->shape, llvm::SmallVector<int64_t>({2}));
   EXPECT_EQ(dataOf(*v2), bytesOf<float>({1.0f, 2.0f}));
 
   auto v3 = readNpyFile(dataPath("f4_v3.npy"));
-  ASSERT_TRUE(bool(v3)) << llvm::toString(v3.takeError());
+  ASSERT_OK(v3);
   EXPECT_EQ(v3->shape, llvm::SmallVector<int64_t>({1}));
   EXPECT_EQ(dataOf(*v3), bytesOf<float>({3.0f}));
 }
 
 TEST(NpyTest, RejectsFortranOrderAndBigEndianFiles) {
-  auto fortran = readNpyFile(dataPath("f4_fortran.npy"));
-  ASSERT_FALSE(bool(fortran));
-  std::string message = llvm::toString(fortran.takeError());
-  EXPECT_NE(message.find("f4_fortran.npy: Fortran-order arrays are not "
-                         "supported"),
-            std::string::npos)
-      << message;
-
-  auto big = readNpyFile(dataPath("f4_bigendian.npy"));
-  ASSERT_FALSE(bool(big));
-  message = llvm::toString(big.takeError());
-  EXPECT_NE(message.find("big-endian dtype '>f4' is not supported"),
-            std::string::npos)
-      << message;
+  EXPECT_ERROR_CONTAINS(readNpyFile(dataPath("f4_fortran.npy")),
+                        "f4_fortran.npy: Fortran-order arrays are not "
+                        "supported");
+  EXPECT_ERROR_CONTAINS(readNpyFile(dataPath("f4_bigendian.npy")),
+                        "big-endian dtype '>f4' is not supported");
 }
 
 //===----------------------------------------------------------------------===//
@@ -147,7 +139,7 @@ TEST(NpyTest, ParsesTheClassicHeader) {
   ASSERT_EQ(bytes.substr(0, 10), std::string("\x93NUMPY\x01\x00v\x00", 10));
   bytes += bytesOf<float>({1.0f, 2.0f, 3.0f});
   auto array = parseNpy(bytes, "x.npy");
-  ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+  ASSERT_OK(array);
   EXPECT_EQ(array->descr, "<f4");
   EXPECT_EQ(array->shape, llvm::SmallVector<int64_t>({3}));
   EXPECT_EQ(dataOf(*array), bytesOf<float>({1.0f, 2.0f, 3.0f}));
@@ -194,7 +186,7 @@ TEST(NpyTest, ParsesHeaderVariants) {
     std::string bytes = withHeader(c.dict, 192) +
                         std::string(count * itemSize, '\x5a');
     auto array = parseNpy(bytes, "x.npy");
-    ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+    ASSERT_OK(array);
     EXPECT_EQ(array->descr, c.descr);
     EXPECT_EQ(std::vector<int64_t>(array->shape.begin(), array->shape.end()),
               c.shape);
@@ -259,7 +251,7 @@ TEST(NpyTest, ChecksTheDataLength) {
             "x.npy: has 11 bytes of data, but shape (2, 3) of '<i2' needs 12");
   EXPECT_EQ(errorOf(header + std::string(13, 'x')),
             "x.npy: has 13 bytes of data, but shape (2, 3) of '<i2' needs 12");
-  EXPECT_TRUE(bool(parseNpy(header + std::string(12, 'x'), "x.npy")));
+  EXPECT_OK(parseNpy(header + std::string(12, 'x'), "x.npy"));
 
   // A scalar holds one element; a 0-size array none.
   std::string scalar = withHeader(
@@ -298,7 +290,7 @@ TEST(NpyTest, EveryTruncationIsAnError) {
     EXPECT_FALSE(bool(parseNpy(llvm::StringRef(exact.get(), n), "x.npy")))
         << "prefix of " << n << " bytes";
   }
-  EXPECT_TRUE(bool(parseNpy(full, "x.npy")));
+  EXPECT_OK(parseNpy(full, "x.npy"));
 }
 
 //===----------------------------------------------------------------------===//
@@ -333,7 +325,7 @@ TEST(NpyTest, RoundTripsEveryDtypeAndShape) {
       EXPECT_EQ(10 + headerLength, dataStart);
 
       auto array = parseNpy(bytes, "x.npy");
-      ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+      ASSERT_OK(array);
       EXPECT_EQ(array->descr, descr);
       EXPECT_EQ(std::vector<int64_t>(array->shape.begin(), array->shape.end()),
                 shape);
@@ -354,7 +346,7 @@ TEST(NpyTest, UsesFormat2WhenTheHeaderIsLarge) {
   EXPECT_EQ(12 + headerLength, bytes.size() - 4);
   EXPECT_EQ((12 + headerLength) % 64, 0u);
   auto array = parseNpy(bytes, "x.npy");
-  ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+  ASSERT_OK(array);
   EXPECT_EQ(array->shape.size(), 30000u);
   EXPECT_EQ(dataOf(*array), bytesOf<float>({2.5f}));
 }
@@ -385,16 +377,16 @@ protected:
 
 TEST_F(NpyFileTest, WritesAndReadsBack) {
   std::string data = bytesOf<int32_t>({1, 2, 3, 4, 5, 6});
-  ASSERT_FALSE(bool(writeNpyFile(path("a.npy"), "<i4", {3, 2}, data)));
+  ASSERT_OK(writeNpyFile(path("a.npy"), "<i4", {3, 2}, data));
   auto array = readNpyFile(path("a.npy"));
-  ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+  ASSERT_OK(array);
   EXPECT_EQ(array->descr, "<i4");
   EXPECT_EQ(array->shape, llvm::SmallVector<int64_t>({3, 2}));
   EXPECT_EQ(dataOf(*array), data);
   EXPECT_EQ(readBytes(path("a.npy")), serializeNpy("<i4", {3, 2}, data));
 
   // Overwriting replaces the file; no temporary file is left behind.
-  ASSERT_FALSE(bool(writeNpyFile(path("a.npy"), "|u1", {}, "\x07")));
+  ASSERT_OK(writeNpyFile(path("a.npy"), "|u1", {}, "\x07"));
   EXPECT_EQ(readBytes(path("a.npy")), serializeNpy("|u1", {}, "\x07"));
   EXPECT_EQ(listDir(), std::vector<std::string>({"a.npy"}));
 }

@@ -1,6 +1,7 @@
 //===- ParserTest.cpp - The .qir parser -----------------------------------===//
-#include "qjit/IR/Builder.h"
 #include "qjit/IR/Parser.h"
+#include "TestHelpers.h"
+#include "qjit/IR/Builder.h"
 #include "qjit/IR/StructuralHash.h"
 #include "qjit/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -12,6 +13,7 @@
 #include <random>
 
 using namespace qjit;
+using qjit::test::expectOk;
 
 namespace {
 
@@ -109,8 +111,7 @@ void expectSameGraph(const Graph &a, const Graph &b) {
 void expectRoundTrip(const Module &module) {
   std::string text = module.toString();
   auto parsed = parseAndVerify(text, "roundtrip.qir");
-  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError()) << "\n"
-                            << text;
+  ASSERT_OK(parsed) << "\n" << text;
   EXPECT_EQ(parsed->toString(), text);
   ASSERT_EQ(parsed->getGraphs().size(), module.getGraphs().size());
   for (size_t i = 0; i < module.getGraphs().size(); ++i) {
@@ -121,10 +122,8 @@ void expectRoundTrip(const Module &module) {
 }
 
 template <typename T> T check(llvm::Expected<T> value) {
-  if (!value) {
-    ADD_FAILURE() << llvm::toString(value.takeError());
+  if (!expectOk(value))
     return T();
-  }
   return std::move(*value);
 }
 
@@ -335,7 +334,7 @@ TEST(ParserTest, AcceptsWhitespaceAndCommentVariants) {
   for (const char *text : variants) {
     SCOPED_TRACE(text);
     auto parsed = parseAndVerify(text);
-    ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+    ASSERT_OK(parsed);
     EXPECT_EQ(parsed->toString(), kCanonical);
   }
 }
@@ -350,7 +349,7 @@ TEST(ParserTest, ParsesSeveralGraphs) {
                                "graph @second(t5: Float64 []) {\n"
                                "  return t5\n"
                                "}\n");
-  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  ASSERT_OK(parsed);
   ASSERT_EQ(parsed->getGraphs().size(), 2u);
   const Graph &first = parsed->getGraphs()[0];
   const Graph &second = parsed->getGraphs()[1];
@@ -463,20 +462,11 @@ TEST(ParserTest, LeavesUndefinedValuesToTheVerifier) {
   EXPECT_EQ(parsed.get().getGraphs()[0].getOps()[0].getOperands(),
             llvm::ArrayRef<ValueId>({0, 7}));
 
-  auto verified = parseAndVerify(text, "undef.qir");
-  ASSERT_FALSE(bool(verified));
-  std::string message = llvm::toString(verified.takeError());
   // Both errors, rendered with the file name, line, source and caret.
-  EXPECT_NE(message.find("undef.qir:2:8: error: "), std::string::npos)
-      << message;
-  EXPECT_NE(message.find("t7"), std::string::npos) << message;
-  EXPECT_NE(message.find("\n  t1 = Add(t0, t7) : Float32 [2]\n       ^"),
-            std::string::npos)
-      << message;
-  EXPECT_NE(message.find("undef.qir:3:3: error: "), std::string::npos)
-      << message;
-  EXPECT_NE(message.find("\n  return t1, t9\n  ^"), std::string::npos)
-      << message;
+  EXPECT_ERROR_CONTAINS_ALL(parseAndVerify(text, "undef.qir"),
+                            "undef.qir:2:8: error: ", "t7",
+                            "\n  t1 = Add(t0, t7) : Float32 [2]\n       ^",
+                            "undef.qir:3:3: error: ", "\n  return t1, t9\n  ^");
 }
 
 TEST(ParserTest, RendersParseErrors) {

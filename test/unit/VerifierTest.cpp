@@ -36,11 +36,8 @@ TEST(VerifierTest, UseBeforeDefinition) {
   g.addOp(Operation(OpKind::Add, {x, late}, {early}));
   g.addOp(Operation(OpKind::Negate, {x}, {late}));
   g.setOutputs({early});
-  std::string text = errorText(verifyGraph(g));
-  EXPECT_NE(text.find("'Add' op"), std::string::npos) << text;
-  EXPECT_NE(text.find("t1 = Add(t0, t2)"), std::string::npos) << text;
-  EXPECT_NE(text.find("uses t2 before it is defined"), std::string::npos)
-      << text;
+  EXPECT_ERROR_CONTAINS_ALL(verifyGraph(g), "'Add' op", "t1 = Add(t0, t2)",
+                            "uses t2 before it is defined");
 }
 
 TEST(VerifierTest, OperandNeverDefined) {
@@ -67,12 +64,9 @@ TEST(VerifierTest, AnnotatedTypeMustEqualTheInferredOne) {
   Graph g = validGraph("f");
   // t2 = Add(t0, t1) really is Float32 [2].
   g.setType(2, TensorType{DataType::Float32, {3}});
-  std::string text = errorText(verifyGraph(g));
-  EXPECT_NE(text.find("'Add' op"), std::string::npos) << text;
-  EXPECT_NE(text.find("result t2 is annotated Float32 [3] but the op "
-                      "produces Float32 [2]"),
-            std::string::npos)
-      << text;
+  EXPECT_ERROR_CONTAINS_ALL(verifyGraph(g), "'Add' op",
+                            "result t2 is annotated Float32 [3] but the op "
+                            "produces Float32 [2]");
 
   Graph h = validGraph("h");
   h.setType(3, TensorType{DataType::Float64, {2}});
@@ -98,10 +92,8 @@ TEST(VerifierTest, AttributeBrokenAfterBuilding) {
       cantFail(b.create(OpKind::FakeQuantization, {x}, {{"scale", 0.5}}));
   b.setOutputs({y});
   g.getOps().back().setAttr("num_bits", Attribute(40));
-  std::string text = errorText(verifyGraph(g));
-  EXPECT_NE(text.find("'FakeQuantization' op"), std::string::npos) << text;
-  EXPECT_NE(text.find("num_bits must be in [2, 16], got 40"), std::string::npos)
-      << text;
+  EXPECT_ERROR_CONTAINS_ALL(verifyGraph(g), "'FakeQuantization' op",
+                            "num_bits must be in [2, 16], got 40");
 }
 
 TEST(VerifierTest, ResultRedefinesAValue) {
@@ -110,9 +102,7 @@ TEST(VerifierTest, ResultRedefinesAValue) {
   g.addInput(x);
   g.addOp(Operation(OpKind::Negate, {x}, {x}));
   g.setOutputs({x});
-  std::string text = errorText(verifyGraph(g));
-  EXPECT_NE(text.find("'Negate' op"), std::string::npos) << text;
-  EXPECT_NE(text.find("redefines t0"), std::string::npos) << text;
+  EXPECT_ERROR_CONTAINS_ALL(verifyGraph(g), "'Negate' op", "redefines t0");
 }
 
 TEST(VerifierTest, WrongResultCount) {
@@ -130,10 +120,8 @@ TEST(VerifierTest, ReportsEveryViolation) {
   Graph g = validGraph("f");
   g.setType(2, TensorType{DataType::Float32, {3}});
   g.setOutputs({3, 11});
-  std::string text = errorText(verifyGraph(g));
-  EXPECT_NE(text.find("result t2 is annotated"), std::string::npos) << text;
-  EXPECT_NE(text.find("returned value t11 is not defined"), std::string::npos)
-      << text;
+  EXPECT_ERROR_CONTAINS_ALL(verifyGraph(g), "result t2 is annotated",
+                            "returned value t11 is not defined");
 }
 
 TEST(VerifierTest, DuplicateGraphNames) {
