@@ -65,21 +65,20 @@ Value *emitClamp(IRBuilderBase &b, const Operation &op, DataType type,
     return isFloat ? ConstantFP::get(x->getType(), v)
                    : ConstantInt::get(x->getType(), int64_t(v), isSigned);
   };
+  // r = r < lo ? lo : r, then r = r > hi ? hi : r.
+  auto clampTo = [&](Value *r, double v, bool isMax) -> Value * {
+    using P = CmpInst::Predicate;
+    P pred = isFloat    ? (isMax ? P::FCMP_OGT : P::FCMP_OLT)
+             : isSigned ? (isMax ? P::ICMP_SGT : P::ICMP_SLT)
+                        : (isMax ? P::ICMP_UGT : P::ICMP_ULT);
+    Value *limit = bound(v);
+    return b.CreateSelect(b.CreateCmp(pred, r, limit), limit, r);
+  };
   Value *r = x;
-  if (p.min) {
-    Value *lo = bound(*p.min);
-    Value *below = isFloat    ? b.CreateFCmpOLT(r, lo)
-                   : isSigned ? b.CreateICmpSLT(r, lo)
-                              : b.CreateICmpULT(r, lo);
-    r = b.CreateSelect(below, lo, r);
-  }
-  if (p.max) {
-    Value *hi = bound(*p.max);
-    Value *above = isFloat    ? b.CreateFCmpOGT(r, hi)
-                   : isSigned ? b.CreateICmpSGT(r, hi)
-                              : b.CreateICmpUGT(r, hi);
-    r = b.CreateSelect(above, hi, r);
-  }
+  if (p.min)
+    r = clampTo(r, *p.min, /*isMax=*/false);
+  if (p.max)
+    r = clampTo(r, *p.max, /*isMax=*/true);
   return r;
 }
 

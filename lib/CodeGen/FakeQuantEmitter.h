@@ -77,6 +77,11 @@ public:
   llvm::Value *input(const Kernel &chunk) const {
     return chunk.operands[inputOperand].ptr;
   }
+  // The element of x at `index`, as seen from `chunk`.
+  llvm::Value *loadInput(llvm::IRBuilderBase &b, const Kernel &chunk,
+                         llvm::Value *index) const {
+    return b.CreateLoad(elemTy, b.CreateInBoundsGEP(elemTy, input(chunk), index));
+  }
   // The parameters emitParams computed (per tensor: the scalars).
   const QuantParams &getParams() const { return params; }
   const FakeQuantizationOp &getOp() const { return fq; }

@@ -18,12 +18,10 @@ void emitFakeQuantization(Kernel &k) {
   FakeQuantEmitter emitter(k);
   emitter.emitParams();
   DataType type = k.results[0].type.elementType;
-  Type *elemTy = emitter.getElementType();
   emitter.forEachElementParallel([&](IRBuilderBase &b, Kernel &chunk,
                                      Value *index, Value *,
                                      const QuantParams &p) {
-    Value *xv =
-        b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(chunk), index));
+    Value *xv = emitter.loadInput(b, chunk, index);
     Value *qf = emitter.emitGridValue(b, xv, p);
     b.CreateStore(emitter.emitDequantized(b, emitter.emitLevel(b, qf), p),
                   elementPtr(b, type, chunk.results[0].ptr, index));

@@ -48,8 +48,7 @@ void emitClipped(Kernel &k) {
   emitter.forEachElementParallel([&](IRBuilderBase &b, Kernel &chunk,
                                      Value *index, Value *,
                                      const QuantParams &p) {
-    Value *xv =
-        b.CreateLoad(elemTy, elementPtr(b, type, emitter.input(chunk), index));
+    Value *xv = emitter.loadInput(b, chunk, index);
     Value *dy =
         b.CreateLoad(elemTy, elementPtr(b, type, chunk.operands[0].ptr, index));
     Value *inRange = emitter.emitInRange(b, emitter.emitGridValue(b, xv, p));

@@ -1,5 +1,6 @@
 //===- Attribute.cpp ------------------------------------------------------===//
 #include "qjit/IR/Attribute.h"
+#include "llvm/ADT/StringRef.h"
 #include <cmath>
 #include <fmt/format.h>
 
@@ -89,26 +90,23 @@ bool coerceAttribute(AttrKind kind, Attribute &value) {
   return false;
 }
 
+namespace {
+struct AttrKindText {
+  llvm::StringLiteral description, syntax;
+};
+constexpr AttrKindText attrKindTexts[] = {
+#define QJIT_ATTR_KIND_TEXT(Kind, Description, Syntax) {Description, Syntax},
+    QJIT_ATTR_KINDS(QJIT_ATTR_KIND_TEXT)
+#undef QJIT_ATTR_KIND_TEXT
+};
+} // namespace
+
 llvm::StringRef attrKindDescription(AttrKind kind) {
-  switch (kind) {
-  case AttrKind::Int:
-    return "an integer";
-  case AttrKind::Float:
-    return "a number";
-  case AttrKind::Bool:
-    return "true or false";
-  case AttrKind::Enum:
-    return "an identifier";
-  case AttrKind::IntOrList:
-    return "an integer or a list of integers";
-  case AttrKind::FloatOrList:
-    return "a number or a list of numbers";
-  case AttrKind::IntList:
-    return "a list of integers";
-  case AttrKind::Numbers:
-    return "a number or a list of numbers";
-  }
-  return "?";
+  return attrKindTexts[static_cast<size_t>(kind)].description;
+}
+
+llvm::StringRef attrKindSyntax(AttrKind kind) {
+  return attrKindTexts[static_cast<size_t>(kind)].syntax;
 }
 
 } // namespace qjit

@@ -168,10 +168,7 @@ llvm::Expected<Results> evaluateUnary(const Operation &op,
           std::function<T(T)> fn = unaryFunction<T>(op);
           if (!fn)
             return makeError("'{}' is not a unary op", op.getName().str());
-          const T *in = x.as<T>();
-          T *out = result.as<T>();
-          for (int64_t i = 0, e = result.numElements(); i < e; ++i)
-            out[i] = fn(in[i]);
+          mapElements<T>(result, fn, x);
           return llvm::Error::success();
         }
       });

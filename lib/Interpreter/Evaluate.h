@@ -38,15 +38,11 @@ evaluateFakeQuantization(const Operation &op,
                          llvm::ArrayRef<const Tensor *> operands,
                          llvm::ArrayRef<TensorType> resultTypes);
 
-// The FloatOnly unary ops (Exp, Log, ...) and the Grad ops of
-// those that have one (GradLeakyReLU, GradGELU, ...), in Math.cpp.
+// The FloatOnly unary ops (Exp, Log, ...) and the Grad ops of those that
+// have one (GradLeakyReLU, GradGELU, ...), in Math.cpp.
 llvm::Expected<Results> evaluateMath(const Operation &op,
                                      llvm::ArrayRef<const Tensor *> operands,
                                      llvm::ArrayRef<TensorType> resultTypes);
-llvm::Expected<Results>
-evaluateMathGradient(const Operation &op,
-                     llvm::ArrayRef<const Tensor *> operands,
-                     llvm::ArrayRef<TensorType> resultTypes);
 // Quantize and Dequantize.
 llvm::Expected<Results>
 evaluateQuantize(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
@@ -202,6 +198,14 @@ decltype(auto) visitFloatType(DataType type, F &&f, G &&otherwise) {
 inline llvm::Error notFloatInputError(llvm::StringRef opName, DataType type) {
   return makeError("'{}' input must be Float32 or Float64, got {}",
                    opName.str(), dataTypeName(type).str());
+}
+
+// result[i] = fn(inputs[i]...) over same-shaped tensors of element type T.
+template <typename T, typename Fn, typename... Inputs>
+void mapElements(Tensor &result, Fn &&fn, const Inputs &...inputs) {
+  T *out = result.as<T>();
+  for (int64_t i = 0, e = result.numElements(); i < e; ++i)
+    out[i] = fn(inputs.template as<T>()[i]...);
 }
 
 // Element `index` of `t` (any numeric type) converted to T.

@@ -90,7 +90,7 @@ public:
   llvm::Expected<Results> visitGradient(const Operation &op) {
     std::optional<OpKind> forward = getOpInfo(op.getKind()).forward;
     if (forward && hasTrait(*forward, OpTrait::FloatOnly))
-      return interp::evaluateMathGradient(op, in, types);
+      return interp::evaluateMath(op, in, types);
     return interp::evaluateGradient(op, in, types);
   }
   llvm::Expected<Results> visitFusedElementwise(const Operation &op) {

@@ -140,29 +140,23 @@ std::function<T(T, T)> mathGradientFunction(const Operation &op) {
   return {};
 }
 
+// The forward op (x) or the Grad op (dy, x), element by element.
 template <typename T>
-llvm::Error apply(const Operation &op, const Tensor &x, Tensor &result) {
-  std::function<T(T)> fn = mathFunction<T>(op);
-  if (!fn)
-    return makeError("'{}' is not a unary float function", op.getName().str());
-  const T *in = x.as<T>();
-  T *out = result.as<T>();
-  for (int64_t i = 0, e = result.numElements(); i < e; ++i)
-    out[i] = fn(in[i]);
-  return llvm::Error::success();
-}
-
-template <typename T>
-llvm::Error applyGradient(const Operation &op, const Tensor &dy,
-                          const Tensor &x, Tensor &result) {
+llvm::Error apply(const Operation &op, llvm::ArrayRef<const Tensor *> in,
+                  Tensor &result) {
+  if (in.size() == 1) {
+    std::function<T(T)> fn = mathFunction<T>(op);
+    if (!fn)
+      return makeError("'{}' is not a unary float function",
+                       op.getName().str());
+    mapElements<T>(result, fn, *in[0]);
+    return llvm::Error::success();
+  }
   std::function<T(T, T)> fn = mathGradientFunction<T>(op);
   if (!fn)
     return makeError("'{}' is not the gradient of a unary float function",
                      op.getName().str());
-  const T *g = dy.as<T>(), *in = x.as<T>();
-  T *out = result.as<T>();
-  for (int64_t i = 0, e = result.numElements(); i < e; ++i)
-    out[i] = fn(g[i], in[i]);
+  mapElements<T>(result, fn, *in[0], *in[1]);
   return llvm::Error::success();
 }
 
@@ -180,22 +174,9 @@ llvm::Expected<Results> evaluateMath(const Operation &op,
                                      llvm::ArrayRef<const Tensor *> operands,
                                      llvm::ArrayRef<TensorType> resultTypes) {
   Tensor result(resultTypes[0]);
-  const Tensor &x = *operands[0];
-  if (llvm::Error err = onFloatType(op, x.elementType(), [&](auto t) {
-        return apply<decltype(t)>(op, x, result);
-      }))
-    return err;
-  return singleResult(std::move(result));
-}
-
-llvm::Expected<Results>
-evaluateMathGradient(const Operation &op,
-                     llvm::ArrayRef<const Tensor *> operands,
-                     llvm::ArrayRef<TensorType> resultTypes) {
-  Tensor result(resultTypes[0]);
-  const Tensor &dy = *operands[0], &x = *operands[1];
-  if (llvm::Error err = onFloatType(op, x.elementType(), [&](auto t) {
-        return applyGradient<decltype(t)>(op, dy, x, result);
+  DataType type = operands.back()->elementType(); // x's
+  if (llvm::Error err = onFloatType(op, type, [&](auto t) {
+        return apply<decltype(t)>(op, operands, result);
       }))
     return err;
   return singleResult(std::move(result));

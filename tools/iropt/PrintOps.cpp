@@ -10,29 +10,6 @@ namespace qjit {
 
 namespace {
 
-// How an attribute's value is written.
-llvm::StringRef attrValueForm(AttrKind kind) {
-  switch (kind) {
-  case AttrKind::Int:
-    return "int";
-  case AttrKind::Float:
-    return "float";
-  case AttrKind::Bool:
-    return "bool";
-  case AttrKind::Enum:
-    return "ident";
-  case AttrKind::IntOrList:
-    return "int|[int]";
-  case AttrKind::FloatOrList:
-    return "float|[float]";
-  case AttrKind::IntList:
-    return "[int]";
-  case AttrKind::Numbers:
-    return "number|[number]";
-  }
-  return "?";
-}
-
 std::string operandCount(const OpInfo &info) {
   if (info.minOperands == info.maxOperands)
     return std::to_string(info.minOperands);
@@ -55,7 +32,7 @@ void printText(llvm::raw_ostream &os) {
     if (!info.attributes.empty()) {
       os.indent(3 - std::min<size_t>(operands.size(), 3)) << "  attributes:";
       for (const AttrSpec &attr : info.attributes) {
-        os << ' ' << attr.name << '=' << attrValueForm(attr.kind);
+        os << ' ' << attr.name << '=' << attrKindSyntax(attr.kind);
         if (attr.defaultValue)
           os << '(' << attr.defaultValue->toString() << ')';
       }

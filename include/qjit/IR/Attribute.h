@@ -12,16 +12,26 @@
 
 namespace qjit {
 
-// What an attribute accepts, declared per op in Ops.def.
+// What an attribute accepts, declared per op in Ops.def. Written as:
+//   Int 8; Float 0.05 (an integer literal is taken as a float); Bool true;
+//   Enum a bare identifier (gradient=clipped); IntOrList 3 or [0, 3];
+//   FloatOrList 0.5 or [1.0, 0.5]; IntList [1, 2]; Numbers a number or a
+//   list of numbers, kept as written (Constant).
+// X(Kind, description for errors, syntax for iropt --print-ops).
+#define QJIT_ATTR_KINDS(X)                                                     \
+  X(Int, "an integer", "int")                                                  \
+  X(Float, "a number", "float")                                                \
+  X(Bool, "true or false", "bool")                                             \
+  X(Enum, "an identifier", "ident")                                            \
+  X(IntOrList, "an integer or a list of integers", "int|[int]")                \
+  X(FloatOrList, "a number or a list of numbers", "float|[float]")             \
+  X(IntList, "a list of integers", "[int]")                                    \
+  X(Numbers, "a number or a list of numbers", "number|[number]")
+
 enum class AttrKind {
-  Int,         // 8
-  Float,       // 0.05 (an integer literal is taken as a float)
-  Bool,        // true / false
-  Enum,        // a bare identifier: gradient=clipped
-  IntOrList,   // 3 or [0, 3]
-  FloatOrList, // 0.5 or [1.0, 0.5]
-  IntList,     // [1, 2]
-  Numbers,     // a number or a list of numbers, kept as written (Constant)
+#define QJIT_ATTR_KIND_ENUM(Kind, Description, Syntax) Kind,
+  QJIT_ATTR_KINDS(QJIT_ATTR_KIND_ENUM)
+#undef QJIT_ATTR_KIND_ENUM
 };
 
 // An enum value is a bare identifier, distinct from a string.
@@ -89,7 +99,10 @@ private:
 // Converts a parsed value to what `kind` wants (an Int literal to a Float,
 // ...); returns false when the value cannot be of that kind.
 bool coerceAttribute(AttrKind kind, Attribute &value);
+// "an integer", for error messages.
 llvm::StringRef attrKindDescription(AttrKind kind);
+// "int|[int]": how a value is written, for iropt --print-ops.
+llvm::StringRef attrKindSyntax(AttrKind kind);
 
 struct NamedAttribute {
   std::string name;

@@ -5,10 +5,14 @@ inputs (Float32, Float64, Int8, UInt8, Int32, Bool, 1000 elements each).
 Floats must lie in [-4, 4), signed integers in [-8, 7], unsigned in [0, 15],
 bools be 0 or 1, and each range be well covered. Standard library only.
 """
-import ast
 import os
 import struct
 import sys
+
+# The .npy reader of the golden tests (standard library only as well).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
+                                "golden"))
+import compare_npy  # noqa: E402
 
 FORMATS = {"<f4": "f", "<f8": "d", "|i1": "b", "|u1": "B", "<i4": "i",
            "|b1": "?"}
@@ -17,17 +21,7 @@ EXPECTED = [("<f4", -4.0, 4.0), ("<f8", -4.0, 4.0), ("|i1", -8, 7),
 
 
 def read_npy(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:6] == b"\x93NUMPY", path
-    if data[6] == 1:
-        (hlen,) = struct.unpack("<H", data[8:10])
-        start = 10
-    else:
-        (hlen,) = struct.unpack("<I", data[8:12])
-        start = 12
-    header = ast.literal_eval(data[start:start + hlen].decode("latin1"))
-    body = data[start + hlen:]
+    header, body = compare_npy.read_npy(path)
     fmt = FORMATS[header["descr"]]
     count = len(body) // struct.calcsize(fmt)
     return header, list(struct.unpack("<%d%s" % (count, fmt), body))
