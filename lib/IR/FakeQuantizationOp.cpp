@@ -53,18 +53,15 @@ std::optional<ValueId> FakeQuantizationOp::gradOutput() const {
 }
 
 int64_t FakeQuantizationOp::numBits() const {
-  const Attribute *a = op.getAttr("num_bits");
-  return a ? a->getInt() : 8;
+  return op.getAttrOrDefault("num_bits")->getInt();
 }
 
 bool FakeQuantizationOp::symmetric() const {
-  const Attribute *a = op.getAttr("symmetric");
-  return a ? a->getBool() : true;
+  return op.getAttrOrDefault("symmetric")->getBool();
 }
 
 bool FakeQuantizationOp::narrowRange() const {
-  const Attribute *a = op.getAttr("narrow_range");
-  return a ? a->getBool() : false;
+  return op.getAttrOrDefault("narrow_range")->getBool();
 }
 
 bool FakeQuantizationOp::symmetricGrid() const {
@@ -102,9 +99,7 @@ std::vector<double> FakeQuantizationOp::scales() const {
 int64_t FakeQuantizationOp::zeroPoint() const { return zeroPoint(0); }
 
 int64_t FakeQuantizationOp::zeroPoint(int64_t channel) const {
-  const Attribute *a = op.getAttr("zero_point");
-  if (!a)
-    return 0;
+  const Attribute *a = op.getAttrOrDefault("zero_point");
   if (a->isInt())
     return a->getInt();
   llvm::ArrayRef<int64_t> list = a->getIntList();
@@ -125,9 +120,7 @@ std::optional<int64_t> FakeQuantizationOp::normalizedAxis(int64_t rank) const {
 }
 
 GradientRule FakeQuantizationOp::gradient() const {
-  const Attribute *a = op.getAttr("gradient");
-  if (!a)
-    return GradientRule::STE;
+  const Attribute *a = op.getAttrOrDefault("gradient");
   if (a->getEnum() == "clipped")
     return GradientRule::Clipped;
   if (a->getEnum() == "lsq")
@@ -136,8 +129,7 @@ GradientRule FakeQuantizationOp::gradient() const {
 }
 
 double FakeQuantizationOp::gradFactor() const {
-  const Attribute *a = op.getAttr("grad_factor");
-  return a ? a->getFloat() : 1.0;
+  return op.getAttrOrDefault("grad_factor")->getFloat();
 }
 
 bool FakeQuantizationOp::scaleFromData() const {

@@ -12,6 +12,13 @@ const Attribute *Operation::getAttr(llvm::StringRef name) const {
   return nullptr;
 }
 
+const Attribute *Operation::getAttrOrDefault(llvm::StringRef name) const {
+  if (const Attribute *a = getAttr(name))
+    return a;
+  const AttrSpec *spec = findAttrSpec(kind, name);
+  return spec && spec->defaultValue ? &*spec->defaultValue : nullptr;
+}
+
 void Operation::setAttr(llvm::StringRef name, Attribute value) {
   for (NamedAttribute &a : attrs)
     if (a.name == name) {

@@ -15,12 +15,13 @@ llvm::Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
 
 namespace {
 
-// An IntOrList attribute for the two spatial dimensions: `3` or `[3, 3]`.
-llvm::Expected<std::pair<int64_t, int64_t>>
-getPair(const Operation &op, llvm::StringRef name, int64_t defaultValue) {
-  const Attribute *a = op.getAttr(name);
+// An IntOrList attribute for the two spatial dimensions: `3` or `[3, 3]`
+// (or its Ops.def default).
+llvm::Expected<std::pair<int64_t, int64_t>> getPair(const Operation &op,
+                                                    llvm::StringRef name) {
+  const Attribute *a = op.getAttrOrDefault(name);
   if (!a)
-    return std::pair{defaultValue, defaultValue};
+    return makeError("needs a {} attribute", name.str());
   if (a->isInt())
     return std::pair{a->getInt(), a->getInt()};
   llvm::ArrayRef<int64_t> list = a->getIntList();
@@ -41,13 +42,13 @@ llvm::Error checkPositive(llvm::StringRef name,
 } // namespace
 
 llvm::Expected<Conv2DParams> getConv2DParams(const Operation &op) {
-  auto stride = getPair(op, "stride", 1);
+  auto stride = getPair(op, "stride");
   if (!stride)
     return stride.takeError();
-  auto padding = getPair(op, "padding", 0);
+  auto padding = getPair(op, "padding");
   if (!padding)
     return padding.takeError();
-  auto dilation = getPair(op, "dilation", 1);
+  auto dilation = getPair(op, "dilation");
   if (!dilation)
     return dilation.takeError();
   if (auto err = checkPositive("stride", *stride))
@@ -61,8 +62,7 @@ llvm::Expected<Conv2DParams> getConv2DParams(const Operation &op) {
   std::tie(p.strideH, p.strideW) = *stride;
   std::tie(p.padH, p.padW) = *padding;
   std::tie(p.dilationH, p.dilationW) = *dilation;
-  if (const Attribute *g = op.getAttr("groups"))
-    p.groups = g->getInt();
+  p.groups = op.getAttrOrDefault("groups")->getInt();
   if (p.groups <= 0)
     return makeError("groups must be positive, got {}", p.groups);
   return p;
@@ -71,17 +71,17 @@ llvm::Expected<Conv2DParams> getConv2DParams(const Operation &op) {
 llvm::Expected<Pool2DParams> getPool2DParams(const Operation &op) {
   if (!op.hasAttr("kernel_size"))
     return makeError("needs a kernel_size attribute");
-  auto kernel = getPair(op, "kernel_size", 1);
+  auto kernel = getPair(op, "kernel_size");
   if (!kernel)
     return kernel.takeError();
   if (auto err = checkPositive("kernel_size", *kernel))
     return err;
-  auto stride = op.hasAttr("stride") ? getPair(op, "stride", 1) : *kernel;
+  auto stride = op.hasAttr("stride") ? getPair(op, "stride") : *kernel;
   if (!stride)
     return stride.takeError();
   if (auto err = checkPositive("stride", *stride))
     return err;
-  auto padding = getPair(op, "padding", 0);
+  auto padding = getPair(op, "padding");
   if (!padding)
     return padding.takeError();
   Pool2DParams p;
@@ -95,7 +95,7 @@ llvm::Expected<Pool2DParams> getPool2DParams(const Operation &op) {
     return makeError("padding [{}, {}] must be between 0 and half the "
                      "kernel_size [{}, {}]",
                      p.padH, p.padW, p.kernelH, p.kernelW);
-  if (const Attribute *c = op.getAttr("count_include_pad"))
+  if (const Attribute *c = op.getAttrOrDefault("count_include_pad"))
     p.countIncludePad = c->getBool();
   return p;
 }
@@ -135,14 +135,11 @@ getReduceAxes(const Operation &op, int64_t rank) {
 }
 
 bool getKeepDims(const Operation &op) {
-  const Attribute *a = op.getAttr("keep_dims");
-  return a && a->getBool();
+  return op.getAttrOrDefault("keep_dims")->getBool();
 }
 
 llvm::Expected<int64_t> getOpAxis(const Operation &op, int64_t rank) {
-  int64_t defaultAxis = op.getKind() == OpKind::Concat ? 0 : -1;
-  const Attribute *a = op.getAttr("axis");
-  return normalizeAxis(a ? a->getInt() : defaultAxis, rank);
+  return normalizeAxis(op.getAttrOrDefault("axis")->getInt(), rank);
 }
 
 llvm::Expected<llvm::SmallVector<int64_t, 4>>
@@ -278,13 +275,11 @@ llvm::Expected<ClampParams> getClampParams(const Operation &op,
 }
 
 double getLeakyReLUAlpha(const Operation &op) {
-  const Attribute *a = op.getAttr("alpha");
-  return a ? a->getFloat() : 0.01;
+  return op.getAttrOrDefault("alpha")->getFloat();
 }
 
 bool getGELUTanh(const Operation &op) {
-  const Attribute *a = op.getAttr("approximate");
-  return a && a->getEnum() == "tanh";
+  return op.getAttrOrDefault("approximate")->getEnum() == "tanh";
 }
 
 llvm::Expected<QuantizeParams> getQuantizeParams(const Operation &op,

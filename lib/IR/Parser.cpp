@@ -322,9 +322,9 @@ Parser::parseBody(const Graph &graph, llvm::ArrayRef<ValueId> operands,
   }
   while (!tok.isIdentifier("return"))
     if (auto err = parseOp(*body))
-      return std::move(err);
+      return err;
   if (auto err = parseReturn(*body))
-    return std::move(err);
+    return err;
   return body;
 }
 

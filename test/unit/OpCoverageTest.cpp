@@ -327,13 +327,15 @@ TEST(OpsDef, FactsAreConsistent) {
     EXPECT_FALSE(info.summary.empty());
     EXPECT_EQ(info.forward.has_value(),
               info.category == OpCategory::Gradient);
-    for (const AttrSpec &spec : info.attributes)
-      if (spec.defaultValue) {
-        Attribute value = *spec.defaultValue;
-        EXPECT_TRUE(coerceAttribute(spec.kind, value)) << spec.name.str();
-      }
-    // A differentiable unary op has a rule of its own or a Grad op.
-    if (info.category == OpCategory::ElementwiseUnary)
+    for (const AttrSpec &spec : info.attributes) {
+      if (!spec.defaultValue)
+        continue;
+      Attribute value = *spec.defaultValue;
+      EXPECT_TRUE(coerceAttribute(spec.kind, value)) << spec.name.str();
+    }
+    // The group macros make every unary and binary op Elementwise.
+    if (info.category == OpCategory::ElementwiseUnary ||
+        info.category == OpCategory::ElementwiseBinary)
       EXPECT_TRUE(info.has(OpTrait::Elementwise));
   }
   EXPECT_EQ(unaryGradientOp(OpKind::HardSwish), OpKind::GradHardSwish);

@@ -47,6 +47,9 @@ public:
 
   const Attribute *getAttr(llvm::StringRef name) const;
   bool hasAttr(llvm::StringRef name) const { return getAttr(name); }
+  // The attribute, or the default Ops.def gives it when absent; nullptr if
+  // neither (absence then means what the op's rules say).
+  const Attribute *getAttrOrDefault(llvm::StringRef name) const;
   // Sets or replaces an attribute, keeping the declared order.
   void setAttr(llvm::StringRef name, Attribute value);
 

@@ -23,7 +23,7 @@ struct Conv2DParams {
   int64_t strideH = 1, strideW = 1;
   int64_t padH = 0, padW = 0;
   int64_t dilationH = 1, dilationW = 1;
-  int64_t groups = 1;
+  int64_t groups = 0;
 };
 llvm::Expected<Conv2DParams> getConv2DParams(const Operation &op);
 
@@ -31,7 +31,7 @@ struct Pool2DParams {
   int64_t kernelH, kernelW;
   int64_t strideH, strideW; // default: the kernel size
   int64_t padH = 0, padW = 0;
-  bool countIncludePad = true; // AvgPool2D only (PyTorch's default)
+  bool countIncludePad = false; // AvgPool2D's (its default is in Ops.def)
 };
 llvm::Expected<Pool2DParams> getPool2DParams(const Operation &op);
 
