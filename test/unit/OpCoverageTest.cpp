@@ -335,8 +335,9 @@ TEST(OpsDef, FactsAreConsistent) {
     }
     // The group macros make every unary and binary op Elementwise.
     if (info.category == OpCategory::ElementwiseUnary ||
-        info.category == OpCategory::ElementwiseBinary)
+        info.category == OpCategory::ElementwiseBinary) {
       EXPECT_TRUE(info.has(OpTrait::Elementwise));
+    }
   }
   EXPECT_EQ(unaryGradientOp(OpKind::HardSwish), OpKind::GradHardSwish);
   EXPECT_EQ(unaryGradientOp(OpKind::Exp), std::nullopt);
