@@ -2,11 +2,11 @@
 //
 // FakeQuantization and GradFakeQuantization share their parameters (scale,
 // its reciprocal and the zero point, from attributes, operands or the MinMax
-// observer) and their element formula (FAKE_QUANT.md). This emitter computes
-// the parameters in the kernel's prologue and walks x in row-major order:
-// per tensor as one flat loop, per channel as [outer, channel, inner] with the
-// channel's parameters hoisted out of the contiguous inner loop (or, when the
-// axis is the last one, loaded as vectors alongside x).
+// observer) and their element formula (docs/fake-quantization.md). This emitter
+// computes the parameters in the kernel's prologue and walks x in row-major
+// order: per tensor as one flat loop, per channel as [outer, channel, inner]
+// with the channel's parameters hoisted out of the contiguous inner loop (or,
+// when the axis is the last one, loaded as vectors alongside x).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_LIB_CODEGEN_FAKEQUANTEMITTER_H
@@ -80,7 +80,8 @@ public:
   // The element of x at `index`, as seen from `chunk`.
   llvm::Value *loadInput(llvm::IRBuilderBase &b, const Kernel &chunk,
                          llvm::Value *index) const {
-    return b.CreateLoad(elemTy, b.CreateInBoundsGEP(elemTy, input(chunk), index));
+    return b.CreateLoad(elemTy,
+                        b.CreateInBoundsGEP(elemTy, input(chunk), index));
   }
   // The parameters emitParams computed (per tensor: the scalars).
   const QuantParams &getParams() const { return params; }

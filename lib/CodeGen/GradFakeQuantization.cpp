@@ -7,7 +7,7 @@
 //            grid for negative and non-finite dy), not a select
 //   lsq      dx as clipped, plus d scale and d zero point summed in
 //            row-major order (per channel: over all axes but the axis), as
-//            FAKE_QUANT.md tabulates them.
+//            docs/fake-quantization.md tabulates them.
 // GradFakeQuantization(dy, mask) is the clipped rule from the mask the
 // forward op yielded: dx = dy * mask, one pass over dy and the mask.
 // Large tensors are split over threads (Parallel.h), but for lsq, whose

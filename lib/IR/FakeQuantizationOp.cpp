@@ -1,4 +1,4 @@
-//===- FakeQuantizationOp.cpp - Attributes and rules of FAKE_QUANT.md -----===//
+//===- FakeQuantizationOp.cpp - Fake quantization attributes and rules ---===//
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/Support/Error.h"
 #include <cassert>

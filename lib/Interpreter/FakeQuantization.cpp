@@ -1,7 +1,7 @@
 //===- FakeQuantization.cpp - FakeQuantization and its gradient -----------===//
 //
-// FAKE_QUANT.md, element by element in the element type T (Float32 or
-// Float64). Per channel (an `axis` attribute), element i belongs to channel
+// docs/fake-quantization.md, element by element in the element type T (Float32
+// or Float64). Per channel (an `axis` attribute), element i belongs to channel
 // (i / inner) % channels, where inner is the product of the dimensions after
 // the axis; per tensor there is one channel.
 //
@@ -123,7 +123,7 @@ private:
   }
 
   // No scale attribute or operand: the MinMax observer over each channel's
-  // elements ("Scale from the data").
+  // elements ("The MinMax observer").
   void observeParams() {
     std::vector<std::vector<T>> byChannel(layout.channels);
     for (int64_t i = 0; i < n; ++i)

@@ -1,8 +1,9 @@
 //===- FakeQuantizationOp.h - Typed view of fake quantization ---*- C++ -*-===//
 //
 // Reads the attributes and operands of a FakeQuantization or
-// GradFakeQuantization op with their defaults applied (FAKE_QUANT.md), so
-// the verifier, interpreter and code generator share one reading of them.
+// GradFakeQuantization op with their defaults applied
+// (docs/fake-quantization.md), so the verifier, interpreter and code generator
+// share one reading of them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_IR_FAKEQUANTIZATIONOP_H
@@ -74,8 +75,8 @@ public:
            operandTypes[1].elementType == DataType::Bool;
   }
 
-  // Checks every attribute rule of FAKE_QUANT.md against the operands'
-  // types; the error says which rule failed.
+  // Checks every attribute rule of docs/fake-quantization.md against the
+  // operands' types; the error says which rule failed.
   llvm::Error validate(llvm::ArrayRef<TensorType> operandTypes) const;
   std::string toString(const Graph &graph) const {
     return graph.opToString(op);

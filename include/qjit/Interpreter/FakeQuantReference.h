@@ -1,9 +1,9 @@
-//===- FakeQuantReference.h - FAKE_QUANT.md per element ---------*- C++ -*-===//
+//===- FakeQuantReference.h - Fake quantization per element ----*- C++ -*-===//
 //
-// The scalar formulas of FAKE_QUANT.md as plain functions, in the element
-// type T (float or double). The interpreter is built from them, and tests of
-// the JIT can use them to derive expectations (e.g. the observer's scale and
-// zero point of some data).
+// The scalar formulas of docs/fake-quantization.md as plain functions, in the
+// element type T (float or double). The interpreter is built from them, and
+// tests of the JIT can use them to derive expectations (e.g. the observer's
+// scale and zero point of some data).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_INTERPRETER_FAKEQUANTREFERENCE_H
@@ -33,7 +33,7 @@ template <ReferenceFloat T> T roundEven(T x) {
 }
 
 // clamp(v, lo, hi) as select(v > lo, v, lo) then select(r < hi, r, hi)
-// (FAKE_QUANT.md, "Forward"): NaN -> lo, +inf -> hi, -inf -> lo.
+// (docs/fake-quantization.md, "Forward"): NaN -> lo, +inf -> hi, -inf -> lo.
 template <ReferenceFloat T> T clampToGrid(T v, T lo, T hi) {
   T r = v > lo ? v : lo;
   return r < hi ? r : hi;
@@ -69,9 +69,9 @@ template <ReferenceFloat T> T zeroPointFromFloat(T zp, T qmin, T qmax) {
   return clampToGrid(roundEven(zp), qmin, qmax);
 }
 
-// The mask as the factor of `dx = dy * mask` (FAKE_QUANT.md, "Backward"):
-// a multiplication, so off the grid a negative dy gives -0.0 and a NaN or
-// infinite dy gives NaN, as PyTorch's dY * mask does.
+// The mask as the factor of `dx = dy * mask` (docs/fake-quantization.md,
+// "Backward"): a multiplication, so off the grid a negative dy gives -0.0 and a
+// NaN or infinite dy gives NaN, as PyTorch's dY * mask does.
 template <ReferenceFloat T> T maskValue(bool inGrid) {
   return inGrid ? T(1) : T(0);
 }
@@ -81,8 +81,8 @@ template <ReferenceFloat T> struct QuantParams {
   T zeroPoint;
 };
 
-// The MinMax observer of FAKE_QUANT.md ("Scale from the data") over `values`
-// (one tensor, or one channel's elements), in T:
+// The MinMax observer of docs/fake-quantization.md ("The MinMax observer")
+// over `values` (one tensor, or one channel's elements), in T:
 //   lo = min(min(x), 0), hi = max(max(x), 0), NaN ignored
 //   symmetric: s = max(eps, max(-lo, hi) / ((qmax - qmin) / 2)), zp = 0
 //   affine:    s = max(eps, (hi - lo) / (qmax - qmin)),
@@ -111,8 +111,9 @@ QuantParams<T> observeMinMax(llvm::ArrayRef<T> values, int64_t qmin,
   return {s, zp};
 }
 
-// One element of GradFakeQuantization with gradient=lsq (FAKE_QUANT.md,
-// "Backward"), g = grad_factor, z the zero point already clamped and rounded:
+// One element of GradFakeQuantization with gradient=lsq
+// (docs/fake-quantization.md, "Backward"), g = grad_factor, z the zero point
+// already clamped and rounded:
 //   in the grid:  dx = dy, ds = dy * (y - x) / s * g,  dz = 0
 //   below / above: dx = 0, ds = dy * (q - z) * g,     dz = -dy * s * g
 // where q is the clamped level (qmin below, qmax above). A NaN qf is outside

@@ -24,7 +24,8 @@
 // MaxPool2D, AvgPool2D, ReduceMax/Min and Slice have Grad<Op> ops (Ops.def).
 // A value used several times accumulates its gradients with Add.
 //
-// FakeQuantization follows its `gradient` attribute (FAKE_QUANT.md):
+// FakeQuantization follows its `gradient` attribute
+// (docs/fake-quantization.md):
 //   ste      dx = dy; scale and zero point operands are constants
 //   clipped  the copied forward op also yields its mask (a second, Bool
 //            result computed in the same pass over x) and dx =
