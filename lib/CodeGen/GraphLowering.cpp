@@ -330,6 +330,19 @@ Expected<LoweredGraph> lowerGraph(const Graph &graph, LLVMContext &context,
   module->setDataLayout(tm.createDataLayout());
   module->setTargetTriple(tm.getTargetTriple().str());
 
+  // Constants are written into the module element by element.
+  constexpr uint64_t kMaxConstantBytes = uint64_t(64) << 20;
+  for (const Operation &op : graph.getOps()) {
+    if (op.getKind() != OpKind::Constant)
+      continue;
+    uint64_t bytes = graph.getType(op.getResult()).sizeInBytes();
+    if (bytes > kMaxConstantBytes)
+      return makeError("Constant t{} of graph @{} has {} bytes, more than the "
+                       "64 MiB a constant may have (write a large splat as a "
+                       "Broadcast of a scalar Constant)",
+                       op.getResult(), graph.getName().str(), bytes);
+  }
+
   GraphLowering lowering(graph, *module, tm);
   LoweredGraph lowered;
   lowered.workspaceSize = lowering.planStorage();

@@ -2,6 +2,7 @@
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 #include <cmath>
 #include "Support/MakeError.h"
 
@@ -90,8 +91,8 @@ llvm::Expected<Pool2DParams> getPool2DParams(const Operation &op) {
   std::tie(p.padH, p.padW) = *padding;
   // PyTorch's rule: padding at most half the kernel, so every window holds
   // at least one real element.
-  if (p.padH < 0 || p.padW < 0 || 2 * p.padH > p.kernelH ||
-      2 * p.padW > p.kernelW)
+  if (p.padH < 0 || p.padW < 0 || p.padH > p.kernelH / 2 ||
+      p.padW > p.kernelW / 2)
     return makeError("padding [{}, {}] must be between 0 and half the "
                      "kernel_size [{}, {}]",
                      p.padH, p.padW, p.kernelH, p.kernelW);
@@ -103,8 +104,15 @@ llvm::Expected<Pool2DParams> getPool2DParams(const Operation &op) {
 llvm::Expected<int64_t> slidingOutputSize(int64_t input, int64_t kernel,
                                           int64_t stride, int64_t padding,
                                           int64_t dilation) {
-  int64_t window = dilation * (kernel - 1) + 1;
-  int64_t padded = input + 2 * padding;
+  // Attributes may be anything up to 2^63: every step is checked.
+  int64_t window, padded;
+  if (llvm::MulOverflow(dilation, kernel - 1, window) ||
+      llvm::AddOverflow(window, int64_t(1), window) ||
+      llvm::MulOverflow(padding, int64_t(2), padded) ||
+      llvm::AddOverflow(padded, input, padded))
+    return makeError("kernel extent or padded size overflows (kernel {}, "
+                     "dilation {}, padding {})",
+                     kernel, dilation, padding);
   if (window > padded)
     return makeError("kernel extent {} is larger than the padded input {}",
                      window, padded);
@@ -181,8 +189,8 @@ llvm::Expected<Shape> getReshapeShape(const Operation &op,
       inferred = static_cast<int64_t>(i);
     } else if (shape[i] < 0) {
       return makeError("shape {} has a negative dimension", a->toString());
-    } else {
-      known *= shape[i];
+    } else if (llvm::MulOverflow(known, shape[i], known)) {
+      return makeError("shape {} has too many elements", a->toString());
     }
   }
   int64_t count = numElements(input);

@@ -265,9 +265,8 @@ llvm::Expected<TypeList> inferBroadcast(const Operation &op,
   if (!a)
     return makeError("needs a shape attribute");
   Shape target(a->getIntList().begin(), a->getIntList().end());
-  for (int64_t d : target)
-    if (d < 0)
-      return makeError("shape {} has a negative dimension", a->toString());
+  if (auto err = checkShape(target, dataTypeSize(in[0].elementType)))
+    return err;
   auto shape = broadcastShapes(in[0].shape, target);
   if (!shape || *shape != target) {
     if (!shape)
@@ -343,10 +342,8 @@ llvm::Expected<TypeList> inferConstant(const Operation &op,
   if (!values)
     return makeError("needs a 'values' attribute");
   const TensorType &type = declared[0];
-  for (int64_t d : type.shape)
-    if (d < 0)
-      return makeError("shape {} has a negative dimension",
-                       shapeToString(type.shape));
+  if (auto err = type.check())
+    return err;
   size_t count = values->isList() ? values->getNumbers().size() : 1;
   if (count != 1 && static_cast<int64_t>(count) != type.numElements())
     return makeError("has {} values for {} elements of {}", count,
@@ -462,14 +459,19 @@ llvm::Expected<TypeList> inferResultTypes(const Operation &op,
                      info.maxOperands, in.size());
   }
   for (const TensorType &t : in)
-    for (int64_t d : t.shape)
-      if (d < 0)
-        return makeError("operand shape {} has a negative dimension",
-                         shapeToString(t.shape));
+    if (auto err = t.check())
+      return makeError("operand {}", llvm::toString(std::move(err)));
   if (auto err = checkAttributes(op))
     return err;
 
-  return TypeInference(in, declared).visit(op);
+  auto results = TypeInference(in, declared).visit(op);
+  if (!results)
+    return results.takeError();
+  // Results the op would make too large (Broadcast, Concat, Reshape, ...).
+  for (const TensorType &t : *results)
+    if (auto err = t.check())
+      return makeError("result {}", llvm::toString(std::move(err)));
+  return results;
 }
 
 } // namespace qjit

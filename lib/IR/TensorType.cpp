@@ -1,5 +1,7 @@
 //===- TensorType.cpp -----------------------------------------------------===//
 #include "qjit/IR/TensorType.h"
+#include "Support/MakeError.h"
+#include "llvm/Support/MathExtras.h"
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -10,6 +12,23 @@ int64_t numElements(llvm::ArrayRef<int64_t> shape) {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+llvm::Error checkShape(llvm::ArrayRef<int64_t> shape, int64_t elementBytes) {
+  int64_t bytes = elementBytes;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return makeError("shape {} has a negative dimension",
+                       shapeToString(shape));
+    if (d != 0 && (llvm::MulOverflow(bytes, d, bytes) || bytes > kMaxTensorBytes))
+      return makeError("shape {} is too large: more than 2^48 bytes",
+                       shapeToString(shape));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error TensorType::check() const {
+  return checkShape(shape, static_cast<int64_t>(dataTypeSize(elementType)));
 }
 
 std::string shapeToString(llvm::ArrayRef<int64_t> shape) {

@@ -17,8 +17,15 @@ public:
       : graph(graph), owner(owner) {}
 
   llvm::Error run() {
-    for (ValueId id : graph.getInputs())
-      define(id, graph.getLoc(), owner ? "body input" : "graph input");
+    for (ValueId id : graph.getInputs()) {
+      const char *what = owner ? "body input" : "graph input";
+      define(id, graph.getLoc(), what);
+      // Result types are checked by the op rules; inputs have no op.
+      if (graph.hasValue(id))
+        if (auto err = graph.getType(id).check())
+          report(graph.getLoc(), "{} t{}: {}", what, id,
+                 llvm::toString(std::move(err)));
+    }
     for (const Operation &op : graph.getOps())
       verifyOp(op);
     if (graph.getOutputs().empty() && !owner)

@@ -104,7 +104,8 @@ private:
 
 class GraphInterpreter {
 public:
-  explicit GraphInterpreter(const Graph &graph) : graph(graph) {}
+  GraphInterpreter(const Graph &graph, const MemoryLimits &limits)
+      : graph(graph), limits(limits) {}
 
   llvm::Expected<std::vector<Tensor>> run(llvm::ArrayRef<Tensor> inputs) {
     if (auto err = bindInputs(inputs))
@@ -142,6 +143,7 @@ private:
       if (!inputs[i].data())
         return makeError("input {} (t{}) of graph @{} has no buffer", i, ids[i],
                          graph.getName().str());
+      used += inputs[i].sizeInBytes();
       if (!values.try_emplace(ids[i], inputs[i]).second)
         return makeError("graph @{} lists t{} twice as an input",
                          graph.getName().str(), ids[i]);
@@ -176,7 +178,12 @@ private:
         llvm::ArrayRef<TensorType>(declared))
       return fail("result types differ from the types the op produces");
 
-    auto results = OpEvaluator(operands, declared).visit(op);
+    for (size_t i = 0; i < declared.size(); ++i)
+      if (auto err = limits.reserve(declared[i],
+                                    fmt::format("result t{}", op.getResult(i)),
+                                    used))
+        return fail(llvm::toString(std::move(err)));
+    auto results = evaluate(op, operands, declared);
     if (!results)
       return fail(llvm::toString(results.takeError()));
     if (results->size() != op.getNumResults())
@@ -188,7 +195,21 @@ private:
     return llvm::Error::success();
   }
 
+  // The evaluators allocate with Tensor's throwing constructor; memory that
+  // cannot be had after the limits were checked is an error, not an abort.
+  static llvm::Expected<Results> evaluate(const Operation &op,
+                                          llvm::ArrayRef<const Tensor *> in,
+                                          llvm::ArrayRef<TensorType> types) {
+    try {
+      return OpEvaluator(in, types).visit(op);
+    } catch (const std::bad_alloc &) {
+      return makeError("out of memory");
+    }
+  }
+
   const Graph &graph;
+  const MemoryLimits &limits;
+  uint64_t used = 0; // bytes of the inputs and the values computed so far
   // Node-based, so pointers to operand tensors stay valid as values are
   // added.
   std::unordered_map<ValueId, Tensor> values;
@@ -197,8 +218,9 @@ private:
 } // namespace
 
 llvm::Expected<std::vector<Tensor>> interpret(const Graph &graph,
-                                              llvm::ArrayRef<Tensor> inputs) {
-  return GraphInterpreter(graph).run(inputs);
+                                              llvm::ArrayRef<Tensor> inputs,
+                                              const MemoryLimits &limits) {
+  return GraphInterpreter(graph, limits).run(inputs);
 }
 
 } // namespace qjit

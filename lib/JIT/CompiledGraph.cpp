@@ -25,7 +25,7 @@ void *threadWorkspace(uint64_t bytes) {
                     Tensor::kAlignment;
     void *data = std::aligned_alloc(Tensor::kAlignment, size);
     if (!data)
-      throw std::bad_alloc();
+      return nullptr;
     std::free(buffer.data);
     buffer.data = data;
     buffer.size = size;
@@ -96,7 +96,18 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                        describe(std::max(spans[i - 1].index, spans[i].index)),
                        graphName);
 
-  buffers.push_back(workspaceSize ? threadWorkspace(workspaceSize) : nullptr);
+  uint64_t bytes = workspaceSize;
+  for (const Span &span : spans)
+    bytes += span.end - span.begin;
+  if (bytes > options.limits.runBytes)
+    return makeError("graph @{} needs {} bytes for its buffers and workspace, "
+                     "more than the run's limit of {} bytes",
+                     graphName, bytes, options.limits.runBytes);
+  void *workspace = nullptr;
+  if (workspaceSize && !(workspace = threadWorkspace(workspaceSize)))
+    return makeError("cannot allocate the {}-byte workspace of graph @{}",
+                     workspaceSize, graphName);
+  buffers.push_back(workspace);
   if (threaded)
     runWithThreads(options.threads, [&] { entry(buffers.data()); });
   else
@@ -107,8 +118,18 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
 llvm::Expected<std::vector<Tensor>>
 CompiledGraph::run(llvm::ArrayRef<Tensor> inputs, RunOptions options) const {
   std::vector<Tensor> outputs;
-  for (const TensorType &type : outputTypes)
-    outputs.emplace_back(type);
+  uint64_t used = workspaceSize;
+  for (const Tensor &t : inputs)
+    used += t.sizeInBytes();
+  for (size_t i = 0; i < outputTypes.size(); ++i) {
+    std::string what = fmt::format("output {} of graph @{}", i, graphName);
+    if (auto err = options.limits.reserve(outputTypes[i], what, used))
+      return err;
+    auto output = Tensor::allocate(outputTypes[i]);
+    if (!output)
+      return output.takeError();
+    outputs.push_back(std::move(*output));
+  }
   llvm::SmallVector<TensorRef, 8> inputRefs, outputRefs;
   for (const Tensor &t : inputs)
     inputRefs.push_back({t.getType(), const_cast<void *>(t.data())});

@@ -293,7 +293,22 @@ llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes, llvm::StringRef name) {
   return array;
 }
 
-llvm::Expected<NpyArray> readNpyFile(llvm::StringRef path) {
+llvm::Expected<NpyArray> readNpyFile(llvm::StringRef path,
+                                     uint64_t maxDataBytes) {
+  // Only a regular file has a size to check before reading: /dev/zero never
+  // ends and a FIFO without a writer blocks forever.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return makeError("cannot read '{}': {}", path.str(), ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return makeError("cannot read '{}': not a regular file", path.str());
+  // The header of a valid file is under 64 KiB (format 1.0) or 4 GiB (2.0,
+  // never written for real arrays); the data must fit the limit.
+  if (status.getSize() > maxDataBytes &&
+      status.getSize() - maxDataBytes > (uint64_t(1) << 16))
+    return makeError("'{}' has {} bytes, more than the limit of {} bytes of "
+                     "data",
+                     path.str(), status.getSize(), maxDataBytes);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)

@@ -119,7 +119,10 @@ llvm::Error Driver::runGraph(const Graph &graph, const CompiledGraph *compiled,
   llvm::SmallVector<TensorType, 4> types;
   for (ValueId id : graph.getInputs())
     types.push_back(graph.getType(id));
-  auto inputs = prepareInputs(types, options.inputFiles, options.seed);
+  uint64_t used = 0; // bytes the run allocates, within its limits
+  const MemoryLimits &limits = options.runOptions.limits;
+  auto inputs =
+      prepareInputs(types, options.inputFiles, options.seed, limits, used);
   if (!inputs)
     return inputs.takeError();
 
@@ -136,7 +139,21 @@ llvm::Error Driver::runGraph(const Graph &graph, const CompiledGraph *compiled,
       inRefs.push_back(t.ref());
     // Timed runs write into buffers of their own so the printed outputs
     // come from the first run whatever happens later.
-    std::vector<Tensor> scratch(outputs);
+    std::vector<Tensor> scratch;
+    used += compiled->getWorkspaceSize();
+    for (const Tensor &t : outputs)
+      used += t.sizeInBytes();
+    for (size_t i = 0; options.repeat && i < outputs.size(); ++i) {
+      if (auto err = limits.reserve(outputs[i].getType(),
+                                    fmt::format("--repeat's copy of output {}", i),
+                                    used))
+        return err;
+      auto copy = Tensor::allocate(outputs[i].getType());
+      if (!copy)
+        return copy.takeError();
+      scratch.push_back(std::move(*copy));
+    }
+    // After the vector stops growing: growing copies its tensors.
     for (Tensor &t : scratch)
       outRefs.push_back(t.ref());
     for (unsigned i = 0; i < options.repeat; ++i) {
@@ -146,13 +163,13 @@ llvm::Error Driver::runGraph(const Graph &graph, const CompiledGraph *compiled,
       times.push_back(nanosecondsSince(runStart));
     }
   } else {
-    auto result = interpret(graph, *inputs);
+    auto result = interpret(graph, *inputs, limits);
     if (!result)
       return result.takeError();
     outputs = std::move(*result);
     for (unsigned i = 0; i < options.repeat; ++i) {
       Clock::time_point runStart = Clock::now();
-      auto again = interpret(graph, *inputs);
+      auto again = interpret(graph, *inputs, limits);
       if (!again)
         return again.takeError();
       times.push_back(nanosecondsSince(runStart));
@@ -160,8 +177,7 @@ llvm::Error Driver::runGraph(const Graph &graph, const CompiledGraph *compiled,
   }
 
   if (!options.outputDir.empty()) {
-    if (llvm::Error err = writeOutputs(options.outputDir, outputs))
-      return err;
+    out.files = npyOutputFiles(options.outputDir, outputs);
   } else {
     llvm::raw_string_ostream os(out.output);
     for (size_t i = 0; i < outputs.size(); ++i) {

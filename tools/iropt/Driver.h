@@ -36,6 +36,9 @@ struct DriverOptions {
 struct CaseOutput {
   std::string output;
   std::string reports;
+  // (path, contents) of the .npy files --output-dir asks for; written by
+  // the caller with -o's file, all or none.
+  std::vector<std::pair<std::string, std::string>> files;
 };
 
 class Driver {

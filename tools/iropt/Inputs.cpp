@@ -49,11 +49,15 @@ template <typename T> void fillRandom(Tensor &t, SplitMix64 &rng) {
 
 } // namespace
 
-Tensor randomTensor(const TensorType &type, uint64_t seed, size_t index) {
+llvm::Expected<Tensor> randomTensor(const TensorType &type, uint64_t seed,
+                                    size_t index) {
   // Mix the index into the seed so inputs get unrelated streams.
   SplitMix64 rng(SplitMix64(seed).next() ^
                  (static_cast<uint64_t>(index) + 1) * 0xd1b54a32d192ed03ull);
-  Tensor tensor(type);
+  auto allocated = Tensor::allocate(type);
+  if (!allocated)
+    return allocated.takeError();
+  Tensor &tensor = *allocated;
   switch (type.elementType) {
 #define QJIT_RANDOM_CASE(Name, CType, Descr)                                   \
   case DataType::Name:                                                         \
@@ -62,12 +66,13 @@ Tensor randomTensor(const TensorType &type, uint64_t seed, size_t index) {
     QJIT_DTYPES(QJIT_RANDOM_CASE)
 #undef QJIT_RANDOM_CASE
   }
-  return tensor;
+  return std::move(*allocated);
 }
 
 llvm::Expected<Tensor> readInputTensor(const TensorType &type, size_t index,
                                        llvm::StringRef path) {
-  auto array = readNpyFile(path);
+  // The type passed the run's limits: a file larger than it is wrong.
+  auto array = readNpyFile(path, type.sizeInBytes());
   if (!array)
     return array.takeError();
   std::optional<DataType> dtype = dataTypeFromNpyDescr(array->descr);
@@ -83,7 +88,10 @@ llvm::Expected<Tensor> readInputTensor(const TensorType &type, size_t index,
     return makeError("input {} ({}): {} bytes of data for {} ({} bytes)", index,
                      path.str(), array->data.size(), got.toString(),
                      got.sizeInBytes());
-  Tensor tensor(type);
+  auto allocated = Tensor::allocate(type);
+  if (!allocated)
+    return allocated.takeError();
+  Tensor &tensor = *allocated;
   if (!array->data.empty())
     std::memcpy(tensor.data(), array->data.data(), array->data.size());
   // A bool is 0 or 1; any other byte would be undefined behaviour to read.
@@ -91,22 +99,22 @@ llvm::Expected<Tensor> readInputTensor(const TensorType &type, size_t index,
     for (unsigned char &b : llvm::MutableArrayRef<unsigned char>(
              static_cast<unsigned char *>(tensor.data()), tensor.sizeInBytes()))
       b = b != 0;
-  return tensor;
+  return std::move(*allocated);
 }
 
 llvm::Expected<std::vector<Tensor>>
 prepareInputs(llvm::ArrayRef<TensorType> types,
-              llvm::ArrayRef<std::string> files, uint64_t seed) {
+              llvm::ArrayRef<std::string> files, uint64_t seed,
+              const MemoryLimits &limits, uint64_t &used) {
   if (files.size() > types.size())
     return makeError("{} --input files given but the graph has {} input{}",
                      files.size(), types.size(), types.size() == 1 ? "" : "s");
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < types.size(); ++i) {
-    if (i >= files.size()) {
-      inputs.push_back(randomTensor(types[i], seed, i));
-      continue;
-    }
-    auto tensor = readInputTensor(types[i], i, files[i]);
+    if (auto err = limits.reserve(types[i], fmt::format("input {}", i), used))
+      return err;
+    auto tensor = i < files.size() ? readInputTensor(types[i], i, files[i])
+                                   : randomTensor(types[i], seed, i);
     if (!tensor)
       return tensor.takeError();
     inputs.push_back(std::move(*tensor));
@@ -114,25 +122,18 @@ prepareInputs(llvm::ArrayRef<TensorType> types,
   return inputs;
 }
 
-llvm::Error writeOutputs(llvm::StringRef dir, llvm::ArrayRef<Tensor> outputs) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return makeError("cannot create directory '{}': {}", dir.str(),
-                     ec.message());
-  std::vector<std::string> written;
+std::vector<std::pair<std::string, std::string>>
+npyOutputFiles(llvm::StringRef dir, llvm::ArrayRef<Tensor> outputs) {
+  std::vector<std::pair<std::string, std::string>> files;
   for (size_t i = 0; i < outputs.size(); ++i) {
     llvm::SmallString<128> path(dir);
     llvm::sys::path::append(path, "output" + std::to_string(i) + ".npy");
     const Tensor &t = outputs[i];
     llvm::StringRef bytes(static_cast<const char *>(t.data()), t.sizeInBytes());
-    if (llvm::Error err =
-            writeNpyFile(path, npyDescr(t.elementType()), t.shape(), bytes)) {
-      for (const std::string &p : written)
-        llvm::sys::fs::remove(p);
-      return err;
-    }
-    written.push_back(path.str().str());
+    files.emplace_back(path.str().str(),
+                       serializeNpy(npyDescr(t.elementType()), t.shape(), bytes));
   }
-  return llvm::Error::success();
+  return files;
 }
 
 } // namespace qjit

@@ -13,7 +13,8 @@ namespace qjit {
 // uniform in [-4, 4), signed integers in [-8, 7], unsigned in [0, 15], Bool 0
 // or 1. Input i depends only on (seed, i), not on which other inputs are
 // given as files.
-Tensor randomTensor(const TensorType &type, uint64_t seed, size_t index);
+llvm::Expected<Tensor> randomTensor(const TensorType &type, uint64_t seed,
+                                    size_t index);
 
 // Reads input `index` from a .npy file; its type and shape must be exactly
 // `type`, else the error names the input, the expected and the actual type.
@@ -21,14 +22,16 @@ llvm::Expected<Tensor> readInputTensor(const TensorType &type, size_t index,
                                        llvm::StringRef path);
 
 // The inputs of a graph with input types `types`: the first files.size()
-// from the files, the rest random.
+// from the files, the rest random. Each is checked against `limits` (and
+// counted in `used`) before it is allocated or read.
 llvm::Expected<std::vector<Tensor>>
 prepareInputs(llvm::ArrayRef<TensorType> types,
-              llvm::ArrayRef<std::string> files, uint64_t seed);
+              llvm::ArrayRef<std::string> files, uint64_t seed,
+              const MemoryLimits &limits, uint64_t &used);
 
-// Writes output i to DIR/output<i>.npy (creating DIR). On failure, files
-// written by this call are removed again.
-llvm::Error writeOutputs(llvm::StringRef dir, llvm::ArrayRef<Tensor> outputs);
+// The .npy files of `outputs`: (DIR/output<i>.npy, its contents).
+std::vector<std::pair<std::string, std::string>>
+npyOutputFiles(llvm::StringRef dir, llvm::ArrayRef<Tensor> outputs);
 
 } // namespace qjit
 

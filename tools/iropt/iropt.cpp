@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Driver.h"
+#include "OutputFiles.h"
 #include "PrintOps.h"
 #include "SplitInput.h"
 #include "llvm/Support/CommandLine.h"
@@ -83,6 +84,17 @@ cl::opt<uint64_t> seed("seed",
 cl::opt<std::string> outputDir("output-dir",
                                cl::desc("Write output i to DIR/output<i>.npy"),
                                cl::value_desc("DIR"), cl::cat(category));
+cl::opt<uint64_t> maxTensorBytes(
+    "max-tensor-bytes",
+    cl::desc("Largest tensor --run may allocate (default: 4 GiB)"),
+    cl::value_desc("BYTES"), cl::init(MemoryLimits().tensorBytes),
+    cl::cat(category));
+cl::opt<uint64_t> maxRunBytes(
+    "max-run-bytes",
+    cl::desc("Bytes --run may allocate in all: inputs, outputs, intermediate "
+             "values (default: 16 GiB)"),
+    cl::value_desc("BYTES"), cl::init(MemoryLimits().runBytes),
+    cl::cat(category));
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Run N more times after the first and print "
                                   "'run-median-ns: <int>'"),
@@ -191,6 +203,7 @@ int main(int argc, char **argv) {
   options.outputDir = outputDir;
   options.repeat = repeat;
   options.runOptions.threads = threads;
+  options.runOptions.limits = {maxTensorBytes, maxRunBytes};
   options.timeCompile = timeCompile;
   options.verifyDiagnostics = verifyDiagnostics;
   Driver driver(std::move(options), std::move(*pipeline));
@@ -224,6 +237,11 @@ int main(int argc, char **argv) {
   bool toStdout = outputFilename == "-";
   if (toStdout && emitKind == EmitKind::Object && llvm::outs().is_displayed())
     return fail("refusing to write an object file to a terminal; use -o");
+  // Every file (-o and --output-dir's) is written, or none is.
+  OutputFiles files;
+  for (CaseOutput &out : outputs)
+    for (auto &[path, contents] : out.files)
+      files.add(std::move(path), std::move(contents), /*createDirectory=*/true);
   if (!toStdout) {
     std::string output;
     for (size_t i = 0; i < outputs.size(); ++i) {
@@ -231,14 +249,11 @@ int main(int argc, char **argv) {
         output += (kSplitMarker + "\n").str();
       output += outputs[i].output;
     }
-    // writeToOutput writes a temporary file and renames it into place.
-    if (llvm::Error err =
-            llvm::writeToOutput(outputFilename, [&](llvm::raw_ostream &os) {
-              os << output;
-              return llvm::Error::success();
-            }))
-      return fail("cannot write '" + outputFilename +
-                  "': " + llvm::toString(std::move(err)));
+    files.add(outputFilename, std::move(output));
+  }
+  if (llvm::Error err = files.commit())
+    return fail(llvm::toString(std::move(err)));
+  if (!toStdout) {
     for (const CaseOutput &out : outputs)
       llvm::outs() << out.reports;
     return 0;

@@ -21,6 +21,20 @@ template <typename T> constexpr std::optional<DataType> dataTypeOf() {
   return std::nullopt;
 }
 
+// How much memory one run (of the JIT or the interpreter) may use, checked
+// before allocating: any one tensor, and all of the run's buffers together
+// (inputs, outputs, intermediate values or the JIT's workspace).
+struct MemoryLimits {
+  uint64_t tensorBytes = uint64_t(4) << 30; // 4 GiB
+  uint64_t runBytes = uint64_t(16) << 30;   // 16 GiB
+
+  // An error naming `what` if `type` alone is over tensorBytes.
+  llvm::Error checkTensor(const TensorType &type, llvm::StringRef what) const;
+  // Adds `type`'s bytes to `used` after checking both limits.
+  llvm::Error reserve(const TensorType &type, llvm::StringRef what,
+                      uint64_t &used) const;
+};
+
 // A borrowed buffer with its type: what CompiledGraph::run reads and writes.
 struct TensorRef {
   TensorType type;
@@ -33,7 +47,11 @@ public:
   static constexpr size_t kAlignment = 64;
 
   Tensor() = default;
+  // Throws std::bad_alloc when the memory cannot be had (tests, tools);
+  // libraries use allocate().
   explicit Tensor(TensorType type);
+  // A zero-filled tensor, or an error when the memory cannot be had.
+  static llvm::Expected<Tensor> allocate(TensorType type);
   template <typename T>
   Tensor(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<T> values)
       : Tensor(TensorType{*dataTypeOf<T>(), Shape(shape.begin(), shape.end())}) {
@@ -43,8 +61,8 @@ public:
   }
   Tensor(const Tensor &other);
   Tensor &operator=(const Tensor &other);
-  Tensor(Tensor &&) = default;
-  Tensor &operator=(Tensor &&) = default;
+  Tensor(Tensor &&) noexcept = default;
+  Tensor &operator=(Tensor &&) noexcept = default;
 
   const TensorType &getType() const { return type; }
   DataType elementType() const { return type.elementType; }

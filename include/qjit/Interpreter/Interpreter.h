@@ -16,8 +16,11 @@ namespace qjit {
 
 // Evaluates a verified graph on `inputs` (types must equal the graph's
 // inputs; an error says which does not) and returns its outputs in order.
-llvm::Expected<std::vector<Tensor>> interpret(const Graph &graph,
-                                              llvm::ArrayRef<Tensor> inputs);
+// Every value is kept until the end; their bytes and the inputs' together
+// must stay within `limits.runBytes` (checked before each op allocates).
+llvm::Expected<std::vector<Tensor>>
+interpret(const Graph &graph, llvm::ArrayRef<Tensor> inputs,
+          const MemoryLimits &limits = {});
 
 } // namespace qjit
 

@@ -20,9 +20,17 @@ struct JitOptions {
 // How one run of a compiled graph may execute. Not part of the compile
 // cache key: the same code runs with any of these.
 struct RunOptions {
+  RunOptions() = default;
+  explicit RunOptions(unsigned threads, MemoryLimits limits = {})
+      : threads(threads), limits(limits) {}
+
   // Threads the kernels may use; 0: all cores (more are not used). Only
   // loops over large tensors are split; results are the same for any count.
   unsigned threads = 0;
+  // What the run may use: its buffers and the workspace of intermediate
+  // values, checked before the workspace (and the outputs, when run()
+  // allocates them) is allocated.
+  MemoryLimits limits;
 };
 
 class Jit;

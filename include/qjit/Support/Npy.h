@@ -22,7 +22,10 @@ struct NpyArray {
 // Parses .npy format 1.0, 2.0 or 3.0. Fortran order and big-endian data are
 // errors.
 llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes, llvm::StringRef name);
-llvm::Expected<NpyArray> readNpyFile(llvm::StringRef path);
+// Reads a regular file (not a device or a FIFO) of at most about
+// `maxDataBytes` of data, checked against its size before it is read.
+llvm::Expected<NpyArray>
+readNpyFile(llvm::StringRef path, uint64_t maxDataBytes = UINT64_MAX);
 // Serializes as format 1.0 (2.0 if the header does not fit).
 std::string serializeNpy(llvm::StringRef descr, llvm::ArrayRef<int64_t> shape,
                          llvm::StringRef data);
