@@ -208,8 +208,10 @@ void FusedLowering::emit() {
     if (productInResult())
       allowReadingResult(k.results[0].ptr);
   }
+  // `shapes` points into `buffers`, which must outlive collapseBroadcast.
+  SmallVector<KernelBuffer, 8> buffers = loopBuffers(k);
   SmallVector<ArrayRef<int64_t>, 8> shapes;
-  for (const KernelBuffer &buffer : loopBuffers(k))
+  for (const KernelBuffer &buffer : buffers)
     shapes.push_back(buffer.type.shape);
   LoopNest nest = collapseBroadcast(k.results[0].type.shape, shapes);
 
