@@ -34,8 +34,8 @@ export ASAN_SYMBOLIZER_PATH="${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-19/bin/llvm-s
 failed=()
 for t in "${targets[@]}"; do
   case "$t" in
-    NpyFuzzer) seeds="$build/fuzz-seeds/npy" ;;
-    *) seeds="$build/fuzz-seeds/qir" ;;
+    NpyFuzzer) seeds="$build/fuzz-seeds/npy"; dict=() ;;
+    *) seeds="$build/fuzz-seeds/qir"; dict=(-dict="$root/fuzz/qir.dict") ;;
   esac
   corpus="$build/fuzz-corpus/$t"
   artifacts="$build/fuzz-artifacts/$t"
@@ -46,7 +46,8 @@ for t in "${targets[@]}"; do
   rc=0
   "$build/fuzz/$t" "$corpus" "$seeds" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
+    >"$log" 2>&1 || rc=$?
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   echo "fuzz: $t: exit $rc, ${execs:-?} executions in $((SECONDS - start))s," \
        "corpus $(ls "$corpus" | wc -l) files"
