@@ -8,8 +8,9 @@
 #                                      (-fsanitize=fuzzer-no-link) to every
 #                                      target so the libraries are guided too
 #
-# Both need clang (Debian's clang-19: -DCMAKE_C_COMPILER=clang-19
-# -DCMAKE_CXX_COMPILER=clang++-19). LLVM, oneTBB, OpenBLAS, GoogleTest and
+# Both need clang (Debian's clang-19: -DCMAKE_CXX_COMPILER=clang++-19; not
+# CMAKE_C_COMPILER, since qjit enables only C++ and LLVM's CMake package then
+# fails in FindFFI's C check). LLVM, oneTBB, OpenBLAS, GoogleTest and
 # libstdc++ stay uninstrumented: fine for ASan and UBSan, see scripts/tsan.supp
 # for what that means under TSan.
 #
@@ -47,7 +48,7 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     "QJIT_SANITIZE / QJIT_FUZZERS need clang, but CMAKE_CXX_COMPILER is "
     "${CMAKE_CXX_COMPILER_ID} (${CMAKE_CXX_COMPILER}). Install clang-19 and "
     "libclang-rt-19-dev (scripts/setup.sh) and configure a fresh build directory "
-    "with -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19")
+    "with -DCMAKE_CXX_COMPILER=clang++-19")
 endif()
 
 list(JOIN QJIT_SANITIZE "," _qjit_san)
