@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ python3
   llvm-19-dev llvm-19-tools libzstd-dev
   libfmt-dev libgtest-dev libbenchmark-dev libopenblas-dev libtbb-dev
+  clang-19 libclang-rt-19-dev # sanitizer builds and fuzzers (docs/hardening.md)
 )
 
 missing=()

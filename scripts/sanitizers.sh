@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Sanitizer builds and their test runs (see docs/hardening.md).
+#
+#   scripts/sanitizers.sh                  ASan+UBSan build in build-asan, whole ctest suite
+#   scripts/sanitizers.sh --tsan           TSan build in build-tsan, the threaded tests
+#   scripts/sanitizers.sh --configure-only configure build-asan, nothing else
+#
+# build-asan also has libFuzzer coverage (QJIT_FUZZERS=ON), so scripts/fuzz.sh
+# builds the fuzzers there without a third build. Environment: QJIT_ASAN_BUILD,
+# QJIT_TSAN_BUILD (build directories), QJIT_JOBS (default 2).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+jobs="${QJIT_JOBS:-2}"
+mode="${1:-asan}"
+mode="${mode#--}"
+
+# Only CMAKE_CXX_COMPILER: qjit is a C++-only project (LLVM's CMake package
+# trips over a C compiler given without the C language enabled).
+common=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-19)
+symbolizer=/usr/lib/llvm-19/bin/llvm-symbolizer
+
+# Every report is fatal and ends in abort(), a signal: lit's `not` (tests that
+# expect iropt to fail) then still counts a sanitizer report as a failure,
+# which it would not for ASan's default exit code 1.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}"
+export ASAN_SYMBOLIZER_PATH="$symbolizer"
+
+case "$mode" in
+  asan | configure-only)
+    build="${QJIT_ASAN_BUILD:-build-asan}"
+    nice -n 10 cmake -S . -B "$build" "${common[@]}" \
+      "-DQJIT_SANITIZE=address;undefined" -DQJIT_FUZZERS=ON
+    [[ "$mode" == configure-only ]] && exit 0
+    nice -n 10 ninja -C "$build" -j"$jobs"
+    nice -n 10 ctest --test-dir "$build" --output-on-failure -j"$jobs"
+    ;;
+  tsan)
+    build="${QJIT_TSAN_BUILD:-build-tsan}"
+    nice -n 10 cmake -S . -B "$build" "${common[@]}" -DQJIT_SANITIZE=thread \
+      -DQJIT_BUILD_BENCHMARKS=OFF
+    nice -n 10 ninja -C "$build" -j"$jobs" JitTests
+    # Suppressions name oneTBB internals only, each with its reason.
+    export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/tsan.supp:external_symbolizer_path=$symbolizer}"
+    "$build/test/unit/JitTests" \
+      --gtest_filter='JitParallel*:FuseElementwise*:JitThreads*:JitGemm.MatMulFromSeveralThreads'
+    ;;
+  *)
+    echo "usage: $0 [--asan | --tsan | --configure-only]" >&2
+    exit 2
+    ;;
+esac
