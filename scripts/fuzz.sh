@@ -31,6 +31,11 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:symbolize=1}"
 export ASAN_SYMBOLIZER_PATH="${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-19/bin/llvm-symbolizer}"
 
+# QJIT_FUZZ_SEED fixes libFuzzer's mutation sequence (CI sets it, so a run
+# can be repeated); unset, every run explores differently.
+seed=()
+[[ -n "${QJIT_FUZZ_SEED:-}" ]] && seed=(-seed="$QJIT_FUZZ_SEED")
+
 failed=()
 for t in "${targets[@]}"; do
   case "$t" in
@@ -45,7 +50,7 @@ for t in "${targets[@]}"; do
   start=$SECONDS
   rc=0
   "$build/fuzz/$t" "$corpus" "$seeds" \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 "${seed[@]}" \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
     >"$log" 2>&1 || rc=$?
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"

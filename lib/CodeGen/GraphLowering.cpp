@@ -216,24 +216,33 @@ Function *GraphLowering::createKernelFunction(const Operation &op,
                        fmt::format("{}.{}", op.getName().str(), index), module);
   setTargetAttributes(*fn);
 
-  auto describe = [&](unsigned arg, ValueId v, bool isResult) {
-    fn->addParamAttr(arg, llvm::Attribute::NoAlias);
-    fn->addParamAttr(arg, llvm::Attribute::NoCapture);
-    fn->addParamAttr(arg, isResult ? llvm::Attribute::WriteOnly
-                                   : llvm::Attribute::ReadOnly);
-    fn->addParamAttr(arg, llvm::Attribute::getWithAlignment(
-                              ctx, Align(pointerAlignment(v))));
+  // The parameters' attributes, built into one AttributeList at the end:
+  // adding them one by one copies the list each time (quadratic in the
+  // operand count of a Concat).
+  SmallVector<AttributeSet, 8> paramAttrs;
+  auto describe = [&](ValueId v, bool isResult) {
+    AttrBuilder attrs(ctx);
+    attrs.addAttribute(llvm::Attribute::NoAlias);
+    attrs.addAttribute(llvm::Attribute::NoCapture);
+    attrs.addAttribute(isResult ? llvm::Attribute::WriteOnly
+                                : llvm::Attribute::ReadOnly);
+    attrs.addAlignmentAttr(Align(pointerAlignment(v)));
     if (uint64_t bytes = graph.getType(v).sizeInBytes())
-      fn->addDereferenceableParamAttr(arg, bytes);
+      attrs.addDereferenceableAttr(bytes);
+    paramAttrs.push_back(AttributeSet::get(ctx, attrs));
   };
-  unsigned arg = 0;
   for (ValueId v : op.getOperands())
-    describe(arg++, v, false);
+    describe(v, false);
   for (ValueId v : op.getResults())
-    describe(arg++, v, true);
-  fn->addParamAttr(arg, llvm::Attribute::NoAlias);
-  fn->addParamAttr(arg, llvm::Attribute::NoCapture);
-  fn->addParamAttr(arg, llvm::Attribute::getWithAlignment(ctx, Align(64)));
+    describe(v, true);
+  AttrBuilder scratch(ctx); // the workspace
+  scratch.addAttribute(llvm::Attribute::NoAlias);
+  scratch.addAttribute(llvm::Attribute::NoCapture);
+  scratch.addAlignmentAttr(Align(64));
+  paramAttrs.push_back(AttributeSet::get(ctx, scratch));
+  const AttributeList &current = fn->getAttributes();
+  fn->setAttributes(AttributeList::get(ctx, current.getFnAttrs(),
+                                       current.getRetAttrs(), paramAttrs));
   return fn;
 }
 

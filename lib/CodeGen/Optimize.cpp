@@ -61,12 +61,20 @@ void optimizeModule(llvm::Module &module, TargetMachine &tm,
     // of the entry, instead of once alone and again after the CGSCC inliner
     // has put them into the entry (about 10% of a compile; the noalias
     // parameters become the same scoped noalias metadata either way).
-    // Functions whose address is taken (parallel loop bodies) stay.
-    for (Function &fn : module)
-      if (fn.hasLocalLinkage() && !fn.isDeclaration() && fn.hasOneUse() &&
-          isa<CallInst>(fn.user_back()) &&
-          cast<CallInst>(fn.user_back())->getCalledFunction() == &fn)
-        fn.addFnAttr(llvm::Attribute::AlwaysInline);
+    // Functions whose address is taken (parallel loop bodies) stay. So do
+    // kernels with many buffers (a Concat of thousands of operands): each
+    // noalias parameter inlined becomes a scope on every memory access,
+    // which made the pipeline quadratic in their number.
+    constexpr unsigned kMaxInlinedParams = 64;
+    for (Function &fn : module) {
+      if (!fn.hasLocalLinkage() || fn.isDeclaration() || !fn.hasOneUse() ||
+          !isa<CallInst>(fn.user_back()) ||
+          cast<CallInst>(fn.user_back())->getCalledFunction() != &fn)
+        continue;
+      fn.addFnAttr(fn.arg_size() <= kMaxInlinedParams
+                       ? llvm::Attribute::AlwaysInline
+                       : llvm::Attribute::NoInline);
+    }
     pb.registerPipelineEarlySimplificationEPCallback(
         [](ModulePassManager &mpm, OptimizationLevel) {
           mpm.addPass(AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));

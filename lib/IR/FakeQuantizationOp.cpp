@@ -243,20 +243,23 @@ llvm::Error validateZeroPointAttr(const FakeQuantizationOp &fq,
                      *fq.axis(), ca.channels);
   if (!ca.axis && z->isList())
     return makeError("a list of zero points needs an axis");
-  std::vector<double> values = z->getNumbers();
+  // IntOrList: integers, compared and printed as integers.
+  std::vector<int64_t> values =
+      z->isInt() ? std::vector<int64_t>{z->getInt()}
+                 : std::vector<int64_t>(z->getIntList().begin(),
+                                        z->getIntList().end());
   if (ca.axis && static_cast<int64_t>(values.size()) != ca.channels)
     return makeError(
         "zero_point has {} values but dimension {} has {} channels",
         values.size(), *ca.axis, ca.channels);
   int64_t qmin = fq.quantMin(), qmax = fq.quantMax();
-  for (double v : values) {
+  for (int64_t v : values) {
     // An explicit grid overrides the default symmetric=true.
     if (fq.symmetricGrid() && v != 0)
-      return makeError("zero_point must be 0 when symmetric=true, got {}",
-                       int64_t(v));
-    if (v < double(qmin) || v > double(qmax))
-      return makeError("zero_point {} is outside the grid [{}, {}]", int64_t(v),
-                       qmin, qmax);
+      return makeError("zero_point must be 0 when symmetric=true, got {}", v);
+    if (v < qmin || v > qmax)
+      return makeError("zero_point {} is outside the grid [{}, {}]", v, qmin,
+                       qmax);
   }
   return llvm::Error::success();
 }
