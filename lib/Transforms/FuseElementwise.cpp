@@ -133,6 +133,9 @@ private:
                   size_t last) const {
     llvm::SmallVector<size_t, 16> work;
     llvm::DenseSet<size_t> seen;
+    // A set, not a scan of `members`: on long chains the group holds
+    // thousands of ops and every visited op is looked up.
+    llvm::DenseSet<size_t> isMember(members.begin(), members.end());
     auto visitUsers = [&](size_t producer) {
       for (ValueId v : ops[producer].getResults())
         for (size_t u : users.lookup(v))
@@ -143,7 +146,7 @@ private:
       visitUsers(m);
     while (!work.empty()) {
       size_t u = work.pop_back_val();
-      if (llvm::is_contained(members, u)) {
+      if (isMember.contains(u)) {
         // Reached directly from a member it is just an edge inside the
         // group; only paths that left the group count.
         continue;
@@ -154,7 +157,7 @@ private:
     for (size_t m : members)
       for (ValueId v : ops[m].getOperands()) {
         auto it = definer.find(v);
-        if (it != definer.end() && !llvm::is_contained(members, it->second) &&
+        if (it != definer.end() && !isMember.contains(it->second) &&
             seen.contains(it->second))
           return true;
       }
@@ -190,13 +193,14 @@ private:
         }
     llvm::SmallVector<ValueId, 1> results;
     llvm::ArrayRef<ValueId> outputs = graph.getOutputs();
+    llvm::DenseSet<size_t> isMember(members.begin(), members.end());
     for (size_t m : members) {
       for (ValueId v : ops[m].getResults()) {
         body->defineValue(v, graph.getType(v));
         bool readOutside =
             llvm::is_contained(outputs, v) ||
             llvm::any_of(users.lookup(v), [&](size_t u) {
-              return !llvm::is_contained(members, u);
+              return !isMember.contains(u);
             });
         if (readOutside)
           results.push_back(v);
