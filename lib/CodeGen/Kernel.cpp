@@ -66,6 +66,9 @@ public:
   uint64_t visitFusion(const Operation &op) {
     return fusedElementwiseScratchBytes(graph, op);
   }
+  uint64_t visitQuantizedLinearAlgebra(const Operation &op) {
+    return qlinearScratchBytes(graph, op);
+  }
   // Elementwise, shape and value ops, MatMul, Quantize and Dequantize.
   uint64_t visitOp(const Operation &) { return 0; }
 
@@ -101,6 +104,9 @@ public:
   void visitGradient(const Operation &, Kernel &k) { emitGradient(k); }
   void visitMatMul(const Operation &, Kernel &k) { emitMatMul(k); }
   void visitConv2D(const Operation &, Kernel &k) { emitConv2D(k); }
+  void visitQuantizedLinearAlgebra(const Operation &, Kernel &k) {
+    emitQLinear(k);
+  }
   void visitFusion(const Operation &, Kernel &k) { emitFusedElementwise(k); }
   void visitConstant(const Operation &, Kernel &) {
     llvm_unreachable("constants are globals, not kernels");

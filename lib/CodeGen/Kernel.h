@@ -66,6 +66,9 @@ void emitReduction(Kernel &k);
 void emitSoftmax(Kernel &k);
 // MaxPool2D and AvgPool2D.
 void emitPool2D(Kernel &k);
+// QLinearMatMul and QLinearConv2D (runtime kernels, lib/Runtime/QGemm.h).
+void emitQLinear(Kernel &k);
+uint64_t qlinearScratchBytes(const Graph &graph, const Operation &op);
 // A FusedElementwise op's body, one loop.
 void emitFusedElementwise(Kernel &k);
 uint64_t fusedElementwiseScratchBytes(const Graph &graph, const Operation &op);

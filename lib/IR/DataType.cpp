@@ -47,6 +47,23 @@ bool isSignedType(DataType type) {
   return type != DataType::UInt8 && type != DataType::Bool;
 }
 
+std::pair<int64_t, int64_t> integerRange(DataType type) {
+  switch (type) {
+  case DataType::Int8:
+    return {INT8_MIN, INT8_MAX};
+  case DataType::UInt8:
+    return {0, UINT8_MAX};
+  case DataType::Int16:
+    return {INT16_MIN, INT16_MAX};
+  case DataType::Int32:
+    return {INT32_MIN, INT32_MAX};
+  case DataType::Bool:
+    return {0, 1};
+  default:
+    return {INT64_MIN, INT64_MAX};
+  }
+}
+
 llvm::StringRef npyDescr(DataType type) {
   switch (type) {
 #define QJIT_DTYPE_DESCR(Name, CType, Descr)                                   \

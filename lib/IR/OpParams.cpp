@@ -310,17 +310,7 @@ llvm::Expected<QuantizeParams> getQuantizeParams(const Operation &op,
   } else {
     p.intType = input.elementType;
   }
-  switch (p.intType) {
-  case DataType::Int8:
-    p.qmin = -128, p.qmax = 127;
-    break;
-  case DataType::UInt8:
-    p.qmin = 0, p.qmax = 255;
-    break;
-  default:
-    p.qmin = INT32_MIN, p.qmax = INT32_MAX;
-    break;
-  }
+  std::tie(p.qmin, p.qmax) = integerRange(p.intType);
   if (const Attribute *a = op.getAttr("axis")) {
     auto axis = normalizeAxis(a->getInt(), input.rank());
     if (!axis)
@@ -361,6 +351,110 @@ llvm::Expected<QuantizeParams> getQuantizeParams(const Operation &op,
     if (zp < p.qmin || zp > p.qmax)
       return makeError("zero_point {} is outside the range [{}, {}] of {}", zp,
                        p.qmin, p.qmax, dataTypeName(p.intType).str());
+  return p;
+}
+
+namespace {
+
+llvm::Expected<int64_t> checkedZeroPoint(llvm::StringRef name, int64_t zp,
+                                         DataType type) {
+  auto [lo, hi] = integerRange(type);
+  if (zp < lo || zp > hi)
+    return makeError("{} {} is outside the range [{}, {}] of {}", name.str(),
+                     zp, lo, hi, dataTypeName(type).str());
+  return zp;
+}
+
+llvm::Expected<float> checkedScale(llvm::StringRef name, double value) {
+  float s = static_cast<float>(value);
+  if (!std::isfinite(s) || !(s > 0))
+    return makeError("{} must be finite and > 0, got {}", name.str(), value);
+  return s;
+}
+
+llvm::Error checkChannelCount(llvm::StringRef name, size_t count,
+                              int64_t columns) {
+  if (count != 1 && static_cast<int64_t>(count) != columns)
+    return makeError("{} needs 1 value or {} (one per output {}), got {}",
+                     name.str(), columns,
+                     columns == 1 ? "column" : "column or channel", count);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<QLinearParams> getQLinearParams(const Operation &op,
+                                               const TensorType &x,
+                                               const TensorType &w) {
+  QLinearParams p;
+  bool isMatMul = op.getKind() == OpKind::QLinearMatMul;
+  p.columns = isMatMul ? w.shape.back() : w.shape.front();
+  llvm::StringRef dtype = op.getAttrOrDefault("dtype")->getEnum();
+  if (dtype == "UInt8")
+    p.resultType = DataType::UInt8;
+  else if (dtype == "Int8")
+    p.resultType = DataType::Int8;
+  else
+    return makeError("dtype must be UInt8 or Int8, got {}", dtype.str());
+
+  for (const char *name : {"x_scale", "y_scale", "w_scale"})
+    if (!op.hasAttr(name))
+      return makeError("needs a {} attribute", name);
+  auto xScale = checkedScale("x_scale", op.getAttr("x_scale")->getFloat());
+  if (!xScale)
+    return xScale.takeError();
+  auto yScale = checkedScale("y_scale", op.getAttr("y_scale")->getFloat());
+  if (!yScale)
+    return yScale.takeError();
+  p.xScale = *xScale, p.yScale = *yScale;
+  for (double s : op.getAttr("w_scale")->getNumbers()) {
+    auto ws = checkedScale("w_scale", s);
+    if (!ws)
+      return ws.takeError();
+    p.wScales.push_back(*ws);
+  }
+
+  auto xZp = checkedZeroPoint(
+      "x_zero_point", op.getAttrOrDefault("x_zero_point")->getInt(),
+      x.elementType);
+  if (!xZp)
+    return xZp.takeError();
+  auto yZp = checkedZeroPoint(
+      "y_zero_point", op.getAttrOrDefault("y_zero_point")->getInt(),
+      p.resultType);
+  if (!yZp)
+    return yZp.takeError();
+  p.xZeroPoint = *xZp, p.yZeroPoint = *yZp;
+  const Attribute *wZp = op.getAttrOrDefault("w_zero_point");
+  llvm::SmallVector<int64_t, 1> wZps =
+      wZp->isInt() ? llvm::SmallVector<int64_t, 1>{wZp->getInt()}
+                   : llvm::SmallVector<int64_t, 1>(wZp->getIntList());
+  for (int64_t zp : wZps) {
+    auto checked = checkedZeroPoint("w_zero_point", zp, w.elementType);
+    if (!checked)
+      return checked.takeError();
+    p.wZeroPoints.push_back(*checked);
+  }
+  if (auto err = checkChannelCount("w_scale", p.wScales.size(), p.columns))
+    return err;
+  if (auto err =
+          checkChannelCount("w_zero_point", p.wZeroPoints.size(), p.columns))
+    return err;
+  for (int64_t j = 0; j < p.columns; ++j) {
+    float m = p.multiplier(j);
+    if (!std::isfinite(m))
+      return makeError("the requantization factor x_scale * w_scale / "
+                       "y_scale of output {} is not a finite float ({} * {} / "
+                       "{})",
+                       j, p.xScale, p.wScale(j), p.yScale);
+    if (p.wScales.size() == 1)
+      break;
+  }
+
+  std::tie(p.lo, p.hi) = integerRange(p.resultType);
+  p.relu = op.getAttrOrDefault("relu")->getBool();
+  if (p.relu)
+    p.lo = std::max(p.lo, p.yZeroPoint);
   return p;
 }
 

@@ -138,15 +138,10 @@ llvm::Expected<TypeList> inferTranspose(const Operation &op,
   return TypeList{TensorType{in[0].elementType, std::move(out)}};
 }
 
-llvm::Expected<TypeList> inferConv2D(const Operation &op,
-                                     llvm::ArrayRef<TensorType> in) {
-  const TensorType &x = in[0], &w = in[1];
-  if (auto err = requireFloat(x, "input"))
-    return err;
-  if (w.elementType != x.elementType)
-    return makeError("weight type {} differs from input type {}",
-                     dataTypeName(w.elementType).str(),
-                     dataTypeName(x.elementType).str());
+// The result shape of Conv2D and QLinearConv2D: NCHW x, OIHW w.
+llvm::Expected<Shape> conv2DResultShape(const Operation &op,
+                                        const TensorType &x,
+                                        const TensorType &w) {
   if (auto err = requireRank(x, 4, "input (N, C, H, W)"))
     return err;
   if (auto err = requireRank(w, 4, "weight (O, C/groups, KH, KW)"))
@@ -163,11 +158,6 @@ llvm::Expected<TypeList> inferConv2D(const Operation &op,
     return makeError("weight has {} input channels per group, but the input "
                      "has {} channels in {} group{}",
                      w.shape[1], channels, p->groups, p->groups == 1 ? "" : "s");
-  if (in.size() == 3 && (in[2].elementType != x.elementType ||
-                         in[2].shape != Shape{outChannels}))
-    return makeError("bias must be {} [{}], got {}",
-                     dataTypeName(x.elementType).str(), outChannels,
-                     in[2].toString());
   auto h = slidingOutputSize(x.shape[2], w.shape[2], p->strideH, p->padH,
                              p->dilationH);
   if (!h)
@@ -179,8 +169,72 @@ llvm::Expected<TypeList> inferConv2D(const Operation &op,
   if (x.shape[0] == 0 || outChannels == 0 || *h <= 0 || *wd <= 0)
     return makeError("the output {} would be empty",
                      shapeToString({x.shape[0], outChannels, *h, *wd}));
-  return TypeList{
-      TensorType{x.elementType, {x.shape[0], outChannels, *h, *wd}}};
+  return Shape{x.shape[0], outChannels, *h, *wd};
+}
+
+llvm::Error requireBias(llvm::ArrayRef<TensorType> in, DataType type,
+                        int64_t channels) {
+  if (in.size() == 3 &&
+      (in[2].elementType != type || in[2].shape != Shape{channels}))
+    return makeError("bias must be {} [{}], got {}", dataTypeName(type).str(),
+                     channels, in[2].toString());
+  return llvm::Error::success();
+}
+
+llvm::Expected<TypeList> inferConv2D(const Operation &op,
+                                     llvm::ArrayRef<TensorType> in) {
+  const TensorType &x = in[0], &w = in[1];
+  if (auto err = requireFloat(x, "input"))
+    return err;
+  if (w.elementType != x.elementType)
+    return makeError("weight type {} differs from input type {}",
+                     dataTypeName(w.elementType).str(),
+                     dataTypeName(x.elementType).str());
+  auto shape = conv2DResultShape(op, x, w);
+  if (!shape)
+    return shape.takeError();
+  if (auto err = requireBias(in, x.elementType, (*shape)[1]))
+    return err;
+  return TypeList{TensorType{x.elementType, std::move(*shape)}};
+}
+
+// QLinearMatMul and QLinearConv2D.
+llvm::Expected<TypeList> inferQLinear(const Operation &op,
+                                      llvm::ArrayRef<TensorType> in) {
+  const TensorType &x = in[0], &w = in[1];
+  auto isByte = [](DataType t) {
+    return t == DataType::UInt8 || t == DataType::Int8;
+  };
+  if (!isByte(x.elementType))
+    return makeError("input must be UInt8 or Int8, got {}",
+                     dataTypeName(x.elementType).str());
+  if (!isByte(w.elementType))
+    return makeError("weight must be Int8 or UInt8, got {}",
+                     dataTypeName(w.elementType).str());
+  Shape shape;
+  if (op.getKind() == OpKind::QLinearMatMul) {
+    if (x.rank() < 2 || w.rank() != 2)
+      return makeError("input must have rank >= 2 and weight rank 2 ([K, N]), "
+                       "got {} and {}",
+                       shapeToString(x.shape), shapeToString(w.shape));
+    if (x.shape.back() != w.shape[0])
+      return makeError("inner dimensions differ: {} x {} (K = {} vs {})",
+                       shapeToString(x.shape), shapeToString(w.shape),
+                       x.shape.back(), w.shape[0]);
+    shape = x.shape;
+    shape.back() = w.shape[1];
+  } else {
+    auto conv = conv2DResultShape(op, x, w);
+    if (!conv)
+      return conv.takeError();
+    shape = std::move(*conv);
+  }
+  auto p = getQLinearParams(op, x, w);
+  if (!p)
+    return p.takeError();
+  if (auto err = requireBias(in, DataType::Int32, p->columns))
+    return err;
+  return TypeList{TensorType{p->resultType, std::move(shape)}};
 }
 
 llvm::Expected<TypeList> inferPool2D(const Operation &op,
@@ -397,6 +451,9 @@ public:
   }
   llvm::Expected<TypeList> visitConv2D(const Operation &op) {
     return inferConv2D(op, in);
+  }
+  llvm::Expected<TypeList> visitQuantizedLinearAlgebra(const Operation &op) {
+    return inferQLinear(op, in);
   }
   llvm::Expected<TypeList> visitPooling(const Operation &op) {
     return inferPool2D(op, in);

@@ -60,6 +60,10 @@ evaluateTranspose(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
 llvm::Expected<Results> evaluateConv2D(const Operation &op,
                                        llvm::ArrayRef<const Tensor *> operands,
                                        llvm::ArrayRef<TensorType> resultTypes);
+// QLinearMatMul and QLinearConv2D.
+llvm::Expected<Results>
+evaluateQLinear(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
+                llvm::ArrayRef<TensorType> resultTypes);
 // MaxPool2D and AvgPool2D.
 llvm::Expected<Results> evaluatePool2D(const Operation &op,
                                        llvm::ArrayRef<const Tensor *> operands,

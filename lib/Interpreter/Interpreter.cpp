@@ -60,6 +60,9 @@ public:
   llvm::Expected<Results> visitConv2D(const Operation &op) {
     return interp::evaluateConv2D(op, in, types);
   }
+  llvm::Expected<Results> visitQuantizedLinearAlgebra(const Operation &op) {
+    return interp::evaluateQLinear(op, in, types);
+  }
   llvm::Expected<Results> visitPooling(const Operation &op) {
     return interp::evaluatePool2D(op, in, types);
   }

@@ -1,6 +1,7 @@
 //===- Jit.cpp - An ORC LLJIT session with a compile cache ----------------===//
 #include "qjit/JIT/Jit.h"
 #include "BlasRuntime.h"
+#include "IntegerRuntime.h"
 #include "ParallelRuntime.h"
 #include "TargetSelection.h"
 #include "qjit/CodeGen/CodeGen.h"
@@ -112,6 +113,8 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   if (Error err = addBlasRuntime(*impl->session))
     return err;
   if (Error err = addParallelRuntime(*impl->session))
+    return err;
+  if (Error err = addIntegerRuntime(*impl->session))
     return err;
   if (Error err = addVectorMathLibrary(*impl->session, *impl->tm))
     return err;

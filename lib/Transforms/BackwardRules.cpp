@@ -78,6 +78,9 @@ public:
   // Not Differentiable (the pass checks the trait first).
   void visitQuantize(const Operation &op) { notDifferentiable(op); }
   void visitDequantize(const Operation &op) { notDifferentiable(op); }
+  void visitQuantizedLinearAlgebra(const Operation &op) {
+    notDifferentiable(op);
+  }
   void visitGradient(const Operation &op) { notDifferentiable(op); }
   void visitFusion(const Operation &op) { notDifferentiable(op); }
 

@@ -4,6 +4,8 @@
 
 #include "llvm/ADT/StringRef.h"
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <optional>
 
 namespace qjit {
@@ -31,6 +33,9 @@ size_t dataTypeSize(DataType type);
 bool isFloatType(DataType type);
 bool isIntegerType(DataType type); // Bool is not an integer type
 bool isSignedType(DataType type);
+// The smallest and largest value of an integer type (Bool: 0 and 1; Int64
+// and the float types: int64's range).
+std::pair<int64_t, int64_t> integerRange(DataType type);
 // NumPy's type descriptor ("<f4", "|u1", ...).
 llvm::StringRef npyDescr(DataType type);
 std::optional<DataType> dataTypeFromNpyDescr(llvm::StringRef descr);

@@ -87,6 +87,31 @@ struct QuantizeParams {
 llvm::Expected<QuantizeParams> getQuantizeParams(const Operation &op,
                                                  const TensorType &input);
 
+// QLinearMatMul/QLinearConv2D: the quantization of x, w and y, checked
+// (scales finite and > 0, zero points inside their types, one w value or one
+// per output column / channel) against operand types x and w.
+struct QLinearParams {
+  float xScale, yScale;
+  int64_t xZeroPoint, yZeroPoint;
+  std::vector<float> wScales;    // 1 or `columns` values
+  std::vector<int64_t> wZeroPoints; // 1 or `columns` values
+  bool relu = false;
+  DataType resultType; // dtype: UInt8 or Int8
+  int64_t lo, hi;      // the range of the result (lo raised to y_zp by relu)
+  int64_t columns;     // N or O
+
+  float wScale(int64_t j) const { return wScales[wScales.size() == 1 ? 0 : j]; }
+  int64_t wZeroPoint(int64_t j) const {
+    return wZeroPoints[wZeroPoints.size() == 1 ? 0 : j];
+  }
+  // fl(fl(x_scale * w_scale[j]) / y_scale): the factor from the int32 sum
+  // to y's steps.
+  float multiplier(int64_t j) const { return xScale * wScale(j) / yScale; }
+};
+llvm::Expected<QLinearParams> getQLinearParams(const Operation &op,
+                                               const TensorType &x,
+                                               const TensorType &w);
+
 } // namespace qjit
 
 #endif

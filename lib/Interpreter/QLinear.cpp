@@ -1,0 +1,121 @@
+//===- QLinear.cpp - QLinearMatMul and QLinearConv2D -----------------------===//
+//
+// The oracle of integer execution (docs/integer-execution.md), written as
+// the definition reads: per output element, the sum over its inputs of
+// (x - x_zp) * (w - w_zp[j]) plus bias[j], wrapped to int32, then
+//   y = clamp(roundeven(fl(float(acc) * m[j])) + y_zp, lo, hi)
+// with m[j] = fl(fl(x_scale * w_scale[j]) / y_scale).
+//
+//===----------------------------------------------------------------------===//
+#include "Evaluate.h"
+#include <algorithm>
+#include <cmath>
+
+namespace qjit::interp {
+namespace {
+
+// The elements of an integer tensor, widened.
+std::vector<int64_t> integersOf(const Tensor &t) {
+  std::vector<int64_t> values(t.numElements());
+  if (t.elementType() == DataType::UInt8)
+    std::copy_n(t.as<uint8_t>(), values.size(), values.begin());
+  else if (t.elementType() == DataType::Int8)
+    std::copy_n(t.as<int8_t>(), values.size(), values.begin());
+  else
+    std::copy_n(t.as<int32_t>(), values.size(), values.begin());
+  return values;
+}
+
+// Sums are exact in int64 (K < 2^30 terms of magnitude < 2^16); the op's
+// int32 accumulator wraps, which is the same value modulo 2^32.
+int32_t wrapToInt32(int64_t sum) {
+  return static_cast<int32_t>(static_cast<uint32_t>(sum));
+}
+
+int64_t requantize(const QLinearParams &p, int64_t sum, int64_t column) {
+  float scaled = static_cast<float>(wrapToInt32(sum)) * p.multiplier(column);
+  double level = std::nearbyint(scaled) + static_cast<double>(p.yZeroPoint);
+  return static_cast<int64_t>(
+      std::clamp(level, double(p.lo), double(p.hi)));
+}
+
+void store(Tensor &result, int64_t index, int64_t value) {
+  if (result.elementType() == DataType::UInt8)
+    result.as<uint8_t>()[index] = static_cast<uint8_t>(value);
+  else
+    result.as<int8_t>()[index] = static_cast<int8_t>(value);
+}
+
+// x [..., M, K] times w [K, N].
+void qlinearMatMul(const QLinearParams &p, const Tensor &xt, const Tensor &wt,
+                   const std::vector<int64_t> &bias, Tensor &result) {
+  std::vector<int64_t> x = integersOf(xt), w = integersOf(wt);
+  int64_t depth = wt.shape()[0], n = wt.shape()[1];
+  int64_t rows = xt.numElements() / std::max<int64_t>(depth, 1);
+  if (depth == 0)
+    rows = result.numElements() / n;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t sum = bias.empty() ? 0 : bias[j];
+      for (int64_t k = 0; k < depth; ++k)
+        sum += (x[i * depth + k] - p.xZeroPoint) *
+               (w[k * n + j] - p.wZeroPoint(j));
+      store(result, i * n + j, requantize(p, sum, j));
+    }
+}
+
+// NCHW x, OIHW w; padding holds x_zp, which adds nothing to the sum.
+void qlinearConv2D(const QLinearParams &p, const Conv2DParams &c,
+                   const Tensor &xt, const Tensor &wt,
+                   const std::vector<int64_t> &bias, Tensor &result) {
+  std::vector<int64_t> x = integersOf(xt), w = integersOf(wt);
+  llvm::ArrayRef<int64_t> xs = xt.shape(), ws = wt.shape(),
+                          ys = result.shape();
+  int64_t groupIn = ws[1], groupOut = ys[1] / c.groups;
+  int64_t index = 0;
+  for (int64_t n = 0; n < ys[0]; ++n)
+    for (int64_t o = 0; o < ys[1]; ++o)
+      for (int64_t oh = 0; oh < ys[2]; ++oh)
+        for (int64_t ow = 0; ow < ys[3]; ++ow) {
+          int64_t sum = bias.empty() ? 0 : bias[o];
+          int64_t firstChannel = o / groupOut * groupIn;
+          for (int64_t ci = 0; ci < groupIn; ++ci)
+            for (int64_t kh = 0; kh < ws[2]; ++kh)
+              for (int64_t kw = 0; kw < ws[3]; ++kw) {
+                int64_t ih = oh * c.strideH - c.padH + kh * c.dilationH;
+                int64_t iw = ow * c.strideW - c.padW + kw * c.dilationW;
+                if (ih < 0 || ih >= xs[2] || iw < 0 || iw >= xs[3])
+                  continue;
+                int64_t xv =
+                    x[((n * xs[1] + firstChannel + ci) * xs[2] + ih) * xs[3] +
+                      iw];
+                int64_t wv = w[((o * groupIn + ci) * ws[2] + kh) * ws[3] + kw];
+                sum += (xv - p.xZeroPoint) * (wv - p.wZeroPoint(o));
+              }
+          store(result, index++, requantize(p, sum, o));
+        }
+}
+
+} // namespace
+
+llvm::Expected<Results>
+evaluateQLinear(const Operation &op, llvm::ArrayRef<const Tensor *> operands,
+                llvm::ArrayRef<TensorType> resultTypes) {
+  const Tensor &x = *operands[0], &w = *operands[1];
+  QLinearParams p = llvm::cantFail(getQLinearParams(op, x.getType(), w.getType()));
+  std::vector<int64_t> bias;
+  if (operands.size() > 2)
+    bias = integersOf(*operands[2]);
+  auto result = Tensor::allocate(resultTypes[0]);
+  if (!result)
+    return result.takeError();
+  if (op.getKind() == OpKind::QLinearMatMul)
+    qlinearMatMul(p, x, w, bias, *result);
+  else
+    qlinearConv2D(p, llvm::cantFail(getConv2DParams(op)), x, w, bias, *result);
+  Results results;
+  results.push_back(std::move(*result));
+  return results;
+}
+
+} // namespace qjit::interp

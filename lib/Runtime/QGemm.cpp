@@ -1,0 +1,251 @@
+//===- QGemm.cpp - Packing, panels and the drivers of the integer GEMM ----===//
+#include "QGemm.h"
+#include "QGemmKernels.h"
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+using namespace qjit::runtime;
+
+namespace {
+
+int64_t paddedDepth(const qjit_qgemm *g) { return (g->k + 3) / 4 * 4; }
+int64_t blockCount(const qjit_qgemm *g) {
+  return (g->n + kBlockColumns - 1) / kBlockColumns;
+}
+// Bytes of one packed block and of one group's packed weights.
+int64_t blockBytes(const qjit_qgemm *g) {
+  return paddedDepth(g) * kBlockColumns;
+}
+int64_t groupBytes(const qjit_qgemm *g) { return blockCount(g) * blockBytes(g); }
+
+int32_t wrap(int64_t v) {
+  return static_cast<int32_t>(static_cast<uint32_t>(v));
+}
+
+const IsaKernels &kernelsFor(int64_t isa) {
+  switch (isa) {
+  case QJIT_ISA_AVX512_VNNI:
+    return avx512VnniKernels();
+  case QJIT_ISA_AVX_VNNI:
+    return avxVnniKernels();
+  case QJIT_ISA_AVX2:
+    return avx2Kernels();
+  default:
+    return scalarKernels();
+  }
+}
+
+// Rows of x' (K padded with zeros to a multiple of 4) and their sums: one
+// per thread, reused across calls.
+struct Panel {
+  uint8_t *rows = nullptr;
+  int32_t *rowSums = nullptr;
+  int64_t capacity = 0; // bytes of `rows`
+  int64_t rowCapacity = 0;
+
+  void reserve(int64_t count, int64_t depth) {
+    if (count * depth > capacity) {
+      std::free(rows);
+      capacity = count * depth;
+      rows = static_cast<uint8_t *>(std::aligned_alloc(
+          64, (capacity + 63) / 64 * 64));
+    }
+    if (count > rowCapacity) {
+      std::free(rowSums);
+      rowCapacity = count;
+      rowSums = static_cast<int32_t *>(std::malloc(count * sizeof(int32_t)));
+    }
+    if (!rows || !rowSums)
+      std::abort(); // a few hundred KB per thread: not a recoverable state
+  }
+  ~Panel() {
+    std::free(rows);
+    std::free(rowSums);
+  }
+};
+
+thread_local Panel panel;
+
+// Rows per panel: about 64 KB of x', a multiple of the tile height.
+int64_t panelRows(int64_t depth) {
+  int64_t rows = (int64_t(64) << 10) / std::max<int64_t>(depth, 1);
+  return std::clamp<int64_t>(rows / kTileRows * kTileRows, kTileRows, 256);
+}
+
+// Multiplies a filled panel by one group's packed weights, writing `out`
+// (its first row and the group's first column).
+void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
+                   int64_t rows, const int8_t *packed,
+                   const int32_t *columnOffsets, OutputView out) {
+  alignas(64) int32_t sums[kTileRows * kTileColumns];
+  int64_t depth = paddedDepth(g), kq = depth / 4;
+  int64_t stepColumns = isa.tileBlocks * kBlockColumns;
+  const int8_t *groupPacked = packed + group * groupBytes(g);
+  int64_t firstColumn = group * g->n;
+  for (int64_t j = 0; j < g->n; j += stepColumns) {
+    int64_t columns = std::min(stepColumns, g->n - j);
+    int64_t blocks = (columns + kBlockColumns - 1) / kBlockColumns;
+    const int8_t *w = groupPacked + j / kBlockColumns * blockBytes(g);
+    for (int64_t r = 0; r < rows; r += kTileRows) {
+      int64_t tileRows = std::min(kTileRows, rows - r);
+      isa.dot(panel.rows + r * depth, depth, tileRows, kq, w, blocks, sums);
+      TileEpilogue e{g,
+                     columnOffsets + firstColumn + j,
+                     g->w_zero_points + firstColumn + j,
+                     g->multipliers + firstColumn + j,
+                     panel.rowSums + r,
+                     tileRows,
+                     columns};
+      OutputView tile{out.base + r * out.rowStride + j * out.columnStride,
+                      out.rowStride, out.columnStride};
+      isa.requantize(e, sums, tile);
+    }
+  }
+}
+
+// Copies rows [first, first + count) of x [m, k] into the panel as x'.
+void fillMatrixPanel(const qjit_qgemm *g, const uint8_t *x, int64_t first,
+                     int64_t count) {
+  int64_t depth = paddedDepth(g);
+  uint8_t flip = g->x_signed ? 0x80 : 0;
+  for (int64_t r = 0; r < count; ++r) {
+    const uint8_t *src = x + (first + r) * g->k;
+    uint8_t *dst = panel.rows + r * depth;
+    uint32_t sum = 0;
+    for (int64_t k = 0; k < g->k; ++k) {
+      dst[k] = src[k] ^ flip;
+      sum += dst[k];
+    }
+    std::memset(dst + g->k, 0, depth - g->k);
+    panel.rowSums[r] = static_cast<int32_t>(sum);
+  }
+}
+
+// The patches of output positions [first, first + count) of one image and
+// group, as x' rows: k runs over (channel, kh, kw) like OIHW weights; taps
+// in the padding read x_zp'.
+void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
+                    const uint8_t *image, int64_t group, int64_t first,
+                    int64_t count) {
+  int64_t depth = paddedDepth(g);
+  int64_t groupChannels = c->channels / g->groups;
+  uint8_t flip = g->x_signed ? 0x80 : 0;
+  uint8_t pad = static_cast<uint8_t>(g->x_zero_point);
+  for (int64_t r = 0; r < count; ++r) {
+    int64_t position = first + r;
+    int64_t oh = position / c->out_w, ow = position % c->out_w;
+    uint8_t *dst = panel.rows + r * depth;
+    uint32_t sum = 0;
+    int64_t k = 0;
+    for (int64_t ci = 0; ci < groupChannels; ++ci) {
+      const uint8_t *plane =
+          image + (group * groupChannels + ci) * c->height * c->width;
+      for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
+        int64_t ih = oh * c->stride_h - c->pad_h + kh * c->dilation_h;
+        bool rowInside = ih >= 0 && ih < c->height;
+        for (int64_t kw = 0; kw < c->kernel_w; ++kw, ++k) {
+          int64_t iw = ow * c->stride_w - c->pad_w + kw * c->dilation_w;
+          uint8_t v = rowInside && iw >= 0 && iw < c->width
+                          ? plane[ih * c->width + iw] ^ flip
+                          : pad;
+          dst[k] = v;
+          sum += v;
+        }
+      }
+    }
+    std::memset(dst + g->k, 0, depth - g->k);
+    panel.rowSums[r] = static_cast<int32_t>(sum);
+  }
+}
+
+} // namespace
+
+extern "C" {
+
+int64_t qjit_qgemm_packed_bytes(const qjit_qgemm *g) {
+  return g->groups * groupBytes(g);
+}
+
+int64_t qjit_qgemm_offset_bytes(const qjit_qgemm *g) {
+  return g->groups * g->n * int64_t(sizeof(int32_t));
+}
+
+void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
+                     int64_t nStride, int64_t groupStride, const int32_t *bias,
+                     int8_t *packed, int32_t *columnOffsets) {
+  const uint8_t *bytes = static_cast<const uint8_t *>(w);
+  uint8_t flip = g->w_signed ? 0 : 0x80; // UInt8 w: w' = w - 128
+  std::memset(packed, 0, qjit_qgemm_packed_bytes(g));
+  for (int64_t group = 0; group < g->groups; ++group) {
+    int8_t *groupPacked = packed + group * groupBytes(g);
+    for (int64_t j = 0; j < g->n; ++j) {
+      int8_t *column = groupPacked + j / kBlockColumns * blockBytes(g) +
+                       j % kBlockColumns * 4;
+      int64_t colSum = 0;
+      for (int64_t k = 0; k < g->k; ++k) {
+        auto v = static_cast<int8_t>(
+            bytes[group * groupStride + k * kStride + j * nStride] ^ flip);
+        column[k / 4 * kBlockColumns * 4 + k % 4] = v;
+        colSum += v;
+      }
+      int64_t c = group * g->n + j;
+      int64_t wZp = g->w_zero_points[c];
+      int64_t offset = (bias ? bias[c] : 0) - g->x_zero_point * colSum +
+                       g->k * g->x_zero_point * wZp;
+      columnOffsets[c] = wrap(offset);
+    }
+  }
+}
+
+void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
+                     const int32_t *columnOffsets, const void *x, void *y,
+                     int64_t rowBegin, int64_t rowEnd) {
+  const IsaKernels &isa = kernelsFor(g->isa);
+  int64_t depth = paddedDepth(g), step = panelRows(depth);
+  panel.reserve(step, depth);
+  auto *out = static_cast<uint8_t *>(y);
+  for (int64_t r = rowBegin; r < rowEnd; r += step) {
+    int64_t rows = std::min(step, rowEnd - r);
+    fillMatrixPanel(g, static_cast<const uint8_t *>(x), r, rows);
+    multiplyPanel(g, isa, 0, rows, packed, columnOffsets,
+                  {out + r * g->n, g->n, 1});
+  }
+}
+
+int64_t qjit_qconv_task_count(const qjit_qgemm *g, const qjit_qconv *c) {
+  int64_t positions = c->out_h * c->out_w;
+  int64_t bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
+  return c->images * g->groups * bands;
+}
+
+void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
+                      const int8_t *packed, const int32_t *columnOffsets,
+                      const void *x, void *y, int64_t taskBegin,
+                      int64_t taskEnd) {
+  const IsaKernels &isa = kernelsFor(g->isa);
+  int64_t depth = paddedDepth(g), step = panelRows(depth);
+  panel.reserve(step, depth);
+  int64_t positions = c->out_h * c->out_w;
+  int64_t bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
+  int64_t outChannels = g->groups * g->n;
+  for (int64_t task = taskBegin; task < taskEnd; ++task) {
+    int64_t band = task % bands, group = task / bands % g->groups;
+    int64_t image = task / bands / g->groups;
+    const uint8_t *in = static_cast<const uint8_t *>(x) +
+                        image * c->channels * c->height * c->width;
+    // y[image][group * n + j][position]: rows are positions.
+    uint8_t *out = static_cast<uint8_t *>(y) +
+                   (image * outChannels + group * g->n) * positions;
+    int64_t end = std::min(positions, (band + 1) * c->rows_per_task);
+    for (int64_t p = band * c->rows_per_task; p < end; p += step) {
+      int64_t rows = std::min(step, end - p);
+      fillPatchPanel(g, c, in, group, p, rows);
+      multiplyPanel(g, isa, group, rows, packed, columnOffsets,
+                    {out + p, 1, positions});
+    }
+  }
+}
+
+} // extern "C"

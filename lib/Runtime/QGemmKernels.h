@@ -1,0 +1,64 @@
+//===- QGemmKernels.h - The per-ISA inner kernels of QGemm ------*- C++ -*-===//
+//
+// Internal to lib/Runtime. The drivers in QGemm.cpp fill panels of x' rows
+// (K padded to a multiple of 4) and call, per tile of at most kTileRows rows
+// and one group of column blocks, an ISA's `dot` (the exact int32 sums) and
+// `requantize` (the epilogue writing bytes).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QJIT_LIB_RUNTIME_QGEMMKERNELS_H
+#define QJIT_LIB_RUNTIME_QGEMMKERNELS_H
+
+#include "QGemm.h"
+#include <cstdint>
+
+namespace qjit::runtime {
+
+constexpr int64_t kBlockColumns = 16;  // columns per packed block
+constexpr int64_t kTileRows = 4;       // rows per tile
+constexpr int64_t kMaxTileBlocks = 4;  // blocks per tile, at most
+constexpr int64_t kTileColumns = kBlockColumns * kMaxTileBlocks;
+
+// Where a tile's results go: element (r, j) of the tile at
+// base[r * row_stride + j * column_stride] (bytes).
+struct OutputView {
+  uint8_t *base;
+  int64_t rowStride, columnStride;
+};
+
+// One tile's epilogue inputs: columns [column, column + columns) of group
+// `group`, rows with their rowsums.
+struct TileEpilogue {
+  const qjit_qgemm *g;
+  const int32_t *columnOffsets; // of the tile's first column
+  const int32_t *wZeroPoints;   // of the tile's first column
+  const float *multipliers;     // of the tile's first column
+  const int32_t *rowSums;       // of the tile's first row
+  int64_t rows, columns;
+};
+
+struct IsaKernels {
+  int64_t tileBlocks; // column blocks per tile (<= kMaxTileBlocks)
+  // sums[r * kTileColumns + j] = sum_k x[r * ldx + k] * w'(k, j) for
+  // r < rows, j < blocks * 16; kq = K' / 4; blocks kq * 64 bytes apart.
+  void (*dot)(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
+              const int8_t *w, int64_t blocks, int32_t *sums);
+  void (*requantize)(const TileEpilogue &e, const int32_t *sums,
+                     OutputView out);
+};
+
+const IsaKernels &scalarKernels();
+const IsaKernels &avx2Kernels();
+const IsaKernels &avxVnniKernels();
+const IsaKernels &avx512VnniKernels();
+
+// The portable epilogue: one element at a time (the definition).
+void requantizeScalar(const TileEpilogue &e, const int32_t *sums,
+                      OutputView out);
+// Eight columns at a time with AVX2 (the AVX2 and AVX-VNNI paths).
+void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
+                        OutputView out);
+
+} // namespace qjit::runtime
+
+#endif

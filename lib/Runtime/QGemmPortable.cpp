@@ -1,0 +1,180 @@
+//===- QGemmPortable.cpp - The scalar and AVX2 inner kernels --------------===//
+//
+// The scalar kernels are the definition every other path must match; the
+// AVX2 ones (for hosts without VNNI) multiply bytes widened to 16 bits with
+// vpmaddwd, which cannot saturate (vpmaddubsw could: 255 * 127 * 2 > 32767).
+//
+//===----------------------------------------------------------------------===//
+#include "QGemmKernels.h"
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <immintrin.h>
+
+namespace qjit::runtime {
+namespace {
+
+uint32_t load32(const uint8_t *p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+void dotScalar(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
+               const int8_t *w, int64_t blocks, int32_t *sums) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int8_t *block = w + b * kq * kBlockColumns * 4;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < kBlockColumns; ++c) {
+        uint32_t acc = 0; // int32 arithmetic that wraps
+        for (int64_t q = 0; q < kq; ++q)
+          for (int64_t t = 0; t < 4; ++t)
+            acc += static_cast<uint32_t>(
+                int32_t(x[r * ldx + q * 4 + t]) *
+                int32_t(block[(q * kBlockColumns + c) * 4 + t]));
+        sums[r * kTileColumns + b * kBlockColumns + c] =
+            static_cast<int32_t>(acc);
+      }
+  }
+}
+
+// Column c's 4 products of one k quad, as two int32 halves: vpmaddwd of 4
+// columns' widened weights with x's 4 bytes widened and repeated.
+__attribute__((target("avx2"))) void
+dotAvx2(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
+        const int8_t *w, int64_t blocks, int32_t *sums) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int8_t *block = w + b * kq * kBlockColumns * 4;
+    for (int64_t r = 0; r < rows; ++r) {
+      __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),
+                        _mm256_setzero_si256(), _mm256_setzero_si256()};
+      for (int64_t q = 0; q < kq; ++q) {
+        __m256i xs = _mm256_cvtepu8_epi16(
+            _mm_set1_epi32(static_cast<int>(load32(x + r * ldx + q * 4))));
+        const int8_t *wq = block + q * kBlockColumns * 4;
+        for (int i = 0; i < 4; ++i) {
+          __m256i ws = _mm256_cvtepi8_epi16(_mm_loadu_si128(
+              reinterpret_cast<const __m128i *>(wq + 16 * i)));
+          acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(ws, xs));
+        }
+      }
+      // hadd pairs the halves within 128-bit lanes: [c0 c1 c4 c5 | c2 c3
+      // c6 c7]; the permute restores column order.
+      for (int i = 0; i < 4; i += 2) {
+        __m256i sum = _mm256_permute4x64_epi64(
+            _mm256_hadd_epi32(acc[i], acc[i + 1]), 0xD8);
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i *>(sums + r * kTileColumns +
+                                        b * kBlockColumns + i * 4),
+            sum);
+      }
+    }
+  }
+}
+
+} // namespace
+
+void requantizeScalar(const TileEpilogue &e, const int32_t *sums,
+                      OutputView out) {
+  const qjit_qgemm *g = e.g;
+  float lo = static_cast<float>(g->lo - g->y_zero_point);
+  float hi = static_cast<float>(g->hi - g->y_zero_point);
+  for (int64_t r = 0; r < e.rows; ++r)
+    for (int64_t j = 0; j < e.columns; ++j) {
+      uint32_t acc = static_cast<uint32_t>(sums[r * kTileColumns + j]) +
+                     static_cast<uint32_t>(e.columnOffsets[j]);
+      if (g->has_w_zero_points)
+        acc -= static_cast<uint32_t>(e.wZeroPoints[j]) *
+               static_cast<uint32_t>(e.rowSums[r]);
+      float v = static_cast<float>(static_cast<int32_t>(acc)) *
+                e.multipliers[j];
+      // Clamping before rounding is the same as after: the bounds are
+      // integers.
+      v = std::min(std::max(v, lo), hi);
+      int32_t q = static_cast<int32_t>(std::nearbyint(v)) +
+                  static_cast<int32_t>(g->y_zero_point);
+      out.base[r * out.rowStride + j * out.columnStride] =
+          static_cast<uint8_t>(q);
+    }
+}
+
+namespace {
+
+// Eight columns at a time; the last few columns of a tile go through the
+// scalar epilogue.
+__attribute__((target("avx2"))) void
+requantizeAvx2(const TileEpilogue &e, const int32_t *sums, OutputView out) {
+  const qjit_qgemm *g = e.g;
+  __m256 lo = _mm256_set1_ps(static_cast<float>(g->lo - g->y_zero_point));
+  __m256 hi = _mm256_set1_ps(static_cast<float>(g->hi - g->y_zero_point));
+  __m256i zp = _mm256_set1_epi32(static_cast<int>(g->y_zero_point));
+  __m256i lowBytes = _mm256_setr_epi8(
+      0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, //
+      0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  int64_t vectorColumns = e.columns / 8 * 8;
+  for (int64_t r = 0; r < e.rows; ++r) {
+    for (int64_t j = 0; j < vectorColumns; j += 8) {
+      __m256i acc = _mm256_add_epi32(
+          _mm256_loadu_si256(
+              reinterpret_cast<const __m256i *>(sums + r * kTileColumns + j)),
+          _mm256_loadu_si256(
+              reinterpret_cast<const __m256i *>(e.columnOffsets + j)));
+      if (g->has_w_zero_points)
+        acc = _mm256_sub_epi32(
+            acc, _mm256_mullo_epi32(_mm256_loadu_si256(
+                                        reinterpret_cast<const __m256i *>(
+                                            e.wZeroPoints + j)),
+                                    _mm256_set1_epi32(e.rowSums[r])));
+      __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc),
+                               _mm256_loadu_ps(e.multipliers + j));
+      v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+      __m256i q = _mm256_add_epi32(
+          _mm256_cvtps_epi32(_mm256_round_ps(
+              v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)),
+          zp);
+      uint8_t *dst = out.base + r * out.rowStride + j * out.columnStride;
+      if (out.columnStride == 1) {
+        __m256i bytes = _mm256_shuffle_epi8(q, lowBytes);
+        uint32_t halves[2] = {
+            static_cast<uint32_t>(_mm256_extract_epi32(bytes, 0)),
+            static_cast<uint32_t>(_mm256_extract_epi32(bytes, 4))};
+        std::memcpy(dst, halves, 8);
+      } else {
+        alignas(32) int32_t values[8];
+        _mm256_store_si256(reinterpret_cast<__m256i *>(values), q);
+        for (int i = 0; i < 8; ++i)
+          dst[i * out.columnStride] = static_cast<uint8_t>(values[i]);
+      }
+    }
+  }
+  if (vectorColumns < e.columns) {
+    TileEpilogue rest = e;
+    rest.columnOffsets += vectorColumns;
+    rest.wZeroPoints += vectorColumns;
+    rest.multipliers += vectorColumns;
+    rest.columns -= vectorColumns;
+    requantizeScalar(rest, sums + vectorColumns,
+                     {out.base + vectorColumns * out.columnStride,
+                      out.rowStride, out.columnStride});
+  }
+}
+
+} // namespace
+
+// Shared with the AVX-VNNI kernels.
+void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
+                        OutputView out) {
+  requantizeAvx2(e, sums, out);
+}
+
+const IsaKernels &scalarKernels() {
+  static const IsaKernels kernels{1, dotScalar, requantizeScalar};
+  return kernels;
+}
+
+const IsaKernels &avx2Kernels() {
+  static const IsaKernels kernels{1, dotAvx2, requantizeAvx2};
+  return kernels;
+}
+
+} // namespace qjit::runtime

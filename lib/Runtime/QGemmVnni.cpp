@@ -1,0 +1,158 @@
+//===- QGemmVnni.cpp - The vpdpbusd inner kernels --------------------------===//
+//
+// vpdpbusd adds, per 32-bit lane, the 4 products of x's u8 quad (broadcast
+// to every lane) with one column's s8 quad: 64 multiply-adds per zmm
+// instruction. A tile keeps its sums in registers: rows x blocks
+// accumulators (AVX-512: 4 x 4 zmm; AVX-VNNI: 4 x 2 ymm for one block).
+//
+//===----------------------------------------------------------------------===//
+#include "QGemmKernels.h"
+#include <algorithm>
+#include <cstring>
+#include <immintrin.h>
+
+#define QJIT_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define QJIT_AVX_VNNI __attribute__((target("avx2,avxvnni")))
+
+namespace qjit::runtime {
+namespace {
+
+constexpr int64_t kBlockBytesPerQuad = kBlockColumns * 4;
+
+int32_t load32(const uint8_t *p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <int Rows, int Blocks>
+QJIT_AVX512_VNNI void dotAvx512(const uint8_t *x, int64_t ldx, int64_t kq,
+                                const int8_t *w, int32_t *sums) {
+  __m512i acc[Rows][Blocks];
+  for (int r = 0; r < Rows; ++r)
+    for (int b = 0; b < Blocks; ++b)
+      acc[r][b] = _mm512_setzero_si512();
+  int64_t blockStride = kq * kBlockBytesPerQuad;
+  for (int64_t q = 0; q < kq; ++q) {
+    __m512i ws[Blocks];
+    for (int b = 0; b < Blocks; ++b)
+      ws[b] = _mm512_load_si512(w + b * blockStride + q * kBlockBytesPerQuad);
+    for (int r = 0; r < Rows; ++r) {
+      __m512i xs = _mm512_set1_epi32(load32(x + r * ldx + q * 4));
+      for (int b = 0; b < Blocks; ++b)
+        acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], xs, ws[b]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int b = 0; b < Blocks; ++b)
+      _mm512_store_si512(sums + r * kTileColumns + b * kBlockColumns,
+                         acc[r][b]);
+}
+
+using DotFn = void (*)(const uint8_t *, int64_t, int64_t, const int8_t *,
+                       int32_t *);
+
+template <int Rows> constexpr DotFn avx512ForBlocks(int64_t blocks) {
+  return blocks == 1   ? dotAvx512<Rows, 1>
+         : blocks == 2 ? dotAvx512<Rows, 2>
+         : blocks == 3 ? dotAvx512<Rows, 3>
+                       : dotAvx512<Rows, 4>;
+}
+
+void dotAvx512Tile(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
+                   const int8_t *w, int64_t blocks, int32_t *sums) {
+  DotFn fn = rows == 1   ? avx512ForBlocks<1>(blocks)
+             : rows == 2 ? avx512ForBlocks<2>(blocks)
+             : rows == 3 ? avx512ForBlocks<3>(blocks)
+                         : avx512ForBlocks<4>(blocks);
+  fn(x, ldx, kq, w, sums);
+}
+
+// Sixteen columns at a time; masked loads and stores cover a tile's last
+// columns.
+QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
+                                       const int32_t *sums, OutputView out) {
+  const qjit_qgemm *g = e.g;
+  __m512 lo = _mm512_set1_ps(static_cast<float>(g->lo - g->y_zero_point));
+  __m512 hi = _mm512_set1_ps(static_cast<float>(g->hi - g->y_zero_point));
+  __m512i zp = _mm512_set1_epi32(static_cast<int>(g->y_zero_point));
+  for (int64_t j = 0; j < e.columns; j += 16) {
+    int64_t count = std::min<int64_t>(16, e.columns - j);
+    __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
+    __m512i offsets = _mm512_maskz_loadu_epi32(mask, e.columnOffsets + j);
+    __m512i wZeroPoints = _mm512_maskz_loadu_epi32(mask, e.wZeroPoints + j);
+    __m512 multipliers = _mm512_maskz_loadu_ps(mask, e.multipliers + j);
+    for (int64_t r = 0; r < e.rows; ++r) {
+      __m512i acc = _mm512_add_epi32(
+          _mm512_load_si512(sums + r * kTileColumns + j), offsets);
+      if (g->has_w_zero_points)
+        acc = _mm512_sub_epi32(
+            acc,
+            _mm512_mullo_epi32(wZeroPoints, _mm512_set1_epi32(e.rowSums[r])));
+      __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), multipliers);
+      v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      __m512i q = _mm512_add_epi32(
+          _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT |
+                                          _MM_FROUND_NO_EXC),
+          zp);
+      uint8_t *dst = out.base + r * out.rowStride + j * out.columnStride;
+      if (out.columnStride == 1) {
+        _mm512_mask_cvtepi32_storeu_epi8(dst, mask, q);
+      } else {
+        alignas(64) int32_t values[16];
+        _mm512_store_si512(values, q);
+        for (int64_t i = 0; i < count; ++i)
+          dst[i * out.columnStride] = static_cast<uint8_t>(values[i]);
+      }
+    }
+  }
+}
+
+template <int Rows>
+QJIT_AVX_VNNI void dotAvxVnni(const uint8_t *x, int64_t ldx, int64_t kq,
+                              const int8_t *w, int32_t *sums) {
+  __m256i acc[Rows][2];
+  for (int r = 0; r < Rows; ++r)
+    acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  for (int64_t q = 0; q < kq; ++q) {
+    const int8_t *wq = w + q * kBlockBytesPerQuad;
+    __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i *>(wq));
+    __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i *>(wq + 32));
+    for (int r = 0; r < Rows; ++r) {
+      __m256i xs = _mm256_set1_epi32(load32(x + r * ldx + q * 4));
+      acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], xs, w0);
+      acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], xs, w1);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(sums + r * kTileColumns),
+                        acc[r][0]);
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i *>(sums + r * kTileColumns + 8), acc[r][1]);
+  }
+}
+
+// One block per tile (16 ymm registers hold no more).
+void dotAvxVnniTile(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
+                    const int8_t *w, int64_t, int32_t *sums) {
+  DotFn fn = rows == 1   ? dotAvxVnni<1>
+             : rows == 2 ? dotAvxVnni<2>
+             : rows == 3 ? dotAvxVnni<3>
+                         : dotAvxVnni<4>;
+  fn(x, ldx, kq, w, sums);
+}
+
+} // namespace
+
+const IsaKernels &avxVnniKernels() {
+  static const IsaKernels kernels{1, dotAvxVnniTile, requantizeAvx2Tile};
+  return kernels;
+}
+
+const IsaKernels &avx512VnniKernels() {
+  static const IsaKernels kernels{kMaxTileBlocks, dotAvx512Tile,
+                                  requantizeAvx512};
+  return kernels;
+}
+
+} // namespace qjit::runtime
