@@ -1,0 +1,217 @@
+//===- JitQLinearTest.cpp - QLinearMatMul and QLinearConv2D through the JIT ===//
+//
+// Random products (odd sizes, K not a multiple of 4, batches, per-tensor and
+// per-channel weights, every operand type, bias, relu) and convolutions
+// (groups, depthwise, stride, padding, dilation) through the JIT on every
+// kernel path, forced with target features, against the interpreter byte
+// for byte: the int32 sums are exact and the requantization is the same
+// float arithmetic everywhere, so nothing may differ.
+//
+//===----------------------------------------------------------------------===//
+#include "JitTestSupport.h"
+
+using namespace qjit;
+using namespace qjit::test;
+
+namespace {
+
+// Feature changes that force each kernel path on this host (a host without
+// VNNI runs the AVX2 path under the first two as well).
+const char *const kPaths[] = {"",                           // AVX512-VNNI
+                              "-avx512f",                   // AVX-VNNI
+                              "-avx512f,-avxvnni",          // AVX2
+                              "-avx512f,-avxvnni,-avx2"};   // scalar
+
+Jit &jitFor(const std::string &features) {
+  static std::map<std::string, std::unique_ptr<Jit>> sessions;
+  std::unique_ptr<Jit> &jit = sessions[features];
+  if (!jit) {
+    auto created = Jit::create(JitOptions{2, "", features});
+    if (!expectOk(created, "creating a JIT with " + features))
+      std::abort();
+    jit = std::move(*created);
+  }
+  return *jit;
+}
+
+std::mt19937_64 &rng() {
+  static std::mt19937_64 generator(20261203);
+  return generator;
+}
+
+int64_t uniform(int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng());
+}
+
+double uniformReal(double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(rng());
+}
+
+// Every byte value equally likely.
+Tensor randomBytes(const TensorType &type) {
+  Tensor t(type);
+  auto *bytes = static_cast<uint8_t *>(t.data());
+  for (size_t i = 0; i < t.sizeInBytes(); ++i)
+    bytes[i] = static_cast<uint8_t>(rng()());
+  return t;
+}
+
+Tensor randomBias(int64_t n) {
+  Tensor t(TensorType{DataType::Int32, {n}});
+  for (int64_t i = 0; i < n; ++i)
+    t.as<int32_t>()[i] = static_cast<int32_t>(uniform(-100000, 100000));
+  return t;
+}
+
+DataType byteType() { return uniform(0, 1) ? DataType::UInt8 : DataType::Int8; }
+
+int64_t zeroPointOf(DataType type) {
+  auto [lo, hi] = integerRange(type);
+  return uniform(lo, hi);
+}
+
+// Random quantization attributes for `columns` output columns; the scales
+// keep results spread over the output range.
+AttrList quantizationAttrs(DataType x, DataType w, DataType y,
+                           int64_t columns, int64_t depth) {
+  AttrList attrs;
+  double xScale = uniformReal(0.005, 0.05);
+  attrs.push_back({"x_scale", Attribute(xScale)});
+  attrs.push_back({"x_zero_point", Attribute(zeroPointOf(x))});
+  bool perChannel = uniform(0, 1);
+  std::vector<double> wScales;
+  std::vector<int64_t> wZeroPoints;
+  for (int64_t j = 0; j < (perChannel ? columns : 1); ++j) {
+    wScales.push_back(uniformReal(0.001, 0.02));
+    wZeroPoints.push_back(uniform(0, 3) ? zeroPointOf(w) : 0);
+  }
+  if (perChannel) {
+    attrs.push_back({"w_scale", Attribute(wScales)});
+    attrs.push_back({"w_zero_point", Attribute(wZeroPoints)});
+  } else {
+    attrs.push_back({"w_scale", Attribute(wScales[0])});
+    attrs.push_back({"w_zero_point", Attribute(wZeroPoints[0])});
+  }
+  // A sum of `depth` products of about 128 * 128 at these scales.
+  double spread = xScale * wScales[0] * 128 * 128 * std::sqrt(double(depth));
+  attrs.push_back({"y_scale", Attribute(spread / uniformReal(20, 200))});
+  attrs.push_back({"y_zero_point", Attribute(zeroPointOf(y))});
+  attrs.push_back({"relu", Attribute(bool(uniform(0, 1)))});
+  attrs.push_back(
+      {"dtype", Attribute(EnumValue{dataTypeName(y).str()})});
+  return attrs;
+}
+
+// Runs `graph` on `inputs` on every path and expects the interpreter's
+// bytes.
+void expectSameBytesOnEveryPath(const Graph &graph,
+                                llvm::ArrayRef<Tensor> inputs,
+                                const std::string &what) {
+  auto expected = interpret(graph, inputs);
+  ASSERT_OK(expected);
+  for (const char *path : kPaths) {
+    auto compiled = jitFor(path).compile(graph);
+    ASSERT_OK(compiled);
+    for (unsigned threads : {1u, 2u}) {
+      auto actual = (*compiled)->run(inputs, RunOptions(threads));
+      ASSERT_OK(actual);
+      ASSERT_EQ(actual->size(), 1u);
+      EXPECT_EQ(0, std::memcmp((*actual)[0].data(), (*expected)[0].data(),
+                               (*expected)[0].sizeInBytes()))
+          << what << ", features '" << path << "', " << threads
+          << " threads: " << describeMismatch((*actual)[0], (*expected)[0]);
+    }
+  }
+}
+
+TEST(QLinearMatMul, EveryPathMatchesTheInterpreter) {
+  for (int trial = 0; trial < 40; ++trial) {
+    int64_t m = uniform(1, 70), depth = uniform(1, 150), n = uniform(1, 90);
+    if (trial % 4 == 0)
+      depth = uniform(1, 7); // shorter than one k quad, or just over
+    Shape xShape{m, depth};
+    if (trial % 3 == 0)
+      xShape.insert(xShape.begin(), uniform(1, 3)); // a batch
+    DataType x = byteType(), w = byteType(), y = byteType();
+    bool withBias = uniform(0, 1);
+    std::vector<TensorType> types{{x, xShape}, {w, {depth, n}}};
+    std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
+    if (withBias) {
+      types.push_back({DataType::Int32, {n}});
+      inputs.push_back(randomBias(n));
+    }
+    Graph graph = singleOpGraph(OpKind::QLinearMatMul, types,
+                                quantizationAttrs(x, w, y, n, depth));
+    expectSameBytesOnEveryPath(graph, inputs,
+                               fmt::format("trial {}: {}", trial,
+                                           graph.toString()));
+  }
+}
+
+TEST(QLinearConv2D, EveryPathMatchesTheInterpreter) {
+  for (int trial = 0; trial < 30; ++trial) {
+    int64_t groups = uniform(1, 3);
+    int64_t groupChannels = uniform(1, 5), groupOut = uniform(1, 20);
+    bool depthwise = trial % 5 == 0;
+    if (depthwise)
+      groups = uniform(2, 12), groupChannels = 1, groupOut = 1;
+    int64_t kh = uniform(1, 3), kw = uniform(1, 3);
+    int64_t h = uniform(kh, 13), wd = uniform(kw, 13);
+    AttrList conv{
+        {"stride", Attribute(std::vector<int64_t>{uniform(1, 2), uniform(1, 2)})},
+        {"padding", Attribute(std::vector<int64_t>{uniform(0, 2), uniform(0, 2)})},
+        {"dilation", Attribute(std::vector<int64_t>{uniform(1, 2), 1})},
+        {"groups", Attribute(groups)}};
+    DataType x = byteType(), w = byteType(), y = byteType();
+    int64_t out = groups * groupOut;
+    int64_t dilatedH = (kh - 1) * conv[2].value.getIntList()[0] + 1;
+    if (dilatedH > h + 2 * conv[1].value.getIntList()[0])
+      conv[2].value = Attribute(std::vector<int64_t>{1, 1});
+    std::vector<TensorType> types{
+        {x, {uniform(1, 2), groups * groupChannels, h, wd}},
+        {w, {out, groupChannels, kh, kw}}};
+    std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
+    if (uniform(0, 1)) {
+      types.push_back({DataType::Int32, {out}});
+      inputs.push_back(randomBias(out));
+    }
+    AttrList attrs =
+        quantizationAttrs(x, w, y, out, groupChannels * kh * kw);
+    attrs.insert(attrs.end(), conv.begin(), conv.end());
+    Graph graph = singleOpGraph(OpKind::QLinearConv2D, types, attrs);
+    expectSameBytesOnEveryPath(graph, inputs,
+                               fmt::format("trial {}: {}", trial,
+                                           graph.toString()));
+  }
+}
+
+// Sums far beyond int32 wrap the same way on every path.
+TEST(QLinearMatMul, WrappingSumsAgree) {
+  int64_t depth = 70001, n = 17;
+  TensorType x{DataType::UInt8, {3, depth}}, w{DataType::Int8, {depth, n}};
+  Tensor xs(x), ws(w);
+  std::memset(xs.data(), 255, xs.sizeInBytes());
+  std::memset(ws.data(), 0x80, ws.sizeInBytes()); // -128
+  AttrList attrs{{"x_scale", Attribute(1.0)},
+                 {"w_scale", Attribute(1.0)},
+                 {"w_zero_point", Attribute(int64_t(127))},
+                 {"y_scale", Attribute(1e-6)},
+                 {"y_zero_point", Attribute(int64_t(7))},
+                 {"dtype", Attribute(EnumValue{"Int8"})}};
+  Graph graph = singleOpGraph(OpKind::QLinearMatMul, {x, w}, attrs);
+  expectSameBytesOnEveryPath(graph, {xs, ws}, "wrapping sums");
+}
+
+// Large enough to be split over threads, on the default path.
+TEST(QLinearConv2D, LargeLayerMatchesTheInterpreter) {
+  TensorType x{DataType::UInt8, {1, 32, 28, 28}},
+      w{DataType::Int8, {48, 32, 3, 3}};
+  AttrList attrs = quantizationAttrs(DataType::UInt8, DataType::Int8,
+                                     DataType::UInt8, 48, 32 * 9);
+  attrs.push_back({"padding", Attribute(int64_t(1))});
+  Graph graph = singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs);
+  expectSameBytesOnEveryPath(graph, {randomBytes(x), randomBytes(w)},
+                             "32 -> 48 channels, 28x28");
+}
+
+} // namespace
