@@ -375,9 +375,9 @@ llvm::Expected<float> checkedScale(llvm::StringRef name, double value) {
 llvm::Error checkChannelCount(llvm::StringRef name, size_t count,
                               int64_t columns) {
   if (count != 1 && static_cast<int64_t>(count) != columns)
-    return makeError("{} needs 1 value or {} (one per output {}), got {}",
-                     name.str(), columns,
-                     columns == 1 ? "column" : "column or channel", count);
+    return makeError("{} needs 1 value or {} (one per output column or "
+                     "channel), got {}",
+                     name.str(), columns, count);
   return llvm::Error::success();
 }
 

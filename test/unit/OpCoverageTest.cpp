@@ -96,6 +96,12 @@ const std::map<OpKind, std::string> &samples() {
       {OpKind::Conv2D, R"((t0: Float32 [1, 4, 6, 6], t1: Float32 [2, 2, 3, 3], t2: Float32 [2]) {
         t3 = Conv2D(t0, t1, t2, stride=2, padding=1, groups=2) : Float32 [1, 2, 3, 3]
         return t3 })"},
+      {OpKind::QLinearMatMul, R"((t0: UInt8 [2, 3, 7], t1: Int8 [7, 5], t2: Int32 [5]) {
+        t3 = QLinearMatMul(t0, t1, t2, x_scale=0.02, x_zero_point=128, w_scale=[0.01, 0.02, 0.03, 0.01, 0.02], y_scale=0.05, y_zero_point=100) : UInt8 [2, 3, 5]
+        return t3 })"},
+      {OpKind::QLinearConv2D, R"((t0: Int8 [1, 4, 6, 6], t1: Int8 [2, 2, 3, 3]) {
+        t2 = QLinearConv2D(t0, t1, x_scale=0.02, x_zero_point=-3, w_scale=0.01, y_scale=0.05, stride=2, padding=1, groups=2, relu=true, dtype=Int8) : Int8 [1, 2, 3, 3]
+        return t2 })"},
       {OpKind::MaxPool2D, R"((t0: Float32 [1, 2, 5, 5]) {
         t1 = MaxPool2D(t0, kernel_size=2, stride=2) : Float32 [1, 2, 2, 2]
         return t1 })"},
