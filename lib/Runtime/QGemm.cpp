@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 using namespace qjit::runtime;
 
@@ -77,10 +78,11 @@ int64_t panelRows(int64_t depth) {
 // Multiplies a filled panel by one group's packed weights, writing `out`
 // (its first row and the group's first column).
 void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
+                   const uint8_t *x, int64_t ldx, const int32_t *rowSums,
                    int64_t rows, const int8_t *packed,
                    const int32_t *columnOffsets, OutputView out) {
   alignas(64) int32_t sums[kTileRows * kTileColumns];
-  int64_t depth = paddedDepth(g), kq = depth / 4;
+  int64_t kq = paddedDepth(g) / 4;
   int64_t stepColumns = isa.tileBlocks * kBlockColumns;
   const int8_t *groupPacked = packed + group * groupBytes(g);
   int64_t firstColumn = group * g->n;
@@ -90,12 +92,12 @@ void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
     const int8_t *w = groupPacked + j / kBlockColumns * blockBytes(g);
     for (int64_t r = 0; r < rows; r += kTileRows) {
       int64_t tileRows = std::min(kTileRows, rows - r);
-      isa.dot(panel.rows + r * depth, depth, tileRows, kq, w, blocks, sums);
+      isa.dot(x + r * ldx, ldx, tileRows, kq, w, blocks, sums);
       TileEpilogue e{g,
                      columnOffsets + firstColumn + j,
                      g->w_zero_points + firstColumn + j,
                      g->multipliers + firstColumn + j,
-                     panel.rowSums + r,
+                     rowSums ? rowSums + r : nullptr,
                      tileRows,
                      columns};
       OutputView tile{out.base + r * out.rowStride + j * out.columnStride,
@@ -178,22 +180,25 @@ void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
   const uint8_t *bytes = static_cast<const uint8_t *>(w);
   uint8_t flip = g->w_signed ? 0 : 0x80; // UInt8 w: w' = w - 128
   std::memset(packed, 0, qjit_qgemm_packed_bytes(g));
+  std::vector<int64_t> colSums(g->n);
   for (int64_t group = 0; group < g->groups; ++group) {
     int8_t *groupPacked = packed + group * groupBytes(g);
-    for (int64_t j = 0; j < g->n; ++j) {
-      int8_t *column = groupPacked + j / kBlockColumns * blockBytes(g) +
-                       j % kBlockColumns * 4;
-      int64_t colSum = 0;
-      for (int64_t k = 0; k < g->k; ++k) {
-        auto v = static_cast<int8_t>(
-            bytes[group * groupStride + k * kStride + j * nStride] ^ flip);
-        column[k / 4 * kBlockColumns * 4 + k % 4] = v;
-        colSum += v;
+    std::fill(colSums.begin(), colSums.end(), 0);
+    // k outer: row-major weights (MatMul's [K, N]) are read in order.
+    for (int64_t k = 0; k < g->k; ++k) {
+      const uint8_t *row = bytes + group * groupStride + k * kStride;
+      int8_t *quad = groupPacked + k / 4 * kBlockColumns * 4 + k % 4;
+      for (int64_t j = 0; j < g->n; ++j) {
+        auto v = static_cast<int8_t>(row[j * nStride] ^ flip);
+        quad[j / kBlockColumns * blockBytes(g) + j % kBlockColumns * 4] = v;
+        colSums[j] += v;
       }
+    }
+    for (int64_t j = 0; j < g->n; ++j) {
       int64_t c = group * g->n + j;
-      int64_t wZp = g->w_zero_points[c];
-      int64_t offset = (bias ? bias[c] : 0) - g->x_zero_point * colSum +
-                       g->k * g->x_zero_point * wZp;
+      int64_t offset = (bias ? bias[c] : 0) -
+                       g->x_zero_point * colSums[j] +
+                       g->k * g->x_zero_point * g->w_zero_points[c];
       columnOffsets[c] = wrap(offset);
     }
   }
@@ -206,11 +211,20 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
   int64_t depth = paddedDepth(g), step = panelRows(depth);
   panel.reserve(step, depth);
   auto *out = static_cast<uint8_t *>(y);
+  const auto *in = static_cast<const uint8_t *>(x);
+  // UInt8 rows whose length is a multiple of 4 are x' as they are.
+  bool direct = !g->x_signed && g->k % 4 == 0 && !g->has_w_zero_points;
   for (int64_t r = rowBegin; r < rowEnd; r += step) {
     int64_t rows = std::min(step, rowEnd - r);
-    fillMatrixPanel(g, static_cast<const uint8_t *>(x), r, rows);
-    multiplyPanel(g, isa, 0, rows, packed, columnOffsets,
-                  {out + r * g->n, g->n, 1});
+    OutputView view{out + r * g->n, g->n, 1};
+    if (direct) {
+      multiplyPanel(g, isa, 0, in + r * g->k, g->k, nullptr, rows, packed,
+                    columnOffsets, view);
+      continue;
+    }
+    fillMatrixPanel(g, in, r, rows);
+    multiplyPanel(g, isa, 0, panel.rows, depth, panel.rowSums, rows, packed,
+                  columnOffsets, view);
   }
 }
 
@@ -242,8 +256,8 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
     for (int64_t p = band * c->rows_per_task; p < end; p += step) {
       int64_t rows = std::min(step, end - p);
       fillPatchPanel(g, c, in, group, p, rows);
-      multiplyPanel(g, isa, group, rows, packed, columnOffsets,
-                    {out + p, 1, positions});
+      multiplyPanel(g, isa, group, panel.rows, depth, panel.rowSums, rows,
+                    packed, columnOffsets, {out + p, 1, positions});
     }
   }
 }

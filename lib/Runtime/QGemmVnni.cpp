@@ -25,6 +25,19 @@ int32_t load32(const uint8_t *p) {
   return v;
 }
 
+// acc += the dot products of x's and w's byte quads, in place. GCC 12 does
+// not tie the intrinsics' accumulator to their result and copies every
+// accumulator each step; the asm operand "+v" keeps it in its register.
+QJIT_AVX512_VNNI inline void dpbusd(__m512i &acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
+}
+
+QJIT_AVX_VNNI inline void dpbusd(__m256i &acc, __m256i x, __m256i w) {
+  asm("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(x), "x"(w));
+}
+
+// Smaller tiles (the last rows or columns of a product): the intrinsics,
+// which GCC 12 compiles with a register copy per step.
 template <int Rows, int Blocks>
 QJIT_AVX512_VNNI void dotAvx512(const uint8_t *x, int64_t ldx, int64_t kq,
                                 const int8_t *w, int32_t *sums) {
@@ -47,6 +60,44 @@ QJIT_AVX512_VNNI void dotAvx512(const uint8_t *x, int64_t ldx, int64_t kq,
     for (int b = 0; b < Blocks; ++b)
       _mm512_store_si512(sums + r * kTileColumns + b * kBlockColumns,
                          acc[r][b]);
+}
+
+// The full 4 x 4 tile, most of the work: 16 accumulators in named
+// registers, 4 weight loads and 4 broadcasts per 16 vpdpbusd.
+template <>
+QJIT_AVX512_VNNI void dotAvx512<4, 4>(const uint8_t *x, int64_t ldx,
+                                      int64_t kq, const int8_t *w,
+                                      int32_t *sums) {
+#define QJIT_ROW(r)                                                            \
+  __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0,                 \
+          c##r##2 = c##r##0, c##r##3 = c##r##0;
+  QJIT_ROW(0) QJIT_ROW(1) QJIT_ROW(2) QJIT_ROW(3)
+#undef QJIT_ROW
+  int64_t blockStride = kq * kBlockBytesPerQuad;
+  const int8_t *w0 = w, *w1 = w + blockStride, *w2 = w + 2 * blockStride,
+               *w3 = w + 3 * blockStride;
+  for (int64_t q = 0; q < kq; ++q) {
+    int64_t at = q * kBlockBytesPerQuad;
+    __m512i b0 = _mm512_load_si512(w0 + at), b1 = _mm512_load_si512(w1 + at),
+            b2 = _mm512_load_si512(w2 + at), b3 = _mm512_load_si512(w3 + at);
+#define QJIT_ROW(r)                                                            \
+  {                                                                            \
+    __m512i a = _mm512_set1_epi32(load32(x + r * ldx + q * 4));               \
+    dpbusd(c##r##0, a, b0);                                                    \
+    dpbusd(c##r##1, a, b1);                                                    \
+    dpbusd(c##r##2, a, b2);                                                    \
+    dpbusd(c##r##3, a, b3);                                                    \
+  }
+    QJIT_ROW(0) QJIT_ROW(1) QJIT_ROW(2) QJIT_ROW(3)
+#undef QJIT_ROW
+  }
+#define QJIT_ROW(r)                                                            \
+  _mm512_store_si512(sums + r * kTileColumns, c##r##0);                       \
+  _mm512_store_si512(sums + r * kTileColumns + 16, c##r##1);                  \
+  _mm512_store_si512(sums + r * kTileColumns + 32, c##r##2);                  \
+  _mm512_store_si512(sums + r * kTileColumns + 48, c##r##3);
+  QJIT_ROW(0) QJIT_ROW(1) QJIT_ROW(2) QJIT_ROW(3)
+#undef QJIT_ROW
 }
 
 using DotFn = void (*)(const uint8_t *, int64_t, int64_t, const int8_t *,
@@ -120,8 +171,8 @@ QJIT_AVX_VNNI void dotAvxVnni(const uint8_t *x, int64_t ldx, int64_t kq,
     __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i *>(wq + 32));
     for (int r = 0; r < Rows; ++r) {
       __m256i xs = _mm256_set1_epi32(load32(x + r * ldx + q * 4));
-      acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], xs, w0);
-      acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], xs, w1);
+      dpbusd(acc[r][0], xs, w0);
+      dpbusd(acc[r][1], xs, w1);
     }
   }
   for (int r = 0; r < Rows; ++r) {
