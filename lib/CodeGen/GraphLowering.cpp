@@ -1,15 +1,20 @@
 //===- GraphLowering.cpp - A graph to one LLVM module ---------------------===//
 //
 // Plans where every value lives (an input or output buffer, a static offset
-// in the workspace, a constant global, or, for a Reshape not returned, the
-// bytes of its operand), emits one kernel function per op (but Constants
-// and those Reshapes) and an entry that calls them in order (the C ABI of
-// CodeGen.h).
+// in the workspace, a constant global, a data constant's bytes, or, for a
+// Reshape not returned, the bytes of its operand), emits one kernel function
+// per op (but Constants and those Reshapes) and an entry that calls them in
+// order (the C ABI of CodeGen.h).
+//
+// A data constant's bytes stay out of the module: the entry reads their
+// address from the buffer table, so compile time does not grow with them
+// and LLVM cannot fold loads of them element by element.
 //
 //===----------------------------------------------------------------------===//
 #include "Kernel.h"
 #include "WorkspacePlanner.h"
 #include "qjit/CodeGen/CodeGen.h"
+#include "qjit/IR/DenseData.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -19,6 +24,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Target/TargetMachine.h"
 #include <fmt/format.h>
+#include <unordered_map>
 #include "Support/MakeError.h"
 
 using namespace llvm;
@@ -27,8 +33,9 @@ namespace qjit {
 namespace {
 
 struct Location {
-  enum Kind { Input, Output, Workspace, Global } kind;
-  uint64_t index = 0; // input or output number, or workspace offset
+  enum Kind { Input, Output, Workspace, Global, Data } kind;
+  // Input or output number, workspace offset, or data slot.
+  uint64_t index = 0;
   GlobalVariable *global = nullptr;
 };
 
@@ -91,12 +98,17 @@ public:
 
   uint64_t planStorage();
   Function *emitEntry(StringRef name);
+  // The bytes of the data slots, in order.
+  std::vector<std::shared_ptr<const DenseData>> takeData() {
+    return std::move(data);
+  }
 
 private:
   void setTargetAttributes(Function &fn);
   Function *createKernelFunction(const Operation &op, size_t index);
   Value *pointerTo(IRBuilderBase &b, ValueId id);
   unsigned pointerAlignment(ValueId id) const;
+  unsigned dataSlot(const std::shared_ptr<const DenseData> &bytes);
 
   const Graph &graph;
   llvm::Module &module;
@@ -106,6 +118,10 @@ private:
   DenseMap<size_t, uint64_t> scratchOffset; // op index -> workspace offset
   DenseSet<size_t> views; // Reshapes whose result shares the operand's bytes
   SmallVector<Value *, 8> bufferPointers; // inputs then outputs
+  // Data slots: equal bytes share one.
+  std::vector<std::shared_ptr<const DenseData>> data;
+  std::unordered_multimap<uint64_t, unsigned> slotByHash;
+  SmallVector<Value *, 4> dataPointers; // loaded by the entry
   Value *workspace = nullptr;
 };
 
@@ -140,6 +156,10 @@ uint64_t GraphLowering::planStorage() {
       continue;
     ValueId v = ops[i].getResult();
     const TensorType &type = graph.getType(v);
+    if (const Attribute *bytes = ops[i].getAttr("data")) {
+      where[v] = {Location::Data, dataSlot(bytes->getData())};
+      continue;
+    }
     Constant *data = constantData(ctx, ops[i], type);
     auto *global = new GlobalVariable(module, data->getType(), true,
                                       GlobalValue::PrivateLinkage, data,
@@ -187,6 +207,17 @@ uint64_t GraphLowering::planStorage() {
   return planner.size();
 }
 
+unsigned
+GraphLowering::dataSlot(const std::shared_ptr<const DenseData> &bytes) {
+  auto [begin, end] = slotByHash.equal_range(bytes->contentHash());
+  for (auto it = begin; it != end; ++it)
+    if (data[it->second]->sameBytes(*bytes))
+      return it->second;
+  slotByHash.emplace(bytes->contentHash(), data.size());
+  data.push_back(bytes);
+  return data.size() - 1;
+}
+
 void GraphLowering::setTargetAttributes(Function &fn) {
   fn.addFnAttr("target-cpu", tm.getTargetCPU());
   fn.addFnAttr("target-features", tm.getTargetFeatureString());
@@ -200,7 +231,8 @@ void GraphLowering::setTargetAttributes(Function &fn) {
 
 unsigned GraphLowering::pointerAlignment(ValueId id) const {
   Location::Kind kind = where.find(id)->second.kind;
-  if (kind == Location::Workspace || kind == Location::Global)
+  if (kind == Location::Workspace || kind == Location::Global ||
+      kind == Location::Data)
     return 64;
   return dataTypeSize(graph.getType(id).elementType);
 }
@@ -258,6 +290,8 @@ Value *GraphLowering::pointerTo(IRBuilderBase &b, ValueId id) {
                                         fmt::format("t{}", id));
   case Location::Global:
     return loc.global;
+  case Location::Data:
+    return dataPointers[loc.index];
   }
   llvm_unreachable("unknown location");
 }
@@ -289,6 +323,19 @@ Function *GraphLowering::emitEntry(StringRef name) {
   ws->setMetadata(LLVMContext::MD_align,
                   MDNode::get(ctx, ConstantAsMetadata::get(b.getInt64(64))));
   workspace = ws;
+  // Data constants: 64-byte aligned (DenseData), readable for their size.
+  for (size_t k = 0; k < data.size(); ++k) {
+    LoadInst *p = loadBuffer(numInputs + numOutputs + 1 + k, "data" + Twine(k));
+    p->setMetadata(LLVMContext::MD_align,
+                   MDNode::get(ctx, ConstantAsMetadata::get(b.getInt64(64))));
+    if (uint64_t bytes = data[k]->size()) {
+      p->setMetadata(LLVMContext::MD_nonnull, MDNode::get(ctx, {}));
+      p->setMetadata(
+          LLVMContext::MD_dereferenceable,
+          MDNode::get(ctx, ConstantAsMetadata::get(b.getInt64(bytes))));
+    }
+    dataPointers.push_back(p);
+  }
 
   const std::vector<Operation> &ops = graph.getOps();
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -339,16 +386,18 @@ Expected<LoweredGraph> lowerGraph(const Graph &graph, LLVMContext &context,
   module->setDataLayout(tm.createDataLayout());
   module->setTargetTriple(tm.getTargetTriple().str());
 
-  // Constants are written into the module element by element.
+  // Constants with `values` are written into the module element by element
+  // (data constants are not: their bytes are bound at run time).
   constexpr uint64_t kMaxConstantBytes = uint64_t(64) << 20;
   for (const Operation &op : graph.getOps()) {
-    if (op.getKind() != OpKind::Constant)
+    if (op.getKind() != OpKind::Constant || op.hasAttr("data"))
       continue;
     uint64_t bytes = graph.getType(op.getResult()).sizeInBytes();
     if (bytes > kMaxConstantBytes)
       return makeError("Constant t{} of graph @{} has {} bytes, more than the "
-                       "64 MiB a constant may have (write a large splat as a "
-                       "Broadcast of a scalar Constant)",
+                       "64 MiB a constant with values may have (write a large "
+                       "splat as a Broadcast of a scalar Constant, other "
+                       "large tensors as data)",
                        op.getResult(), graph.getName().str(), bytes);
   }
 
@@ -356,6 +405,7 @@ Expected<LoweredGraph> lowerGraph(const Graph &graph, LLVMContext &context,
   LoweredGraph lowered;
   lowered.workspaceSize = lowering.planStorage();
   lowering.emitEntry(entryName);
+  lowered.data = lowering.takeData();
   if (llvm::verifyModule(*module, &errs()))
     return makeError("internal error: the LLVM IR of graph @{} is invalid",
                      graph.getName().str());

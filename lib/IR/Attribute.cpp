@@ -1,5 +1,6 @@
 //===- Attribute.cpp ------------------------------------------------------===//
 #include "qjit/IR/Attribute.h"
+#include "qjit/IR/DenseData.h"
 #include "llvm/ADT/StringRef.h"
 #include <cmath>
 #include <fmt/format.h>
@@ -30,6 +31,12 @@ std::vector<double> Attribute::getNumbers() const {
   return {};
 }
 
+bool operator==(const DataRef &a, const DataRef &b) {
+  if (!a.data || !b.data)
+    return a.data == b.data;
+  return a.data->sameBytes(*b.data);
+}
+
 namespace {
 template <typename T, typename F>
 std::string formatList(const std::vector<T> &values, F format) {
@@ -52,6 +59,10 @@ std::string Attribute::toString() const {
     }
     std::string operator()(const std::vector<double> &v) const {
       return formatList(v, formatFloat);
+    }
+    std::string operator()(const DataRef &v) const {
+      return v.data ? fmt::format("<data: {} bytes>", v.data->size())
+                    : "<data>";
     }
   };
   return std::visit(Printer{}, value);
@@ -86,6 +97,8 @@ bool coerceAttribute(AttrKind kind, Attribute &value) {
     return value.isIntList();
   case AttrKind::Numbers:
     return value.isInt() || value.isFloat() || value.isList();
+  case AttrKind::Data:
+    return value.isData();
   }
   return false;
 }

@@ -71,4 +71,30 @@ llvm::Expected<ValueId> Builder::constant(TensorType type, Attribute values) {
   return results->front();
 }
 
+llvm::Expected<ValueId>
+Builder::constant(TensorType type, std::shared_ptr<const DenseData> data) {
+  if (!data)
+    return makeError("'Constant': the data is null");
+  auto results = build(OpKind::Constant, {}, {{"data", std::move(data)}},
+                       {std::move(type)});
+  if (!results)
+    return results.takeError();
+  return results->front();
+}
+
+llvm::Expected<ValueId> Builder::constant(const Tensor &tensor) {
+  auto data = DenseData::fromTensor(tensor);
+  if (!data)
+    return data.takeError();
+  return constant(tensor.getType(), std::move(*data));
+}
+
+llvm::Expected<ValueId> Builder::constantFromNpy(llvm::StringRef path,
+                                                 uint64_t maxBytes) {
+  auto npy = readNpyData(path, maxBytes);
+  if (!npy)
+    return npy.takeError();
+  return constant(std::move(npy->type), std::move(npy->data));
+}
+
 } // namespace qjit

@@ -79,6 +79,10 @@ Token Lexer::lex() {
     return make(Token::Equal, start);
   case '@':
     return lexGraphName(start);
+  case '%':
+    return lexDataName(start);
+  case '"':
+    return lexString(start);
   case '-':
     return lexNumber(start);
   default:
@@ -103,6 +107,24 @@ Token Lexer::lexGraphName(const char *start) {
   if (cur == start + 1)
     return error(start, "expected a graph name after '@'");
   return make(Token::GraphName, start);
+}
+
+Token Lexer::lexDataName(const char *start) {
+  while (cur != end && isIdentifierChar(*cur))
+    ++cur;
+  if (cur == start + 1)
+    return error(start, "expected a data name after '%'");
+  return make(Token::DataName, start);
+}
+
+// A string ends on its line: data sections hold one string per line.
+Token Lexer::lexString(const char *start) {
+  while (cur != end && *cur != '"' && *cur != '\n')
+    ++cur;
+  if (cur == end || *cur != '"')
+    return error(start, "missing '\"' at the end of the string");
+  ++cur;
+  return make(Token::String, start);
 }
 
 // -?digits(.digits)?([eE][+-]?digits)?, or -inf / -nan. `cur` is one past

@@ -20,6 +20,8 @@ struct Token {
     Error,      // a bad character or literal; see Lexer::getErrorMessage
     Identifier, // graph, return, Add, Float32, num_bits, t3, true, inf ...
     GraphName,  // @name (the text includes the '@')
+    DataName,   // %w0, a data constant's bytes (the text includes the '%')
+    String,     // "0x00FF" (the text includes the quotes; no escapes)
     Integer,    // 8, -3 (the text includes the sign)
     Float,      // 0.5, -1e-45, -inf, -nan
     LParen,
@@ -69,6 +71,8 @@ private:
   void skipWhitespaceAndComments();
   Token lexIdentifier(const char *start);
   Token lexGraphName(const char *start);
+  Token lexDataName(const char *start);
+  Token lexString(const char *start);
   Token lexNumber(const char *start);
 
   const char *cur;

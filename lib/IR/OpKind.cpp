@@ -60,6 +60,7 @@ std::optional<Attribute> parseDefault(AttrKind kind, llvm::StringRef text) {
     return Attribute::enumValue(text);
   case AttrKind::IntList:
   case AttrKind::Numbers:
+  case AttrKind::Data:
     break;
   }
   llvm::report_fatal_error(llvm::Twine("Ops.def: bad default '") + text + "'");

@@ -1,6 +1,7 @@
 //===- OpRules.cpp - Operand rules and result type inference per op -------===//
 #include "qjit/IR/OpRules.h"
 #include "GradientOpTypes.h"
+#include "qjit/IR/DenseData.h"
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/IR/Fusion.h"
 #include "qjit/IR/OpParams.h"
@@ -388,16 +389,40 @@ llvm::Expected<TypeList> inferQuantize(const Operation &op,
   return TypeList{TensorType{result, x.shape}};
 }
 
+// The bytes of a data constant must be its type's, and a Bool's 0 or 1.
+llvm::Error checkConstantData(const Attribute &attr, const TensorType &type) {
+  const std::shared_ptr<const DenseData> &data = attr.getData();
+  if (!data)
+    return makeError("has no data");
+  if (data->size() != type.sizeInBytes())
+    return makeError("has {} bytes of data, but {} needs {}", data->size(),
+                     type.toString(), type.sizeInBytes());
+  if (type.elementType == DataType::Bool)
+    for (uint64_t i = 0; i < data->size(); ++i)
+      if (static_cast<unsigned char>(data->data()[i]) > 1)
+        return makeError("Bool data must be bytes 0 or 1, byte {} is {}", i,
+                         static_cast<unsigned char>(data->data()[i]));
+  return llvm::Error::success();
+}
+
 llvm::Expected<TypeList> inferConstant(const Operation &op,
                                        llvm::ArrayRef<TensorType> declared) {
   if (declared.size() != 1)
     return makeError("needs its result type");
   const Attribute *values = op.getAttr("values");
-  if (!values)
-    return makeError("needs a 'values' attribute");
+  const Attribute *data = op.getAttr("data");
+  if (values && data)
+    return makeError("has both 'values' and 'data'");
+  if (!values && !data)
+    return makeError("needs a 'values' or a 'data' attribute");
   const TensorType &type = declared[0];
   if (auto err = type.check())
     return err;
+  if (data) {
+    if (auto err = checkConstantData(*data, type))
+      return err;
+    return TypeList{type};
+  }
   size_t count = values->isList() ? values->getNumbers().size() : 1;
   if (count != 1 && static_cast<int64_t>(count) != type.numElements())
     return makeError("has {} values for {} elements of {}", count,

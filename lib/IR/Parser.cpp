@@ -1,17 +1,25 @@
 //===- Parser.cpp - Reading the .qir text form ----------------------------===//
 //
-//   module    ::= graph*
-//   graph     ::= 'graph' @name '(' (input (',' input)*)? ')' '{' op* return '}'
-//   input     ::= value ':' type
-//   op        ::= value (',' value)* '=' OpName '(' (arg (',' arg)*)? ')'
+//   module    ::= (graph | data)*
+//   graph     ::= 'graph' @name '(' (input (',' input)*)? ')' '{' op* return
+//   '}' input     ::= value ':' type op        ::= value (',' value)* '='
+//   OpName '(' (arg (',' arg)*)? ')'
 //                 ':' type (',' type)* body?
 //   body      ::= '{' op* return '}'   (FusedElementwise: inputs = operands)
 //   arg       ::= value | name '=' attrValue   (operands before attributes)
 //   return    ::= 'return' (value (',' value)*)?
 //   type      ::= TypeName '[' (int (',' int)*)? ']'
 //   attrValue ::= int | float | 'true' | 'false' | identifier
-//               | '[' (number (',' number)*)? ']'
+//               | '[' (number (',' number)*)? ']' | dataName
+//   data      ::= 'data' '{' (dataName '=' string)* '}'
+//   dataName  ::= '%' identifier-chars      (names bytes: %w0)
+//   string    ::= '"0x' hex-digit-pairs '"'  (the bytes in memory order)
 //
+// Data names are global to the file and may be used before the data section
+// defining them (the printer writes it last). Each name is defined once, its
+// bytes must be as many as each Constant using it needs, and data no op uses
+// is dropped: it is not an error, so that removing a Constant by hand does
+// not force an edit of the data section.
 // The parser stops at the first error. It checks what the text alone can
 // tell (syntax, op and attribute names, attribute kinds, one type per
 // result, no value defined twice); uses of undefined values and every type
@@ -19,10 +27,13 @@
 //===----------------------------------------------------------------------===//
 #include "qjit/IR/Parser.h"
 #include "Lexer.h"
+#include "qjit/IR/DenseData.h"
 #include "qjit/IR/Verifier.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <charconv>
@@ -66,6 +77,9 @@ private:
   }
 
   llvm::Error parseGraph(Module &module);
+  llvm::Error parseDataSection();
+  llvm::Expected<std::shared_ptr<const DenseData>> parseHexData(const Token &t);
+  llvm::Error resolveDataUses();
   llvm::Error parseInput(Graph &graph);
   llvm::Error parseOp(Graph &graph);
   llvm::Error parseResultNames(const Graph &graph,
@@ -74,7 +88,8 @@ private:
   llvm::Error
   parseOperandsAndAttributes(Operation &op,
                              llvm::SmallVectorImpl<ValueId> &operands,
-                             llvm::SmallVectorImpl<llvm::SMLoc> &operandLocs);
+                             llvm::SmallVectorImpl<llvm::SMLoc> &operandLocs,
+                             std::optional<Token> &dataUse);
   llvm::Error parseResultTypes(llvm::ArrayRef<ValueId> results,
                                llvm::SmallVectorImpl<TensorType> &types);
   llvm::Expected<std::shared_ptr<Graph>>
@@ -83,7 +98,8 @@ private:
   llvm::Error parseReturn(Graph &graph);
   llvm::Expected<ValueId> parseValueName(const Token &name);
   llvm::Expected<TensorType> parseType();
-  llvm::Error parseAttribute(const Token &name, Operation &op);
+  llvm::Error parseAttribute(const Token &name, Operation &op,
+                             std::optional<Token> &dataUse);
   llvm::Expected<Attribute> parseAttrValue();
   llvm::Expected<Attribute> parseList();
   llvm::Expected<int64_t> parseInteger(const Token &t);
@@ -92,14 +108,116 @@ private:
   Lexer lexer;
   Token tok;
   llvm::SMLoc prevEnd; // one past the last consumed token
+
+  // The data section's definitions, and the ops using data, whose `data`
+  // attribute is set once the whole file is read.
+  struct DataDef {
+    std::shared_ptr<const DenseData> data;
+    llvm::SMLoc loc;
+  };
+  llvm::StringMap<DataDef> dataDefs;
+  struct DataUse {
+    Graph *graph;
+    size_t opIndex;
+    Token name;
+  };
+  std::vector<DataUse> dataUses;
+  unsigned bodyDepth = 0; // > 0 inside an op's body
 };
 
 llvm::Expected<Module> Parser::parseModule() {
   Module module;
-  while (!tok.is(Token::Eof))
-    if (auto err = parseGraph(module))
+  while (!tok.is(Token::Eof)) {
+    llvm::Error err =
+        tok.isIdentifier("data") ? parseDataSection() : parseGraph(module);
+    if (err)
       return err;
+  }
+  if (auto err = resolveDataUses())
+    return err;
   return module;
+}
+
+// `data { %w0 = "0x..." ... }`.
+llvm::Error Parser::parseDataSection() {
+  consume(); // 'data'
+  if (auto err = parseToken(Token::LBrace, "'{' after 'data'"))
+    return err;
+  while (!tok.is(Token::RBrace)) {
+    if (!tok.is(Token::DataName))
+      return expected("a data name like %w0, or '}'");
+    Token name = tok;
+    consume();
+    if (auto err = parseToken(Token::Equal, "'=' after the data name"))
+      return err;
+    if (!tok.is(Token::String))
+      return expected("the bytes as a string of hex digits like \"0x00FF\"");
+    if (auto it = dataDefs.find(name.text.drop_front()); it != dataDefs.end())
+      return makeLocatedError(name.getLoc(), "redefinition of data {}",
+                              name.text.str());
+    auto data = parseHexData(tok);
+    if (!data)
+      return data.takeError();
+    dataDefs[name.text.drop_front()] = {std::move(*data), name.getLoc()};
+    consume();
+  }
+  consume(); // '}'
+  return llvm::Error::success();
+}
+
+// "0x" and two hex digits per byte, either case.
+llvm::Expected<std::shared_ptr<const DenseData>>
+Parser::parseHexData(const Token &t) {
+  llvm::StringRef text = t.text.drop_front().drop_back(); // the quotes
+  if (!text.consume_front("0x"))
+    return makeLocatedError(t.getLoc(), "the data must start with '0x'");
+  if (text.size() % 2)
+    return makeLocatedError(t.getLoc(),
+                            "the data has an odd number of hex digits ({}): "
+                            "two per byte",
+                            text.size());
+  return DenseData::create(text.size() / 2, [&](char *out) -> llvm::Error {
+    for (size_t i = 0; i < text.size(); i += 2) {
+      unsigned hi = llvm::hexDigitValue(text[i]);
+      unsigned lo = llvm::hexDigitValue(text[i + 1]);
+      if (hi > 15 || lo > 15) {
+        size_t bad = hi > 15 ? i : i + 1;
+        return makeLocatedError(llvm::SMLoc::getFromPointer(text.data() + bad),
+                                "bad hex digit {} in the data",
+                                quoteForMessage(text.substr(bad, 1)));
+      }
+      out[i / 2] = static_cast<char>(hi << 4 | lo);
+    }
+    return llvm::Error::success();
+  });
+}
+
+// Sets the `data` attribute of every op naming data, once every data
+// section has been read.
+llvm::Error Parser::resolveDataUses() {
+  for (const DataUse &use : dataUses) {
+    auto def = dataDefs.find(use.name.text.drop_front());
+    if (def == dataDefs.end())
+      return makeLocatedError(use.name.getLoc(),
+                              "unknown data {}: no data section defines it",
+                              use.name.text.str());
+    Operation &op = use.graph->getOps()[use.opIndex];
+    const std::shared_ptr<const DenseData> &data = def->second.data;
+    // The size must be the result type's (a wrong result count or type is
+    // the verifier's to report).
+    if (op.getNumResults() == 1 && use.graph->hasValue(op.getResult())) {
+      const TensorType &type = use.graph->getType(op.getResult());
+      if (llvm::Error err = type.check())
+        llvm::consumeError(std::move(err));
+      else if (type.sizeInBytes() != data->size())
+        return makeLocatedError(use.name.getLoc(),
+                                "data {} has {} bytes, but {} needs {}",
+                                use.name.text.str(), data->size(),
+                                type.toString(), type.sizeInBytes());
+    }
+    op.setAttr("data", Attribute(data));
+  }
+  return llvm::Error::success();
 }
 
 llvm::Error Parser::parseGraph(Module &module) {
@@ -194,7 +312,8 @@ Parser::parseResultNames(const Graph &graph,
 // collected in `op`.
 llvm::Error Parser::parseOperandsAndAttributes(
     Operation &op, llvm::SmallVectorImpl<ValueId> &operands,
-    llvm::SmallVectorImpl<llvm::SMLoc> &operandLocs) {
+    llvm::SmallVectorImpl<llvm::SMLoc> &operandLocs,
+    std::optional<Token> &dataUse) {
   if (auto err = parseToken(Token::LParen, "'(' after the op name"))
     return err;
   bool sawAttribute = false;
@@ -206,7 +325,7 @@ llvm::Error Parser::parseOperandsAndAttributes(
       consume();
       if (tok.is(Token::Equal)) {
         consume();
-        if (auto err = parseAttribute(name, op))
+        if (auto err = parseAttribute(name, op, dataUse))
           return err;
         sawAttribute = true;
       } else {
@@ -273,7 +392,8 @@ llvm::Error Parser::parseOp(Graph &graph) {
   consume();
   llvm::SmallVector<ValueId, 4> operands;
   llvm::SmallVector<llvm::SMLoc, 4> operandLocs;
-  if (auto err = parseOperandsAndAttributes(op, operands, operandLocs))
+  std::optional<Token> dataUse;
+  if (auto err = parseOperandsAndAttributes(op, operands, operandLocs, dataUse))
     return err;
   llvm::SmallVector<TensorType, 1> types;
   if (auto err = parseResultTypes(results, types))
@@ -296,6 +416,8 @@ llvm::Error Parser::parseOp(Graph &graph) {
                             std::move(results), op.getAttrs(), op.getLoc()));
   if (body)
     added.setBody(std::move(body));
+  if (dataUse)
+    dataUses.push_back({&graph, graph.getOps().size() - 1, *dataUse});
   return llvm::Error::success();
 }
 
@@ -306,6 +428,8 @@ Parser::parseBody(const Graph &graph, llvm::ArrayRef<ValueId> operands,
                   llvm::ArrayRef<llvm::SMLoc> operandLocs, llvm::SMLoc opLoc) {
   consume(); // '{'
   auto body = std::make_shared<Graph>(graph.getName().str());
+  ++bodyDepth;
+  auto leave = llvm::make_scope_exit([&] { --bodyDepth; });
   body->setLoc(opLoc);
   for (size_t i = 0; i < operands.size(); ++i) {
     if (!graph.hasValue(operands[i]))
@@ -393,7 +517,8 @@ llvm::Expected<TensorType> Parser::parseType() {
   return type;
 }
 
-llvm::Error Parser::parseAttribute(const Token &name, Operation &op) {
+llvm::Error Parser::parseAttribute(const Token &name, Operation &op,
+                                   std::optional<Token> &dataUse) {
   const AttrSpec *spec = findAttrSpec(op.getKind(), name.text);
   if (!spec)
     return makeLocatedError(name.getLoc(), "'{}' has no attribute {}",
@@ -402,6 +527,12 @@ llvm::Error Parser::parseAttribute(const Token &name, Operation &op) {
     return makeLocatedError(name.getLoc(), "attribute '{}' is given twice",
                             name.text.str());
   llvm::SMLoc valueLoc = tok.getLoc();
+  if (spec->kind == AttrKind::Data && tok.is(Token::DataName)) {
+    if (bodyDepth)
+      return makeLocatedError(tok.getLoc(),
+                              "data cannot be used in the body of an op");
+    dataUse = tok; // the attribute is set when the data is known
+  }
   auto value = parseAttrValue();
   if (!value)
     return value.takeError();
@@ -450,6 +581,9 @@ llvm::Expected<Attribute> Parser::parseAttrValue() {
   }
   case Token::LSquare:
     return parseList();
+  case Token::DataName:
+    consume();
+    return Attribute(std::shared_ptr<const DenseData>()); // set later
   default:
     return expected("an attribute value");
   }

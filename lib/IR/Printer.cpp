@@ -1,8 +1,46 @@
 //===- Printer.cpp - The canonical .qir text form -------------------------===//
 #include "qjit/IR/Printer.h"
+#include "qjit/IR/DenseData.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace qjit {
+
+std::string DataNames::nameOf(const std::shared_ptr<const DenseData> &data) {
+  if (!data)
+    return "<null>";
+  auto [begin, end] = byHash.equal_range(data->contentHash());
+  for (auto it = begin; it != end; ++it)
+    if (blobs[it->second]->sameBytes(*data))
+      return "w" + std::to_string(it->second);
+  byHash.emplace(data->contentHash(), blobs.size());
+  blobs.push_back(data);
+  return "w" + std::to_string(blobs.size() - 1);
+}
+
+void DataNames::printSection(llvm::raw_ostream &os) const {
+  if (blobs.empty())
+    return;
+  os << "data {\n";
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    os << "  %w" << i << " = \"0x";
+    // In chunks: one write per 4 KiB of text, not one per byte.
+    char chunk[4096];
+    llvm::StringRef bytes = blobs[i]->getBytes();
+    size_t used = 0;
+    for (unsigned char byte : bytes) {
+      chunk[used++] = digits[byte >> 4];
+      chunk[used++] = digits[byte & 15];
+      if (used == sizeof chunk) {
+        os.write(chunk, used);
+        used = 0;
+      }
+    }
+    os.write(chunk, used);
+    os << "\"\n";
+  }
+  os << "}\n";
+}
 
 namespace {
 // Types of values the graph does not know (an unverified graph) print as
@@ -19,14 +57,22 @@ void printValueList(llvm::raw_ostream &os, llvm::ArrayRef<ValueId> ids) {
 } // namespace
 
 void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op,
-             unsigned indent) {
+             unsigned indent, DataNames *names) {
+  DataNames local;
+  if (!names)
+    names = &local;
   printValueList(os, op.getResults());
   os << " = " << op.getName() << '(';
   llvm::ListSeparator sep;
   for (ValueId id : op.getOperands())
     os << sep << 't' << id;
-  for (const NamedAttribute &attr : op.getAttrs())
-    os << sep << attr.name << '=' << attr.value.toString();
+  for (const NamedAttribute &attr : op.getAttrs()) {
+    os << sep << attr.name << '=';
+    if (attr.value.isData())
+      os << '%' << names->nameOf(attr.value.getData());
+    else
+      os << attr.value.toString();
+  }
   os << ") : ";
   llvm::ListSeparator typeSep;
   for (ValueId id : op.getResults())
@@ -35,7 +81,7 @@ void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op,
     os << " {\n";
     for (const Operation &inner : body->getOps()) {
       os.indent(indent + 2);
-      printOp(os, *body, inner, indent + 2);
+      printOp(os, *body, inner, indent + 2, names);
       os << '\n';
     }
     os.indent(indent + 2) << "return ";
@@ -45,7 +91,9 @@ void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op,
   }
 }
 
-void printGraph(llvm::raw_ostream &os, const Graph &graph) {
+namespace {
+void printGraphBody(llvm::raw_ostream &os, const Graph &graph,
+                    DataNames &names) {
   os << "graph @" << graph.getName() << '(';
   llvm::ListSeparator sep;
   for (ValueId id : graph.getInputs())
@@ -53,19 +101,34 @@ void printGraph(llvm::raw_ostream &os, const Graph &graph) {
   os << ") {\n";
   for (const Operation &op : graph.getOps()) {
     os << "  ";
-    printOp(os, graph, op, 2);
+    printOp(os, graph, op, 2, &names);
     os << '\n';
   }
   os << "  return ";
   printValueList(os, graph.getOutputs());
   os << "\n}\n";
 }
+} // namespace
+
+void printGraph(llvm::raw_ostream &os, const Graph &graph) {
+  DataNames names;
+  printGraphBody(os, graph, names);
+  if (!names.empty()) {
+    os << '\n';
+    names.printSection(os);
+  }
+}
 
 void printModule(llvm::raw_ostream &os, const Module &module) {
+  DataNames names;
   llvm::ListSeparator sep("\n");
   for (const Graph &g : module.getGraphs()) {
     os << sep;
-    printGraph(os, g);
+    printGraphBody(os, g, names);
+  }
+  if (!names.empty()) {
+    os << '\n';
+    names.printSection(os);
   }
 }
 

@@ -1,5 +1,6 @@
 //===- StructuralHash.cpp -------------------------------------------------===//
 #include "qjit/IR/StructuralHash.h"
+#include "qjit/IR/DenseData.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Hashing.h"
 #include <cstring>
@@ -29,7 +30,11 @@ struct Hasher {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, EnumValue>)
             add(llvm::StringRef(v.name));
-          else if constexpr (std::is_same_v<T, double>)
+          else if constexpr (std::is_same_v<T, DataRef>) {
+            // The bytes' xxh3, computed when the data was made.
+            add(v.data ? v.data->size() : ~uint64_t(0));
+            add(v.data ? v.data->contentHash() : uint64_t(0));
+          } else if constexpr (std::is_same_v<T, double>)
             add(v);
           else if constexpr (std::is_same_v<T, std::vector<double>>) {
             add(static_cast<uint64_t>(v.size()));

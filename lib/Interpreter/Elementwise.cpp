@@ -13,9 +13,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Evaluate.h"
+#include "qjit/IR/DenseData.h"
 #include "qjit/IR/OpParams.h"
 #include "qjit/Support/Error.h"
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include "Support/MakeError.h"
@@ -179,10 +181,20 @@ llvm::Expected<Results> evaluateUnary(const Operation &op,
 
 llvm::Expected<Results>
 evaluateConstant(const Operation &op, llvm::ArrayRef<TensorType> resultTypes) {
+  Tensor result(resultTypes[0]);
+  if (const Attribute *data = op.getAttr("data")) {
+    // The bytes as they are (the verifier checked their size).
+    const std::shared_ptr<const DenseData> &bytes = data->getData();
+    if (!bytes || bytes->size() != result.sizeInBytes())
+      return makeError("'Constant' has no data of {} bytes",
+                       result.sizeInBytes());
+    if (bytes->size())
+      std::memcpy(result.data(), bytes->data(), bytes->size());
+    return singleResult(std::move(result));
+  }
   const Attribute *values = op.getAttr("values");
   if (!values)
     return makeError("'Constant' needs a 'values' attribute");
-  Tensor result(resultTypes[0]);
   int64_t count = values->isIntList()     ? values->getIntList().size()
                   : values->isFloatList() ? values->getFloatList().size()
                                           : 1;

@@ -1,6 +1,7 @@
 //===- CompiledGraph.cpp - Checked calls of a compiled graph --------------===//
 #include "qjit/JIT/Jit.h"
 #include "ParallelRuntime.h"
+#include "qjit/IR/DenseData.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/SmallVector.h"
 #include <algorithm>
@@ -40,6 +41,20 @@ struct Span {
 };
 
 } // namespace
+
+CompiledGraph::CompiledGraph(std::string graphName,
+                             std::vector<TensorType> inputTypes,
+                             std::vector<TensorType> outputTypes,
+                             uint64_t workspaceSize, EntryFn entry,
+                             bool usesThreads,
+                             std::vector<std::shared_ptr<const DenseData>> data)
+    : graphName(std::move(graphName)), inputTypes(std::move(inputTypes)),
+      outputTypes(std::move(outputTypes)), workspaceSize(workspaceSize),
+      entry(entry), threaded(usesThreads), data(std::move(data)) {
+  // The code only reads them; the ABI's table is of void *.
+  for (const std::shared_ptr<const DenseData> &bytes : this->data)
+    dataPointers.push_back(const_cast<char *>(bytes->data()));
+}
 
 llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                                llvm::ArrayRef<TensorRef> outputs,
@@ -108,6 +123,7 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
     return makeError("cannot allocate the {}-byte workspace of graph @{}",
                      workspaceSize, graphName);
   buffers.push_back(workspace);
+  buffers.append(dataPointers.begin(), dataPointers.end());
   if (threaded)
     runWithThreads(options.threads, [&] { entry(buffers.data()); });
   else

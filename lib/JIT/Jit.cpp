@@ -182,8 +182,8 @@ Jit::compile(const Graph &graph) {
       Owned{impl->session,
             CompiledGraph(graph.getName().str(), std::move(inputTypes),
                           std::move(outputTypes), lowered->workspaceSize,
-                          address->toPtr<CompiledGraph::EntryFn>(),
-                          usesThreads)});
+                          address->toPtr<CompiledGraph::EntryFn>(), usesThreads,
+                          std::move(lowered->data))});
   std::shared_ptr<const CompiledGraph> result(owned, &owned->graph);
   impl->cache.emplace(key, result);
   return result;

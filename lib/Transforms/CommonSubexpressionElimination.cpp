@@ -4,9 +4,11 @@
 // merges), attributes and result types compute the same values. The later op
 // is erased and its uses (operands and graph outputs) are rewritten to the
 // earlier op's results. Attributes are compared bit for bit: a Constant of
-// -0.0 is not merged with one of 0.0, and an int literal is not a float one.
+// -0.0 is not merged with one of 0.0, and an int literal is not a float one;
+// data constants are equal when their bytes are (hashed by their xxh3).
 //
 //===----------------------------------------------------------------------===//
+#include "qjit/IR/DenseData.h"
 #include "qjit/Transforms/Passes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -29,7 +31,7 @@ bool bitwiseEqual(const Attribute &a, const Attribute &b) {
     return llvm::equal(
         a.getFloatList(), b.getFloatList(),
         [](double x, double y) { return bitsOf(x) == bitsOf(y); });
-  return a == b; // ints, bools, enums and int lists compare exactly
+  return a == b; // ints, bools, enums, int lists and data compare exactly
 }
 
 llvm::hash_code hashAttribute(const Attribute &a) {
@@ -41,6 +43,8 @@ llvm::hash_code hashAttribute(const Attribute &a) {
       h = llvm::hash_combine(h, bitsOf(d));
     return h;
   }
+  if (a.isData())
+    return llvm::hash_combine(h, a.getData() ? a.getData()->contentHash() : 0);
   // Other kinds: their canonical text is exact.
   return llvm::hash_combine(h, a.toString());
 }

@@ -8,6 +8,8 @@
 // buffers[n .. n+m)    the outputs, in order, fully written
 // buffers[n+m]         the workspace: workspaceSize bytes, 64-byte aligned,
 //                      holding every intermediate value (may be null if 0)
+// buffers[n+m+1+k]     the bytes of LoweredGraph::data[k] (data constants,
+//                      read only, 64-byte aligned as DenseData keeps them)
 //
 // Each buffer is dense, row-major (C order), of the graph's static type.
 // Buffers must not overlap (CompiledGraph::run checks this).
@@ -22,6 +24,7 @@
 #include "llvm/Support/Error.h"
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class TargetMachine;
@@ -33,6 +36,10 @@ struct LoweredGraph {
   std::unique_ptr<llvm::Module> module;
   std::string entryName;
   uint64_t workspaceSize = 0; // bytes
+  // The data constants' bytes, which the code does not contain: the caller
+  // passes their addresses after the workspace and keeps them alive while
+  // the code may run. Equal bytes are passed once.
+  std::vector<std::shared_ptr<const DenseData>> data;
 };
 
 // Lowers a verified graph. `tm` gives the data layout and target triple.

@@ -5,6 +5,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -12,11 +13,14 @@
 
 namespace qjit {
 
+class DenseData;
+
 // What an attribute accepts, declared per op in Ops.def. Written as:
 //   Int 8; Float 0.05 (an integer literal is taken as a float); Bool true;
 //   Enum a bare identifier (gradient=clipped); IntOrList 3 or [0, 3];
 //   FloatOrList 0.5 or [1.0, 0.5]; IntList [1, 2]; Numbers a number or a
-//   list of numbers, kept as written (Constant).
+//   list of numbers, kept as written (Constant); Data bytes (DenseData.h),
+//   written as a name (%w0) defined in the file's data section.
 // X(Kind, description for errors, syntax for iropt --print-ops).
 #define QJIT_ATTR_KINDS(X)                                                     \
   X(Int, "an integer", "int")                                                  \
@@ -26,7 +30,8 @@ namespace qjit {
   X(IntOrList, "an integer or a list of integers", "int|[int]")                \
   X(FloatOrList, "a number or a list of numbers", "float|[float]")             \
   X(IntList, "a list of integers", "[int]")                                    \
-  X(Numbers, "a number or a list of numbers", "number|[number]")
+  X(Numbers, "a number or a list of numbers", "number|[number]")               \
+  X(Data, "a data name like %w0", "%name")
 
 enum class AttrKind {
 #define QJIT_ATTR_KIND_ENUM(Kind, Description, Syntax) Kind,
@@ -40,10 +45,18 @@ struct EnumValue {
   friend bool operator==(const EnumValue &, const EnumValue &) = default;
 };
 
+// Shared bytes (a data constant's); equal when the bytes are, wherever they
+// are stored. Null only while the parser has not yet read the data section.
+struct DataRef {
+  std::shared_ptr<const DenseData> data;
+  friend bool operator==(const DataRef &, const DataRef &);
+};
+
 class Attribute {
 public:
-  using Storage = std::variant<int64_t, double, bool, EnumValue,
-                               std::vector<int64_t>, std::vector<double>>;
+  using Storage =
+      std::variant<int64_t, double, bool, EnumValue, std::vector<int64_t>,
+                   std::vector<double>, DataRef>;
 
   Attribute() : value(int64_t(0)) {}
   Attribute(int64_t v) : value(v) {}
@@ -53,6 +66,8 @@ public:
   Attribute(EnumValue v) : value(std::move(v)) {}
   Attribute(std::vector<int64_t> v) : value(std::move(v)) {}
   Attribute(std::vector<double> v) : value(std::move(v)) {}
+  Attribute(std::shared_ptr<const DenseData> v)
+      : value(DataRef{std::move(v)}) {}
   static Attribute enumValue(llvm::StringRef name) {
     return Attribute(EnumValue{name.str()});
   }
@@ -68,6 +83,7 @@ public:
     return std::holds_alternative<std::vector<double>>(value);
   }
   bool isList() const { return isIntList() || isFloatList(); }
+  bool isData() const { return std::holds_alternative<DataRef>(value); }
 
   int64_t getInt() const { return std::get<int64_t>(value); }
   double getFloat() const { return std::get<double>(value); }
@@ -78,6 +94,9 @@ public:
   }
   llvm::ArrayRef<double> getFloatList() const {
     return std::get<std::vector<double>>(value);
+  }
+  const std::shared_ptr<const DenseData> &getData() const {
+    return std::get<DataRef>(value).data;
   }
   // A number (int or float) as a double.
   double getNumber() const { return isInt() ? double(getInt()) : getFloat(); }

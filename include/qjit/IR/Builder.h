@@ -2,6 +2,7 @@
 #ifndef QJIT_IR_BUILDER_H
 #define QJIT_IR_BUILDER_H
 
+#include "qjit/IR/DenseData.h"
 #include "qjit/IR/Graph.h"
 #include "llvm/Support/Error.h"
 
@@ -35,6 +36,17 @@ public:
               AttrList attrs = {});
   // A Constant of `type`; `values` holds numElements() numbers or one (splat).
   llvm::Expected<ValueId> constant(TensorType type, Attribute values);
+  // A data constant of `type` holding `data` (shared, not copied), which must
+  // have type.sizeInBytes() bytes.
+  llvm::Expected<ValueId> constant(TensorType type,
+                                   std::shared_ptr<const DenseData> data);
+  // A data constant holding a copy of `tensor`.
+  llvm::Expected<ValueId> constant(const Tensor &tensor);
+  // A data constant read from a .npy file of at most `maxBytes` of data
+  // (its dtype and shape give the type).
+  llvm::Expected<ValueId>
+  constantFromNpy(llvm::StringRef path,
+                  uint64_t maxBytes = MemoryLimits().tensorBytes);
 
   void setOutputs(llvm::ArrayRef<ValueId> outputs) {
     graph.setOutputs(outputs);

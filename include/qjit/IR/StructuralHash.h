@@ -8,9 +8,10 @@
 namespace qjit {
 
 // A hash of everything that changes what a graph computes: input types,
-// every op's kind, operand wiring, result types and every attribute value,
-// and the outputs. Value ids are renumbered in definition order, so graphs
-// that differ only in names hash equal; source locations are ignored.
+// every op's kind, operand wiring, result types and every attribute value
+// (a data constant's by the xxh3 of its bytes), and the outputs. Value ids are
+// renumbered in definition order, so graphs that differ only in names hash
+// equal; source locations are ignored.
 uint64_t structuralHash(const Graph &graph);
 
 } // namespace qjit

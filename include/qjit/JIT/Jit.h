@@ -45,11 +45,15 @@ public:
   llvm::ArrayRef<TensorType> getOutputTypes() const { return outputTypes; }
   uint64_t getWorkspaceSize() const { return workspaceSize; }
   // The native entry (CodeGen.h's ABI). Called directly, its parallel loops
-  // use every core; run() applies RunOptions::threads.
+  // use every core; run() applies RunOptions::threads. A direct caller
+  // passes getDataPointers() after the workspace.
   EntryFn getEntry() const { return entry; }
   // Whether the code has parallel loops (large tensors); if not, runs never
   // touch the thread pool.
   bool usesThreads() const { return threaded; }
+  // The addresses of the data constants' bytes, in the order the entry
+  // reads them (CodeGen.h).
+  llvm::ArrayRef<void *> getDataPointers() const { return dataPointers; }
 
   // Runs on caller-owned buffers after checking their count, types, shapes
   // and that no two overlap; on error nothing is written.
@@ -64,10 +68,8 @@ private:
   friend class Jit; // the only maker of compiled graphs
   CompiledGraph(std::string graphName, std::vector<TensorType> inputTypes,
                 std::vector<TensorType> outputTypes, uint64_t workspaceSize,
-                EntryFn entry, bool usesThreads = false)
-      : graphName(std::move(graphName)), inputTypes(std::move(inputTypes)),
-        outputTypes(std::move(outputTypes)), workspaceSize(workspaceSize),
-        entry(entry), threaded(usesThreads) {}
+                EntryFn entry, bool usesThreads,
+                std::vector<std::shared_ptr<const DenseData>> data);
 
   std::string graphName;
   std::vector<TensorType> inputTypes;
@@ -75,6 +77,10 @@ private:
   uint64_t workspaceSize;
   EntryFn entry;
   bool threaded;
+  // The bytes of the data constants, which the code reads through the
+  // buffer table (after the workspace): kept alive as long as the code.
+  std::vector<std::shared_ptr<const DenseData>> data;
+  std::vector<void *> dataPointers;
 };
 
 // One ORC LLJIT session for the host (or the chosen CPU) with a compile
