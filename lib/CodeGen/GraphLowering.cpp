@@ -97,6 +97,9 @@ public:
       : graph(graph), module(module), ctx(module.getContext()), tm(tm) {}
 
   uint64_t planStorage();
+  // Packs the constant weights of integer products (QLinear.cpp) into data
+  // slots the kernels read instead of the weights.
+  Error prepackWeights();
   Function *emitEntry(StringRef name);
   // The bytes of the data slots, in order.
   std::vector<std::shared_ptr<const DenseData>> takeData() {
@@ -122,6 +125,7 @@ private:
   std::vector<std::shared_ptr<const DenseData>> data;
   std::unordered_multimap<uint64_t, unsigned> slotByHash;
   SmallVector<Value *, 4> dataPointers; // loaded by the entry
+  DenseMap<size_t, unsigned> prepackedSlot; // op index -> data slot
   Value *workspace = nullptr;
 };
 
@@ -205,6 +209,19 @@ uint64_t GraphLowering::planStorage() {
       releaseIfDead(rootOf(v), lastUse.lookup(rootOf(v)) == i);
   }
   return planner.size();
+}
+
+Error GraphLowering::prepackWeights() {
+  const std::vector<Operation> &ops = graph.getOps();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!hasPrepackedWeights(graph, ops[i]))
+      continue;
+    auto packed = prepackQLinearWeights(graph, ops[i]);
+    if (!packed)
+      return packed.takeError();
+    prepackedSlot[i] = dataSlot(*packed);
+  }
+  return Error::success();
 }
 
 unsigned
@@ -351,6 +368,9 @@ Function *GraphLowering::emitEntry(StringRef name) {
       args.push_back(pointerTo(b, v));
       kernel.operands.push_back({graph.getType(v), fn->getArg(arg++)});
     }
+    // Prepacked weights take the place of the weights (operand 1).
+    if (auto it = prepackedSlot.find(i); it != prepackedSlot.end())
+      args[1] = dataPointers[it->second];
     for (ValueId v : op.getResults()) {
       args.push_back(pointerTo(b, v));
       kernel.results.push_back({graph.getType(v), fn->getArg(arg++)});
@@ -404,6 +424,8 @@ Expected<LoweredGraph> lowerGraph(const Graph &graph, LLVMContext &context,
   GraphLowering lowering(graph, *module, tm);
   LoweredGraph lowered;
   lowered.workspaceSize = lowering.planStorage();
+  if (Error err = lowering.prepackWeights())
+    return std::move(err);
   lowering.emitEntry(entryName);
   lowered.data = lowering.takeData();
   if (llvm::verifyModule(*module, &errs()))

@@ -69,6 +69,12 @@ void emitPool2D(Kernel &k);
 // QLinearMatMul and QLinearConv2D (runtime kernels, lib/Runtime/QGemm.h).
 void emitQLinear(Kernel &k);
 uint64_t qlinearScratchBytes(const Graph &graph, const Operation &op);
+// A QLinear op whose weights (and bias, if any) are Constants has them
+// packed at compile time: the entry passes the packed bytes (and column
+// offsets) as its operand 1.
+bool hasPrepackedWeights(const Graph &graph, const Operation &op);
+llvm::Expected<std::shared_ptr<const DenseData>>
+prepackQLinearWeights(const Graph &graph, const Operation &op);
 // A FusedElementwise op's body, one loop.
 void emitFusedElementwise(Kernel &k);
 uint64_t fusedElementwiseScratchBytes(const Graph &graph, const Operation &op);

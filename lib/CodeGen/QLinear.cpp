@@ -12,10 +12,13 @@
 #include "Kernel.h"
 #include "Parallel.h"
 #include "Runtime/QGemm.h"
+#include "qjit/IR/DenseData.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include <algorithm>
+#include <cstring>
+#include <optional>
 
 using namespace llvm;
 
@@ -56,17 +59,24 @@ struct Product {
   std::vector<float> multipliers;
 };
 
-Product describe(const Kernel &k, int64_t rows, int64_t depth,
-                 int64_t groups) {
-  const TensorType &x = k.operands[0].type, &w = k.operands[1].type;
-  QLinearParams p = cantFail(getQLinearParams(k.op, x, w));
+// The product of `op` with operand types x and w: `rows` rows of `depth`
+// per group.
+Product describe(const Operation &op, const TensorType &x, const TensorType &w,
+                 qjit_isa isa) {
+  QLinearParams p = cantFail(getQLinearParams(op, x, w));
   Product product;
   qjit_qgemm &g = product.desc;
-  g.m = rows;
-  g.n = p.columns / groups;
-  g.k = depth;
-  g.groups = groups;
-  g.isa = chooseIsa(*k.b.GetInsertBlock()->getParent());
+  g.groups = 1;
+  if (op.getKind() == OpKind::QLinearMatMul) {
+    g.k = w.shape[0];
+    g.n = w.shape[1];
+    g.m = numElements(ArrayRef<int64_t>(x.shape).drop_back());
+  } else {
+    g.groups = cantFail(getConv2DParams(op)).groups;
+    g.k = w.shape[1] * w.shape[2] * w.shape[3];
+    g.n = w.shape[0] / g.groups;
+  }
+  g.isa = isa;
   g.x_signed = x.elementType == DataType::Int8;
   g.w_signed = w.elementType == DataType::Int8;
   g.x_zero_point = p.xZeroPoint + (g.x_signed ? 128 : 0);
@@ -79,7 +89,14 @@ Product describe(const Kernel &k, int64_t rows, int64_t depth,
     product.multipliers.push_back(p.multiplier(j));
     g.has_w_zero_points |= zp != 0;
   }
+  g.w_zero_points = product.wZeroPoints.data();
+  g.multipliers = product.multipliers.data();
   return product;
+}
+
+Product describe(const Graph &graph, const Operation &op, qjit_isa isa) {
+  return describe(op, graph.getType(op.getOperand(0)),
+                  graph.getType(op.getOperand(1)), isa);
 }
 
 // qjit_qgemm as an LLVM constant: 12 i64 fields, then two pointers to the
@@ -133,72 +150,108 @@ FunctionCallee runtimeFunction(llvm::Module &module, StringRef name,
   return callee;
 }
 
+// Where qjit_qgemm_pack finds w's elements.
+struct PackLayout {
+  int64_t kStride, nStride, groupStride, taps;
+};
+
+PackLayout packLayout(const Operation &op, const TensorType &w,
+                      const qjit_qgemm &g) {
+  if (op.getKind() == OpKind::QLinearMatMul)
+    return {g.n, 1, 0, 1}; // [K, N]
+  // OIHW: output j of a group at j * depth, its taps (kh, kw) innermost.
+  return {1, g.k, g.n * g.k, w.shape[2] * w.shape[3]};
+}
+
 uint64_t alignTo64(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
 
-// The packed weights and the column offsets, at the start of scratch.
+// Packed weights, then the column offsets.
+uint64_t packedBytes(const qjit_qgemm &g) {
+  return alignTo64(qjit_qgemm_packed_bytes(&g)) +
+         alignTo64(qjit_qgemm_offset_bytes(&g));
+}
+
+// The bytes of a Constant of an integer type (data or values), or nothing
+// when `id` is not a Constant's result.
+std::optional<std::vector<uint8_t>> constantBytes(const Graph &graph,
+                                                  ValueId id) {
+  const Operation *def = graph.getDefiningOp(id);
+  if (!def || def->getKind() != OpKind::Constant)
+    return std::nullopt;
+  const TensorType &type = graph.getType(id);
+  if (const Attribute *data = def->getAttr("data")) {
+    StringRef bytes = data->getData()->getBytes();
+    return std::vector<uint8_t>(bytes.begin(), bytes.end());
+  }
+  std::vector<double> numbers = def->getAttr("values")->getNumbers();
+  size_t width = dataTypeSize(type.elementType);
+  std::vector<uint8_t> bytes(type.sizeInBytes());
+  for (int64_t i = 0, e = type.numElements(); i < e; ++i) {
+    auto v = static_cast<int32_t>(numbers[numbers.size() == 1 ? 0 : i]);
+    std::memcpy(&bytes[i * width], &v, width); // little-endian
+  }
+  return bytes;
+}
+
+// The packed weights and the column offsets: operand 1 when packed at
+// compile time, else packed now into the start of scratch.
 struct PackedWeights {
   Value *packed, *offsets;
 };
 
-PackedWeights emitPack(Kernel &k, GlobalVariable *desc,
-                       const qjit_qgemm &g, int64_t kStride, int64_t nStride,
-                       int64_t groupStride) {
+PackedWeights emitPackedWeights(Kernel &k, GlobalVariable *desc,
+                                const qjit_qgemm &g) {
   IRBuilderBase &b = k.b;
-  Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty();
+  bool prepacked = hasPrepackedWeights(k.graph, k.op);
+  Value *packed = prepacked ? k.operands[1].ptr : k.scratch;
   Value *offsets = b.CreateConstGEP1_64(
-      b.getInt8Ty(), k.scratch, alignTo64(qjit_qgemm_packed_bytes(&g)));
+      b.getInt8Ty(), packed, alignTo64(qjit_qgemm_packed_bytes(&g)));
+  if (prepacked)
+    return {packed, offsets};
+  PackLayout layout = packLayout(k.op, k.operands[1].type, g);
+  Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty();
   Value *bias = k.operands.size() > 2 ? k.operands[2].ptr
                                       : ConstantPointerNull::get(b.getPtrTy());
   b.CreateCall(runtimeFunction(k.module, "qjit_qgemm_pack",
-                               {ptr, ptr, i64, i64, i64, ptr, ptr, ptr}),
-               {desc, k.operands[1].ptr, b.getInt64(kStride),
-                b.getInt64(nStride), b.getInt64(groupStride), bias, k.scratch,
-                offsets});
-  return {k.scratch, offsets};
+                               {ptr, ptr, i64, i64, i64, i64, ptr, ptr, ptr}),
+               {desc, k.operands[1].ptr, b.getInt64(layout.kStride),
+                b.getInt64(layout.nStride), b.getInt64(layout.groupStride),
+                b.getInt64(layout.taps), bias, packed, offsets});
+  return {packed, offsets};
 }
 
-void emitQLinearMatMul(Kernel &k) {
-  const TensorType &x = k.operands[0].type, &w = k.operands[1].type;
-  int64_t depth = w.shape[0], n = w.shape[1];
-  int64_t rows = x.numElements() / std::max<int64_t>(depth, 1);
-  if (depth == 0)
-    rows = k.results[0].type.numElements() / std::max<int64_t>(n, 1);
-  Product product = describe(k, rows, depth, 1);
+// Rows (output positions) per task: about kTaskMultiplyAdds of work.
+int64_t rowsPerTask(const qjit_qgemm &g, int64_t rows) {
+  int64_t perRow = std::max<int64_t>(g.k * g.n, 1);
+  return std::min(rows,
+                  std::max(kMinTaskRows, ceilDiv(kTaskMultiplyAdds, perRow)));
+}
+
+void emitQLinearMatMul(Kernel &k, const Product &product) {
+  const qjit_qgemm &g = product.desc;
   GlobalVariable *desc = emitDescription(k, product);
-  emitPack(k, desc, product.desc, n, 1, 0);
-  int64_t band = std::min(
-      rows, std::max(kMinTaskRows,
-                     ceilDiv(kTaskMultiplyAdds, std::max<int64_t>(depth * n, 1))));
+  PackedWeights weights = emitPackedWeights(k, desc, g);
+  int64_t band = rowsPerTask(g, g.m);
   Type *ptr = k.b.getPtrTy(), *i64 = k.b.getInt64Ty();
-  uint64_t offsetsAt = alignTo64(qjit_qgemm_packed_bytes(&product.desc));
   emitParallelFor(
-      k, ceilDiv(rows, band), /*grain=*/1, {},
-      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+      k, ceilDiv(g.m, band), /*grain=*/1, {weights.packed, weights.offsets},
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
+          Value *end) {
         IRBuilderBase &b = chunk.b;
         Value *first = b.CreateMul(begin, b.getInt64(band));
         Value *last = b.CreateBinaryIntrinsic(
             Intrinsic::smin, b.CreateMul(end, b.getInt64(band)),
-            b.getInt64(rows));
-        b.CreateCall(
-            runtimeFunction(k.module, "qjit_qgemm_rows",
-                            {ptr, ptr, ptr, ptr, ptr, i64, i64}),
-            {desc, chunk.scratch,
-             b.CreateConstGEP1_64(b.getInt8Ty(), chunk.scratch, offsetsAt),
-             chunk.operands[0].ptr, chunk.results[0].ptr, first, last});
+            b.getInt64(g.m));
+        b.CreateCall(runtimeFunction(k.module, "qjit_qgemm_rows",
+                                     {ptr, ptr, ptr, ptr, ptr, i64, i64}),
+                     {desc, captured[0], captured[1], chunk.operands[0].ptr,
+                      chunk.results[0].ptr, first, last});
       });
 }
 
-void emitQLinearConv2D(Kernel &k) {
-  const TensorType &x = k.operands[0].type, &w = k.operands[1].type;
-  const TensorType &y = k.results[0].type;
-  Conv2DParams p = cantFail(getConv2DParams(k.op));
-  int64_t depth = w.shape[1] * w.shape[2] * w.shape[3];
-  int64_t positions = y.shape[2] * y.shape[3];
-  Product product = describe(k, positions, depth, p.groups);
-  GlobalVariable *desc = emitDescription(k, product);
-  // W^T of a group: element (k, j) of OIHW w at w[j * depth + k].
-  emitPack(k, desc, product.desc, 1, depth, product.desc.n * depth);
-
+qjit_qconv convGeometry(const Operation &op, const TensorType &x,
+                        const TensorType &w, const TensorType &y) {
+  Conv2DParams p = cantFail(getConv2DParams(op));
   qjit_qconv c{};
   c.images = x.shape[0], c.channels = x.shape[1];
   c.height = x.shape[2], c.width = x.shape[3];
@@ -207,58 +260,96 @@ void emitQLinearConv2D(Kernel &k) {
   c.pad_h = p.padH, c.pad_w = p.padW;
   c.dilation_h = p.dilationH, c.dilation_w = p.dilationW;
   c.out_h = y.shape[2], c.out_w = y.shape[3];
-  c.rows_per_task = std::min(
-      positions,
-      std::max(kMinTaskRows,
-               ceilDiv(kTaskMultiplyAdds,
-                       std::max<int64_t>(depth * product.desc.n, 1))));
-  GlobalVariable *conv = emitConvDescription(k, c);
-  Type *ptr = k.b.getPtrTy(), *i64 = k.b.getInt64Ty();
-  uint64_t offsetsAt = alignTo64(qjit_qgemm_packed_bytes(&product.desc));
-  emitParallelFor(
-      k, qjit_qconv_task_count(&product.desc, &c), /*grain=*/1, {},
-      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
-        IRBuilderBase &b = chunk.b;
-        b.CreateCall(
-            runtimeFunction(k.module, "qjit_qconv_tasks",
-                            {ptr, ptr, ptr, ptr, ptr, ptr, i64, i64}),
-            {desc, conv, chunk.scratch,
-             b.CreateConstGEP1_64(b.getInt8Ty(), chunk.scratch, offsetsAt),
-             chunk.operands[0].ptr, chunk.results[0].ptr, begin, end});
-      });
+  return c;
 }
 
-// The product's shape, without emitting anything: for the scratch size.
-qjit_qgemm shapeOf(const Graph &graph, const Operation &op) {
-  const TensorType &w = graph.getType(op.getOperand(1));
-  qjit_qgemm g{};
-  g.groups = 1;
-  if (op.getKind() == OpKind::QLinearMatMul) {
-    g.k = w.shape[0];
-    g.n = w.shape[1];
-  } else {
-    g.groups = cantFail(getConv2DParams(op)).groups;
-    g.k = w.shape[1] * w.shape[2] * w.shape[3];
-    g.n = w.shape[0] / g.groups;
-  }
-  return g;
+void emitQLinearConv2D(Kernel &k, const Product &product) {
+  const qjit_qgemm &g = product.desc;
+  qjit_qconv c = convGeometry(k.op, k.operands[0].type, k.operands[1].type,
+                              k.results[0].type);
+  c.rows_per_task = rowsPerTask(g, c.out_h * c.out_w);
+  GlobalVariable *desc = emitDescription(k, product);
+  GlobalVariable *conv = emitConvDescription(k, c);
+  PackedWeights weights = emitPackedWeights(k, desc, g);
+  IRBuilderBase &b = k.b;
+  Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty();
+  // The NHWC image after the packed weights (if packed here).
+  uint64_t at = hasPrepackedWeights(k.graph, k.op) ? 0 : packedBytes(g);
+  Value *nhwc = b.CreateConstGEP1_64(b.getInt8Ty(), k.scratch, at);
+  b.CreateCall(runtimeFunction(k.module, "qjit_qconv_to_nhwc",
+                               {ptr, ptr, ptr, ptr}),
+               {desc, conv, k.operands[0].ptr, nhwc});
+  emitParallelFor(
+      k, qjit_qconv_task_count(&g, &c), /*grain=*/1,
+      {weights.packed, weights.offsets, nhwc},
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
+          Value *end) {
+        chunk.b.CreateCall(
+            runtimeFunction(k.module, "qjit_qconv_tasks",
+                            {ptr, ptr, ptr, ptr, ptr, ptr, i64, i64}),
+            {desc, conv, captured[0], captured[1], captured[2],
+             chunk.results[0].ptr, begin, end});
+      });
 }
 
 } // namespace
 
+bool hasPrepackedWeights(const Graph &graph, const Operation &op) {
+  if (op.getKind() != OpKind::QLinearMatMul &&
+      op.getKind() != OpKind::QLinearConv2D)
+    return false;
+  auto isConstant = [&](ValueId id) {
+    const Operation *def = graph.getDefiningOp(id);
+    return def && def->getKind() == OpKind::Constant;
+  };
+  return isConstant(op.getOperand(1)) &&
+         (op.getNumOperands() < 3 || isConstant(op.getOperand(2)));
+}
+
+Expected<std::shared_ptr<const DenseData>>
+prepackQLinearWeights(const Graph &graph, const Operation &op) {
+  Product product = describe(graph, op, QJIT_ISA_SCALAR);
+  const qjit_qgemm &g = product.desc;
+  std::vector<uint8_t> w = *constantBytes(graph, op.getOperand(1));
+  std::optional<std::vector<uint8_t>> bias;
+  if (op.getNumOperands() > 2)
+    bias = constantBytes(graph, op.getOperand(2));
+  PackLayout layout =
+      packLayout(op, graph.getType(op.getOperand(1)), g);
+  return DenseData::create(packedBytes(g), [&](char *bytes) {
+    auto *packed = reinterpret_cast<int8_t *>(bytes);
+    std::vector<int32_t> biasValues;
+    if (bias) {
+      biasValues.resize(bias->size() / sizeof(int32_t));
+      std::memcpy(biasValues.data(), bias->data(), bias->size());
+    }
+    qjit_qgemm_pack(&g, w.data(), layout.kStride, layout.nStride,
+                    layout.groupStride, layout.taps,
+                    bias ? biasValues.data() : nullptr, packed,
+                    reinterpret_cast<int32_t *>(
+                        bytes + alignTo64(qjit_qgemm_packed_bytes(&g))));
+    return Error::success();
+  });
+}
+
 uint64_t qlinearScratchBytes(const Graph &graph, const Operation &op) {
-  qjit_qgemm g = shapeOf(graph, op);
-  return alignTo64(qjit_qgemm_packed_bytes(&g)) +
-         alignTo64(qjit_qgemm_offset_bytes(&g));
+  Product product = describe(graph, op, QJIT_ISA_SCALAR);
+  uint64_t bytes =
+      hasPrepackedWeights(graph, op) ? 0 : packedBytes(product.desc);
+  if (op.getKind() == OpKind::QLinearConv2D)
+    bytes += alignTo64(graph.getType(op.getOperand(0)).sizeInBytes());
+  return bytes;
 }
 
 void emitQLinear(Kernel &k) {
   if (k.results[0].type.numElements() == 0)
     return;
+  qjit_isa isa = chooseIsa(*k.b.GetInsertBlock()->getParent());
+  Product product = describe(k.graph, k.op, isa);
   if (k.op.getKind() == OpKind::QLinearMatMul)
-    emitQLinearMatMul(k);
+    emitQLinearMatMul(k, product);
   else
-    emitQLinearConv2D(k);
+    emitQLinearConv2D(k, product);
 }
 
 } // namespace qjit

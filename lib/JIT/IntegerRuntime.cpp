@@ -16,6 +16,7 @@ Error addIntegerRuntime(orc::LLJIT &jit) {
   };
   define("qjit_qgemm_pack", &qjit_qgemm_pack);
   define("qjit_qgemm_rows", &qjit_qgemm_rows);
+  define("qjit_qconv_to_nhwc", &qjit_qconv_to_nhwc);
   define("qjit_qconv_tasks", &qjit_qconv_tasks);
   return jit.getMainJITDylib().define(orc::absoluteSymbols(std::move(symbols)));
 }

@@ -126,39 +126,39 @@ void fillMatrixPanel(const qjit_qgemm *g, const uint8_t *x, int64_t first,
 }
 
 // The patches of output positions [first, first + count) of one image and
-// group, as x' rows: k runs over (channel, kh, kw) like OIHW weights; taps
-// in the padding read x_zp'.
+// group, as x' rows: k runs over (kh, kw, channel), the channels of a tap
+// contiguous in the NHWC image; taps in the padding read x_zp'.
 void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
                     const uint8_t *image, int64_t group, int64_t first,
                     int64_t count) {
   int64_t depth = paddedDepth(g);
   int64_t groupChannels = c->channels / g->groups;
-  uint8_t flip = g->x_signed ? 0x80 : 0;
-  uint8_t pad = static_cast<uint8_t>(g->x_zero_point);
+  const uint8_t *channels = image + group * groupChannels;
+  int pad = static_cast<int>(g->x_zero_point);
   for (int64_t r = 0; r < count; ++r) {
     int64_t position = first + r;
     int64_t oh = position / c->out_w, ow = position % c->out_w;
     uint8_t *dst = panel.rows + r * depth;
-    uint32_t sum = 0;
-    int64_t k = 0;
-    for (int64_t ci = 0; ci < groupChannels; ++ci) {
-      const uint8_t *plane =
-          image + (group * groupChannels + ci) * c->height * c->width;
-      for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
-        int64_t ih = oh * c->stride_h - c->pad_h + kh * c->dilation_h;
-        bool rowInside = ih >= 0 && ih < c->height;
-        for (int64_t kw = 0; kw < c->kernel_w; ++kw, ++k) {
-          int64_t iw = ow * c->stride_w - c->pad_w + kw * c->dilation_w;
-          uint8_t v = rowInside && iw >= 0 && iw < c->width
-                          ? plane[ih * c->width + iw] ^ flip
-                          : pad;
-          dst[k] = v;
-          sum += v;
-        }
+    for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
+      int64_t ih = oh * c->stride_h - c->pad_h + kh * c->dilation_h;
+      bool rowInside = ih >= 0 && ih < c->height;
+      for (int64_t kw = 0; kw < c->kernel_w; ++kw) {
+        int64_t iw = ow * c->stride_w - c->pad_w + kw * c->dilation_w;
+        if (rowInside && iw >= 0 && iw < c->width)
+          std::memcpy(dst, channels + (ih * c->width + iw) * c->channels,
+                      groupChannels);
+        else
+          std::memset(dst, pad, groupChannels);
+        dst += groupChannels;
       }
     }
-    std::memset(dst + g->k, 0, depth - g->k);
-    panel.rowSums[r] = static_cast<int32_t>(sum);
+    std::memset(dst, 0, depth - g->k);
+    if (g->has_w_zero_points) {
+      uint32_t sum = 0;
+      for (int64_t k = 0; k < g->k; ++k)
+        sum += panel.rows[r * depth + k];
+      panel.rowSums[r] = static_cast<int32_t>(sum);
+    }
   }
 }
 
@@ -175,8 +175,9 @@ int64_t qjit_qgemm_offset_bytes(const qjit_qgemm *g) {
 }
 
 void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
-                     int64_t nStride, int64_t groupStride, const int32_t *bias,
-                     int8_t *packed, int32_t *columnOffsets) {
+                     int64_t nStride, int64_t groupStride, int64_t taps,
+                     const int32_t *bias, int8_t *packed,
+                     int32_t *columnOffsets) {
   const uint8_t *bytes = static_cast<const uint8_t *>(w);
   uint8_t flip = g->w_signed ? 0 : 0x80; // UInt8 w: w' = w - 128
   std::memset(packed, 0, qjit_qgemm_packed_bytes(g));
@@ -185,8 +186,10 @@ void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
     int8_t *groupPacked = packed + group * groupBytes(g);
     std::fill(colSums.begin(), colSums.end(), 0);
     // k outer: row-major weights (MatMul's [K, N]) are read in order.
+    int64_t channels = g->k / taps;
     for (int64_t k = 0; k < g->k; ++k) {
-      const uint8_t *row = bytes + group * groupStride + k * kStride;
+      int64_t source = k % channels * taps + k / channels;
+      const uint8_t *row = bytes + group * groupStride + source * kStride;
       int8_t *quad = groupPacked + k / 4 * kBlockColumns * 4 + k % 4;
       for (int64_t j = 0; j < g->n; ++j) {
         auto v = static_cast<int8_t>(row[j * nStride] ^ flip);
@@ -228,6 +231,29 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
   }
 }
 
+void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c,
+                        const void *x, uint8_t *nhwc) {
+  const auto *in = static_cast<const uint8_t *>(x);
+  uint8_t flip = g->x_signed ? 0x80 : 0;
+  int64_t plane = c->height * c->width;
+  // Blocks of pixels keep both the rows read (one per channel) and the
+  // pixels written in the L1 cache.
+  constexpr int64_t kPixels = 64;
+  for (int64_t image = 0; image < c->images; ++image) {
+    const uint8_t *src = in + image * c->channels * plane;
+    uint8_t *dst = nhwc + image * c->channels * plane;
+    for (int64_t first = 0; first < plane; first += kPixels) {
+      int64_t count = std::min(kPixels, plane - first);
+      for (int64_t ch = 0; ch < c->channels; ++ch) {
+        const uint8_t *row = src + ch * plane + first;
+        uint8_t *column = dst + first * c->channels + ch;
+        for (int64_t p = 0; p < count; ++p)
+          column[p * c->channels] = row[p] ^ flip;
+      }
+    }
+  }
+}
+
 int64_t qjit_qconv_task_count(const qjit_qgemm *g, const qjit_qconv *c) {
   int64_t positions = c->out_h * c->out_w;
   int64_t bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
@@ -236,7 +262,7 @@ int64_t qjit_qconv_task_count(const qjit_qgemm *g, const qjit_qconv *c) {
 
 void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
                       const int8_t *packed, const int32_t *columnOffsets,
-                      const void *x, void *y, int64_t taskBegin,
+                      const uint8_t *nhwc, void *y, int64_t taskBegin,
                       int64_t taskEnd) {
   const IsaKernels &isa = kernelsFor(g->isa);
   int64_t depth = paddedDepth(g), step = panelRows(depth);
@@ -247,8 +273,7 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
   for (int64_t task = taskBegin; task < taskEnd; ++task) {
     int64_t band = task % bands, group = task / bands % g->groups;
     int64_t image = task / bands / g->groups;
-    const uint8_t *in = static_cast<const uint8_t *>(x) +
-                        image * c->channels * c->height * c->width;
+    const uint8_t *in = nhwc + image * c->channels * c->height * c->width;
     // y[image][group * n + j][position]: rows are positions.
     uint8_t *out = static_cast<uint8_t *>(y) +
                    (image * outChannels + group * g->n) * positions;

@@ -63,12 +63,14 @@ struct qjit_qconv {
 int64_t qjit_qgemm_packed_bytes(const struct qjit_qgemm *g);
 int64_t qjit_qgemm_offset_bytes(const struct qjit_qgemm *g);
 
-// Packs w (element (group, k, j) at w[group * group_stride + k * k_stride +
-// j * n_stride], Int8 or UInt8 as g->w_signed says) and computes the column
-// offsets from it and the optional Int32 bias (groups * n values).
+// Packs w and computes the column offsets from it and the optional Int32
+// bias (groups * n values). w is Int8 or UInt8 as g->w_signed says; element
+// (group, k, j) is at w[group * group_stride + s * k_stride + j * n_stride]
+// with s = k for a matrix (taps = 1) and, for a convolution's taps = KH * KW,
+// k ordered (tap, channel) and s = channel * taps + tap (OIHW order).
 void qjit_qgemm_pack(const struct qjit_qgemm *g, const void *w,
                      int64_t k_stride, int64_t n_stride, int64_t group_stride,
-                     const int32_t *bias, int8_t *packed,
+                     int64_t taps, const int32_t *bias, int8_t *packed,
                      int32_t *column_offsets);
 
 // Rows [row_begin, row_end) of y [m, n] = x [m, k] (row-major, one group).
@@ -76,14 +78,19 @@ void qjit_qgemm_rows(const struct qjit_qgemm *g, const int8_t *packed,
                      const int32_t *column_offsets, const void *x, void *y,
                      int64_t row_begin, int64_t row_end);
 
-// Tasks [task_begin, task_end) of a convolution; a task is rows_per_task
-// output positions of one group of one image. qjit_qconv_task_count says
-// how many there are.
+// A convolution's input as x' in NHWC order (images * H * W * C bytes), so
+// that each tap of a patch is one run of channels.
+void qjit_qconv_to_nhwc(const struct qjit_qgemm *g, const struct qjit_qconv *c,
+                        const void *x, uint8_t *nhwc);
+
+// Tasks [task_begin, task_end) of a convolution of qjit_qconv_to_nhwc's
+// image; a task is rows_per_task output positions of one group of one
+// image. qjit_qconv_task_count says how many there are.
 int64_t qjit_qconv_task_count(const struct qjit_qgemm *g,
                               const struct qjit_qconv *c);
 void qjit_qconv_tasks(const struct qjit_qgemm *g, const struct qjit_qconv *c,
                       const int8_t *packed, const int32_t *column_offsets,
-                      const void *x, void *y, int64_t task_begin,
+                      const uint8_t *nhwc, void *y, int64_t task_begin,
                       int64_t task_end);
 
 } // extern "C"

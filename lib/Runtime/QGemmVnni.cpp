@@ -119,6 +119,39 @@ void dotAvx512Tile(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
   fn(x, ldx, kq, w, sums);
 }
 
+// Stores bytes (row r, column j0 + i) = rows[r][i] of a tile whose rows are
+// consecutive in the output (a convolution's positions): a full tile
+// writes each column's 4 rows as one 32-bit word.
+QJIT_AVX512_VNNI void storeTransposed(const __m128i *rows, int64_t count,
+                                      int64_t columns, OutputView out,
+                                      int64_t j0) {
+  uint8_t *base = out.base + j0 * out.columnStride;
+  if (count == kTileRows && out.rowStride == 1) {
+    __m128i r01lo = _mm_unpacklo_epi8(rows[0], rows[1]);
+    __m128i r01hi = _mm_unpackhi_epi8(rows[0], rows[1]);
+    __m128i r23lo = _mm_unpacklo_epi8(rows[2], rows[3]);
+    __m128i r23hi = _mm_unpackhi_epi8(rows[2], rows[3]);
+    alignas(16) uint32_t words[16];
+    _mm_store_si128(reinterpret_cast<__m128i *>(words),
+                    _mm_unpacklo_epi16(r01lo, r23lo));
+    _mm_store_si128(reinterpret_cast<__m128i *>(words + 4),
+                    _mm_unpackhi_epi16(r01lo, r23lo));
+    _mm_store_si128(reinterpret_cast<__m128i *>(words + 8),
+                    _mm_unpacklo_epi16(r01hi, r23hi));
+    _mm_store_si128(reinterpret_cast<__m128i *>(words + 12),
+                    _mm_unpackhi_epi16(r01hi, r23hi));
+    for (int64_t i = 0; i < columns; ++i)
+      std::memcpy(base + i * out.columnStride, &words[i], 4);
+    return;
+  }
+  alignas(16) uint8_t bytes[kTileRows][16];
+  for (int64_t r = 0; r < count; ++r)
+    _mm_store_si128(reinterpret_cast<__m128i *>(bytes[r]), rows[r]);
+  for (int64_t i = 0; i < columns; ++i)
+    for (int64_t r = 0; r < count; ++r)
+      base[i * out.columnStride + r * out.rowStride] = bytes[r][i];
+}
+
 // Sixteen columns at a time; masked loads and stores cover a tile's last
 // columns.
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
@@ -127,6 +160,7 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
   __m512 lo = _mm512_set1_ps(static_cast<float>(g->lo - g->y_zero_point));
   __m512 hi = _mm512_set1_ps(static_cast<float>(g->hi - g->y_zero_point));
   __m512i zp = _mm512_set1_epi32(static_cast<int>(g->y_zero_point));
+  __m128i rows[kTileRows];
   for (int64_t j = 0; j < e.columns; j += 16) {
     int64_t count = std::min<int64_t>(16, e.columns - j);
     __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
@@ -146,16 +180,14 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
           _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT |
                                           _MM_FROUND_NO_EXC),
           zp);
-      uint8_t *dst = out.base + r * out.rowStride + j * out.columnStride;
-      if (out.columnStride == 1) {
-        _mm512_mask_cvtepi32_storeu_epi8(dst, mask, q);
-      } else {
-        alignas(64) int32_t values[16];
-        _mm512_store_si512(values, q);
-        for (int64_t i = 0; i < count; ++i)
-          dst[i * out.columnStride] = static_cast<uint8_t>(values[i]);
-      }
+      if (out.columnStride == 1)
+        _mm512_mask_cvtepi32_storeu_epi8(out.base + r * out.rowStride + j,
+                                         mask, q);
+      else
+        rows[r] = _mm512_cvtepi32_epi8(q);
     }
+    if (out.columnStride != 1)
+      storeTransposed(rows, e.rows, count, out, j);
   }
 }
 
