@@ -85,6 +85,9 @@ llvm::Error Driver::runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
     return module.takeError();
   if (llvm::Error err = verifyModule(*module))
     return err;
+  pipeline.setRemarkHandler([&](llvm::SMLoc loc, const std::string &text) {
+    srcMgr.PrintMessage(llvm::errs(), loc, llvm::SourceMgr::DK_Remark, text);
+  });
   if (llvm::Error err = pipeline.run(*module))
     return err;
 

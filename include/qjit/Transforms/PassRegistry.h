@@ -35,6 +35,11 @@ public:
   // After each pass the module is verified (unless disabled), so a pass that
   // breaks the IR is named instead of failing somewhere later.
   void setVerifyEach(bool verify) { verifyEach = verify; }
+  // Every pass's remarks go to `handler`.
+  void setRemarkHandler(const RemarkHandler &handler) {
+    for (std::unique_ptr<Pass> &pass : passes)
+      pass->setRemarkHandler(handler);
+  }
 
   llvm::Error run(Module &module) const;
 
