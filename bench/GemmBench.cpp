@@ -274,7 +274,8 @@ void checkResults() {
   }
   std::fprintf(stderr,
                "GemmBench: JIT results agree with cblas_sgemm and the direct "
-               "convolution; OpenBLAS %s, %d thread(s); oneDNN ISA 0x%x (dnnl_cpu_isa_t)\n",
+               "convolution; OpenBLAS %s, %d thread(s); oneDNN ISA 0x%x "
+               "(dnnl_cpu_isa_t)\n",
                openblas_get_corename(), openblas_get_num_threads(),
                unsigned(dnnl_get_effective_cpu_isa()));
 }

@@ -78,9 +78,8 @@ struct FloatCase {
                 b.data(), int(shape.n), 0.0f, out, int(shape.n));
   }
   void oneDnn(float *out) {
-    if (dnnl_sgemm('N', 'N', shape.m, shape.n, shape.k, 1.0f, a.data(),
-                   shape.k, b.data(), shape.n, 0.0f, out,
-                   shape.n) != dnnl_success)
+    if (dnnl_sgemm('N', 'N', shape.m, shape.n, shape.k, 1.0f, a.data(), shape.k,
+                   b.data(), shape.n, 0.0f, out, shape.n) != dnnl_success)
       fail("dnnl_sgemm failed");
   }
   Shape shape;
@@ -123,9 +122,9 @@ struct Int8Case {
   }
   void oneDnn(int32_t *out) {
     const int32_t co = 0;
-    if (dnnl_gemm_u8s8s32('N', 'N', 'F', size, size, size, 1.0f, a.data(),
-                          size, kAZeroPoint, b.data(), size, 0, 0.0f, out,
-                          size, &co) != dnnl_success)
+    if (dnnl_gemm_u8s8s32('N', 'N', 'F', size, size, size, 1.0f, a.data(), size,
+                          kAZeroPoint, b.data(), size, 0, 0.0f, out, size,
+                          &co) != dnnl_success)
       fail("dnnl_gemm_u8s8s32 failed");
   }
   static constexpr uint8_t kAZeroPoint = 128;
@@ -156,27 +155,27 @@ std::string shapeName(const Shape &s) {
 void registerAll() {
   for (const Shape &shape : kShapes) {
     double flops = 2.0 * shape.m * shape.k * shape.n;
-    benchmark::RegisterBenchmark(
-        ("sgemm/OpenBLAS/" + shapeName(shape)).c_str(),
-        [shape, flops](benchmark::State &state) {
-          FloatCase &c = floatCase(shape);
-          measure(state, [&] { c.openBlas(c.c.data()); });
-          setFlops(state, flops);
-        })
+    benchmark::RegisterBenchmark(("sgemm/OpenBLAS/" + shapeName(shape)).c_str(),
+                                 [shape, flops](benchmark::State &state) {
+                                   FloatCase &c = floatCase(shape);
+                                   measure(state,
+                                           [&] { c.openBlas(c.c.data()); });
+                                   setFlops(state, flops);
+                                 })
         ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(
-        ("sgemm/oneDNN/" + shapeName(shape)).c_str(),
-        [shape, flops](benchmark::State &state) {
-          FloatCase &c = floatCase(shape);
-          measure(state, [&] { c.oneDnn(c.c.data()); });
-          setFlops(state, flops);
-        })
+    benchmark::RegisterBenchmark(("sgemm/oneDNN/" + shapeName(shape)).c_str(),
+                                 [shape, flops](benchmark::State &state) {
+                                   FloatCase &c = floatCase(shape);
+                                   measure(state,
+                                           [&] { c.oneDnn(c.c.data()); });
+                                   setFlops(state, flops);
+                                 })
         ->Unit(benchmark::kMicrosecond);
   }
   for (int64_t size : {512, 1024})
     benchmark::RegisterBenchmark(
-        ("u8s8s32/oneDNN/" + std::to_string(size) + "x" +
-         std::to_string(size) + "x" + std::to_string(size))
+        ("u8s8s32/oneDNN/" + std::to_string(size) + "x" + std::to_string(size) +
+         "x" + std::to_string(size))
             .c_str(),
         [size](benchmark::State &state) {
           Int8Case &c = int8Case(size);

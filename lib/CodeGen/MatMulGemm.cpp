@@ -71,10 +71,10 @@ void emitBlasCall(IRBuilderBase &b, llvm::Module &module, const GemmArgs &g) {
     auto i32 = [&](int64_t v) { return b.getInt32(static_cast<uint32_t>(v)); };
     Value *m = g.rows ? b.CreateTrunc(g.rows, b.getInt32Ty()) : i32(g.m);
     Value *n = b.CreateTrunc(g.n, b.getInt32Ty());
-    b.CreateCall(callee, {i32(kCblasRowMajor), i32(kCblasNoTrans),
-                                 i32(kCblasNoTrans), m, n, i32(g.k),
-                                 ConstantFP::get(elt, 1.0), g.a, i32(g.lda),
-                                 g.b, i32(g.ldb), beta, g.c, i32(g.ldc)});
+    b.CreateCall(callee,
+                 {i32(kCblasRowMajor), i32(kCblasNoTrans), i32(kCblasNoTrans),
+                  m, n, i32(g.k), ConstantFP::get(elt, 1.0), g.a, i32(g.lda),
+                  g.b, i32(g.ldb), beta, g.c, i32(g.ldc)});
   }
   if (auto *fn = dyn_cast<Function>(callee.getCallee()))
     fn->addFnAttr(llvm::Attribute::NoUnwind);

@@ -2,7 +2,7 @@
 //
 // Float32 products call oneDNN's dnnl_sgemm: on this machine class (Xeon with
 // AVX-512, which Debian's OpenBLAS 0.3.21 does not recognize and runs with
-// its Prescott kernels) it is 3.4x to 6.7x faster on one thread, and it picks
+// its Prescott kernels) it is 3.2x to 6.7x faster on one thread, and it picks
 // its kernels from the CPU's features rather than from a table of models
 // (bench/README.md, GemmEngineBench). Float64 stays on OpenBLAS.
 //
@@ -27,7 +27,8 @@
 extern "C" int omp_get_max_threads(void);
 extern "C" void omp_set_num_threads(int);
 #elif DNNL_CPU_THREADING_RUNTIME != DNNL_RUNTIME_SEQ
-#error "qjit holds oneDNN to one thread per call only on OpenMP or sequential builds"
+#error                                                                         \
+    "oneDNN is held to one thread per call on OpenMP or sequential builds only"
 #endif
 
 using namespace llvm;
@@ -40,8 +41,8 @@ extern "C" void qjit_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
   if (saved != 1)
     omp_set_num_threads(1);
 #endif
-  dnnl_status_t status = dnnl_sgemm('N', 'N', m, n, k, 1.0f, a, lda, b, ldb,
-                                    beta, c, ldc);
+  dnnl_status_t status =
+      dnnl_sgemm('N', 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
 #if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
   if (saved != 1)
     omp_set_num_threads(saved);

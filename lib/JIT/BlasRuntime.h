@@ -11,8 +11,7 @@ extern "C" {
 // calling thread alone (its OpenMP team held to one thread for the call).
 // Float32 MatMul and Conv2D lower to it (lib/CodeGen/MatMulGemm.cpp).
 void qjit_sgemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                const float *b, int64_t ldb, float beta, float *c,
-                int64_t ldc);
+                const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 }
 
 namespace qjit {
