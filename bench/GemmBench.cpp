@@ -1,15 +1,21 @@
-//===- GemmBench.cpp - JIT MatMul and Conv2D vs OpenBLAS and plain loops --===//
+//===- GemmBench.cpp - JIT MatMul and Conv2D vs GEMM libraries and loops --===//
 //
-// Float32, single thread (the JIT sets OpenBLAS to one thread):
-//   BM_MatMulJit/S     MatMul [S, S] x [S, S] through the JIT
-//   BM_MatMulCblas/S   cblas_sgemm on the same buffers, called directly
+// Float32, single thread (the JIT holds each GEMM call to its thread):
+//   BM_MatMulJit/S     MatMul [S, S] x [S, S] through the JIT (which calls
+//                      oneDNN's dnnl_sgemm)
+//   BM_MatMulOneDnn/S  dnnl_sgemm on the same buffers, called directly
+//   BM_MatMulCblas/S   OpenBLAS's cblas_sgemm, called directly
 //   BM_MatMulLoops/S   the plain i-k-j triple loop, g++ -O3 -march=native
 //   BM_MatMulJitInt32/S  the JIT's own loops on Int32 (no BLAS)
 //   BM_Conv2DJit       Conv2D of a ResNet layer: N=1, 64 -> 64 channels,
 //                      56x56, 3x3, padding 1, with bias
-//   BM_Conv2DGemmOnly  the product alone on a prebuilt im2col matrix
-//                      ([64, 576] x [576, 3136]): the bound for im2col+GEMM
+//   BM_Conv2DGemmOnly  the product alone (dnnl_sgemm, as the JIT) on a
+//                      prebuilt im2col matrix ([64, 576] x [576, 3136]): the
+//                      bound for im2col+GEMM
 //   BM_DepthwiseJit    Conv2D depthwise 3x3, 64 channels, 56x56, padding 1
+// and, on 1 and all cores (argument threads):
+//   BM_MatMulJitThreads/1024  MatMul 1024^3 through the JIT, in bands of
+//                      rows on the run's threads
 // Before measuring, the JIT's results are checked against cblas_sgemm and a
 // direct convolution loop (relative bound 1e-5, the test suite's). Counter
 // GFLOP/s counts 2 flops per multiply-add.
@@ -26,7 +32,11 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <oneapi/dnnl/dnnl.h>
 #include <random>
+
+// libgomp's: oneDNN runs on OpenMP here (lib/JIT/BlasRuntime.cpp).
+extern "C" void omp_set_num_threads(int);
 
 using namespace qjit;
 using bench::compile;
@@ -84,7 +94,14 @@ struct MatMulCase {
     builder.setOutputs({orFail(builder.create(OpKind::MatMul, {x, y}))});
     compiled = compile(graph);
   }
-  void runJit() { run(*compiled, {a.ref(), b.ref()}, c.ref()); }
+  void runJit(unsigned threads = 1) {
+    bench::run(*compiled, {a.ref(), b.ref()}, {c.ref()}, threads);
+  }
+  void runOneDnn(float *out) {
+    if (dnnl_sgemm('N', 'N', size, size, size, 1.0f, a.as<float>(), size,
+                   b.as<float>(), size, 0.0f, out, size) != dnnl_success)
+      fail("dnnl_sgemm failed");
+  }
   void runCblas(float *out) {
     int n = int(size);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f,
@@ -113,6 +130,19 @@ void setFlops(benchmark::State &state, double flopsPerIteration) {
 void BM_MatMulJit(benchmark::State &state) {
   MatMulCase &c = matMulCase(state.range(0));
   measure(state, [&] { c.runJit(); });
+  setFlops(state, 2.0 * c.size * c.size * c.size);
+}
+
+void BM_MatMulJitThreads(benchmark::State &state) {
+  MatMulCase &c = matMulCase(state.range(0));
+  unsigned threads = unsigned(state.range(1));
+  measure(state, [&] { c.runJit(threads); });
+  setFlops(state, 2.0 * c.size * c.size * c.size);
+}
+
+void BM_MatMulOneDnn(benchmark::State &state) {
+  MatMulCase &c = matMulCase(state.range(0));
+  measure(state, [&] { c.runOneDnn(c.c.as<float>()); });
   setFlops(state, 2.0 * c.size * c.size * c.size);
 }
 
@@ -187,8 +217,9 @@ void BM_Conv2DGemmOnly(benchmark::State &state) {
   int m = 64, k = 64 * 9, n = int(ConvCase::kSize * ConvCase::kSize);
   std::vector<float> col(size_t(k) * n, 0.5f);
   measure(state, [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
-                c.w.as<float>(), k, col.data(), n, 0.0f, c.y.as<float>(), n);
+    if (dnnl_sgemm('N', 'N', m, n, k, 1.0f, c.w.as<float>(), k, col.data(), n,
+                   0.0f, c.y.as<float>(), n) != dnnl_success)
+      fail("dnnl_sgemm failed");
   });
   setFlops(state, c.flops());
 }
@@ -200,22 +231,37 @@ void BM_DepthwiseJit(benchmark::State &state) {
 }
 
 BENCHMARK(BM_MatMulJit)->Arg(128)->Arg(512)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MatMulOneDnn)->Arg(128)->Arg(512)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MatMulCblas)->Arg(128)->Arg(512)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MatMulLoops)->Arg(128)->Arg(512)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MatMulJitInt32)->Arg(128)->Arg(512)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Conv2DJit)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Conv2DGemmOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DepthwiseJit)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MatMulJitThreads)
+    ->ArgNames({"", "threads"})
+    ->Apply([](benchmark::internal::Benchmark *b) {
+      for (unsigned threads : bench::threadCounts())
+        b->Args({1024, threads});
+    })
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void checkResults() {
-  // Creating the Jit sets OpenBLAS to one thread, for the direct calls too.
+  // Creating the Jit sets OpenBLAS to one thread, for the direct calls too;
+  // the direct oneDNN calls run on this thread's OpenMP limit.
   bench::sharedJit();
-  for (int64_t size : {128, 512}) {
+  omp_set_num_threads(1);
+  for (int64_t size : {128, 512, 1024}) {
     MatMulCase &c = matMulCase(size);
-    c.runJit();
     std::vector<float> expected(size * size);
     c.runCblas(expected.data());
-    expectClose(c.c.as<float>(), expected.data(), size * size, "MatMul");
+    for (unsigned threads : bench::threadCounts()) {
+      c.runJit(threads);
+      expectClose(c.c.as<float>(), expected.data(), size * size, "MatMul");
+    }
+    c.runOneDnn(c.c.as<float>());
+    expectClose(c.c.as<float>(), expected.data(), size * size, "dnnl_sgemm");
   }
   for (ConvCase *c : {&resNetLayer(), &depthwiseLayer()}) {
     c->runJit();
@@ -228,8 +274,10 @@ void checkResults() {
   }
   std::fprintf(stderr,
                "GemmBench: JIT results agree with cblas_sgemm and the direct "
-               "convolution; OpenBLAS %s, %d thread(s)\n",
-               openblas_get_corename(), openblas_get_num_threads());
+               "convolution; OpenBLAS %s, %d thread(s); oneDNN ISA 0x%x "
+               "(dnnl_cpu_isa_t)\n",
+               openblas_get_corename(), openblas_get_num_threads(),
+               unsigned(dnnl_get_effective_cpu_isa()));
 }
 
 } // namespace

@@ -76,7 +76,7 @@ def qjit_times(build_dir, repetitions, min_time):
                     "FakeQuantChannelBench", "CompileBench"]:
         times.update(run_program(build_dir, program, repetitions, min_time))
     times.update(run_program(build_dir, "GemmBench", repetitions, min_time,
-                             f"BM_MatMul(Jit|Cblas)/{MATMUL}$"))
+                             f"BM_MatMul(Jit|OneDnn|Cblas)/{MATMUL}$"))
     return times
 
 
@@ -218,7 +218,7 @@ def main():
     q = qjit_times(args.build_dir, args.repetitions, args.min_time)
     # Debian's torch calls OpenBLAS (pthreads) for matmul, whose thread pool
     # torch.set_num_threads does not size; MatMul is compared on one thread,
-    # as cblas_sgemm in GemmBench. Read when torch loads OpenBLAS.
+    # as the GEMM calls in GemmBench. Read when torch loads OpenBLAS.
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     import torch
     t = torch_times(torch, thread_counts)
@@ -276,11 +276,13 @@ def main():
                 None, note)
 
     jit = lookup(q, f"BM_MatMulJit/{MATMUL}")
+    dnnl = lookup(q, f"BM_MatMulOneDnn/{MATMUL}")
     cblas = lookup(q, f"BM_MatMulCblas/{MATMUL}")
     gflops = 2 * MATMUL ** 3 / (jit * 1e-3) * 1e-9
     row("MatMul Float32", f"{MATMUL}^3", 1, jit, t[("matmul", MATMUL, 1)],
-        note=f"{gflops:.0f} GFLOP/s; cblas_sgemm {fmt_ms(cblas)} ms: qjit at "
-             f"{100 * cblas / jit:.0f}% of OpenBLAS")
+        note=f"{gflops:.0f} GFLOP/s; dnnl_sgemm {fmt_ms(dnnl)} ms: qjit at "
+             f"{100 * dnnl / jit:.0f}% of oneDNN; OpenBLAS's cblas_sgemm "
+             f"{fmt_ms(cblas)} ms")
 
     cold = lookup(q, "BM_CompileCold")
     fused = lookup(q, "BM_CompileColdFused")

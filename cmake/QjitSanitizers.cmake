@@ -10,7 +10,7 @@
 #
 # Both need clang (Debian's clang-19: -DCMAKE_CXX_COMPILER=clang++-19; not
 # CMAKE_C_COMPILER, since qjit enables only C++ and LLVM's CMake package then
-# fails in FindFFI's C check). LLVM, oneTBB, OpenBLAS, GoogleTest and
+# fails in FindFFI's C check). LLVM, oneTBB, oneDNN, OpenBLAS, GoogleTest and
 # libstdc++ stay uninstrumented: fine for ASan and UBSan, see scripts/tsan.supp
 # for what that means under TSan.
 #

@@ -7,10 +7,10 @@
 //
 // Large products run on several threads (Parallel.h): one product (a
 // single matrix, or a batch sharing B) in bands of rows or of columns,
-// whichever gives more, each band one GEMM call (OpenBLAS itself is
-// single-threaded); a batch of products in chunks of whole matrices. The
-// bands are fixed at compile time and computed the same way by every
-// thread count, so results do not depend on it.
+// whichever gives more, each band one GEMM call (oneDNN or OpenBLAS, held
+// to the calling thread: lib/JIT/BlasRuntime.cpp); a batch of products in
+// chunks of whole matrices. The bands are fixed at compile time and computed
+// the same way by every thread count, so results do not depend on it.
 //
 //===----------------------------------------------------------------------===//
 #include "Broadcast.h"

@@ -2,10 +2,11 @@
 //
 // The building block of MatMul and Conv2D: C = A * B, or C += A * B, with A
 // [m, k], B [k, n] and C [m, n] row-major with leading dimensions lda, ldb,
-// ldc (in elements). Float32/Float64 call OpenBLAS's cblas_sgemm/dgemm (the
-// JIT binds the symbols, see lib/JIT/BlasRuntime.cpp); integers, and floats
-// whose sizes do not fit CBLAS's 32-bit int, use an i-k-j loop nest whose
-// inner loop over j vectorizes (integer arithmetic wraps).
+// ldc (in elements). Float32 calls qjit_sgemm (oneDNN's dnnl_sgemm), Float64
+// OpenBLAS's cblas_dgemm (the JIT binds the symbols, see
+// lib/JIT/BlasRuntime.cpp); integers, and floats whose sizes do not fit
+// CBLAS's 32-bit int, use an i-k-j loop nest whose inner loop over j
+// vectorizes (integer arithmetic wraps).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_LIB_CODEGEN_MATMULGEMM_H

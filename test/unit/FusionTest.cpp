@@ -215,7 +215,7 @@ graph @flat(t0: Float32 [200003], t1: Float32 [200003], t2: Float32 []) {
 
 // A dense layer's MatMul or a Conv2D anchors its epilogue: the product is
 // computed in bands of rows (split over threads) or image by image, and the
-// elementwise ops run on each band. Sums are OpenBLAS's, so the reference is the unfused JIT (the same
+// elementwise ops run on each band. Sums are the GEMM library's, so the reference is the unfused JIT (the same
 // GEMM per element, bit for bit) at every thread count; and, where the
 // product is also returned, the interpreter's epilogue applied to it. The
 // factors are finite: whether inf * 0 in a sum gives NaN depends on the

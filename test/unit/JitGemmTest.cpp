@@ -11,8 +11,13 @@
 //===----------------------------------------------------------------------===//
 #include "JitTestSupport.h"
 #include "qjit/IR/OpParams.h"
+#include <filesystem>
 #include <thread>
 #include <fmt/format.h>
+
+// libgomp's, which oneDNN runs on here (lib/JIT/BlasRuntime.cpp).
+extern "C" int omp_get_max_threads(void);
+extern "C" void omp_set_num_threads(int);
 
 using namespace qjit;
 using namespace qjit::test;
@@ -392,18 +397,55 @@ TEST(JitGemm, MatMulFromSeveralThreads) {
     EXPECT_EQ(failures[t], "") << "thread " << t;
 }
 
+// The threads of this process now.
+int processThreads() {
+  int threads = 0;
+  for ([[maybe_unused]] const auto &entry :
+       std::filesystem::directory_iterator("/proc/self/task"))
+    ++threads;
+  return threads;
+}
+
+TEST(JitGemm, OneDnnRunsOnTheCallingThread) {
+  // oneDNN (Debian's build: OpenMP) would start a team of the calling
+  // thread's OpenMP limit for each call, on top of qjit's own threads; each
+  // call is held to its thread, and the caller's limit is left as it was.
+  // A 512^3 product runs in 4 bands of rows, each one qjit_sgemm call.
+  Graph graph = matMulGraph(DataType::Float32, {512, 512}, {512, 512});
+  auto compiled = jitAt(2).compile(graph);
+  ASSERT_OK(compiled);
+  std::vector<Tensor> inputs = gemmInputs(graph);
+  Tensor expected = reference(graph, inputs);
+  int callerLimit = omp_get_max_threads();
+  omp_set_num_threads(4);
+  int before = processThreads();
+  auto serial = (*compiled)->run(inputs, RunOptions{1});
+  ASSERT_OK(serial);
+  EXPECT_TRUE(close((*serial)[0], expected));
+  // One thread: no TBB, and no OpenMP team.
+  EXPECT_EQ(processThreads(), before);
+  auto parallel = (*compiled)->run(inputs, RunOptions{2});
+  ASSERT_OK(parallel);
+  EXPECT_TRUE(close((*parallel)[0], expected));
+  // At most oneTBB's workers on top.
+  int workers = int(std::max(1u, std::thread::hardware_concurrency())) - 1;
+  EXPECT_LE(processThreads(), before + workers);
+  EXPECT_EQ(omp_get_max_threads(), 4);
+  omp_set_num_threads(callerLimit);
+}
+
 TEST(JitGemm, FloatsCallBlasIntegersVectorize) {
   auto ir = [](DataType type) {
     auto text = jitAt(2).emitLLVMIR(matMulGraph(type, {16, 32}, {32, 64}));
     EXPECT_OK(text);
     return text ? *text : std::string();
   };
-  EXPECT_NE(ir(DataType::Float32).find("call void @cblas_sgemm("),
+  EXPECT_NE(ir(DataType::Float32).find("call void @qjit_sgemm("),
             std::string::npos);
   EXPECT_NE(ir(DataType::Float64).find("call void @cblas_dgemm("),
             std::string::npos);
   std::string ints = ir(DataType::Int32);
-  EXPECT_EQ(ints.find("cblas"), std::string::npos);
+  EXPECT_EQ(ints.find("gemm"), std::string::npos);
   EXPECT_NE(ints.find("mul <"), std::string::npos) << ints;
 }
 
@@ -541,11 +583,11 @@ TEST(JitGemm, Conv2DRoutes) {
     EXPECT_OK(text);
     return text ? *text : std::string();
   };
-  EXPECT_EQ(ir({1, 8, 9, 9}, {8, 1, 3, 3}, {{"groups", 8}}).find("cblas"),
+  EXPECT_EQ(ir({1, 8, 9, 9}, {8, 1, 3, 3}, {{"groups", 8}}).find("gemm"),
             std::string::npos);
-  EXPECT_NE(ir({1, 8, 9, 9}, {4, 8, 1, 1}, {}).find("@cblas_sgemm("),
+  EXPECT_NE(ir({1, 8, 9, 9}, {4, 8, 1, 1}, {}).find("@qjit_sgemm("),
             std::string::npos);
-  EXPECT_NE(ir({1, 8, 9, 9}, {4, 8, 3, 3}, {}).find("@cblas_sgemm("),
+  EXPECT_NE(ir({1, 8, 9, 9}, {4, 8, 3, 3}, {}).find("@qjit_sgemm("),
             std::string::npos);
 }
 
