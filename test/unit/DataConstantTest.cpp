@@ -30,17 +30,18 @@ std::shared_ptr<const DenseData> dataOf(const Tensor &t) {
   return std::move(*data);
 }
 
-// x: Float32 [3, 4] -> MatMul(x, W) + b, W: [4, 5] and b: [5] data
-// constants, and W returned as it is.
+// x: Float32 [4, 5] -> x * W + b, W: [4, 5] and b: [5] data constants,
+// and W returned as it is. (Elementwise, so the JIT's bytes must equal the
+// interpreter's; a GEMM library may order a product's sums its own way.)
 Graph denseGraph(const Tensor &weight, const Tensor &bias) {
   Graph g("dense");
   Builder b(g);
-  ValueId x = b.addInput(DataType::Float32, {3, 4});
+  ValueId x = b.addInput(DataType::Float32, {4, 5});
   auto w = b.constant(weight);
   auto c = b.constant(bias);
   EXPECT_OK(w);
   EXPECT_OK(c);
-  auto y = b.create(OpKind::MatMul, {x, *w});
+  auto y = b.create(OpKind::Multiply, {x, *w});
   EXPECT_OK(y);
   auto z = b.create(OpKind::Add, {*y, *c});
   EXPECT_OK(z);
@@ -304,7 +305,7 @@ TEST(DataConstantTest, CompiledGraphOwnsTheBytesAndTheCacheSeesThem) {
   EXPECT_NE(other->get(), compiled.get());
   EXPECT_EQ(compiled->getDataPointers().size(), 2u);
 
-  Tensor x = randomTensor(typeOf(DataType::Float32, {3, 4}));
+  Tensor x = randomTensor(typeOf(DataType::Float32, {4, 5}));
   auto out = compiled->run({x});
   ASSERT_OK(out);
   EXPECT_TRUE((*out)[1].bitwiseEqual(w));
