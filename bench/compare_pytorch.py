@@ -10,6 +10,13 @@ table: case, size, threads, qjit ms, PyTorch ms, speedup (PyTorch / qjit),
 hand loop and memcpy where the program has them, and a note (the issue's
 goal for the row, or the reference it is measured against).
 
+The integer cases (QLinearBench: QLinearMatMul, a quantized Linear layer,
+QLinearConv2D, all with constant weights) are compared with PyTorch's
+quantized modules on the onednn engine (fbgemm, then qnnpack, where onednn is
+not built in; the note names the engine used): torch.ao.nn.quantized.Linear
+and Conv2d fed quint8 tensors, and for the Linear layer the whole float path,
+quantize_per_tensor + torch.nn.intrinsic.quantized.LinearReLU + dequantize.
+
     /usr/bin/python3 bench/compare_pytorch.py [BUILD_DIR] [--repetitions 5]
 
 PyTorch is optional for qjit; without it this script says so and exits 1.
@@ -20,6 +27,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -29,6 +37,13 @@ N64K = 1 << 16
 N16M = 1 << 24
 CHANNELS, INNER = 64, 262144  # [64, 262144]: 16M floats
 MATMUL = 512
+QMATMUL_SIZES = (512, 1024)
+QLINEAR = 512                 # the quantized Linear layer: [512, 512] in, out
+CONV_CHANNELS, CONV_SIZE = 64, 56
+# The quantization of QLinearBench's cases (its qlinearAttrs, makeLinearLayer).
+X_SCALE, X_ZP, W_SCALE = 0.02, 128, 0.005
+Y_SCALE, Y_ZP = 0.5, 120
+LAYER_Y_SCALE, LAYER_Y_ZP = 0.1, 0
 
 
 def fail(message):
@@ -39,6 +54,10 @@ def fail(message):
 # ---------------------------------------------------------------------------
 # qjit: the Google Benchmark programs.
 # ---------------------------------------------------------------------------
+
+# What each program printed on stderr (its check's summary line).
+PROGRAM_STDERR = {}
+
 
 def run_program(build_dir, program, repetitions, min_time, filter_regex=None):
     """{benchmark name: median real time in ms} of one program."""
@@ -58,6 +77,7 @@ def run_program(build_dir, program, repetitions, min_time, filter_regex=None):
                             stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         fail(f"{program} failed ({result.returncode}):\n{result.stderr}")
+    PROGRAM_STDERR[program] = result.stderr
     report = json.loads(result.stdout)
     to_ms = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
     times = {}
@@ -77,6 +97,8 @@ def qjit_times(build_dir, repetitions, min_time):
         times.update(run_program(build_dir, program, repetitions, min_time))
     times.update(run_program(build_dir, "GemmBench", repetitions, min_time,
                              f"BM_MatMul(Jit|OneDnn|Cblas)/{MATMUL}$"))
+    times.update(run_program(build_dir, "QLinearBench", repetitions,
+                             min_time))
     return times
 
 
@@ -148,6 +170,62 @@ def torch_cases(torch):
     ma = uniform((MATMUL, MATMUL), -1.0, 1.0)
     mb = uniform((MATMUL, MATMUL), -1.0, 1.0)
     cases[("matmul", MATMUL)] = lambda: torch.matmul(ma, mb)
+    cases.update(quantized_cases(torch, uniform))
+    return cases
+
+
+def quantized_engine(torch):
+    """The quantized engine to compare with: onednn, else fbgemm, else
+    qnnpack (None: no quantized engine at all)."""
+    supported = torch.backends.quantized.supported_engines
+    for engine in ("onednn", "fbgemm", "qnnpack"):
+        if engine in supported:
+            return engine
+    return None
+
+
+def quantized_cases(torch, uniform):
+    """QLinearBench's cases as PyTorch quantized modules, with the same
+    quantization parameters; the weights are quantized once, outside the
+    timed calls, as qjit packs its constant weights at compile time."""
+    import torch.ao.nn.quantized as nnq
+    import torch.nn.intrinsic.quantized as nniq
+    engine = quantized_engine(torch)
+    if engine is None:
+        return {}
+    torch.backends.quantized.engine = engine
+
+    def qweight(shape):
+        return torch.quantize_per_tensor(uniform(shape, -0.64, 0.635),
+                                         W_SCALE, 0, torch.qint8)
+
+    def qinput(shape):
+        return torch.quantize_per_tensor(uniform(shape, -2.5, 2.5), X_SCALE,
+                                         X_ZP, torch.quint8)
+
+    cases = {}
+    # QLinearMatMul: quint8 in, quint8 out, no bias (qjit's case has none).
+    for n in QMATMUL_SIZES:
+        linear = nnq.Linear(n, n, bias_=False)
+        linear.set_weight_bias(qweight((n, n)), None)
+        linear.scale, linear.zero_point = Y_SCALE, Y_ZP
+        x = qinput((n, n))
+        cases[("qmatmul", n)] = lambda linear=linear, x=x: linear(x)
+
+    # The Linear layer, float in and float out, bias and ReLU.
+    layer = nniq.LinearReLU(QLINEAR, QLINEAR)
+    layer.set_weight_bias(qweight((QLINEAR, QLINEAR)),
+                          uniform((QLINEAR,), -1.0, 1.0))
+    layer.scale, layer.zero_point = LAYER_Y_SCALE, LAYER_Y_ZP
+    xf = uniform((QLINEAR, QLINEAR), -2.5, 2.5)
+    cases[("qlinear", QLINEAR)] = lambda: torch.dequantize(layer(
+        torch.quantize_per_tensor(xf, X_SCALE, X_ZP, torch.quint8)))
+
+    conv = nnq.Conv2d(CONV_CHANNELS, CONV_CHANNELS, 3, padding=1, bias=False)
+    conv.set_weight_bias(qweight((CONV_CHANNELS, CONV_CHANNELS, 3, 3)), None)
+    conv.scale, conv.zero_point = Y_SCALE, Y_ZP
+    xc = qinput((1, CONV_CHANNELS, CONV_SIZE, CONV_SIZE))
+    cases[("qconv", CONV_SIZE)] = lambda: conv(xc)
     return cases
 
 
@@ -168,6 +246,64 @@ def torch_times(torch, thread_counts):
 # ---------------------------------------------------------------------------
 # The table.
 # ---------------------------------------------------------------------------
+
+def quantized_rows(q, t, thread_counts, engine, row, scaling):
+    """The rows of QLinearBench's cases. PyTorch's column is '-' when torch
+    has no quantized engine."""
+    def torch_ms(key):
+        return t.get(key)
+
+    engine_note = (f"PyTorch {engine}" if engine == "onednn" else
+                   f"PyTorch {engine} (onednn is not built in)" if engine
+                   else "PyTorch has no quantized engine")
+    float_ms = lookup(q, f"BM_FloatMatMul/size:{MATMUL}")
+
+    def gops(ms, multiply_adds):
+        return f"{2 * multiply_adds / (ms * 1e-3) * 1e-9:.0f} GOP/s"
+
+    for n in QMATMUL_SIZES:
+        one = lookup(q, f"BM_QMatMul/size:{n}/threads:1")
+        for threads in thread_counts:
+            ms = lookup(q, f"BM_QMatMul/size:{n}/threads:{threads}")
+            notes = [gops(ms, n ** 3)]
+            if threads == 1 and n == MATMUL:
+                notes.append(f"{float_ms / ms:.2f}x faster than qjit's float "
+                             f"MatMul ({fmt_ms(float_ms)} ms)")
+            notes.append(scaling(one, ms, threads))
+            notes.append(f"{engine_note}: ao.nn.quantized.Linear, quint8 in "
+                         f"and out")
+            row("QLinearMatMul UInt8 x Int8 -> UInt8, constant weights",
+                f"{n}^3", threads, ms, torch_ms(("qmatmul", n, threads)),
+                note="; ".join(filter(None, notes)))
+
+    row("MatMul Float32, constant weights", f"{MATMUL}^3", 1, float_ms,
+        torch_ms(("matmul", MATMUL, 1)),
+        note=f"{gops(float_ms, MATMUL ** 3)}; OpenBLAS; PyTorch: "
+             f"torch.matmul (OpenBLAS)")
+
+    one = lookup(q, "BM_QLinearLayer/threads:1")
+    for threads in thread_counts:
+        ms = lookup(q, f"BM_QLinearLayer/threads:{threads}")
+        notes = [f"{float_ms / ms:.2f}x faster than qjit's float MatMul"
+                 if threads == 1 else scaling(one, ms, threads),
+                 f"{engine_note}: quantize_per_tensor, LinearReLU, "
+                 f"dequantize"]
+        row("quantized Linear layer: Float32 -> Quantize -> QLinearMatMul "
+            "(bias, relu) -> Dequantize", f"{QLINEAR}^3", threads, ms,
+            torch_ms(("qlinear", QLINEAR, threads)), note="; ".join(notes))
+
+    one = lookup(q, "BM_QConv2D/threads:1")
+    for threads in thread_counts:
+        ms = lookup(q, f"BM_QConv2D/threads:{threads}")
+        macs = CONV_CHANNELS ** 2 * CONV_SIZE ** 2 * 9
+        notes = [gops(ms, macs), scaling(one, ms, threads),
+                 f"{engine_note}: ao.nn.quantized.Conv2d, quint8 in and out"]
+        row("QLinearConv2D UInt8 x Int8 -> UInt8, 64 -> 64 channels, 3x3, "
+            "padding 1, constant weights", f"[1, 64, {CONV_SIZE}, "
+            f"{CONV_SIZE}]", threads, ms,
+            torch_ms(("qconv", CONV_SIZE, threads)),
+            note="; ".join(filter(None, notes)))
+
 
 def fmt_ms(ms):
     if ms is None:
@@ -284,6 +420,9 @@ def main():
              f"{100 * dnnl / jit:.0f}% of oneDNN; OpenBLAS's cblas_sgemm "
              f"{fmt_ms(cblas)} ms")
 
+    quantized_rows(q, t, thread_counts, quantized_engine(torch), row,
+                   scaling)
+
     cold = lookup(q, "BM_CompileCold")
     fused = lookup(q, "BM_CompileColdFused")
     hit = lookup(q, "BM_CompileCacheHit")
@@ -294,8 +433,16 @@ def main():
     row("compile a 4-op graph, cache hit", "4 ops", "-", hit, None,
         note=f"{hit * 1e3:.1f} us: verify, hash, look up")
 
+    # GemmBench's check names the kernels OpenBLAS chose for this CPU
+    # (OPENBLAS_CORETYPE overrides the choice, for PyTorch's matmul too).
+    core = re.search(r"OpenBLAS (\S+),", PROGRAM_STDERR.get("GemmBench", ""))
+    core = core.group(1) if core else "unknown"
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype:
+        core += f" (OPENBLAS_CORETYPE={coretype})"
     print(f"Machine: {machine()}; load average {load_before[0]:.2f} before, "
-          f"{load_after[0]:.2f} after; PyTorch {torch.__version__}; "
+          f"{load_after[0]:.2f} after; PyTorch {torch.__version__}, "
+          f"quantized engine {quantized_engine(torch)}; OpenBLAS core {core}; "
           f"qjit: medians of {args.repetitions} Google Benchmark repetitions, "
           f"PyTorch: medians of single calls (time.perf_counter)")
     print()
