@@ -23,13 +23,6 @@ using namespace qjit::test;
 
 namespace {
 
-std::shared_ptr<const DenseData> dataOf(const Tensor &t) {
-  auto data = DenseData::fromTensor(t);
-  if (!expectOk(data))
-    std::abort();
-  return std::move(*data);
-}
-
 // x: Float32 [4, 5] -> x * W + b, W: [4, 5] and b: [5] data constants,
 // and W returned as it is. (Elementwise, so the JIT's bytes must equal the
 // interpreter's; a GEMM library may order a product's sums its own way.)
