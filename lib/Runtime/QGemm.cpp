@@ -47,15 +47,16 @@ struct Panel {
   int64_t rowCapacity = 0;
 
   void reserve(int64_t count, int64_t depth) {
-    if (count * depth > capacity) {
+    // At least one cache line, so that an empty depth still has a buffer.
+    if (std::max<int64_t>(count * depth, 64) > capacity) {
       std::free(rows);
-      capacity = count * depth;
+      capacity = std::max<int64_t>(count * depth, 64);
       rows = static_cast<uint8_t *>(std::aligned_alloc(
           64, (capacity + 63) / 64 * 64));
     }
     if (count > rowCapacity) {
       std::free(rowSums);
-      rowCapacity = count;
+      rowCapacity = std::max<int64_t>(count, 1);
       rowSums = static_cast<int32_t *>(std::malloc(count * sizeof(int32_t)));
     }
     if (!rows || !rowSums)
