@@ -27,7 +27,7 @@ namespace {
 
 // Multiply-adds worth one task on a thread (as MatMul's bands).
 constexpr int64_t kTaskMultiplyAdds = int64_t(1) << 22;
-constexpr int64_t kMinTaskRows = 16;
+constexpr int64_t kMinTaskRows = 64;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -276,9 +276,18 @@ void emitQLinearConv2D(Kernel &k, const Product &product) {
   // The NHWC image after the packed weights (if packed here).
   uint64_t at = hasPrepackedWeights(k.graph, k.op) ? 0 : packedBytes(g);
   Value *nhwc = b.CreateConstGEP1_64(b.getInt8Ty(), k.scratch, at);
-  b.CreateCall(runtimeFunction(k.module, "qjit_qconv_to_nhwc",
-                               {ptr, ptr, ptr, ptr}),
-               {desc, conv, k.operands[0].ptr, nhwc});
+  int64_t pixelsPerBlock = std::max<int64_t>(
+      1, c.channels * c.height * c.width * c.images /
+             qjit_qconv_nhwc_blocks(&c));
+  emitParallelFor(
+      k, qjit_qconv_nhwc_blocks(&c), parallelGrain(pixelsPerBlock), {nhwc},
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
+          Value *end) {
+        chunk.b.CreateCall(runtimeFunction(k.module, "qjit_qconv_to_nhwc",
+                                           {ptr, ptr, ptr, ptr, i64, i64}),
+                           {desc, conv, chunk.operands[0].ptr, captured[0],
+                            begin, end});
+      });
   emitParallelFor(
       k, qjit_qconv_task_count(&g, &c), /*grain=*/1,
       {weights.packed, weights.offsets, nhwc},

@@ -70,6 +70,9 @@ struct Panel {
 
 thread_local Panel panel;
 
+// Pixels per block of qjit_qconv_to_nhwc.
+constexpr int64_t kNhwcPixels = 64;
+
 // Rows per panel: about 64 KB of x', a multiple of the tile height.
 int64_t panelRows(int64_t depth) {
   int64_t rows = (int64_t(64) << 10) / std::max<int64_t>(depth, 1);
@@ -232,25 +235,31 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
   }
 }
 
+int64_t qjit_qconv_nhwc_blocks(const qjit_qconv *c) {
+  int64_t plane = c->height * c->width;
+  return c->images * ((plane + kNhwcPixels - 1) / kNhwcPixels);
+}
+
 void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c,
-                        const void *x, uint8_t *nhwc) {
+                        const void *x, uint8_t *nhwc, int64_t blockBegin,
+                        int64_t blockEnd) {
   const auto *in = static_cast<const uint8_t *>(x);
   uint8_t flip = g->x_signed ? 0x80 : 0;
   int64_t plane = c->height * c->width;
-  // Blocks of pixels keep both the rows read (one per channel) and the
+  int64_t blocksPerImage = (plane + kNhwcPixels - 1) / kNhwcPixels;
+  // A block of pixels keeps both the rows read (one per channel) and the
   // pixels written in the L1 cache.
-  constexpr int64_t kPixels = 64;
-  for (int64_t image = 0; image < c->images; ++image) {
+  for (int64_t block = blockBegin; block < blockEnd; ++block) {
+    int64_t image = block / blocksPerImage;
+    int64_t first = block % blocksPerImage * kNhwcPixels;
+    int64_t count = std::min(kNhwcPixels, plane - first);
     const uint8_t *src = in + image * c->channels * plane;
     uint8_t *dst = nhwc + image * c->channels * plane;
-    for (int64_t first = 0; first < plane; first += kPixels) {
-      int64_t count = std::min(kPixels, plane - first);
-      for (int64_t ch = 0; ch < c->channels; ++ch) {
-        const uint8_t *row = src + ch * plane + first;
-        uint8_t *column = dst + first * c->channels + ch;
-        for (int64_t p = 0; p < count; ++p)
-          column[p * c->channels] = row[p] ^ flip;
-      }
+    for (int64_t ch = 0; ch < c->channels; ++ch) {
+      const uint8_t *row = src + ch * plane + first;
+      uint8_t *column = dst + first * c->channels + ch;
+      for (int64_t p = 0; p < count; ++p)
+        column[p * c->channels] = row[p] ^ flip;
     }
   }
 }

@@ -79,9 +79,12 @@ void qjit_qgemm_rows(const struct qjit_qgemm *g, const int8_t *packed,
                      int64_t row_begin, int64_t row_end);
 
 // A convolution's input as x' in NHWC order (images * H * W * C bytes), so
-// that each tap of a patch is one run of channels.
+// that each tap of a patch is one run of channels; in blocks of pixels
+// (qjit_qconv_nhwc_blocks of them), [block_begin, block_end) per call.
+int64_t qjit_qconv_nhwc_blocks(const struct qjit_qconv *c);
 void qjit_qconv_to_nhwc(const struct qjit_qgemm *g, const struct qjit_qconv *c,
-                        const void *x, uint8_t *nhwc);
+                        const void *x, uint8_t *nhwc, int64_t block_begin,
+                        int64_t block_end);
 
 // Tasks [task_begin, task_end) of a convolution of qjit_qconv_to_nhwc's
 // image; a task is rows_per_task output positions of one group of one
