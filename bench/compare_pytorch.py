@@ -17,6 +17,15 @@ not built in; the note names the engine used): torch.ao.nn.quantized.Linear
 and Conv2d fed quint8 tensors, and for the Linear layer the whole float path,
 quantize_per_tensor + torch.nn.intrinsic.quantized.LinearReLU + dequantize.
 
+The training step (TrainBench: the gradient graph of a QAT MLP 784 -> 512 ->
+10 on a batch of 256, from the autodiff pass, fused) is compared with the same
+network in eager mode, torch.fake_quantize_per_tensor_affine with the same
+scales, zero points and grids, forward + y.sum().backward(). Its matmuls call
+Debian's OpenBLAS, whose thread pool is sized when torch loads it
+(OPENBLAS_NUM_THREADS), not by torch.set_num_threads: each thread count runs
+in a fresh subprocess with OPENBLAS_NUM_THREADS and torch.set_num_threads both
+set to that count.
+
     /usr/bin/python3 bench/compare_pytorch.py [BUILD_DIR] [--repetitions 5]
 
 PyTorch is optional for qjit; without it this script says so and exits 1.
@@ -44,6 +53,11 @@ CONV_CHANNELS, CONV_SIZE = 64, 56
 X_SCALE, X_ZP, W_SCALE = 0.02, 128, 0.005
 Y_SCALE, Y_ZP = 0.5, 120
 LAYER_Y_SCALE, LAYER_Y_ZP = 0.1, 0
+# TrainBench's MLP: sizes, and (scale, zero point, quant_min, quant_max) of
+# each per-tensor fake quantization (8-bit; the weights' grids symmetric).
+TRAIN_BATCH, TRAIN_IN, TRAIN_HIDDEN, TRAIN_OUT = 256, 784, 512, 10
+FQ_X, FQ_W1 = (0.01, 128, 0, 255), (0.0005, 0, -128, 127)
+FQ_H, FQ_W2 = (0.01, 0, 0, 255), (0.001, 0, -128, 127)
 
 
 def fail(message):
@@ -99,6 +113,7 @@ def qjit_times(build_dir, repetitions, min_time):
                              f"BM_MatMul(Jit|OneDnn|Cblas)/{MATMUL}$"))
     times.update(run_program(build_dir, "QLinearBench", repetitions,
                              min_time))
+    times.update(run_program(build_dir, "TrainBench", repetitions, min_time))
     return times
 
 
@@ -229,6 +244,68 @@ def quantized_cases(torch, uniform):
     return cases
 
 
+def train_cases(torch):
+    """TrainBench's step in eager mode: {case: function}. "train_params":
+    gradients of W1, b1, W2, b2 (x does not require grad); "train_all": of
+    x too, as qjit's @f_grad returns them. The gradients are set to None
+    before each step (optimizer.zero_grad(set_to_none=True)), so that
+    backward writes them afresh as qjit does, not accumulates."""
+    gen = torch.Generator().manual_seed(0)
+
+    def uniform(shape, lo, hi):
+        return torch.rand(shape, generator=gen) * (hi - lo) + lo
+
+    fq = torch.fake_quantize_per_tensor_affine
+    w1 = uniform((TRAIN_IN, TRAIN_HIDDEN), -0.05, 0.05).requires_grad_()
+    b1 = uniform((TRAIN_HIDDEN,), -0.1, 0.1).requires_grad_()
+    w2 = uniform((TRAIN_HIDDEN, TRAIN_OUT), -0.1, 0.1).requires_grad_()
+    b2 = uniform((TRAIN_OUT,), -0.1, 0.1).requires_grad_()
+    cases = {}
+    for key, x_grad in (("train_params", False), ("train_all", True)):
+        x = uniform((TRAIN_BATCH, TRAIN_IN), -1.0, 1.0).requires_grad_(x_grad)
+        tensors = [x, w1, b1, w2, b2] if x_grad else [w1, b1, w2, b2]
+
+        def step(x=x, tensors=tensors):
+            for t in tensors:
+                t.grad = None
+            h = torch.relu(fq(x, *FQ_X) @ fq(w1, *FQ_W1) + b1)
+            y = fq(h, *FQ_H) @ fq(w2, *FQ_W2) + b2
+            y.sum().backward()
+        cases[(key, TRAIN_BATCH)] = step
+    return cases
+
+
+def train_times_subprocess(thread_counts):
+    """The training cases, each thread count in a fresh interpreter with
+    OPENBLAS_NUM_THREADS set before torch loads OpenBLAS."""
+    times = {}
+    for threads in thread_counts:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+        command = [sys.executable, os.path.abspath(__file__),
+                   "--train-only", str(threads)]
+        result = subprocess.run(command, env=env, stdout=subprocess.PIPE,
+                                text=True)
+        if result.returncode != 0:
+            fail(f"{' '.join(command)} failed ({result.returncode})")
+        for key, ms in json.loads(result.stdout).items():
+            times[(key, TRAIN_BATCH, threads)] = ms
+    return times
+
+
+def train_only(threads):
+    """The subprocess of train_times_subprocess: prints {case: ms}."""
+    import torch
+    torch.set_num_threads(threads)
+    times = {}
+    for (key, _), fn in train_cases(torch).items():
+        times[key] = median_ms(fn)
+        print(f"PyTorch {key} threads={threads} (OPENBLAS_NUM_THREADS="
+              f"{os.environ.get('OPENBLAS_NUM_THREADS')}): "
+              f"{times[key]:.3f} ms", file=sys.stderr)
+    print(json.dumps(times))
+    return 0
+
+
 def torch_times(torch, thread_counts):
     times = {}
     cases = torch_cases(torch)
@@ -278,8 +355,8 @@ def quantized_rows(q, t, thread_counts, engine, row, scaling):
 
     row("MatMul Float32, constant weights", f"{MATMUL}^3", 1, float_ms,
         torch_ms(("matmul", MATMUL, 1)),
-        note=f"{gops(float_ms, MATMUL ** 3)}; OpenBLAS; PyTorch: "
-             f"torch.matmul (OpenBLAS)")
+        note=f"{gops(float_ms, MATMUL ** 3)}; qjit: oneDNN dnnl_sgemm; "
+             f"PyTorch: torch.matmul (OpenBLAS, 1 thread)")
 
     one = lookup(q, "BM_QLinearLayer/threads:1")
     for threads in thread_counts:
@@ -342,7 +419,11 @@ def main():
                         help="Google Benchmark repetitions (median)")
     parser.add_argument("--min-time", type=float, default=0.2,
                         help="seconds per Google Benchmark repetition")
+    parser.add_argument("--train-only", type=int, metavar="THREADS",
+                        help=argparse.SUPPRESS)  # train_times_subprocess's
     args = parser.parse_args()
+    if args.train_only:
+        return train_only(args.train_only)
 
     if importlib.util.find_spec("torch") is None:
         fail("PyTorch is not installed (Debian: apt install python3-torch); "
@@ -358,6 +439,7 @@ def main():
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     import torch
     t = torch_times(torch, thread_counts)
+    t.update(train_times_subprocess(thread_counts))
     load_after = os.getloadavg()
 
     rows = []
@@ -422,6 +504,24 @@ def main():
 
     quantized_rows(q, t, thread_counts, quantized_engine(torch), row,
                    scaling)
+
+    for key, program_case, what, pytorch_grads in [
+            ("train_params", "TrainStepParams",
+             "weight and bias gradients", "x.requires_grad=False"),
+            ("train_all", "TrainStep",
+             "gradients of every input, x too", "x.requires_grad=True")]:
+        one = lookup(q, f"BM_{program_case}/threads:1")
+        for threads in thread_counts:
+            ms = lookup(q, f"BM_{program_case}/threads:{threads}")
+            notes = [scaling(one, ms, threads),
+                     f"PyTorch: {pytorch_grads}, OpenBLAS on {threads} "
+                     f"thread(s)"]
+            if threads == 1 and key == "train_params":
+                notes.insert(0, "goal >= 4x")
+            row(f"QAT MLP 784-512-10 training step (autodiff, fused): "
+                f"forward + backward, {what}", f"batch {TRAIN_BATCH}",
+                threads, ms, t.get((key, TRAIN_BATCH, threads)),
+                note="; ".join(filter(None, notes)))
 
     cold = lookup(q, "BM_CompileCold")
     fused = lookup(q, "BM_CompileColdFused")
