@@ -43,7 +43,8 @@ const IsaKernels &kernelsFor(int64_t isa) {
 struct Panel {
   uint8_t *rows = nullptr;
   int32_t *rowSums = nullptr;
-  int64_t capacity = 0; // bytes of `rows`
+  int32_t *sums = nullptr; // kTileColumns per row, for sliced K
+  int64_t capacity = 0;    // bytes of `rows`
   int64_t rowCapacity = 0;
 
   void reserve(int64_t count, int64_t depth) {
@@ -56,15 +57,20 @@ struct Panel {
     }
     if (count > rowCapacity) {
       std::free(rowSums);
+      std::free(sums);
       rowCapacity = std::max<int64_t>(count, 1);
-      rowSums = static_cast<int32_t *>(std::malloc(count * sizeof(int32_t)));
+      rowSums = static_cast<int32_t *>(
+          std::malloc(rowCapacity * sizeof(int32_t)));
+      sums = static_cast<int32_t *>(std::aligned_alloc(
+          64, rowCapacity * kTileColumns * sizeof(int32_t)));
     }
-    if (!rows || !rowSums)
+    if (!rows || !rowSums || !sums)
       std::abort(); // a few hundred KB per thread: not a recoverable state
   }
   ~Panel() {
     std::free(rows);
     std::free(rowSums);
+    std::free(sums);
   }
 };
 
@@ -79,14 +85,20 @@ int64_t panelRows(int64_t depth) {
   return std::clamp<int64_t>(rows / kTileRows * kTileRows, kTileRows, 256);
 }
 
+// Quads of k per slice when K is long: a slice of a 4-block column group's
+// weights (32 KB) stays in the L1 cache while every tile of the panel uses
+// it; the tiles' sums wait in the panel's buffer between slices.
+constexpr int64_t kSliceQuads = 128;
+
 // Multiplies a filled panel by one group's packed weights, writing `out`
 // (its first row and the group's first column).
 void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
                    const uint8_t *x, int64_t ldx, const int32_t *rowSums,
                    int64_t rows, const int8_t *packed,
                    const int32_t *columnOffsets, OutputView out) {
-  alignas(64) int32_t sums[kTileRows * kTileColumns];
+  alignas(64) int32_t tileSums[kTileRows * kTileColumns];
   int64_t kq = paddedDepth(g) / 4;
+  bool sliced = kq > kSliceQuads;
   int64_t stepColumns = isa.tileBlocks * kBlockColumns;
   const int8_t *groupPacked = packed + group * groupBytes(g);
   int64_t firstColumn = group * g->n;
@@ -94,9 +106,10 @@ void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
     int64_t columns = std::min(stepColumns, g->n - j);
     int64_t blocks = (columns + kBlockColumns - 1) / kBlockColumns;
     const int8_t *w = groupPacked + j / kBlockColumns * blockBytes(g);
-    for (int64_t r = 0; r < rows; r += kTileRows) {
-      int64_t tileRows = std::min(kTileRows, rows - r);
-      isa.dot(x + r * ldx, ldx, tileRows, kq, w, blocks, sums);
+    auto sumsOf = [&](int64_t r) {
+      return sliced ? panel.sums + r * kTileColumns : tileSums;
+    };
+    auto requantize = [&](int64_t r, int64_t tileRows) {
       TileEpilogue e{g,
                      columnOffsets + firstColumn + j,
                      g->w_zero_points + firstColumn + j,
@@ -106,8 +119,22 @@ void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
                      columns};
       OutputView tile{out.base + r * out.rowStride + j * out.columnStride,
                       out.rowStride, out.columnStride};
-      isa.requantize(e, sums, tile);
+      isa.requantize(e, sumsOf(r), tile);
+    };
+    for (int64_t q = 0; q < kq; q += sliced ? kSliceQuads : kq) {
+      int64_t quads = sliced ? std::min(kSliceQuads, kq - q) : kq;
+      for (int64_t r = 0; r < rows; r += kTileRows) {
+        int64_t tileRows = std::min(kTileRows, rows - r);
+        isa.dot({x + r * ldx + q * 4, ldx, tileRows, quads,
+                 w + q * kBlockColumns * 4, blockBytes(g), blocks, sumsOf(r),
+                 q > 0});
+        if (!sliced)
+          requantize(r, tileRows);
+      }
     }
+    if (sliced)
+      for (int64_t r = 0; r < rows; r += kTileRows)
+        requantize(r, std::min(kTileRows, rows - r));
   }
 }
 

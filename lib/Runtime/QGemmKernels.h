@@ -37,12 +37,22 @@ struct TileEpilogue {
   int64_t rows, columns;
 };
 
+// One tile's sums over kq k quads: sums[r * kTileColumns + j] = (or +=,
+// when accumulating a later slice of K) the sum over those k of
+// x[r * ldx + k] * w'(k, j), for r < rows, j < blocks * 16. Column block b's
+// quads start at w + b * blockStride, 64 bytes each.
+struct DotTile {
+  const uint8_t *x;
+  int64_t ldx, rows, kq;
+  const int8_t *w;
+  int64_t blockStride, blocks;
+  int32_t *sums; // 64-byte aligned
+  bool accumulate;
+};
+
 struct IsaKernels {
   int64_t tileBlocks; // column blocks per tile (<= kMaxTileBlocks)
-  // sums[r * kTileColumns + j] = sum_k x[r * ldx + k] * w'(k, j) for
-  // r < rows, j < blocks * 16; kq = K' / 4; blocks kq * 64 bytes apart.
-  void (*dot)(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
-              const int8_t *w, int64_t blocks, int32_t *sums);
+  void (*dot)(const DotTile &tile);
   void (*requantize)(const TileEpilogue &e, const int32_t *sums,
                      OutputView out);
 };

@@ -20,37 +20,35 @@ uint32_t load32(const uint8_t *p) {
   return v;
 }
 
-void dotScalar(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
-               const int8_t *w, int64_t blocks, int32_t *sums) {
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int8_t *block = w + b * kq * kBlockColumns * 4;
-    for (int64_t r = 0; r < rows; ++r)
+void dotScalar(const DotTile &t) {
+  for (int64_t b = 0; b < t.blocks; ++b) {
+    const int8_t *block = t.w + b * t.blockStride;
+    for (int64_t r = 0; r < t.rows; ++r)
       for (int64_t c = 0; c < kBlockColumns; ++c) {
-        uint32_t acc = 0; // int32 arithmetic that wraps
-        for (int64_t q = 0; q < kq; ++q)
-          for (int64_t t = 0; t < 4; ++t)
+        int32_t &sum = t.sums[r * kTileColumns + b * kBlockColumns + c];
+        // int32 arithmetic that wraps
+        uint32_t acc = t.accumulate ? static_cast<uint32_t>(sum) : 0;
+        for (int64_t q = 0; q < t.kq; ++q)
+          for (int64_t i = 0; i < 4; ++i)
             acc += static_cast<uint32_t>(
-                int32_t(x[r * ldx + q * 4 + t]) *
-                int32_t(block[(q * kBlockColumns + c) * 4 + t]));
-        sums[r * kTileColumns + b * kBlockColumns + c] =
-            static_cast<int32_t>(acc);
+                int32_t(t.x[r * t.ldx + q * 4 + i]) *
+                int32_t(block[(q * kBlockColumns + c) * 4 + i]));
+        sum = static_cast<int32_t>(acc);
       }
   }
 }
 
 // Column c's 4 products of one k quad, as two int32 halves: vpmaddwd of 4
 // columns' widened weights with x's 4 bytes widened and repeated.
-__attribute__((target("avx2"))) void
-dotAvx2(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
-        const int8_t *w, int64_t blocks, int32_t *sums) {
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int8_t *block = w + b * kq * kBlockColumns * 4;
-    for (int64_t r = 0; r < rows; ++r) {
+__attribute__((target("avx2"))) void dotAvx2(const DotTile &t) {
+  for (int64_t b = 0; b < t.blocks; ++b) {
+    const int8_t *block = t.w + b * t.blockStride;
+    for (int64_t r = 0; r < t.rows; ++r) {
       __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),
                         _mm256_setzero_si256(), _mm256_setzero_si256()};
-      for (int64_t q = 0; q < kq; ++q) {
+      for (int64_t q = 0; q < t.kq; ++q) {
         __m256i xs = _mm256_cvtepu8_epi16(
-            _mm_set1_epi32(static_cast<int>(load32(x + r * ldx + q * 4))));
+            _mm_set1_epi32(static_cast<int>(load32(t.x + r * t.ldx + q * 4))));
         const int8_t *wq = block + q * kBlockColumns * 4;
         for (int i = 0; i < 4; ++i) {
           __m256i ws = _mm256_cvtepi8_epi16(_mm_loadu_si128(
@@ -63,10 +61,11 @@ dotAvx2(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
       for (int i = 0; i < 4; i += 2) {
         __m256i sum = _mm256_permute4x64_epi64(
             _mm256_hadd_epi32(acc[i], acc[i + 1]), 0xD8);
-        _mm256_storeu_si256(
-            reinterpret_cast<__m256i *>(sums + r * kTileColumns +
-                                        b * kBlockColumns + i * 4),
-            sum);
+        auto *sums = reinterpret_cast<__m256i *>(
+            t.sums + r * kTileColumns + b * kBlockColumns + i * 4);
+        if (t.accumulate)
+          sum = _mm256_add_epi32(sum, _mm256_loadu_si256(sums));
+        _mm256_storeu_si256(sums, sum);
       }
     }
   }

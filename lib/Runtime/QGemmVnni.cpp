@@ -39,44 +39,44 @@ QJIT_AVX_VNNI inline void dpbusd(__m256i &acc, __m256i x, __m256i w) {
 // Smaller tiles (the last rows or columns of a product): the intrinsics,
 // which GCC 12 compiles with a register copy per step.
 template <int Rows, int Blocks>
-QJIT_AVX512_VNNI void dotAvx512(const uint8_t *x, int64_t ldx, int64_t kq,
-                                const int8_t *w, int32_t *sums) {
+QJIT_AVX512_VNNI void dotAvx512(const DotTile &t) {
   __m512i acc[Rows][Blocks];
   for (int r = 0; r < Rows; ++r)
     for (int b = 0; b < Blocks; ++b)
       acc[r][b] = _mm512_setzero_si512();
-  int64_t blockStride = kq * kBlockBytesPerQuad;
-  for (int64_t q = 0; q < kq; ++q) {
+  for (int64_t q = 0; q < t.kq; ++q) {
     __m512i ws[Blocks];
     for (int b = 0; b < Blocks; ++b)
-      ws[b] = _mm512_load_si512(w + b * blockStride + q * kBlockBytesPerQuad);
+      ws[b] = _mm512_load_si512(t.w + b * t.blockStride +
+                                q * kBlockBytesPerQuad);
     for (int r = 0; r < Rows; ++r) {
-      __m512i xs = _mm512_set1_epi32(load32(x + r * ldx + q * 4));
+      __m512i xs = _mm512_set1_epi32(load32(t.x + r * t.ldx + q * 4));
       for (int b = 0; b < Blocks; ++b)
         acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], xs, ws[b]);
     }
   }
   for (int r = 0; r < Rows; ++r)
-    for (int b = 0; b < Blocks; ++b)
-      _mm512_store_si512(sums + r * kTileColumns + b * kBlockColumns,
-                         acc[r][b]);
+    for (int b = 0; b < Blocks; ++b) {
+      int32_t *sums = t.sums + r * kTileColumns + b * kBlockColumns;
+      if (t.accumulate)
+        acc[r][b] = _mm512_add_epi32(acc[r][b], _mm512_load_si512(sums));
+      _mm512_store_si512(sums, acc[r][b]);
+    }
 }
 
 // The full 4 x 4 tile, most of the work: 16 accumulators in named
 // registers, 4 weight loads and 4 broadcasts per 16 vpdpbusd.
-template <>
-QJIT_AVX512_VNNI void dotAvx512<4, 4>(const uint8_t *x, int64_t ldx,
-                                      int64_t kq, const int8_t *w,
-                                      int32_t *sums) {
+template <> QJIT_AVX512_VNNI void dotAvx512<4, 4>(const DotTile &t) {
 #define QJIT_ROW(r)                                                            \
   __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0,                 \
           c##r##2 = c##r##0, c##r##3 = c##r##0;
   QJIT_ROW(0) QJIT_ROW(1) QJIT_ROW(2) QJIT_ROW(3)
 #undef QJIT_ROW
-  int64_t blockStride = kq * kBlockBytesPerQuad;
-  const int8_t *w0 = w, *w1 = w + blockStride, *w2 = w + 2 * blockStride,
-               *w3 = w + 3 * blockStride;
-  for (int64_t q = 0; q < kq; ++q) {
+  const int8_t *w0 = t.w, *w1 = t.w + t.blockStride,
+               *w2 = t.w + 2 * t.blockStride, *w3 = t.w + 3 * t.blockStride;
+  const uint8_t *x = t.x;
+  int64_t ldx = t.ldx;
+  for (int64_t q = 0; q < t.kq; ++q) {
     int64_t at = q * kBlockBytesPerQuad;
     __m512i b0 = _mm512_load_si512(w0 + at), b1 = _mm512_load_si512(w1 + at),
             b2 = _mm512_load_si512(w2 + at), b3 = _mm512_load_si512(w3 + at);
@@ -91,17 +91,22 @@ QJIT_AVX512_VNNI void dotAvx512<4, 4>(const uint8_t *x, int64_t ldx,
     QJIT_ROW(0) QJIT_ROW(1) QJIT_ROW(2) QJIT_ROW(3)
 #undef QJIT_ROW
   }
+  auto store = [&](int64_t offset, __m512i v) QJIT_AVX512_VNNI {
+    int32_t *sums = t.sums + offset;
+    if (t.accumulate)
+      v = _mm512_add_epi32(v, _mm512_load_si512(sums));
+    _mm512_store_si512(sums, v);
+  };
 #define QJIT_ROW(r)                                                            \
-  _mm512_store_si512(sums + r * kTileColumns, c##r##0);                       \
-  _mm512_store_si512(sums + r * kTileColumns + 16, c##r##1);                  \
-  _mm512_store_si512(sums + r * kTileColumns + 32, c##r##2);                  \
-  _mm512_store_si512(sums + r * kTileColumns + 48, c##r##3);
+  store(r * kTileColumns, c##r##0);                                            \
+  store(r * kTileColumns + 16, c##r##1);                                       \
+  store(r * kTileColumns + 32, c##r##2);                                       \
+  store(r * kTileColumns + 48, c##r##3);
   QJIT_ROW(0) QJIT_ROW(1) QJIT_ROW(2) QJIT_ROW(3)
 #undef QJIT_ROW
 }
 
-using DotFn = void (*)(const uint8_t *, int64_t, int64_t, const int8_t *,
-                       int32_t *);
+using DotFn = void (*)(const DotTile &);
 
 template <int Rows> constexpr DotFn avx512ForBlocks(int64_t blocks) {
   return blocks == 1   ? dotAvx512<Rows, 1>
@@ -110,13 +115,12 @@ template <int Rows> constexpr DotFn avx512ForBlocks(int64_t blocks) {
                        : dotAvx512<Rows, 4>;
 }
 
-void dotAvx512Tile(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
-                   const int8_t *w, int64_t blocks, int32_t *sums) {
-  DotFn fn = rows == 1   ? avx512ForBlocks<1>(blocks)
-             : rows == 2 ? avx512ForBlocks<2>(blocks)
-             : rows == 3 ? avx512ForBlocks<3>(blocks)
-                         : avx512ForBlocks<4>(blocks);
-  fn(x, ldx, kq, w, sums);
+void dotAvx512Tile(const DotTile &t) {
+  DotFn fn = t.rows == 1   ? avx512ForBlocks<1>(t.blocks)
+             : t.rows == 2 ? avx512ForBlocks<2>(t.blocks)
+             : t.rows == 3 ? avx512ForBlocks<3>(t.blocks)
+                           : avx512ForBlocks<4>(t.blocks);
+  fn(t);
 }
 
 // Stores bytes (row r, column j0 + i) = rows[r][i] of a tile whose rows are
@@ -191,38 +195,37 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
   }
 }
 
-template <int Rows>
-QJIT_AVX_VNNI void dotAvxVnni(const uint8_t *x, int64_t ldx, int64_t kq,
-                              const int8_t *w, int32_t *sums) {
+template <int Rows> QJIT_AVX_VNNI void dotAvxVnni(const DotTile &t) {
   __m256i acc[Rows][2];
   for (int r = 0; r < Rows; ++r)
     acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  for (int64_t q = 0; q < kq; ++q) {
-    const int8_t *wq = w + q * kBlockBytesPerQuad;
+  for (int64_t q = 0; q < t.kq; ++q) {
+    const int8_t *wq = t.w + q * kBlockBytesPerQuad;
     __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i *>(wq));
     __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i *>(wq + 32));
     for (int r = 0; r < Rows; ++r) {
-      __m256i xs = _mm256_set1_epi32(load32(x + r * ldx + q * 4));
+      __m256i xs = _mm256_set1_epi32(load32(t.x + r * t.ldx + q * 4));
       dpbusd(acc[r][0], xs, w0);
       dpbusd(acc[r][1], xs, w1);
     }
   }
-  for (int r = 0; r < Rows; ++r) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(sums + r * kTileColumns),
-                        acc[r][0]);
-    _mm256_storeu_si256(
-        reinterpret_cast<__m256i *>(sums + r * kTileColumns + 8), acc[r][1]);
-  }
+  for (int r = 0; r < Rows; ++r)
+    for (int h = 0; h < 2; ++h) {
+      auto *sums =
+          reinterpret_cast<__m256i *>(t.sums + r * kTileColumns + 8 * h);
+      if (t.accumulate)
+        acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_loadu_si256(sums));
+      _mm256_storeu_si256(sums, acc[r][h]);
+    }
 }
 
 // One block per tile (16 ymm registers hold no more).
-void dotAvxVnniTile(const uint8_t *x, int64_t ldx, int64_t rows, int64_t kq,
-                    const int8_t *w, int64_t, int32_t *sums) {
-  DotFn fn = rows == 1   ? dotAvxVnni<1>
-             : rows == 2 ? dotAvxVnni<2>
-             : rows == 3 ? dotAvxVnni<3>
-                         : dotAvxVnni<4>;
-  fn(x, ldx, kq, w, sums);
+void dotAvxVnniTile(const DotTile &t) {
+  DotFn fn = t.rows == 1   ? dotAvxVnni<1>
+             : t.rows == 2 ? dotAvxVnni<2>
+             : t.rows == 3 ? dotAvxVnni<3>
+                           : dotAvxVnni<4>;
+  fn(t);
 }
 
 } // namespace

@@ -129,6 +129,8 @@ TEST(QLinearMatMul, EveryPathMatchesTheInterpreter) {
     int64_t m = uniform(1, 70), depth = uniform(1, 150), n = uniform(1, 90);
     if (trial % 4 == 0)
       depth = uniform(1, 7); // shorter than one k quad, or just over
+    if (trial % 5 == 1)
+      depth = uniform(513, 1100); // K in several slices
     Shape xShape{m, depth};
     if (trial % 3 == 0)
       xShape.insert(xShape.begin(), uniform(1, 3)); // a batch
@@ -204,14 +206,14 @@ TEST(QLinearMatMul, WrappingSumsAgree) {
 
 // Large enough to be split over threads, on the default path.
 TEST(QLinearConv2D, LargeLayerMatchesTheInterpreter) {
-  TensorType x{DataType::UInt8, {1, 32, 28, 28}},
-      w{DataType::Int8, {48, 32, 3, 3}};
+  TensorType x{DataType::UInt8, {1, 64, 28, 28}},
+      w{DataType::Int8, {48, 64, 3, 3}};
   AttrList attrs = quantizationAttrs(DataType::UInt8, DataType::Int8,
-                                     DataType::UInt8, 48, 32 * 9);
+                                     DataType::UInt8, 48, 64 * 9);
   attrs.push_back({"padding", Attribute(int64_t(1))});
   Graph graph = singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs);
   expectSameBytesOnEveryPath(graph, {randomBytes(x), randomBytes(w)},
-                             "32 -> 48 channels, 28x28");
+                             "64 -> 48 channels, 28x28 (K in two slices)");
 }
 
 } // namespace
