@@ -121,7 +121,10 @@ void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
                       out.rowStride, out.columnStride};
       isa.requantize(e, sumsOf(r), tile);
     };
-    for (int64_t q = 0; q < kq; q += sliced ? kSliceQuads : kq) {
+    // One slice at least: K = 0 still writes its (empty) sums.
+    int64_t slices = sliced ? (kq + kSliceQuads - 1) / kSliceQuads : 1;
+    for (int64_t slice = 0; slice < slices; ++slice) {
+      int64_t q = slice * kSliceQuads;
       int64_t quads = sliced ? std::min(kSliceQuads, kq - q) : kq;
       for (int64_t r = 0; r < rows; r += kTileRows) {
         int64_t tileRows = std::min(kTileRows, rows - r);
