@@ -25,14 +25,9 @@ using namespace llvm;
 namespace qjit {
 namespace {
 
-// Multiply-adds worth a band (or a chunk of matrices): about 0.1 ms on one
-// core, far more than handing it to another thread costs.
-constexpr int64_t kBandMultiplyAdds = int64_t(1) << 22;
 // The fewest rows (columns) of a band: each GEMM call packs the whole other
 // operand, which must stay small next to the band's arithmetic.
 constexpr int64_t kMinBand = 128;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The band size along a dimension of `size` whose every unit costs
 // `unitCost` multiply-adds.

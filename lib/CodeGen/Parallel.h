@@ -31,6 +31,14 @@
 
 namespace qjit {
 
+// Multiply-adds worth a chunk of a product (a band of MatMul's rows or
+// columns, a task of a QLinear op): about 0.1 ms on one core, far more than
+// handing it to another thread costs.
+constexpr int64_t kBandMultiplyAdds = int64_t(1) << 22;
+
+// ceil(a / b) for a >= 0 and b > 0.
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 // Elements (of a streaming loop) worth one chunk: loops of fewer than twice
 // this stay inline. FakeQuantBench, 2 cores: 64K floats (two chunks) run
 // 1.3x faster on two threads, 16M 1.6x to 1.8x; below, waking a thread

@@ -25,11 +25,9 @@ using namespace llvm;
 namespace qjit {
 namespace {
 
-// Multiply-adds worth one task on a thread (as MatMul's bands).
-constexpr int64_t kTaskMultiplyAdds = int64_t(1) << 22;
+// The fewest rows of a task: each task streams the packed weights through
+// the cache once per panel of rows.
 constexpr int64_t kMinTaskRows = 64;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The enabled features of a "+a,-b,..." string (the last mention wins).
 bool hasFeatures(StringRef featureString, ArrayRef<StringRef> features) {
@@ -220,11 +218,11 @@ PackedWeights emitPackedWeights(Kernel &k, GlobalVariable *desc,
   return {packed, offsets};
 }
 
-// Rows (output positions) per task: about kTaskMultiplyAdds of work.
+// Rows (output positions) per task: about kBandMultiplyAdds of work.
 int64_t rowsPerTask(const qjit_qgemm &g, int64_t rows) {
   int64_t perRow = std::max<int64_t>(g.k * g.n, 1);
   return std::min(rows,
-                  std::max(kMinTaskRows, ceilDiv(kTaskMultiplyAdds, perRow)));
+                  std::max(kMinTaskRows, ceilDiv(kBandMultiplyAdds, perRow)));
 }
 
 void emitQLinearMatMul(Kernel &k, const Product &product) {

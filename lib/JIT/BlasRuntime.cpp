@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "BlasRuntime.h"
+#include "RuntimeSymbols.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/Support/ErrorHandling.h"
 #include <cblas.h>
@@ -63,15 +64,9 @@ Error addBlasRuntime(orc::LLJIT &jit) {
   static std::once_flag once;
   std::call_once(once, [] { openblas_set_num_threads(1); });
 
-  orc::SymbolMap symbols;
-  auto define = [&](StringRef name, auto *fn) {
-    symbols[jit.mangleAndIntern(name)] = {orc::ExecutorAddr::fromPtr(fn),
-                                          JITSymbolFlags::Exported |
-                                              JITSymbolFlags::Callable};
-  };
-  define("qjit_sgemm", &qjit_sgemm);
-  define("cblas_dgemm", &cblas_dgemm);
-  return jit.getMainJITDylib().define(orc::absoluteSymbols(std::move(symbols)));
+  return defineRuntimeSymbols(
+      jit, {{"qjit_sgemm", orc::ExecutorAddr::fromPtr(&qjit_sgemm)},
+            {"cblas_dgemm", orc::ExecutorAddr::fromPtr(&cblas_dgemm)}});
 }
 
 } // namespace qjit

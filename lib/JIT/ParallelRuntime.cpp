@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ParallelRuntime.h"
+#include "RuntimeSymbols.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include <algorithm>
 #include <map>
@@ -115,11 +116,9 @@ void runWithThreads(unsigned threads, function_ref<void()> fn) {
 }
 
 Error addParallelRuntime(orc::LLJIT &jit) {
-  orc::SymbolMap symbols;
-  symbols[jit.mangleAndIntern("qjit_parallel_for")] = {
-      orc::ExecutorAddr::fromPtr(&qjit_parallel_for),
-      JITSymbolFlags::Exported | JITSymbolFlags::Callable};
-  return jit.getMainJITDylib().define(orc::absoluteSymbols(std::move(symbols)));
+  return defineRuntimeSymbols(
+      jit,
+      {{"qjit_parallel_for", orc::ExecutorAddr::fromPtr(&qjit_parallel_for)}});
 }
 
 } // namespace qjit

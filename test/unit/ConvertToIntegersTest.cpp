@@ -127,7 +127,8 @@ Net buildNet(const TensorType &input, double inputScale,
   return net;
 }
 
-Graph converted(const Graph &graph, size_t expectedLayers) {
+// `graph` after the pass, and the remarks the pass made.
+std::pair<Graph, std::vector<std::string>> runPass(const Graph &graph) {
   Module module;
   module.addGraph(graph);
   std::vector<std::string> remarks;
@@ -135,8 +136,12 @@ Graph converted(const Graph &graph, size_t expectedLayers) {
   pass->setRemarkHandler(
       [&](llvm::SMLoc, const std::string &text) { remarks.push_back(text); });
   EXPECT_OK(pass->runOnModule(module));
+  return {module.getGraphs().front(), std::move(remarks)};
+}
+
+Graph converted(const Graph &graph, size_t expectedLayers) {
+  auto [result, remarks] = runPass(graph);
   EXPECT_TRUE(remarks.empty()) << remarks.front();
-  const Graph &result = module.getGraphs().front();
   size_t qlinear = llvm::count_if(result.getOps(), [](const Operation &op) {
     return op.getKind() == OpKind::QLinearMatMul ||
            op.getKind() == OpKind::QLinearConv2D;
@@ -242,15 +247,8 @@ TEST(ConvertToIntegers, UnconvertibleGraphIsLeftWithARemark) {
   auto p = b.create(OpKind::MatMul, {*xq, w});
   ASSERT_OK(p);
   b.setOutputs({*p});
-  std::string before = graph.toString();
-  Module module;
-  module.addGraph(graph);
-  std::vector<std::string> remarks;
-  std::unique_ptr<Pass> pass = createConvertToIntegersPass();
-  pass->setRemarkHandler(
-      [&](llvm::SMLoc, const std::string &text) { remarks.push_back(text); });
-  ASSERT_OK(pass->runOnModule(module));
-  EXPECT_EQ(module.getGraphs().front().toString(), before);
+  auto [result, remarks] = runPass(graph);
+  EXPECT_EQ(result.toString(), graph.toString());
   ASSERT_EQ(remarks.size(), 1u);
   EXPECT_NE(remarks[0].find("are not a FakeQuantization of a Float32 Constant"),
             std::string::npos)
