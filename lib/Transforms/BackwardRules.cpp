@@ -40,7 +40,9 @@ public:
   ValueId operand(unsigned i) const { return op.getOperand(i); }
   ValueId result() const { return op.getResult(0); }
   const TensorType &typeOf(ValueId v) const { return e.type(v); }
-  const Shape &shapeOf(ValueId v) const { return e.type(v).shape; }
+  // A copy: creating ops moves the graph's types (a reference held across
+  // make() would dangle).
+  Shape shapeOf(ValueId v) const { return e.type(v).shape; }
   DataType elementType() const { return e.type(dy).elementType; }
   bool needs(unsigned i) const { return e.needs(operand(i)); }
   // Accumulates `grad` into operand i after summing it to i's shape.
@@ -184,7 +186,7 @@ void RuleContext::visitReduction(const Operation &) {
   }
   // ReduceSum/Mean: dy spread back over the reduced axes (Mean: divided by
   // the count first, which gives the same values as dividing after).
-  const Shape &shape = shapeOf(x);
+  const Shape shape = shapeOf(x);
   auto axes = llvm::cantFail(getReduceAxes(op, shape.size()));
   ValueId g = dy;
   if (op.getKind() == OpKind::ReduceMean) {
@@ -201,8 +203,9 @@ void RuleContext::visitReduction(const Operation &) {
   llvm::ArrayRef<int64_t> suffix(kept);
   while (!suffix.empty() && suffix.front() == 1)
     suffix = suffix.drop_front();
-  llvm::ArrayRef<int64_t> current(shapeOf(g));
-  if (current != llvm::ArrayRef<int64_t>(kept) && current != suffix)
+  const Shape current = shapeOf(g);
+  if (llvm::ArrayRef<int64_t>(current) != llvm::ArrayRef<int64_t>(kept) &&
+      llvm::ArrayRef<int64_t>(current) != suffix)
     g = make(OpKind::Reshape, {g}, {{"shape", kept}});
   if (shapeOf(g) != shape)
     g = make(OpKind::Broadcast, {g}, {{"shape", toVector(shape)}});
@@ -230,7 +233,7 @@ void RuleContext::visitNormalization(const Operation &) {
 }
 
 void RuleContext::visitConcat(const Operation &) {
-  const Shape &out = shapeOf(result());
+  const Shape out = shapeOf(result());
   int64_t axis = llvm::cantFail(getOpAxis(op, out.size()));
   int64_t offset = 0;
   for (unsigned i = 0; i < op.getNumOperands(); ++i) {

@@ -326,7 +326,8 @@ private:
       return input.takeError();
 
     // W on its grid, as w's own FakeQuantization computes the levels.
-    const TensorType &wType = graph.getType(layer.weights);
+    // A copy: adding values moves the graph's types.
+    const TensorType wType = graph.getType(layer.weights);
     std::vector<float> wf = *constantFloats(graph, layer.weights);
     bool isMatMul = product.getKind() == OpKind::MatMul;
     int64_t axis = isMatMul ? 1 : 0;

@@ -101,11 +101,14 @@ ValueId GradientEmitter::zeros(const TensorType &type) {
 }
 
 ValueId GradientEmitter::unbroadcast(ValueId grad,
-                                     llvm::ArrayRef<int64_t> shape) {
+                                     llvm::ArrayRef<int64_t> target) {
   if (failed())
     return kNoValue;
+  // A copy: `target` may be a type's shape in the graph, which creating ops
+  // moves (JitFuzzer found the read after free).
+  const Shape shape(target.begin(), target.end());
   llvm::ArrayRef<int64_t> from = type(grad).shape;
-  if (from == shape)
+  if (from == llvm::ArrayRef<int64_t>(shape))
     return grad;
   size_t lead = from.size() - shape.size();
   std::vector<int64_t> axes;
@@ -116,7 +119,7 @@ ValueId GradientEmitter::unbroadcast(ValueId grad,
   if (!axes.empty())
     sum = create(OpKind::ReduceSum, {grad},
                  {{"axes", std::move(axes)}, {"keep_dims", true}});
-  if (failed() || llvm::ArrayRef<int64_t>(type(sum).shape) == shape)
+  if (failed() || type(sum).shape == shape)
     return sum;
   return create(OpKind::Reshape, {sum},
                 {{"shape", std::vector<int64_t>(shape.begin(), shape.end())}});
