@@ -3,11 +3,14 @@
 // Finds the layers of a quantization-aware graph,
 //
 //   xq = FakeQuantization(x)            activations: per tensor, 8-bit grid
+//   [xq = MaxPool2D | Reshape | ...(xq)] ops that keep values on xq's grid
 //   wq = FakeQuantization(Constant W)   weights: per tensor or per output
-//                                       column / channel
+//                                       column / channel [then Transpose]
 //   p  = MatMul(xq, wq) | Conv2D(xq, wq[, Constant b])
+//   [p = Multiply(p, Constant m)]       a scale per channel (a folded batch
+//                                       norm, see fold-batch-norm)
 //   [p = Add(p, Constant b)]            a bias per output column / channel
-//   [p = ReLU(p)]
+//   [p = ReLU(p)] [p = Clamp(p)]        (ReLU6 is a Clamp)
 //   yq = FakeQuantization(p)            per tensor, 8-bit grid
 //
 // and computes each on integers (docs/integer-execution.md):
@@ -17,7 +20,12 @@
 //   yq = Dequantize(qy)                 for the float ops that use it
 //
 // W is quantized on its grid at compile time (the FakeQuantization's own
-// levels), b to Int32 with scale fl(x_scale * w_scale[j]). Layers feeding
+// levels), b to Int32 with scale fl(x_scale * w_scale[j]). A channel scale
+// m joins the weights' scale, fl(w_scale[j] * |m[j]|); a negative m[j]
+// negates channel j's levels, which needs a zero point of 0 and no level at
+// the type's minimum. Clamp bounds become levels of yq's grid: the
+// FakeQuantization is monotonic, so FQ(clamp(p, a, b)) = clamp(FQ(p),
+// FQ(a), FQ(b)). Layers feeding
 // layers stay integer; ops without an integer form run in float on the
 // Dequantize. A product that does not match is left in float with a remark
 // naming what stopped it. The float ops the layers replace are removed.
@@ -42,10 +50,17 @@ namespace {
 struct Layer {
   size_t product = 0, end = 0;   // MatMul/Conv2D, the result FakeQuantization
   size_t input = 0;              // the FakeQuantization of x
-  ValueId weights = 0;           // the float Constant W
-  const Operation *weightsFq = nullptr;
+  ValueId inputValue = 0;        // the product's x: input's result, or a
+                                 // grid-keeping op of it
+  const Operation *weightsFq = nullptr; // of the float Constant W
+  bool weightsTransposed = false;       // MatMul reads Transpose(wq)
+  Tensor weightLevels;           // W on its grid, signs of m applied, in
+                                 // the layout the product reads
+  std::vector<double> weightScales; // per column, or one
+  std::vector<int64_t> weightZeroPoints;
   std::optional<ValueId> bias;   // a float Constant with one value per column
   bool relu = false;
+  std::optional<double> clampMin, clampMax; // a float Clamp before yq
   DataType xType{}, yType{};
 };
 
@@ -101,7 +116,8 @@ public:
     if (graph.getType(op.getResult()).elementType != DataType::Float32)
       return std::string("it is not Float32");
 
-    auto xfq = perTensorFq(op.getOperand(0));
+    layer.inputValue = op.getOperand(0);
+    auto xfq = perTensorFq(throughGridKeepingOps(layer.inputValue));
     if (!xfq)
       return "its input t" + std::to_string(op.getOperand(0)) +
              " is not a per-tensor FakeQuantization with a scale on an "
@@ -109,27 +125,33 @@ public:
     layer.input = *xfq;
     layer.xType = *gridType(FakeQuantizationOp(graph.getOps()[*xfq]));
 
-    const Operation *wfq = fqOf(op.getOperand(1));
-    int64_t columnAxis = isMatMul ? 1 : 0;
-    const TensorType &wType = graph.getType(op.getOperand(1));
+    ValueId wValue = op.getOperand(1);
+    if (const Operation *t = definingOp(wValue);
+        isMatMul && t && t->getKind() == OpKind::Transpose &&
+        graph.getType(wValue).rank() == 2) {
+      layer.weightsTransposed = true;
+      wValue = t->getOperand(0);
+    }
+    const Operation *wfq = fqOf(wValue);
+    const TensorType &wType = graph.getType(wValue);
     if (!wfq || !constantFloats(graph, wfq->getOperand(0)))
       return "its weights t" + std::to_string(op.getOperand(1)) +
              " are not a FakeQuantization of a Float32 Constant";
     FakeQuantizationOp w(*wfq);
     if (isMatMul && wType.rank() != 2)
       return std::string("its weights are not a matrix [K, N]");
+    int64_t columnAxis = isMatMul && !layer.weightsTransposed ? 1 : 0;
     if (auto axis = w.normalizedAxis(wType.rank());
         axis && *axis != columnAxis)
       return "its weights are quantized along axis " + std::to_string(*axis) +
              ", not per output " + (isMatMul ? "column" : "channel");
     if (gridType(w) != DataType::Int8 && gridType(w) != DataType::UInt8)
       return std::string("its weights' grid does not fit 8 bits");
-    layer.weights = wfq->getOperand(0);
     layer.weightsFq = wfq;
     int64_t columns = wType.shape[columnAxis];
 
-    // The chain after the product: [bias] [ReLU] FakeQuantization, each
-    // value used once.
+    // The chain after the product: [scale] [bias] [ReLU] [Clamp]
+    // FakeQuantization, each value used once.
     ValueId value = op.getResult();
     if (op.getNumOperands() == 3) {
       if (!constantFloats(graph, op.getOperand(2)))
@@ -137,6 +159,15 @@ public:
       layer.bias = op.getOperand(2);
     }
     const Operation *next = soleUser(value);
+    std::vector<float> channelScale(columns, 1.0f);
+    if (next && next->getKind() == OpKind::Multiply && !layer.bias) {
+      ValueId other = next->getOperand(next->getOperand(0) == value ? 1 : 0);
+      if (isColumnVector(other, columns, isMatMul)) {
+        channelScale = *constantFloats(graph, other);
+        value = next->getResult();
+        next = soleUser(value);
+      }
+    }
     if (next && next->getKind() == OpKind::Add && !layer.bias) {
       ValueId other = next->getOperand(next->getOperand(0) == value ? 1 : 0);
       if (isColumnVector(other, columns, isMatMul)) {
@@ -150,6 +181,14 @@ public:
       value = next->getResult();
       next = soleUser(value);
     }
+    if (next && next->getKind() == OpKind::Clamp) {
+      if (const Attribute *a = next->getAttr("min"))
+        layer.clampMin = a->getNumber();
+      if (const Attribute *a = next->getAttr("max"))
+        layer.clampMax = a->getNumber();
+      value = next->getResult();
+      next = soleUser(value);
+    }
     if (!next || next->getNumResults() != 1 ||
         !perTensorFq(next->getResult()) ||
         fqOf(next->getResult())->getOperand(0) != value)
@@ -158,16 +197,111 @@ public:
              "scale on an 8-bit grid";
     layer.end = definer.lookup(next->getResult());
     layer.yType = *gridType(FakeQuantizationOp(*next));
+    if (auto why = quantizeWeights(layer, w, wType, columnAxis, channelScale))
+      return *why;
     return layer;
   }
 
 private:
+  const Operation *definingOp(ValueId v) const {
+    auto it = definer.find(v);
+    return it == definer.end() ? nullptr : &graph.getOps()[it->second];
+  }
+
+  // Max pooling and moving elements keep values on their grid, so the
+  // FakeQuantization before them still describes the values after them.
+  ValueId throughGridKeepingOps(ValueId v) const {
+    while (const Operation *op = definingOp(v)) {
+      switch (op->getKind()) {
+      case OpKind::MaxPool2D:
+      case OpKind::Reshape:
+      case OpKind::Transpose:
+      case OpKind::Slice:
+      case OpKind::Broadcast:
+        v = op->getOperand(0);
+        continue;
+      default:
+        return v;
+      }
+    }
+    return v;
+  }
+
+  // W's levels on the grid of its FakeQuantization, in the layout the
+  // product reads, with the channel scale folded into the weights' scales.
+  // Fails when a channel scale cannot be folded.
+  std::optional<std::string> quantizeWeights(Layer &layer,
+                                             const FakeQuantizationOp &w,
+                                             const TensorType &wType,
+                                             int64_t columnAxis,
+                                             const std::vector<float> &m) {
+    std::vector<float> wf = *constantFloats(graph, w.input());
+    int64_t columns = wType.shape[columnAxis];
+    int64_t inner = 1;
+    for (int64_t d = columnAxis + 1; d < wType.rank(); ++d)
+      inner *= wType.shape[d];
+    bool perChannel = w.axis().has_value();
+    bool folded = llvm::any_of(m, [](float f) { return f != 1.0f; });
+    std::vector<double> fqScales = w.scales();
+    DataType wInt = *gridType(w);
+    auto [typeMin, typeMax] = integerRange(wInt);
+    std::vector<int32_t> levels(wf.size());
+    std::vector<bool> negate(columns, false);
+    for (int64_t c = 0; c < (perChannel || folded ? columns : 1); ++c) {
+      int64_t k = perChannel ? c : 0;
+      // Unscaled, the FakeQuantization's own scale as written.
+      float scale = static_cast<float>(fqScales[k]);
+      layer.weightScales.push_back(
+          m[c] == 1.0f ? fqScales[k] : double(scale * std::fabs(m[c])));
+      layer.weightZeroPoints.push_back(w.zeroPoint(k));
+      float folded = static_cast<float>(layer.weightScales.back());
+      if (!(std::isfinite(folded) && folded > 0.0f))
+        return fmt::format("its channel scale at {} is {}, which leaves no "
+                           "weight scale",
+                           c, m[c]);
+      negate[c] = m[c] < 0.0f;
+      if (negate[c] && w.zeroPoint(k) != 0)
+        return fmt::format("its channel scale at {} is negative and the "
+                           "weights' zero point is not 0",
+                           c);
+    }
+    for (size_t i = 0; i < wf.size(); ++i) {
+      int64_t c = (int64_t(i) / inner) % columns;
+      int64_t k = perChannel ? c : 0;
+      float level = qjit::clampToGrid(
+          unclampedLevel(wf[i], static_cast<float>(fqScales[k]),
+                         float(w.zeroPoint(k))),
+          float(w.quantMin()), float(w.quantMax()));
+      levels[i] = static_cast<int32_t>(negate[c] ? -level : level);
+      if (levels[i] < typeMin || levels[i] > typeMax)
+        return fmt::format("its channel scale at {} is negative and a "
+                           "weight sits at the grid's end",
+                           c);
+    }
+    // Stored as the product reads it: [K, N] for MatMul, OIHW for Conv2D.
+    Shape shape = wType.shape;
+    bool transpose = layer.weightsTransposed;
+    if (transpose)
+      std::swap(shape[0], shape[1]);
+    layer.weightLevels = Tensor(TensorType{wInt, shape});
+    for (size_t i = 0; i < levels.size(); ++i) {
+      size_t to = transpose ? (i % wType.shape[1]) * wType.shape[0] +
+                                  i / wType.shape[1]
+                            : i;
+      if (wInt == DataType::Int8)
+        layer.weightLevels.as<int8_t>()[to] = static_cast<int8_t>(levels[i]);
+      else
+        layer.weightLevels.as<uint8_t>()[to] = static_cast<uint8_t>(levels[i]);
+    }
+    return std::nullopt;
+  }
+
   // The forward FakeQuantization (one result, scale attributes) defining v.
   const Operation *fqOf(ValueId v) const {
-    auto it = definer.find(v);
-    if (it == definer.end())
+    const Operation *found = definingOp(v);
+    if (!found)
       return nullptr;
-    const Operation &op = graph.getOps()[it->second];
+    const Operation &op = *found;
     if (op.getKind() != OpKind::FakeQuantization || op.getNumResults() != 1 ||
         op.getNumOperands() != 1 || !op.hasAttr("scale"))
       return nullptr;
@@ -222,6 +356,7 @@ public:
 
   llvm::Error runOnGraph(Graph &graph) override {
     std::vector<Layer> layers = findLayers(graph);
+    quantizedValues.clear();
     if (layers.empty())
       return llvm::Error::success();
     llvm::DenseMap<size_t, const Layer *> byEnd;
@@ -282,35 +417,53 @@ private:
   }
 
   // x's integers: the previous layer's result, or a Quantize (shared by the
-  // layers reading the same FakeQuantization).
+  // layers reading the same value). Values reached through grid-keeping ops
+  // are on the grid already: Quantize gives back their levels exactly.
   llvm::Expected<ValueId>
   integerInput(Builder &b, const std::vector<Operation> &old,
                const Layer &layer, llvm::DenseMap<size_t, ValueId> &integerOf,
                llvm::function_ref<ValueId(ValueId)> remap) {
-    if (auto it = integerOf.find(layer.input); it != integerOf.end())
-      return it->second;
     FakeQuantizationOp fq(old[layer.input]);
-    auto q = b.create(OpKind::Quantize, {remap(fq.input())},
+    bool direct = layer.inputValue == old[layer.input].getResult();
+    if (direct)
+      if (auto it = integerOf.find(layer.input); it != integerOf.end())
+        return it->second;
+    if (auto it = quantizedValues.find(layer.inputValue);
+        it != quantizedValues.end())
+      return it->second;
+    auto q = b.create(OpKind::Quantize,
+                      {direct ? remap(fq.input()) : remap(layer.inputValue)},
                       scaleAndZeroPoint(fq, layer.xType));
     if (!q)
       return q.takeError();
-    auto clamped = clampToGrid(b, *q, fq, layer.xType);
+    auto [lo, hi] = integerRange(layer.xType);
+    auto clamped = direct ? clampTo(b, *q, layer.xType,
+                                    std::max(lo, fq.quantMin()),
+                                    std::min(hi, fq.quantMax()))
+                          : llvm::Expected<ValueId>(*q);
     if (clamped)
-      integerOf[layer.input] = *clamped;
+      quantizedValues[layer.inputValue] = *clamped;
     return clamped;
   }
 
   // Quantize and QLinear ops saturate to the whole type; a narrower grid
-  // (PyTorch's reduce_range: 0..127) clamps again.
-  llvm::Expected<ValueId> clampToGrid(Builder &b, ValueId q,
-                                      const FakeQuantizationOp &fq,
-                                      DataType type) {
+  // (PyTorch's reduce_range: 0..127) or a Clamp's bounds clamp again.
+  llvm::Expected<ValueId> clampTo(Builder &b, ValueId q, DataType type,
+                                  int64_t min, int64_t max) {
     auto [lo, hi] = integerRange(type);
-    if (fq.quantMin() <= lo && fq.quantMax() >= hi)
+    if (min <= lo && max >= hi)
       return q;
     return b.create(OpKind::Clamp, {q},
-                    {{"min", Attribute(double(fq.quantMin()))},
-                     {"max", Attribute(double(fq.quantMax()))}});
+                    {{"min", Attribute(double(min))},
+                     {"max", Attribute(double(max))}});
+  }
+
+  // The level of v on yq's grid (FakeQuantization's own arithmetic).
+  static int64_t levelOf(double v, const FakeQuantizationOp &y) {
+    float scale = static_cast<float>(*y.scale());
+    return static_cast<int64_t>(qjit::clampToGrid(
+        unclampedLevel(static_cast<float>(v), scale, float(y.zeroPoint())),
+        float(y.quantMin()), float(y.quantMax())));
   }
 
   llvm::Expected<ValueId>
@@ -319,51 +472,26 @@ private:
             llvm::function_ref<ValueId(ValueId)> remap) {
     Graph &graph = b.getGraph();
     const Operation &product = old[layer.product];
-    FakeQuantizationOp x(old[layer.input]), w(*layer.weightsFq),
-        y(old[layer.end]);
+    FakeQuantizationOp x(old[layer.input]), y(old[layer.end]);
+    bool isMatMul = product.getKind() == OpKind::MatMul;
     auto input = integerInput(b, old, layer, integerOf, remap);
     if (!input)
       return input.takeError();
-
-    // W on its grid, as w's own FakeQuantization computes the levels.
-    // A copy: adding values moves the graph's types.
-    const TensorType wType = graph.getType(layer.weights);
-    std::vector<float> wf = *constantFloats(graph, layer.weights);
-    bool isMatMul = product.getKind() == OpKind::MatMul;
-    int64_t axis = isMatMul ? 1 : 0;
-    int64_t columns = wType.shape[axis];
-    int64_t inner = isMatMul ? 1 : wType.numElements() / columns;
-    bool perChannel = w.axis().has_value();
-    DataType wInt = *gridType(w);
-    Tensor wq(TensorType{wInt, wType.shape});
-    std::vector<float> wScales;
-    for (int64_t j = 0; j < (perChannel ? columns : 1); ++j)
-      wScales.push_back(static_cast<float>(w.scales()[j]));
-    auto channelOf = [&](int64_t i) {
-      return perChannel ? (isMatMul ? i % columns : i / inner) : 0;
-    };
-    for (int64_t i = 0; i < wType.numElements(); ++i) {
-      int64_t c = channelOf(i);
-      float level = qjit::clampToGrid(
-          unclampedLevel(wf[i], wScales[c], float(w.zeroPoint(c))),
-          float(w.quantMin()), float(w.quantMax()));
-      if (wInt == DataType::Int8)
-        wq.as<int8_t>()[i] = static_cast<int8_t>(level);
-      else
-        wq.as<uint8_t>()[i] = static_cast<uint8_t>(level);
-    }
-    auto wConst = b.constant(wq);
+    auto wConst = b.constant(layer.weightLevels);
     if (!wConst)
       return wConst.takeError();
     llvm::SmallVector<ValueId, 3> operands{*input, *wConst};
 
     // The bias in the product's steps: rne(fl(b / fl(x_scale * w_scale))).
+    const std::vector<double> &wScales = layer.weightScales;
     float xScale = static_cast<float>(*x.scale());
     if (layer.bias) {
       std::vector<float> bf = *constantFloats(graph, *layer.bias);
+      int64_t columns = static_cast<int64_t>(bf.size());
       Tensor bq(TensorType{DataType::Int32, {columns}});
       for (int64_t j = 0; j < columns; ++j) {
-        float atw = xScale * wScales[perChannel ? j : 0];
+        float atw =
+            xScale * static_cast<float>(wScales[wScales.size() == 1 ? 0 : j]);
         double q = std::nearbyint(bf[j] / atw);
         bq.as<int32_t>()[j] =
             static_cast<int32_t>(std::clamp(q, double(INT32_MIN),
@@ -383,15 +511,12 @@ private:
       attrs.push_back({"relu", Attribute(true)});
     if (layer.yType != DataType::UInt8) // the default
       attrs.push_back({"dtype", Attribute(EnumValue{"Int8"})});
-    if (perChannel) {
-      std::vector<int64_t> zps;
-      for (int64_t j = 0; j < columns; ++j)
-        zps.push_back(w.zeroPoint(j));
-      attrs.push_back({"w_scale", Attribute(w.scales())});
-      attrs.push_back({"w_zero_point", Attribute(zps)});
+    if (wScales.size() > 1) {
+      attrs.push_back({"w_scale", Attribute(wScales)});
+      attrs.push_back({"w_zero_point", Attribute(layer.weightZeroPoints)});
     } else {
-      attrs.push_back({"w_scale", Attribute(w.scales()[0])});
-      attrs.push_back({"w_zero_point", Attribute(w.zeroPoint())});
+      attrs.push_back({"w_scale", Attribute(wScales[0])});
+      attrs.push_back({"w_zero_point", Attribute(layer.weightZeroPoints[0])});
     }
     if (!isMatMul)
       for (const char *name : {"stride", "padding", "dilation", "groups"})
@@ -402,7 +527,12 @@ private:
                             operands, attrs);
     if (!qlinear)
       return qlinear.takeError();
-    auto qy = clampToGrid(b, *qlinear, y, layer.yType);
+    int64_t min = y.quantMin(), max = y.quantMax();
+    if (layer.clampMin)
+      min = std::max(min, levelOf(*layer.clampMin, y));
+    if (layer.clampMax)
+      max = std::min(max, levelOf(*layer.clampMax, y));
+    auto qy = clampTo(b, *qlinear, layer.yType, min, max);
     if (!qy)
       return qy.takeError();
     integerOf[layer.end] = *qy;
@@ -410,6 +540,8 @@ private:
                  {"zero_point", Attribute(y.zeroPoint())}};
     return b.create(OpKind::Dequantize, {*qy}, deq);
   }
+
+  llvm::DenseMap<ValueId, ValueId> quantizedValues; // per graph
 };
 
 } // namespace

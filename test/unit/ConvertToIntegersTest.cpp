@@ -1,7 +1,10 @@
 //===- ConvertToIntegersTest.cpp - QAT graphs against their integer graphs ===//
 //
 // A QAT MLP and a QAT CNN (per-channel weights, biases, ReLU, a float
-// global average pool between integer layers) through convert-to-integers.
+// global average pool between integer layers) through convert-to-integers;
+// then the forms an ONNX import gives: a max pool before a layer, a folded
+// batch norm (a per-channel Multiply, some scales negative) with ReLU6,
+// and transposed MatMul weights (Gemm's transB).
 // Layer by layer, each integer layer fed the very input its fake-quantized
 // twin sees must agree on >= 99 % of outputs and differ by at most one step
 // elsewhere (the two round the product once and twice). End to end,
@@ -40,6 +43,11 @@ struct LayerSpec {
   double outScale = 0.05;
   int64_t outZeroPoint = 0;
   bool poolBefore = false;   // a float global average pool on the input
+  bool maxPoolBefore = false; // a 2x2 max pool on the input (conv)
+  bool batchNorm = false;    // no bias in the product, then a per-channel
+                             // Multiply and Add
+  std::optional<double> clampMax; // a Clamp(min=0, max) after the ReLU
+  bool transposedWeights = false; // MatMul of Transpose(wq [N, K])
 };
 
 struct Net {
@@ -73,18 +81,25 @@ Net buildNet(const TensorType &input, double inputScale,
       EXPECT_OK(q);
       value = *q;
     }
+    if (spec.maxPoolBefore) {
+      auto pooled = b.create(OpKind::MaxPool2D, {value},
+                             {{"kernel_size", Attribute(int64_t(2))}});
+      EXPECT_OK(pooled);
+      value = *pooled;
+    }
     int64_t fanIn = spec.conv ? spec.weights[1] * spec.weights[2] *
                                     spec.weights[3]
                               : spec.weights[0];
     Tensor w = normal({DataType::Float32, spec.weights},
                       1.0 / std::sqrt(double(fanIn)));
-    int64_t columns = spec.conv ? spec.weights[0] : spec.weights[1];
-    int64_t axis = spec.conv ? 0 : 1;
+    bool rowsAreColumns = spec.conv || spec.transposedWeights;
+    int64_t columns = rowsAreColumns ? spec.weights[0] : spec.weights[1];
+    int64_t axis = rowsAreColumns ? 0 : 1;
     // Per-channel symmetric scales: max |w| of the channel / 127.
     std::vector<double> scales(columns, 0.0);
     int64_t inner = w.numElements() / columns;
     for (int64_t i = 0; i < w.numElements(); ++i) {
-      int64_t c = spec.conv ? i / inner : i % columns;
+      int64_t c = rowsAreColumns ? i / inner : i % columns;
       scales[c] = std::max(scales[c], double(std::fabs(w.as<float>()[i])));
     }
     for (double &s : scales)
@@ -97,17 +112,41 @@ Net buildNet(const TensorType &input, double inputScale,
                         {"quant_min", Attribute(int64_t(-128))},
                         {"quant_max", Attribute(int64_t(127))}});
     EXPECT_OK(wq);
-    Tensor bias = normal({DataType::Float32, {columns}}, 0.1);
+    ValueId weights = *wq;
+    if (spec.transposedWeights) {
+      auto t = b.create(OpKind::Transpose, {weights});
+      EXPECT_OK(t);
+      weights = *t;
+    }
+    Shape columnShape = spec.conv ? Shape{columns, 1, 1} : Shape{columns};
+    Tensor bias = normal({DataType::Float32, columnShape}, 0.1);
     auto bc = b.constant(bias);
     EXPECT_OK(bc);
+    llvm::SmallVector<ValueId, 3> operands{value, weights};
+    if (spec.conv && !spec.batchNorm) {
+      auto flat = b.constant(Tensor({columns}, bias.values<float>()));
+      EXPECT_OK(flat);
+      operands.push_back(*flat);
+    }
     llvm::Expected<ValueId> product =
-        spec.conv ? b.create(OpKind::Conv2D, {value, *wq, *bc},
+        spec.conv ? b.create(OpKind::Conv2D, operands,
                              {{"stride", Attribute(spec.stride)},
                               {"padding", Attribute(spec.padding)}})
-                  : b.create(OpKind::MatMul, {value, *wq});
+                  : b.create(OpKind::MatMul, operands);
     EXPECT_OK(product);
     ValueId p = *product;
-    if (!spec.conv) {
+    if (spec.batchNorm) {
+      // Scales around +-1, a quarter of them negative.
+      Tensor m = normal({DataType::Float32, columnShape}, 0.2);
+      for (int64_t c = 0; c < columns; ++c)
+        m.as<float>()[c] += c % 4 == 1 ? -1.0f : 1.0f;
+      auto mc = b.constant(m);
+      EXPECT_OK(mc);
+      auto scaled = b.create(OpKind::Multiply, {p, *mc});
+      EXPECT_OK(scaled);
+      p = *scaled;
+    }
+    if (!spec.conv || spec.batchNorm) {
       auto added = b.create(OpKind::Add, {p, *bc});
       EXPECT_OK(added);
       p = *added;
@@ -116,6 +155,13 @@ Net buildNet(const TensorType &input, double inputScale,
       auto r = b.create(OpKind::ReLU, {p});
       EXPECT_OK(r);
       p = *r;
+    }
+    if (spec.clampMax) {
+      auto c = b.create(OpKind::Clamp, {p},
+                        {{"min", Attribute(0.0)},
+                         {"max", Attribute(*spec.clampMax)}});
+      EXPECT_OK(c);
+      p = *c;
     }
     auto y = b.create(OpKind::FakeQuantization, {p},
                       activationFq(spec.outScale, spec.outZeroPoint));
@@ -234,6 +280,21 @@ TEST(ConvertToIntegers, Cnn) {
            {{true, {16, 3, 3, 3}, 1, 1, true, 0.03, 0},
             {true, {32, 16, 3, 3}, 2, 1, true, 0.03, 0},
             head});
+}
+
+TEST(ConvertToIntegers, OnnxImportForms) {
+  LayerSpec pooled{true, {16, 8, 3, 3}, 1, 1, true, 0.03, 0};
+  pooled.maxPoolBefore = true;
+  LayerSpec bn{true, {16, 16, 3, 3}, 1, 1, true, 0.03, 0};
+  bn.batchNorm = true;
+  bn.clampMax = 3.0; // ReLU6's bound, inside this grid (0.03 * 255)
+  LayerSpec head{false, {10, 16}, 1, 0, false, 0.08, 128};
+  head.poolBefore = true;
+  head.transposedWeights = true;
+  LayerSpec first{true, {8, 3, 3, 3}, 1, 1, true, 0.03, 0};
+  first.batchNorm = true;
+  checkNet("ONNX forms", {DataType::Float32, {2, 3, 16, 16}},
+           {first, pooled, bn, head});
 }
 
 // What the pass cannot convert stays as it was, with a remark naming why.
