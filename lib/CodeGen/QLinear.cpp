@@ -266,6 +266,11 @@ void emitQLinearConv2D(Kernel &k, const Product &product) {
   qjit_qconv c = convGeometry(k.op, k.operands[0].type, k.operands[1].type,
                               k.results[0].type);
   c.rows_per_task = rowsPerTask(g, c.out_h * c.out_w);
+  if (qjit_qconv_is_depthwise(&g, &c)) // a task computes every group
+    c.rows_per_task = std::min(
+        c.out_h * c.out_w,
+        std::max(kMinTaskRows,
+                 ceilDiv(kBandMultiplyAdds, std::max<int64_t>(g.k * g.groups, 1))));
   GlobalVariable *desc = emitDescription(k, product);
   GlobalVariable *conv = emitConvDescription(k, c);
   PackedWeights weights = emitPackedWeights(k, desc, g);

@@ -216,6 +216,8 @@ void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
   uint8_t flip = g->w_signed ? 0 : 0x80; // UInt8 w: w' = w - 128
   std::memset(packed, 0, qjit_qgemm_packed_bytes(g));
   std::vector<int64_t> colSums(g->n);
+  if (isDepthwise(g, taps))
+    packDepthwise(g, bytes, kStride, groupStride, packed);
   for (int64_t group = 0; group < g->groups; ++group) {
     int8_t *groupPacked = packed + group * groupBytes(g);
     std::fill(colSums.begin(), colSums.end(), 0);
@@ -227,7 +229,8 @@ void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
       int8_t *quad = groupPacked + k / 4 * kBlockColumns * 4 + k % 4;
       for (int64_t j = 0; j < g->n; ++j) {
         auto v = static_cast<int8_t>(row[j * nStride] ^ flip);
-        quad[j / kBlockColumns * blockBytes(g) + j % kBlockColumns * 4] = v;
+        if (!isDepthwise(g, taps)) // else packed already, differently
+          quad[j / kBlockColumns * blockBytes(g) + j % kBlockColumns * 4] = v;
         colSums[j] += v;
       }
     }
@@ -294,10 +297,15 @@ void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c,
   }
 }
 
+int64_t qjit_qconv_is_depthwise(const qjit_qgemm *g, const qjit_qconv *c) {
+  return isDepthwise(g, c->kernel_h * c->kernel_w);
+}
+
 int64_t qjit_qconv_task_count(const qjit_qgemm *g, const qjit_qconv *c) {
   int64_t positions = c->out_h * c->out_w;
   int64_t bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
-  return c->images * g->groups * bands;
+  // A depthwise task computes every channel of its positions.
+  return c->images * (qjit_qconv_is_depthwise(g, c) ? 1 : g->groups) * bands;
 }
 
 void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
@@ -310,6 +318,17 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
   int64_t positions = c->out_h * c->out_w;
   int64_t bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
   int64_t outChannels = g->groups * g->n;
+  if (qjit_qconv_is_depthwise(g, c)) {
+    for (int64_t task = taskBegin; task < taskEnd; ++task) {
+      int64_t band = task % bands, image = task / bands;
+      int64_t first = band * c->rows_per_task;
+      depthwiseTask(g, c, isa, packed, columnOffsets,
+                    nhwc + image * c->channels * c->height * c->width,
+                    static_cast<uint8_t *>(y) + image * outChannels * positions,
+                    first, std::min(c->rows_per_task, positions - first));
+    }
+    return;
+  }
   for (int64_t task = taskBegin; task < taskEnd; ++task) {
     int64_t band = task % bands, group = task / bands % g->groups;
     int64_t image = task / bands / g->groups;

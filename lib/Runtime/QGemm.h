@@ -88,7 +88,11 @@ void qjit_qconv_to_nhwc(const struct qjit_qgemm *g, const struct qjit_qconv *c,
 
 // Tasks [task_begin, task_end) of a convolution of qjit_qconv_to_nhwc's
 // image; a task is rows_per_task output positions of one group of one
-// image. qjit_qconv_task_count says how many there are.
+// image, or of every group when the convolution is depthwise (one input
+// and one output channel per group, which has its own kernels).
+// qjit_qconv_task_count says how many there are.
+int64_t qjit_qconv_is_depthwise(const struct qjit_qgemm *g,
+                                const struct qjit_qconv *c);
 int64_t qjit_qconv_task_count(const struct qjit_qgemm *g,
                               const struct qjit_qconv *c);
 void qjit_qconv_tasks(const struct qjit_qgemm *g, const struct qjit_qconv *c,

@@ -69,6 +69,20 @@ void requantizeScalar(const TileEpilogue &e, const int32_t *sums,
 void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
                         OutputView out);
 
+// Depthwise convolution (QDepthwise.cpp): one input and one output channel
+// per group, at most kMaxDepthwiseTaps taps.
+constexpr int64_t kMaxDepthwiseTaps = 64;
+bool isDepthwise(const qjit_qgemm *g, int64_t taps);
+// w'[tap][channel] from w (element (group, tap) at w[group * group_stride +
+// tap * k_stride]); groups * taps bytes.
+void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
+                   int64_t groupStride, int8_t *packed);
+// Output positions [first, first + count) of one NHWC image, every channel.
+void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
+                   const IsaKernels &isa, const int8_t *packed,
+                   const int32_t *columnOffsets, const uint8_t *image,
+                   uint8_t *y, int64_t first, int64_t count);
+
 } // namespace qjit::runtime
 
 #endif

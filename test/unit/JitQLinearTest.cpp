@@ -155,9 +155,12 @@ TEST(QLinearConv2D, EveryPathMatchesTheInterpreter) {
     int64_t groups = uniform(1, 3);
     int64_t groupChannels = uniform(1, 5), groupOut = uniform(1, 20);
     bool depthwise = trial % 5 == 0;
-    if (depthwise)
-      groups = uniform(2, 12), groupChannels = 1, groupOut = 1;
+    if (depthwise) // more than one 64-channel tile in some trials
+      groups = trial % 10 == 0 ? uniform(60, 150) : uniform(2, 12),
+      groupChannels = 1, groupOut = 1;
     int64_t kh = uniform(1, 3), kw = uniform(1, 3);
+    if (trial == 25)
+      kh = 9, kw = 8; // more taps than the depthwise kernels take
     int64_t h = uniform(kh, 13), wd = uniform(kw, 13);
     AttrList conv{
         {"stride", Attribute(std::vector<int64_t>{uniform(1, 2), uniform(1, 2)})},

@@ -1,0 +1,158 @@
+//===- QDepthwise.cpp - Depthwise integer convolution ---------------------===//
+//
+// A convolution with one input and one output channel per group (MobileNet's
+// depthwise layers) is a GEMM of N = 1 per group: through the panels it
+// would copy one byte per tap and multiply 16-column blocks holding one
+// column. Here its taps run over the NHWC image's channel runs instead, a
+// tile of kTileRows positions by up to kTileColumns channels at a time, and
+// the tile goes through the ISA's epilogue like a GEMM tile (the channels
+// are its columns). Sums are exact in 32 bits (wrapping), so every path
+// writes the same bytes.
+//
+// The packed weights of a depthwise convolution are w'[tap][channel]
+// (qjit_qgemm_pack writes them so; they fit in the GEMM layout's bytes).
+//
+//===----------------------------------------------------------------------===//
+#include "QGemmKernels.h"
+#include <algorithm>
+
+namespace qjit::runtime {
+namespace {
+
+// Sums of one tile: sums[r * kTileColumns + j] for positions `rows` (the
+// image offsets of each tap, or -1 in the padding) and channels [0, columns).
+struct DepthwiseTile {
+  const uint8_t *image;   // the NHWC image at the tile's first channel
+  int64_t channels;       // the image's channel count (its pixel stride)
+  const int8_t *w;        // w'[tap][channel] at the tile's first channel
+  const int64_t *offsets; // [r * taps + tap]: pixel index or -1
+  int64_t rows, taps, columns;
+  uint8_t pad;            // x_zp'
+  int32_t *sums, *xSums;  // kTileColumns per row; xSums: of x', when asked
+};
+
+// The loops are plain so that each ISA's compilation vectorizes them over
+// the channels; uint32_t arithmetic wraps as the reference does.
+template <bool XSums>
+__attribute__((always_inline)) inline void
+depthwiseSums(const DepthwiseTile &t) {
+  for (int64_t r = 0; r < t.rows; ++r) {
+    uint32_t acc[kTileColumns] = {}, xs[kTileColumns] = {};
+    for (int64_t tap = 0; tap < t.taps; ++tap) {
+      const int8_t *w = t.w + tap * t.channels;
+      int64_t pixel = t.offsets[r * t.taps + tap];
+      if (pixel < 0) {
+        for (int64_t j = 0; j < t.columns; ++j) {
+          acc[j] += uint32_t(t.pad) * uint32_t(int32_t(w[j]));
+          if constexpr (XSums)
+            xs[j] += t.pad;
+        }
+        continue;
+      }
+      const uint8_t *x = t.image + pixel * t.channels;
+      for (int64_t j = 0; j < t.columns; ++j) {
+        acc[j] += uint32_t(x[j]) * uint32_t(int32_t(w[j]));
+        if constexpr (XSums)
+          xs[j] += x[j];
+      }
+    }
+    for (int64_t j = 0; j < t.columns; ++j) {
+      t.sums[r * kTileColumns + j] = static_cast<int32_t>(acc[j]);
+      if constexpr (XSums)
+        t.xSums[r * kTileColumns + j] = static_cast<int32_t>(xs[j]);
+    }
+  }
+}
+
+using SumsFn = void (*)(const DepthwiseTile &);
+
+template <bool XSums> void depthwiseScalar(const DepthwiseTile &t) {
+  depthwiseSums<XSums>(t);
+}
+template <bool XSums>
+__attribute__((target("avx2"))) void depthwiseAvx2(const DepthwiseTile &t) {
+  depthwiseSums<XSums>(t);
+}
+template <bool XSums>
+__attribute__((target("avx512f,avx512bw"))) void
+depthwiseAvx512(const DepthwiseTile &t) {
+  depthwiseSums<XSums>(t);
+}
+
+template <bool XSums> SumsFn sumsFor(int64_t isa) {
+  switch (isa) {
+  case QJIT_ISA_AVX512_VNNI:
+    return depthwiseAvx512<XSums>;
+  case QJIT_ISA_SCALAR:
+    return depthwiseScalar<XSums>;
+  default: // AVX2, AVX-VNNI
+    return depthwiseAvx2<XSums>;
+  }
+}
+
+} // namespace
+
+bool isDepthwise(const qjit_qgemm *g, int64_t taps) {
+  return g->groups > 1 && g->n == 1 && g->k == taps &&
+         taps <= kMaxDepthwiseTaps;
+}
+
+void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
+                   int64_t groupStride, int8_t *packed) {
+  uint8_t flip = g->w_signed ? 0 : 0x80; // UInt8 w: w' = w - 128
+  for (int64_t tap = 0; tap < g->k; ++tap)
+    for (int64_t c = 0; c < g->groups; ++c)
+      packed[tap * g->groups + c] =
+          static_cast<int8_t>(w[c * groupStride + tap * kStride] ^ flip);
+}
+
+void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
+                   const IsaKernels &isa, const int8_t *packed,
+                   const int32_t *columnOffsets, const uint8_t *image,
+                   uint8_t *y, int64_t first, int64_t count) {
+  SumsFn sums = g->has_w_zero_points ? sumsFor<true>(g->isa)
+                                     : sumsFor<false>(g->isa);
+  int64_t taps = g->k, positions = c->out_h * c->out_w;
+  alignas(64) int32_t tileSums[kTileRows * kTileColumns];
+  alignas(64) int32_t tileXSums[kTileRows * kTileColumns];
+  int64_t offsets[kTileRows * kMaxDepthwiseTaps];
+  // The epilogue subtracts w_zp' times the sum of x' per (row, channel)
+  // here, so it sees a description without weight zero points.
+  qjit_qgemm plain = *g;
+  plain.has_w_zero_points = 0;
+  for (int64_t p = first; p < first + count; p += kTileRows) {
+    int64_t rows = std::min(kTileRows, first + count - p);
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t oh = (p + r) / c->out_w, ow = (p + r) % c->out_w;
+      for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
+        int64_t ih = oh * c->stride_h - c->pad_h + kh * c->dilation_h;
+        for (int64_t kw = 0; kw < c->kernel_w; ++kw) {
+          int64_t iw = ow * c->stride_w - c->pad_w + kw * c->dilation_w;
+          bool inside = ih >= 0 && ih < c->height && iw >= 0 && iw < c->width;
+          offsets[r * taps + kh * c->kernel_w + kw] =
+              inside ? ih * c->width + iw : -1;
+        }
+      }
+    }
+    for (int64_t ch = 0; ch < c->channels; ch += kTileColumns) {
+      int64_t columns = std::min(kTileColumns, c->channels - ch);
+      sums({image + ch, c->channels, packed + ch, offsets, rows, taps,
+            columns, static_cast<uint8_t>(g->x_zero_point), tileSums,
+            tileXSums});
+      if (g->has_w_zero_points)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t j = 0; j < columns; ++j)
+            tileSums[r * kTileColumns + j] = static_cast<int32_t>(
+                uint32_t(tileSums[r * kTileColumns + j]) -
+                uint32_t(g->w_zero_points[ch + j]) *
+                    uint32_t(tileXSums[r * kTileColumns + j]));
+      TileEpilogue e{&plain,           columnOffsets + ch,
+                     g->w_zero_points + ch, g->multipliers + ch,
+                     nullptr,          rows,
+                     columns};
+      isa.requantize(e, tileSums, {y + ch * positions + p, 1, positions});
+    }
+  }
+}
+
+} // namespace qjit::runtime
