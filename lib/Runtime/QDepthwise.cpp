@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "QGemmKernels.h"
 #include <algorithm>
+#include <immintrin.h>
 
 namespace qjit::runtime {
 namespace {
@@ -73,10 +74,46 @@ template <bool XSums>
 __attribute__((target("avx2"))) void depthwiseAvx2(const DepthwiseTile &t) {
   depthwiseSums<XSums>(t);
 }
+// Sixteen channels of all kTileRows rows at a time in named registers (GCC
+// keeps arrays of accumulators in memory); rows past t.rows repeat real
+// ones and are not stored.
 template <bool XSums>
-__attribute__((target("avx512f,avx512bw"))) void
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void
 depthwiseAvx512(const DepthwiseTile &t) {
-  depthwiseSums<XSums>(t);
+  static_assert(kTileRows == 4, "four named accumulators");
+  const __m512i pad = _mm512_set1_epi32(t.pad);
+  for (int64_t j = 0; j < t.columns; j += 16) {
+    int64_t valid = t.columns - j;
+    __mmask16 mask = valid >= 16 ? 0xFFFF : (1u << valid) - 1;
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0,
+            acc3 = acc0, xs0 = acc0, xs1 = acc0, xs2 = acc0, xs3 = acc0;
+    for (int64_t tap = 0; tap < t.taps; ++tap) {
+      __m512i w = _mm512_cvtepi8_epi32(
+          _mm_maskz_loadu_epi8(mask, t.w + tap * t.channels + j));
+      // (A lambda would not inherit this function's target.)
+#define QJIT_DEPTHWISE_ROW(r, acc, xs)                                         \
+  {                                                                            \
+    int64_t pixel = t.offsets[(r < t.rows ? r : 0) * t.taps + tap];            \
+    __m512i x = pixel < 0 ? pad                                                \
+                          : _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(         \
+                                mask, t.image + pixel * t.channels + j));      \
+    acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(x, w));                     \
+    if constexpr (XSums)                                                       \
+      xs = _mm512_add_epi32(xs, x);                                            \
+  }
+      QJIT_DEPTHWISE_ROW(0, acc0, xs0)
+      QJIT_DEPTHWISE_ROW(1, acc1, xs1)
+      QJIT_DEPTHWISE_ROW(2, acc2, xs2)
+      QJIT_DEPTHWISE_ROW(3, acc3, xs3)
+#undef QJIT_DEPTHWISE_ROW
+    }
+    __m512i accs[] = {acc0, acc1, acc2, acc3}, xss[] = {xs0, xs1, xs2, xs3};
+    for (int64_t r = 0; r < t.rows; ++r) {
+      _mm512_storeu_si512(t.sums + r * kTileColumns + j, accs[r]);
+      if constexpr (XSums)
+        _mm512_storeu_si512(t.xSums + r * kTileColumns + j, xss[r]);
+    }
+  }
 }
 
 template <bool XSums> SumsFn sumsFor(int64_t isa) {
