@@ -429,6 +429,92 @@ INSTANTIATE_TEST_SUITE_P(
         ConvSpec{2, 4, 6, 5, 6, 3, 1, 2, true, true,
                  ConvSpec::QuantizeDequantize}));
 
+// Gemm + BatchNormalization1d: MatMul -> Add(bias) -> Divide -> Multiply ->
+// Add, per output column, with float and with fake-quantized weights.
+class FoldBatchNormMatMulTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(FoldBatchNormMatMulTest, AgreesWithTheChainUpToRounding) {
+  bool fakeQuantized = GetParam();
+  const int64_t m = 5, k = 7, n = 6;
+  Graph graph("gemm_bn");
+  Builder b(graph);
+  ValueId x = b.addInput(DataType::Float32, {m, k});
+  Tensor w = uniform({DataType::Float32, {k, n}}, -1, 1);
+  Tensor bias = uniform({DataType::Float32, {n}}, -0.5f, 0.5f);
+  Tensor d = uniform({DataType::Float32, {1, n}}, 0.5f, 2.0f);
+  Tensor a = uniform({DataType::Float32, {n}}, -1, 1);
+  Tensor bb = uniform({DataType::Float32, {n}}, -1, 1);
+  auto wc = b.constant(w);
+  ASSERT_OK(wc);
+  ValueId weights = *wc;
+  if (fakeQuantized) {
+    auto fq = b.create(OpKind::FakeQuantization, {weights},
+                       {{"scale", Attribute(std::vector<double>(n, 1.0 / 127))},
+                        {"zero_point", Attribute(std::vector<int64_t>(n, 0))},
+                        {"axis", Attribute(int64_t(1))}});
+    ASSERT_OK(fq);
+    weights = *fq;
+  }
+  auto p = b.create(OpKind::MatMul, {x, weights});
+  ASSERT_OK(p);
+  auto c = [&](const Tensor &t) {
+    auto v = b.constant(t);
+    EXPECT_OK(v);
+    return *v;
+  };
+  auto withBias = b.create(OpKind::Add, {*p, c(bias)});
+  ASSERT_OK(withBias);
+  auto div = b.create(OpKind::Divide, {*withBias, c(d)});
+  ASSERT_OK(div);
+  auto mul = b.create(OpKind::Multiply, {c(a), *div});
+  ASSERT_OK(mul);
+  auto y = b.create(OpKind::Add, {*mul, c(bb)});
+  ASSERT_OK(y);
+  b.setOutputs({*y});
+
+  PassResult after = runPass(createFoldBatchNormPass(), graph);
+  EXPECT_TRUE(after.remarks.empty())
+      << (after.remarks.empty() ? "" : after.remarks.front());
+  const Graph &folded = after.graph;
+  EXPECT_EQ(countOps(folded, OpKind::Divide), 0u) << folded.toString();
+  EXPECT_EQ(countOps(folded, OpKind::Add), 1u) << folded.toString();
+  EXPECT_EQ(countOps(folded, OpKind::Multiply), fakeQuantized ? 1u : 0u)
+      << folded.toString();
+  EXPECT_EQ(countOps(folded, OpKind::FakeQuantization), fakeQuantized ? 1u : 0u);
+
+  std::vector<double> wv(w.values<float>().begin(), w.values<float>().end());
+  if (fakeQuantized)
+    for (double &v : wv) {
+      float level = std::nearbyint(float(v) * (1.0f / float(1.0 / 127)));
+      v = double(std::clamp(level, -128.0f, 127.0f) * float(1.0 / 127));
+    }
+  double eps = std::ldexp(1.0, -24);
+  for (int round = 0; round < 3; ++round) {
+    Tensor in = uniform({DataType::Float32, {m, k}}, -2, 2);
+    std::vector<Tensor> before = run(graph, {in}), now = run(folded, {in});
+    ASSERT_EQ(now.size(), 1u);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0, mag = 0;
+        for (int64_t q = 0; q < k; ++q) {
+          double t = double(in.values<float>()[i * k + q]) * wv[q * n + j];
+          sum += t;
+          mag += std::fabs(t);
+        }
+        double f = double(a.values<float>()[j]) / d.values<float>()[j];
+        double beta = bb.values<float>()[j], bj = bias.values<float>()[j];
+        double ref = (sum + bj) * f + beta;
+        double bound =
+            (k + 8) * eps * ((mag + std::fabs(bj)) * std::fabs(f) + std::fabs(beta));
+        ASSERT_LE(std::fabs(before[0].values<float>()[i * n + j] - ref), bound);
+        ASSERT_LE(std::fabs(now[0].values<float>()[i * n + j] - ref), bound);
+      }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Weights, FoldBatchNormMatMulTest,
+                         ::testing::Values(false, true));
+
 //===-- fold-constants ----------------------------------------------------===//
 
 TEST(FoldConstants, ChainFoldsBitExactly) {
