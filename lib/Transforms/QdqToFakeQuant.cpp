@@ -8,7 +8,9 @@
 //   [q = Clamp(q, min=lo, max=hi)]   PyTorch's reduce_range (fbgemm): 0..127
 //   y  = Dequantize(q, scale=s, zero_point=zp[, axis=a])
 //
-// becomes, when the integer values have no other use,
+// becomes, when the integer values have no other use (several Dequantize
+// ops of one Quantize, all with its parameters, each become one; cse merges
+// them),
 //
 //   y  = FakeQuantization(x, quant_min=qmin, quant_max=qmax, scale=s,
 //                         zero_point=zp[, axis=a])
@@ -108,6 +110,24 @@ public:
   }
 
 private:
+  // Why Dequantize `dq` does not undo a Quantize with parameters `qp` ("" if
+  // it does).
+  static std::string differences(const Graph &graph, const QuantizeParams &qp,
+                                 const Operation &dq) {
+    auto dp = getQuantizeParams(dq, graph.getType(dq.getOperand(0)));
+    if (!dp) {
+      llvm::consumeError(dp.takeError());
+      return "its parameters do not verify";
+    }
+    if (qp.axis != dp->axis)
+      return "Quantize and Dequantize quantize along different axes";
+    if (!sameScales(qp, *dp))
+      return "Quantize and Dequantize have different scales";
+    if (qp.zeroPoints != dp->zeroPoints)
+      return "Quantize and Dequantize have different zero points";
+    return "";
+  }
+
   // The pair ending at the Dequantize ops[i]; an empty reason means nothing
   // resembling a pair (no remark).
   std::variant<Match, std::string> match(const Graph &graph,
@@ -132,28 +152,30 @@ private:
     m.quantize = *def;
     const Operation &q = ops[m.quantize];
 
-    // The integers must exist only for the Dequantize.
-    if (!uses.soleUser(integers))
-      return fmt::format("its integers t{} have other uses", integers);
+    // The integers must exist only for Dequantize ops (one, or several
+    // with the same parameters: each becomes a FakeQuantization, and cse
+    // merges them).
     if (m.clamp && !uses.soleUser(q.getResult()))
       return fmt::format("the Quantize's result t{} has other uses",
                          q.getResult());
-
     auto qp = getQuantizeParams(q, graph.getType(q.getOperand(0)));
-    auto dp = getQuantizeParams(dq, graph.getType(integers));
-    if (!qp || !dp) {
+    if (!qp) {
       llvm::consumeError(qp.takeError());
-      llvm::consumeError(dp.takeError());
       return std::string("its parameters do not verify");
     }
-    if (qp->axis != dp->axis)
-      return std::string("Quantize and Dequantize quantize along different "
-                         "axes");
-    if (!sameScales(*qp, *dp))
-      return std::string("Quantize and Dequantize have different scales");
-    if (qp->zeroPoints != dp->zeroPoints)
-      return std::string("Quantize and Dequantize have different zero "
-                         "points");
+    if (std::string why = differences(graph, *qp, dq); !why.empty())
+      return why;
+    llvm::ArrayRef<size_t> users = uses.usersOf(integers);
+    if (uses.numUses(integers) != users.size() ||
+        llvm::any_of(users, [&](size_t u) {
+          return ops[u].getKind() != OpKind::Dequantize;
+        }))
+      return fmt::format("its integers t{} have other uses", integers);
+    for (size_t u : users)
+      if (u != i && !differences(graph, *qp, ops[u]).empty())
+        return fmt::format("its integers t{} also go to Dequantize t{}, "
+                           "which differs",
+                           integers, ops[u].getResult());
 
     m.qmin = qp->qmin;
     m.qmax = qp->qmax;
