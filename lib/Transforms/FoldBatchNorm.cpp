@@ -40,12 +40,14 @@
 //
 // The new constants are [1, C, 1, 1] (Conv2D) or [N] (MatMul). A chain that
 // starts to match but cannot be folded (other uses, operands that are not
-// constants, shapes that are not per channel, a bias that is not a Constant)
-// is left alone with a remark.
+// constants, shapes that are not per channel, a bias that is not a Constant,
+// a d of zero, constants that are not finite or an a / d beyond float) is
+// left alone with a remark.
 //
 //===----------------------------------------------------------------------===//
 #include "RewriteUtils.h"
 #include "qjit/Transforms/Passes.h"
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <map>
@@ -280,6 +282,16 @@ private:
     }
     if (!chain.weights && !chain.divide && !chain.hasBias)
       return std::string(); // already product -> Multiply -> Add
+    // Zeros, infinities or NaN would make the folded constants' NaN and
+    // infinity pattern differ from the chain's.
+    for (int64_t c = 0; c < chain.channels; ++c) {
+      double m = chain.a[c] / chain.d[c];
+      if (chain.d[c] == 0 || !std::isfinite(m) ||
+          !std::isfinite(static_cast<float>(m)) ||
+          !std::isfinite(chain.b[c]) || !std::isfinite(chain.bias[c]))
+        return fmt::format("its constants are zero or not finite at {} {}",
+                           chain.isConv ? "channel" : "column", c);
+    }
     return chain;
   }
 

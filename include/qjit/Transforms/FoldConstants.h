@@ -16,8 +16,8 @@ struct FoldConstantsOptions {
   // Its operands together (what the interpreter copies to evaluate it).
   uint64_t maxOperandBytes = uint64_t(256) << 20;
   // Its estimated work: multiply-adds of MatMul and convolutions, elements
-  // touched by other ops. The interpreter is a plain loop, about 1e8 a
-  // second.
+  // touched by other ops. A 400x400x400 MatMul (just under 2^26) folds in
+  // about 0.1 s on the development VM.
   uint64_t maxWork = uint64_t(1) << 26;
   // A Broadcast is folded only up to this many result bytes: it is the
   // canonical form of a large splat, which as a Constant would hold (and the
