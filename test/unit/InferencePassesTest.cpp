@@ -206,7 +206,10 @@ INSTANTIATE_TEST_SUITE_P(
                 -128, 127},
         // Per channel along the last axis (negative), both clamp bounds.
         QdqCase{{6, 4}, {0.5, 0.25, 0.125, 0.3}, {1, -2, 3, 0}, -1, "Int8",
-                -100.0, 100.0, -100, 100}));
+                -100.0, 100.0, -100, 100},
+        // Int32 narrowed by a Clamp into FakeQuantization's +-2^24.
+        QdqCase{{4, 9}, {0.01}, {5}, {}, "Int32", -1000.0, 1000.0, -1000,
+                1000}));
 
 // The choice the pass makes: multiplication by fl(1 / s) (PyTorch), not
 // division (ONNX's QuantizeLinear): for s = fl(0.3), x = 74.25 lies exactly
