@@ -175,15 +175,25 @@ llvm::Error translateNode(ImportContext &ctx, const ::onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
-// Drops the Constant ops nothing reads: initializers and Constant nodes
-// that only gave the importer a value (a scale, a shape, a bound).
-void removeUnusedConstants(Graph &graph) {
-  llvm::DenseSet<ValueId> used(graph.getOutputs().begin(),
+// Drops the ops whose results nothing reads: the values only the importer
+// used (scales, bounds, the Shape -> Gather -> Concat chain of a Reshape's
+// shape). qjit ops have no side effects.
+void removeUnreadOps(Graph &graph) {
+  llvm::DenseSet<ValueId> read(graph.getOutputs().begin(),
                                graph.getOutputs().end());
-  for (const Operation &op : graph.getOps())
-    used.insert(op.getOperands().begin(), op.getOperands().end());
+  llvm::DenseSet<ValueId> dead; // the first result of each dead op
+  const std::vector<Operation> &ops = graph.getOps();
+  for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
+    if (it->getNumResults() > 0 &&
+        llvm::none_of(it->getResults(),
+                      [&](ValueId r) { return read.count(r); })) {
+      dead.insert(it->getResult(0));
+      continue;
+    }
+    read.insert(it->getOperands().begin(), it->getOperands().end());
+  }
   graph.eraseOpsIf([&](const Operation &op) {
-    return op.getKind() == OpKind::Constant && !used.count(op.getResult());
+    return op.getNumResults() > 0 && dead.count(op.getResult(0));
   });
 }
 
@@ -233,7 +243,7 @@ llvm::Expected<Module> importModel(const ::onnx::ModelProto &model) {
     outputs.push_back(*v);
   }
   builder.setOutputs(outputs);
-  removeUnusedConstants(graph);
+  removeUnreadOps(graph);
   if (llvm::Error err = verifyModule(module))
     return makeError("the imported graph does not verify: {}",
                      llvm::toString(std::move(err)));

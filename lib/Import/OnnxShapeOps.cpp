@@ -341,8 +341,17 @@ llvm::Error slice(OnnxNode &node, Results &results) {
     pe[d] = forward ? std::max(begin[d], end[d]) : shape[d];
     ps[d] = forward ? step[d] : 1;
   }
-  auto y = node.ctx.create(OpKind::Slice, {*x},
-                           {{"starts", pb}, {"ends", pe}, {"steps", ps}});
+  bool reversed = false, whole = true;
+  for (int64_t d = 0; d < rank; ++d) {
+    reversed |= step[d] < 0;
+    whole &= pb[d] == 0 && pe[d] == shape[d] && ps[d] == 1;
+  }
+  // The forward Slice, unless it would only copy what the reversal reads.
+  llvm::Expected<ValueId> y =
+      reversed && whole
+          ? llvm::Expected<ValueId>(*x)
+          : node.ctx.create(OpKind::Slice, {*x},
+                            {{"starts", pb}, {"ends", pe}, {"steps", ps}});
   if (!y)
     return y.takeError();
   for (int64_t d = 0; d < rank; ++d) {

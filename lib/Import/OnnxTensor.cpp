@@ -44,7 +44,7 @@ llvm::Expected<Shape> convertDims(llvm::ArrayRef<int64_t> dims, DataType type,
                                   llvm::StringRef what) {
   Shape shape(dims.begin(), dims.end());
   if (llvm::Error err = checkShape(shape, int64_t(dataTypeSize(type))))
-    return makeError("{} has shape {}: {}", what.str(), shapeToString(shape),
+    return makeError("{}: {}", what.str(),
                      llvm::toString(std::move(err)));
   return shape;
 }
