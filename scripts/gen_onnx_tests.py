@@ -89,11 +89,14 @@ def dequantize(q, scale, zp, axis=None):
 
 
 def conv2d(x, w, b, stride, pad, dil, groups):
+    """pad: (h, w) on both sides, or ONNX's (h_begin, w_begin, h_end, w_end)."""
+    if len(pad) == 2:
+        pad = (pad[0], pad[1], pad[0], pad[1])
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
-    oh = (h + 2 * pad[0] - dil[0] * (kh - 1) - 1) // stride[0] + 1
-    ow = (wd + 2 * pad[1] - dil[1] * (kw - 1) - 1) // stride[1] + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[2]), (pad[1], pad[3])))
+    oh = (xp.shape[2] - dil[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (xp.shape[3] - dil[1] * (kw - 1) - 1) // stride[1] + 1
     y = np.zeros((n, o, oh, ow), np.float64)
     og = o // groups
     for g in range(groups):
@@ -127,6 +130,14 @@ def pool2d(x, k, s, p, kind, count_include_pad=False):
                 count = k[0] * k[1] if count_include_pad else win.shape[2] * win.shape[3]
                 y[:, :, i, j] = win.astype(np.float64).sum(axis=(2, 3)) / count
     return y
+
+
+def pool2d_padded(x, k, s, pads, kind):
+    """Max (pad -inf) or average counting the pads, ONNX's asymmetric pads."""
+    fill = -np.inf if kind == "max" else 0.0
+    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
+                constant_values=fill)
+    return pool2d(xp, k, s, (0, 0), kind, True)
 
 
 def hard_sigmoid(x, alpha, beta):
@@ -208,6 +219,31 @@ def gen_conv():
                            strides=[2, 2], auto_pad="VALID")],
          [("x", x)], [("y", conv2d(x, w, b, (2, 2), (0, 0), (1, 1), 5))],
          [init("w", w), init("b", b)])
+
+
+def gen_asymmetric_pads():
+    # Asymmetric pads become explicit Concats of zeros (-inf for MaxPool).
+    x, w, b = rand(1, 2, 6, 7), rand(3, 2, 3, 3), rand(3)
+    case("conv_asymmetric_pads",
+         [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv",
+                           pads=[0, 1, 2, 1], strides=[2, 2]),
+          helper.make_node("Conv", ["x", "w"], ["z"], name="same_lower",
+                           auto_pad="SAME_LOWER", strides=[2, 2])],
+         [("x", x)],
+         [("y", conv2d(x, w, b, (2, 2), (0, 1, 2, 1), (1, 1), 1)),
+          # in 6, 7 / stride 2 -> out 3, 4: total pads 1 and 2 (SAME_LOWER:
+          # the larger half first).
+          ("z", conv2d(x, w, None, (2, 2), (1, 1, 0, 1), (1, 1), 1))],
+         [init("w", w), init("b", b)])
+    x = rand(1, 2, 6, 8)
+    case("pool_asymmetric_pads",
+         [helper.make_node("MaxPool", ["x"], ["max"], name="max", kernel_shape=[3, 3],
+                           strides=[2, 2], auto_pad="SAME_UPPER"),
+          helper.make_node("AveragePool", ["x"], ["avg"], name="avg", kernel_shape=[2, 3],
+                           pads=[1, 0, 0, 2], count_include_pad=1)],
+         [("x", x)],
+         [("max", pool2d_padded(x, (3, 3), (2, 2), (0, 0, 1, 1), "max")),
+          ("avg", pool2d_padded(x, (2, 3), (1, 1), (1, 0, 0, 2), "avg"))])
 
 
 def gen_batchnorm():
@@ -408,8 +444,9 @@ def gen_bad():
                                            kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)],
         [x4], [y4])
     bad("bad_asymmetric_pads",
-        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[0, 0, 1, 1])],
-        [x4], [y4], [init("w", rand(1, 1, 3, 3))])
+        [helper.make_node("AveragePool", ["x"], ["y"], name="pool", kernel_shape=[3, 3],
+                          pads=[0, 0, 1, 1])],
+        [x4], [y4])
     bad("bad_symbolic_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [vinfo("x", F32, ["N", 3])], [y])
     bad("bad_domain",
@@ -452,6 +489,7 @@ def main():
     gen_elementwise()
     gen_pool_reduce()
     gen_shape_ops()
+    gen_asymmetric_pads()
     gen_bad()
     print(f"wrote {len(os.listdir(OUT))} files to {os.path.relpath(OUT)}")
 

@@ -57,6 +57,11 @@ llvm::Expected<ValueId> ImportContext::constant(const Tensor &tensor) {
   return builder.constant(tensor);
 }
 
+llvm::Expected<ValueId> ImportContext::constant(TensorType type,
+                                                Attribute value) {
+  return builder.constant(std::move(type), std::move(value));
+}
+
 llvm::Expected<ValueId> ImportContext::scalar(DataType type, double value) {
   return builder.constant(TensorType{type, {}}, Attribute(value));
 }

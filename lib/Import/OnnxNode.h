@@ -49,6 +49,8 @@ public:
   llvm::Expected<ValueId> create(OpKind kind, llvm::ArrayRef<ValueId> operands,
                                  AttrList attrs = {});
   llvm::Expected<ValueId> constant(const Tensor &tensor);
+  // A Constant of `type` whose elements are all `value`.
+  llvm::Expected<ValueId> constant(TensorType type, Attribute value);
   // A scalar ([]) Constant with `values` = value.
   llvm::Expected<ValueId> scalar(DataType type, double value);
   llvm::Expected<ValueId> reshape(ValueId v, llvm::ArrayRef<int64_t> shape);

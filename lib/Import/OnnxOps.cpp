@@ -8,6 +8,7 @@
 #include "Support/MakeError.h"
 #include "llvm/Support/MathExtras.h"
 #include <cmath>
+#include <limits>
 
 namespace qjit::onnx_import {
 
@@ -262,11 +263,19 @@ llvm::Error dequantizeLinear(OnnxNode &node, Results &results) {
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
-// Stride, symmetric padding and dilation of a 2-D window op over NCHW `x`
-// from kernel_shape/strides/pads/dilations/auto_pad.
+// Kernel, stride, padding and dilation of a 2-D window op over NCHW `x`
+// from kernel_shape/strides/pads/dilations/auto_pad. `pad` is what qjit's
+// op pads on both sides of H and W; `extraBegin`/`extraEnd` what asymmetric
+// pads add on one side, which padInput makes explicit.
 struct Window2D {
   int64_t kernel[2], stride[2] = {1, 1}, pad[2] = {0, 0},
                      dilation[2] = {1, 1};
+  int64_t extraBegin[2] = {0, 0}, extraEnd[2] = {0, 0};
+  int64_t pads[4] = {0, 0, 0, 0}; // ONNX's [h_begin, w_begin, h_end, w_end]
+
+  bool asymmetric() const {
+    return extraBegin[0] || extraBegin[1] || extraEnd[0] || extraEnd[1];
+  }
 };
 
 llvm::Expected<Window2D> window2D(OnnxNode &node, const TensorType &x,
@@ -361,13 +370,46 @@ llvm::Expected<Window2D> window2D(OnnxNode &node, const TensorType &x,
     if (begin[i] < 0 || end[i] < 0)
       return makeError("pads must not be negative, got [{}, {}, {}, {}]",
                        begin[0], begin[1], end[0], end[1]);
-    if (begin[i] != end[i])
-      return makeError("asymmetric pads [{}, {}, {}, {}] are not supported "
-                       "(qjit pads both sides of a dimension equally)",
-                       begin[0], begin[1], end[0], end[1]);
-    w.pad[i] = begin[i];
+    w.pad[i] = std::min(begin[i], end[i]);
+    w.extraBegin[i] = begin[i] - w.pad[i];
+    w.extraEnd[i] = end[i] - w.pad[i];
+    w.pads[i] = begin[i];
+    w.pads[i + 2] = end[i];
   }
   return w;
+}
+
+// x with the asymmetric part of w's pads made explicit: a Concat of `fill`
+// constants before and after along H and W.
+llvm::Expected<ValueId> padInput(OnnxNode &node, ValueId x, const Window2D &w,
+                                 double fill) {
+  for (int i = 0; i < 2; ++i) {
+    int64_t axis = 2 + i;
+    llvm::SmallVector<ValueId, 3> parts;
+    for (int64_t extra : {w.extraBegin[i], int64_t(-1), w.extraEnd[i]}) {
+      if (extra == -1) {
+        parts.push_back(x);
+        continue;
+      }
+      if (extra == 0)
+        continue;
+      TensorType t = node.type(x);
+      t.shape[axis] = extra;
+      if (llvm::Error err = t.check())
+        return err;
+      auto c = node.ctx.constant(t, Attribute(fill));
+      if (!c)
+        return c.takeError();
+      parts.push_back(*c);
+    }
+    if (parts.size() > 1) {
+      auto joined = node.ctx.create(OpKind::Concat, parts, {{"axis", axis}});
+      if (!joined)
+        return joined.takeError();
+      x = *joined;
+    }
+  }
+  return x;
 }
 
 std::vector<int64_t> pair(const int64_t *v) { return {v[0], v[1]}; }
@@ -394,7 +436,11 @@ llvm::Error conv(OnnxNode &node, Results &results) {
   auto group = node.getInt("group", 1);
   if (!group)
     return group.takeError();
-  llvm::SmallVector<ValueId, 3> operands{*x, *weight};
+  // Asymmetric pads: the extra zeros made explicit.
+  auto padded = padInput(node, *x, *w, 0.0);
+  if (!padded)
+    return padded.takeError();
+  llvm::SmallVector<ValueId, 3> operands{*padded, *weight};
   if (*bias)
     operands.push_back(**bias);
   return push(node.ctx.create(OpKind::Conv2D, operands,
@@ -428,7 +474,19 @@ llvm::Error maxPool(OnnxNode &node, Results &results) {
     return w.takeError();
   if (llvm::Error err = checkPoolOptions(node, *w))
     return err;
-  return push(node.ctx.create(OpKind::MaxPool2D, {*x},
+  // Asymmetric pads: -inf never wins a maximum (a window of padding alone
+  // is not allowed: each pad is smaller than the kernel).
+  for (int i = 0; i < 2; ++i)
+    if (w->pads[i] >= w->kernel[i] || w->pads[i + 2] >= w->kernel[i])
+      return makeError("pads [{}, {}, {}, {}] must be smaller than the "
+                       "kernel [{}, {}]",
+                       w->pads[0], w->pads[1], w->pads[2], w->pads[3],
+                       w->kernel[0], w->kernel[1]);
+  auto padded =
+      padInput(node, *x, *w, -std::numeric_limits<double>::infinity());
+  if (!padded)
+    return padded.takeError();
+  return push(node.ctx.create(OpKind::MaxPool2D, {*padded},
                               {{"kernel_size", pair(w->kernel)},
                                {"stride", pair(w->stride)},
                                {"padding", pair(w->pad)}}),
@@ -447,7 +505,16 @@ llvm::Error averagePool(OnnxNode &node, Results &results) {
   auto countIncludePad = node.getInt("count_include_pad", 0);
   if (!countIncludePad)
     return countIncludePad.takeError();
-  return push(node.ctx.create(OpKind::AvgPool2D, {*x},
+  // Asymmetric pads: explicit zeros, which count_include_pad=1 counts as
+  // padding would be; with 0 they would be counted wrongly.
+  if (w->asymmetric() && !*countIncludePad)
+    return makeError("asymmetric pads [{}, {}, {}, {}] need "
+                     "count_include_pad=1",
+                     w->pads[0], w->pads[1], w->pads[2], w->pads[3]);
+  auto padded = padInput(node, *x, *w, 0.0);
+  if (!padded)
+    return padded.takeError();
+  return push(node.ctx.create(OpKind::AvgPool2D, {*padded},
                               {{"kernel_size", pair(w->kernel)},
                                {"stride", pair(w->stride)},
                                {"padding", pair(w->pad)},
@@ -669,7 +736,12 @@ llvm::Error gemm(OnnxNode &node, Results &results) {
         return scaled.takeError();
       term = *scaled;
     }
+    Shape product = node.type(*y).shape;
     y = ctx.create(OpKind::Add, {*y, term});
+    // C broadcasts to A * B's shape, never the other way.
+    if (y && node.type(*y).shape != product)
+      return makeError("C ({}) does not broadcast to the product's shape {}",
+                       node.type(term).toString(), shapeToString(product));
   }
   return push(std::move(y), results);
 }

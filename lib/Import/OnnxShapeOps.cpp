@@ -468,11 +468,14 @@ llvm::Error gather(OnnxNode &node, Results &results) {
   auto indicesTensor = node.constantInput(1);
   if (!indicesTensor)
     return indicesTensor.takeError();
-  auto indices = node.intsInput(1);
-  if (!indices) {
-    llvm::consumeError(indices.takeError());
-    return makeError("indices must be INT64 or INT32");
-  }
+  std::vector<int64_t> indices;
+  if (indicesTensor->elementType() == DataType::Int64)
+    llvm::append_range(indices, indicesTensor->values<int64_t>());
+  else if (indicesTensor->elementType() == DataType::Int32)
+    llvm::append_range(indices, indicesTensor->values<int32_t>());
+  else
+    return makeError("indices must be INT64 or INT32, got {}",
+                     dataTypeName(indicesTensor->elementType()).str());
   llvm::ArrayRef<int64_t> shape = data->shape();
   auto axisAttr = node.getInt("axis", 0);
   if (!axisAttr)
@@ -496,7 +499,7 @@ llvm::Error gather(OnnxNode &node, Results &results) {
   const char *src = static_cast<const char *>(data->data());
   char *dst = static_cast<char *>(out->data());
   for (int64_t o = 0; o < outer; ++o)
-    for (int64_t index : *indices) {
+    for (int64_t index : indices) {
       int64_t i = index < 0 ? index + dim : index;
       if (i < 0 || i >= dim)
         return makeError("index {} is out of range for axis {} of size {}",
