@@ -175,6 +175,40 @@ llvm::Error translateNode(ImportContext &ctx, const ::onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+// A graph output's declared element type and dimensions, where given, must
+// be what the import computed.
+llvm::Error checkDeclaredType(const ::onnx::ValueInfoProto &info,
+                              const TensorType &type) {
+  if (!info.type().has_tensor_type())
+    return llvm::Error::success();
+  const ::onnx::TypeProto::Tensor &declared = info.type().tensor_type();
+  std::string what = fmt::format("graph output '{}'", info.name());
+  if (declared.elem_type() != 0) {
+    auto dt = convertDataType(declared.elem_type(), what);
+    if (!dt)
+      return dt.takeError();
+    if (*dt != type.elementType)
+      return makeError("{} is declared {} but computes {}", what,
+                       onnxTypeName(declared.elem_type()), type.toString());
+  }
+  if (!declared.has_shape())
+    return llvm::Error::success();
+  const auto &dims = declared.shape().dim();
+  bool same = dims.size() == type.rank();
+  for (int i = 0; same && i < dims.size(); ++i)
+    same = !dims[i].has_dim_value() || dims[i].dim_value() == type.shape[i];
+  if (!same) {
+    std::string text;
+    for (int i = 0; i < dims.size(); ++i)
+      text += (i ? ", " : "") + (dims[i].has_dim_value()
+                                     ? std::to_string(dims[i].dim_value())
+                                     : "?");
+    return makeError("{} is declared with shape [{}] but computes {}", what,
+                     text, type.toString());
+  }
+  return llvm::Error::success();
+}
+
 // Drops the ops whose results nothing reads: the values only the importer
 // used (scales, bounds, the Shape -> Gather -> Concat chain of a Reshape's
 // shape). qjit ops have no side effects.
@@ -240,6 +274,8 @@ llvm::Expected<Module> importModel(const ::onnx::ModelProto &model) {
     if (!v)
       return makeError("graph output '{}' is not defined",
                        info.name());
+    if (llvm::Error err = checkDeclaredType(info, graph.getType(*v)))
+      return err;
     outputs.push_back(*v);
   }
   builder.setOutputs(outputs);
