@@ -475,6 +475,8 @@ def gen_bad():
         [helper.make_node("BatchNormalization", ["x", "g", "b", "m", "v"],
                           ["y", "rm", "rv"], name="bn", training_mode=1)],
         [x], [y, c, c], [init(n, rand(3)) for n in "gbmv"], opset=15)
+    bad("bad_extra_input", [helper.make_node("Relu", ["x", "x"], ["y"], name="relu")],
+        [x], [y])
     bad("bad_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [x], [vinfo("y", F32, [3, "n"])])
     bad("bad_missing_output", [helper.make_node("Relu", ["x"], ["r"], name="relu")],

@@ -165,6 +165,9 @@ llvm::Error translateNode(ImportContext &ctx, const ::onnx::NodeProto &node) {
   llvm::SmallVector<ValueId, 2> results;
   if (llvm::Error err = t->translate(onnxNode, results))
     return err;
+  for (int i = 0; i < node.input_size(); ++i)
+    if (!node.input(i).empty() && !onnxNode.wasRead(i))
+      return makeError("input {} ('{}') is not supported", i, node.input(i));
   for (int i = 0; i < node.output_size(); ++i) {
     if (node.output(i).empty())
       continue;

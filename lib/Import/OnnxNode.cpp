@@ -124,13 +124,15 @@ llvm::Expected<Tensor> ImportContext::evaluate(ValueId v,
 llvm::Expected<ValueId> OnnxNode::input(unsigned i) {
   if (!hasInput(i))
     return makeError("input {} is missing", i);
+  read.resize(std::max<size_t>(read.size(), i + 1));
+  read[i] = true;
   return ctx.lookup(proto.input(i));
 }
 
 llvm::Expected<std::optional<ValueId>> OnnxNode::optionalInput(unsigned i) {
   if (!hasInput(i))
     return std::optional<ValueId>();
-  auto v = ctx.lookup(proto.input(i));
+  auto v = input(i);
   if (!v)
     return v.takeError();
   return std::optional<ValueId>(*v);

@@ -95,6 +95,9 @@ public:
   llvm::Expected<std::vector<int64_t>> intsInput(unsigned i);
   // Input i as one number (rank 0 or one element), as a double.
   llvm::Expected<double> scalarInput(unsigned i);
+  // Whether a translator read input i (an input it did not read is an
+  // error: nothing is silently ignored).
+  bool wasRead(unsigned i) const { return i < read.size() && read[i]; }
   // Outputs the node asks for (non-empty names).
   bool wantsOutput(unsigned i) const {
     return i < unsigned(proto.output_size()) && !proto.output(i).empty();
@@ -111,6 +114,9 @@ public:
   optionalInts(llvm::StringRef name);
   llvm::Expected<std::string> getString(llvm::StringRef name,
                                         llvm::StringRef otherwise);
+
+private:
+  std::vector<bool> read;
 };
 
 using Translator = llvm::Error (*)(OnnxNode &node,

@@ -40,6 +40,8 @@ llvm::Error dropout(OnnxNode &node, Results &results) {
   if (node.wantsOutput(1))
     return makeError("output 1 ('{}', the mask) is not supported",
                      node.proto.output(1));
+  if (auto ratio = node.optionalInput(1); !ratio) // no effect in inference
+    return ratio.takeError();
   if (node.hasInput(2)) {
     auto training = node.scalarInput(2);
     if (!training)
