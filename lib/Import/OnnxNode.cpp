@@ -108,7 +108,12 @@ llvm::Expected<Tensor> ImportContext::evaluate(ValueId v,
     sub.addOp(ops[index]);
   }
   sub.setOutputs({v});
-  auto results = interpret(sub, {});
+  // Import-time values are shapes, scales and bounds: small. The limits keep
+  // a malicious chain (a broadcast of two long vectors) from taking gigabytes.
+  MemoryLimits limits;
+  limits.tensorBytes = kMaxImportTimeBytes;
+  limits.runBytes = 4 * kMaxImportTimeBytes;
+  auto results = interpret(sub, {}, limits);
   if (!results)
     return makeError("evaluating {} at import time: {}", what.str(),
                      llvm::toString(results.takeError()));

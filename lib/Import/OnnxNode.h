@@ -24,6 +24,10 @@
 
 namespace qjit::onnx_import {
 
+// The largest value computed at import time (evaluated or folded; an
+// evaluation may use four times as much in all).
+constexpr uint64_t kMaxImportTimeBytes = uint64_t(64) << 20;
+
 class ImportContext {
 public:
   ImportContext(Graph &graph, int64_t opset) : graph(graph), builder(graph),

@@ -492,7 +492,12 @@ llvm::Error gather(OnnxNode &node, Results &results) {
   auto checked = convertDims(outShape, data->elementType(), "the result");
   if (!checked)
     return checked.takeError();
-  auto out = Tensor::allocate(TensorType{data->elementType(), *checked});
+  TensorType outType{data->elementType(), *checked};
+  MemoryLimits limits;
+  limits.tensorBytes = kMaxImportTimeBytes;
+  if (llvm::Error err = limits.checkTensor(outType, "the folded result"))
+    return err;
+  auto out = Tensor::allocate(outType);
   if (!out)
     return out.takeError();
   size_t elem = dataTypeSize(data->elementType());

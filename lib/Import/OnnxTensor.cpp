@@ -100,16 +100,39 @@ llvm::Expected<Tensor> convertTensor(const TensorProto &proto,
   TensorType tensorType{*type, std::move(*shape)};
   if (llvm::Error err = MemoryLimits().checkTensor(tensorType, what))
     return err;
+  int64_t count = tensorType.numElements();
+  uint64_t bytes = tensorType.sizeInBytes();
+  // The sizes are checked against the data the file holds before anything
+  // is allocated: a few bytes of model cannot ask for gigabytes.
+  if (proto.has_raw_data() && proto.raw_data().size() != bytes)
+    return makeError("{} has {} bytes of raw_data, but its type {} needs {}",
+                     what.str(), proto.raw_data().size(),
+                     tensorType.toString(), bytes);
+  if (!proto.has_raw_data()) {
+    int64_t held = 0;
+    switch (tensorType.elementType) {
+    case DataType::Float32:
+      held = proto.float_data_size();
+      break;
+    case DataType::Float64:
+      held = proto.double_data_size();
+      break;
+    case DataType::Int64:
+      held = proto.int64_data_size();
+      break;
+    default:
+      held = proto.int32_data_size();
+      break;
+    }
+    if (held != count)
+      return makeError("{} holds {} values for {} elements", what.str(), held,
+                       count);
+  }
   auto tensor = Tensor::allocate(tensorType);
   if (!tensor)
     return tensor.takeError();
-  int64_t count = tensorType.numElements();
-  uint64_t bytes = tensorType.sizeInBytes();
   if (proto.has_raw_data()) {
     const std::string &raw = proto.raw_data();
-    if (raw.size() != bytes)
-      return makeError("{} has {} bytes of raw_data, but its type {} needs {}",
-                       what.str(), raw.size(), tensorType.toString(), bytes);
     if (*type == DataType::Bool) {
       for (uint64_t i = 0; i < bytes; ++i)
         if (raw[i] != 0 && raw[i] != 1)

@@ -238,6 +238,20 @@ TEST(OnnxImportTest, TensorErrors) {
     EXPECT_ERROR_CONTAINS(importOnnxBuffer(bytesOf(m), "m.onnx"), "negative");
   }
   {
+    // A few bytes of model asking for gigabytes: refused before allocating.
+    onnx::ModelProto m = qatModel();
+    onnx::TensorProto *w = m.mutable_graph()->mutable_initializer(0);
+    w->clear_dims();
+    w->add_dims(int64_t(1) << 30);
+    EXPECT_ERROR_CONTAINS(importOnnxBuffer(bytesOf(m), "m.onnx"),
+                          "holds 3 values for 1073741824 elements");
+    w->clear_float_data();
+    w->set_raw_data("x");
+    EXPECT_ERROR_CONTAINS(importOnnxBuffer(bytesOf(m), "m.onnx"),
+                          "has 1 bytes of raw_data, but its type Float32 "
+                          "[1073741824] needs 4294967296");
+  }
+  {
     onnx::ModelProto m = qatModel();
     m.mutable_graph()->mutable_initializer(0)->set_data_type(
         onnx::TensorProto::BFLOAT16);
@@ -260,6 +274,28 @@ TEST(OnnxImportTest, TensorErrors) {
                           "the model is imported, but it depends on graph "
                           "input 'x'");
   }
+}
+
+TEST(OnnxImportTest, ImportTimeValuesAreSmall) {
+  // A Reshape's shape computed as a [4096, 4096] broadcast: 128 MiB of
+  // Int64 from 64 KiB of model is refused.
+  onnx::ModelProto m = makeModel();
+  onnx::GraphProto &g = *m.mutable_graph();
+  addInput(g, "x", {2, 3});
+  for (const char *name : {"a", "b"}) {
+    onnx::TensorProto *t = g.add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(name[0] == 'a' ? 1 : 4096);
+    t->add_dims(name[0] == 'a' ? 4096 : 1);
+    t->set_raw_data(std::string(4096 * 8, '\0'));
+  }
+  addNode(g, "Add", {"a", "b"}, {"big"});
+  addNode(g, "Reshape", {"x", "big"}, {"y"});
+  addOutput(g, "y");
+  EXPECT_ERROR_CONTAINS(importOnnxBuffer(bytesOf(m), "m.onnx"),
+                        "node 'Reshape_2' (Reshape): evaluating input 1 "
+                        "('big') at import time:");
 }
 
 TEST(OnnxImportTest, ValuesComputedFromConstantsAreEvaluated) {
