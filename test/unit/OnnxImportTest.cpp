@@ -7,9 +7,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "TestHelpers.h"
+#include "qjit/IR/Parser.h"
+#include "qjit/IR/Printer.h"
 #include "qjit/IR/Verifier.h"
 #include "qjit/Import/Onnx.h"
 #include "qjit/Interpreter/Interpreter.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 #include <cmath>
 #include <onnx/onnx_pb.h>
 
@@ -336,6 +341,36 @@ TEST(OnnxImportTest, ValuesComputedFromConstantsAreEvaluated) {
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("Concat"), std::string::npos) << text;
+}
+
+TEST(OnnxImportTest, EveryTestModelPrintsAndParsesBack) {
+  // The lit tests' models (scripts/gen_onnx_tests.py): each imported graph
+  // prints to text that parses and verifies; each bad_* model is an error.
+  std::error_code ec;
+  int models = 0, bad = 0;
+  for (llvm::sys::fs::directory_iterator it(QJIT_ONNX_TEST_DIR, ec), end;
+       it != end && !ec; it.increment(ec)) {
+    llvm::StringRef path = it->path();
+    if (!path.ends_with(".onnx"))
+      continue;
+    auto module = importOnnx(path);
+    if (llvm::sys::path::filename(path).starts_with("bad_")) {
+      EXPECT_FALSE(static_cast<bool>(module)) << path.str();
+      if (!module)
+        llvm::consumeError(module.takeError());
+      ++bad;
+      continue;
+    }
+    ++models;
+    ASSERT_OK(module) << path.str();
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    printModule(os, *module);
+    EXPECT_OK(parseAndVerify(text, path)) << text;
+  }
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_GE(models, 20);
+  EXPECT_GE(bad, 15);
 }
 
 } // namespace
