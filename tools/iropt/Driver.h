@@ -5,6 +5,7 @@
 #include "qjit/IR/Graph.h"
 #include "qjit/JIT/Jit.h"
 #include "qjit/Transforms/PassRegistry.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/SourceMgr.h"
 #include <chrono>
 #include <memory>
@@ -53,10 +54,12 @@ public:
   // comments). Returns whether the case succeeded; `out` is only filled then.
   bool processCase(llvm::SourceMgr &srcMgr, unsigned bufferId, CaseOutput &out);
 
-  // Verifies, transforms and emits or runs a module that has no source text
-  // (an imported ONNX model, named `name` in messages). Errors are printed;
-  // returns whether it succeeded, `out` being filled only then.
-  bool processModule(Module module, llvm::StringRef name, CaseOutput &out);
+  // Loads a module that has no source text with `load` (an ONNX import;
+  // `name` names it in messages), then verifies, transforms and emits or
+  // runs it. Errors are printed; returns whether it succeeded, `out` being
+  // filled only then.
+  bool processModule(llvm::function_ref<llvm::Expected<Module>()> load,
+                     llvm::StringRef name, CaseOutput &out);
 
 private:
   llvm::Error runModule(Module &module, llvm::SourceMgr &srcMgr,

@@ -216,11 +216,9 @@ int main(int argc, char **argv) {
     if (splitInput || verifyDiagnostics)
       return fail("--split-input-file and --verify-diagnostics read .qir "
                   "text, not an ONNX model");
-    auto module = importOnnx(inputFilename);
-    if (!module)
-      return fail(llvm::toString(module.takeError()));
     CaseOutput out;
-    if (!driver.processModule(std::move(*module), inputFilename, out))
+    if (!driver.processModule([&] { return importOnnx(inputFilename); },
+                              inputFilename, out))
       return 1;
     return writeOutputs({std::move(out)});
   }
