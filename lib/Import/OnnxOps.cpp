@@ -451,16 +451,36 @@ llvm::Error conv(OnnxNode &node, Results &results) {
               results);
 }
 
-llvm::Error checkPoolOptions(OnnxNode &node, const Window2D &w) {
-  auto ceilMode = node.getInt("ceil_mode", 0);
-  if (!ceilMode)
-    return ceilMode.takeError();
-  if (*ceilMode != 0)
-    return makeError("ceil_mode={} is not supported (only 0)", *ceilMode);
+// Checks dilations (1 only) and reads ceil_mode: with 1, the padding the
+// last, partial window of each dimension reads past the end (the output
+// size rounded up, as PyTorch and ONNX Runtime do: a window must start
+// inside the input or its leading pad). 0 for each dimension without one.
+llvm::Expected<std::array<int64_t, 2>>
+checkPoolOptions(OnnxNode &node, const TensorType &x, const Window2D &w) {
   if (w.dilation[0] != 1 || w.dilation[1] != 1)
     return makeError("dilations [{}, {}] are not supported (only 1)",
                      w.dilation[0], w.dilation[1]);
-  return llvm::Error::success();
+  auto ceilMode = node.getInt("ceil_mode", 0);
+  if (!ceilMode)
+    return ceilMode.takeError();
+  if (*ceilMode != 0 && *ceilMode != 1)
+    return makeError("ceil_mode must be 0 or 1, got {}", *ceilMode);
+  std::array<int64_t, 2> beyond = {0, 0};
+  for (int i = 0; ceilMode && *ceilMode == 1 && i < 2; ++i) {
+    int64_t in = x.shape[2 + i], begin = w.pads[i], padded, span;
+    if (llvm::AddOverflow(in, w.pads[i], padded) ||
+        llvm::AddOverflow(padded, w.pads[i + 2], padded))
+      return makeError("the pads are too large");
+    span = padded - w.kernel[i];
+    if (span < 0)
+      continue; // the builder reports a window larger than the input
+    int64_t out = span / w.stride[i] + (span % w.stride[i] != 0) + 1;
+    if ((out - 1) * w.stride[i] >= in + begin)
+      --out;
+    beyond[i] = std::max<int64_t>(0, (out - 1) * w.stride[i] + w.kernel[i] -
+                                         padded);
+  }
+  return beyond;
 }
 
 llvm::Error maxPool(OnnxNode &node, Results &results) {
@@ -472,16 +492,20 @@ llvm::Error maxPool(OnnxNode &node, Results &results) {
   auto w = window2D(node, node.type(*x), std::nullopt);
   if (!w)
     return w.takeError();
-  if (llvm::Error err = checkPoolOptions(node, *w))
-    return err;
-  // Asymmetric pads: -inf never wins a maximum (a window of padding alone
-  // is not allowed: each pad is smaller than the kernel).
+  auto beyond = checkPoolOptions(node, node.type(*x), *w);
+  if (!beyond)
+    return beyond.takeError();
+  // Asymmetric pads and ceil_mode's partial windows: -inf never wins a
+  // maximum (no window is padding alone: each pad is smaller than the
+  // kernel, and a ceil_mode window starts inside the input or its pad).
   for (int i = 0; i < 2; ++i)
     if (w->pads[i] >= w->kernel[i] || w->pads[i + 2] >= w->kernel[i])
       return makeError("pads [{}, {}, {}, {}] must be smaller than the "
                        "kernel [{}, {}]",
                        w->pads[0], w->pads[1], w->pads[2], w->pads[3],
                        w->kernel[0], w->kernel[1]);
+  w->extraEnd[0] += (*beyond)[0];
+  w->extraEnd[1] += (*beyond)[1];
   auto padded =
       padInput(node, *x, *w, -std::numeric_limits<double>::infinity());
   if (!padded)
@@ -500,8 +524,14 @@ llvm::Error averagePool(OnnxNode &node, Results &results) {
   auto w = window2D(node, node.type(*x), std::nullopt);
   if (!w)
     return w.takeError();
-  if (llvm::Error err = checkPoolOptions(node, *w))
-    return err;
+  auto beyond = checkPoolOptions(node, node.type(*x), *w);
+  if (!beyond)
+    return beyond.takeError();
+  // A partial last window divides by what it covers, which explicit pads
+  // cannot express.
+  if ((*beyond)[0] || (*beyond)[1])
+    return makeError("ceil_mode=1 with a partial last window is not "
+                     "supported");
   auto countIncludePad = node.getInt("count_include_pad", 0);
   if (!countIncludePad)
     return countIncludePad.takeError();
