@@ -281,6 +281,26 @@ def gen_ceil_mode():
           ("b", maxpool_ceil(x, (2, 2), (2, 2), (1, 1, 1, 1)))])
 
 
+def gen_integer_div():
+    # ShuffleNet's channel split: Shape -> Gather -> Div (INT64, truncating)
+    # -> Unsqueeze -> Slice ends, folded at import time; also a negative
+    # quotient (-7 / 2 = -3).
+    x = rand(2, 6, 4)
+    case("integer_div",
+         [helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+          helper.make_node("Gather", ["shape", "one"], ["c"], name="gather", axis=0),
+          helper.make_node("Div", ["c", "two"], ["half"], name="div"),
+          helper.make_node("Unsqueeze", ["half", "zero"], ["end"], name="unsqueeze"),
+          helper.make_node("Slice", ["x", "zero", "end", "one1"], ["a"], name="first"),
+          helper.make_node("Div", ["minus7", "two"], ["q"], name="negdiv"),
+          helper.make_node("Slice", ["x", "q", "big", "two1"], ["b"], name="last")],
+         [("x", x)], [("a", x[:, :3]), ("b", x[:, :, -3:])],
+         [init("one", np.array(1, np.int64)), init("two", np.array(2, np.int64)),
+          init("zero", np.array([0], np.int64)), init("one1", np.array([1], np.int64)),
+          init("minus7", np.array([-7], np.int64)), init("big", np.array([100], np.int64)),
+          init("two1", np.array([2], np.int64))])
+
+
 def gen_batchnorm():
     x = rand(2, 3, 4, 5, lo=-3, hi=3)
     gamma, beta, mean = rand(3), rand(3), rand(3)
@@ -512,6 +532,9 @@ def gen_bad():
         [x], [y, c, c], [init(n, rand(3)) for n in "gbmv"], opset=15)
     bad("bad_extra_input", [helper.make_node("Relu", ["x", "x"], ["y"], name="relu")],
         [x], [y])
+    bad("bad_runtime_integer_div",
+        [helper.make_node("Div", ["i", "i"], ["j"], name="div")],
+        [vinfo("i", TensorProto.INT32, [2, 3])], [vinfo("j", TensorProto.INT32, [2, 3])])
     bad("bad_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [x], [vinfo("y", F32, [3, "n"])])
     bad("bad_missing_output", [helper.make_node("Relu", ["x"], ["r"], name="relu")],
@@ -520,8 +543,8 @@ def gen_bad():
 
 # Models whose outputs must equal the reference bit for bit (shape ops,
 # clipping); the others are float arithmetic, compared within 1e-5 relative.
-EXACT = ("clip", "clip_opset10", "reshapes", "shape_gather", "slice", "split_concat",
-         "split_opset11")
+EXACT = ("clip", "clip_opset10", "integer_div", "reshapes", "shape_gather", "slice",
+         "split_concat", "split_opset11")
 
 
 def write_run_test():
@@ -577,6 +600,7 @@ def main():
     gen_shape_ops()
     gen_asymmetric_pads()
     gen_ceil_mode()
+    gen_integer_div()
     gen_bad()
     write_run_test()
     print(f"wrote {len(os.listdir(OUT))} files to {os.path.relpath(OUT)}")

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "OnnxNode.h"
+#include "qjit/IR/OpRules.h"
 #include "Support/MakeError.h"
 #include "llvm/Support/MathExtras.h"
 #include <cmath>
@@ -44,6 +45,95 @@ template <OpKind Kind> llvm::Error binary(OnnxNode &node, Results &results) {
   if (!b)
     return b.takeError();
   return push(node.ctx.create(Kind, {*a, *b}), results);
+}
+
+// Integer Div truncates toward zero; qjit's Divide is float-only, so it is
+// computed at import time, where both operands must be known (the shape
+// arithmetic of ShuffleNet's channel split).
+llvm::Error integerDiv(OnnxNode &node, Results &results) {
+  auto x = node.constantInput(0);
+  if (!x) {
+    llvm::consumeError(x.takeError());
+    return makeError("integer Div is only supported on values known at "
+                     "import time (qjit's Divide is float-only), but input 0 "
+                     "('{}') is not",
+                     node.proto.input(0));
+  }
+  auto y = node.constantInput(1);
+  if (!y) {
+    llvm::consumeError(y.takeError());
+    return makeError("integer Div is only supported on values known at "
+                     "import time (qjit's Divide is float-only), but input 1 "
+                     "('{}') is not",
+                     node.proto.input(1));
+  }
+  DataType type = x->elementType();
+  if (y->elementType() != type)
+    return makeError("operand types {} and {} differ",
+                     dataTypeName(type).str(),
+                     dataTypeName(y->elementType()).str());
+  auto shape = broadcastShapes(x->shape(), y->shape());
+  if (!shape)
+    return shape.takeError();
+  TensorType outType{type, *shape};
+  MemoryLimits limits;
+  limits.tensorBytes = kMaxImportTimeBytes;
+  if (llvm::Error err = limits.checkTensor(outType, "the folded result"))
+    return err;
+  auto out = Tensor::allocate(outType);
+  if (!out)
+    return out.takeError();
+  auto read = [&](const Tensor &t, int64_t i) -> int64_t {
+    switch (t.elementType()) {
+    case DataType::Int8: return t.as<int8_t>()[i];
+    case DataType::UInt8: return t.as<uint8_t>()[i];
+    case DataType::Int16: return t.as<int16_t>()[i];
+    case DataType::Int32: return t.as<int32_t>()[i];
+    default: return t.as<int64_t>()[i];
+    }
+  };
+  // The flat index in `t` of output element `i` (broadcast dims read 0).
+  auto sourceIndex = [&](const Tensor &t, int64_t i) {
+    llvm::ArrayRef<int64_t> dims = t.shape();
+    int64_t index = 0, stride = 1;
+    for (int64_t d = int64_t(shape->size()) - 1, k = int64_t(dims.size()) - 1;
+         k >= 0; --d, --k) {
+      int64_t coord = i % (*shape)[d];
+      i /= (*shape)[d];
+      if (dims[k] != 1)
+        index += coord * stride;
+      stride *= dims[k];
+    }
+    return index;
+  };
+  for (int64_t i = 0; i < out->numElements(); ++i) {
+    int64_t n = read(*x, sourceIndex(*x, i)), d = read(*y, sourceIndex(*y, i));
+    if (d == 0)
+      return makeError("integer division by zero");
+    if (n == std::numeric_limits<int64_t>::min() && d == -1)
+      return makeError("integer division overflows");
+    int64_t q = n / d; // C++ truncates toward zero, as ONNX's Div
+    switch (type) {
+    case DataType::Int8: out->as<int8_t>()[i] = int8_t(q); break;
+    case DataType::UInt8: out->as<uint8_t>()[i] = uint8_t(q); break;
+    case DataType::Int16: out->as<int16_t>()[i] = int16_t(q); break;
+    case DataType::Int32: out->as<int32_t>()[i] = int32_t(q); break;
+    default: out->as<int64_t>()[i] = q; break;
+    }
+  }
+  return push(node.ctx.constant(*out), results);
+}
+
+llvm::Error div(OnnxNode &node, Results &results) {
+  auto a = node.input(0);
+  if (!a)
+    return a.takeError();
+  auto b = node.input(1);
+  if (!b)
+    return b.takeError();
+  if (isIntegerType(node.type(*a).elementType))
+    return integerDiv(node, results);
+  return push(node.ctx.create(OpKind::Divide, {*a, *b}), results);
 }
 
 template <OpKind Kind> llvm::Error unary(OnnxNode &node, Results &results) {
@@ -823,7 +913,7 @@ const std::vector<OpTranslation> &computeTranslations() {
       {"Add", 7, binary<OpKind::Add>, {}},
       {"Sub", 7, binary<OpKind::Subtract>, {}},
       {"Mul", 7, binary<OpKind::Multiply>, {}},
-      {"Div", 7, binary<OpKind::Divide>, {}},
+      {"Div", 7, div, {}},
       {"Pow", 7, binary<OpKind::Power>, {}},
       {"Relu", 7, unary<OpKind::ReLU>, {}},
       {"Sigmoid", 7, unary<OpKind::Sigmoid>, {}},
