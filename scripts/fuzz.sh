@@ -3,6 +3,7 @@
 # hang (-timeout=10), out-of-memory (-rss_limit_mb=2048) or sanitizer report.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: ParserFuzzer JitFuzzer NpyFuzzer
+#                                             OnnxImportFuzzer
 #
 # Uses the ASan+UBSan build in $QJIT_ASAN_BUILD (default build-asan), made by
 # scripts/sanitizers.sh --configure-only if missing, and builds the fuzzers
@@ -16,7 +17,7 @@ cd "$root"
 seconds="${1:-120}"
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(ParserFuzzer JitFuzzer NpyFuzzer)
+((${#targets[@]})) || targets=(ParserFuzzer JitFuzzer NpyFuzzer OnnxImportFuzzer)
 build="${QJIT_ASAN_BUILD:-build-asan}"
 
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
@@ -40,6 +41,7 @@ failed=()
 for t in "${targets[@]}"; do
   case "$t" in
     NpyFuzzer) seeds="$build/fuzz-seeds/npy"; dict=() ;;
+    OnnxImportFuzzer) seeds="$build/fuzz-seeds/onnx"; dict=() ;;
     *) seeds="$build/fuzz-seeds/qir"; dict=(-dict="$root/fuzz/qir.dict") ;;
   esac
   corpus="$build/fuzz-corpus/$t"

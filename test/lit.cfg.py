@@ -5,7 +5,7 @@ from lit.llvm import llvm_config  # noqa: F401  (provides the standard substitut
 
 config.name = "qjit"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".qir"]
+config.suffixes = [".qir", ".test"]
 config.excludes = ["Inputs", "CMakeLists.txt", "unit"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qjit_obj_root, "test")

@@ -9,6 +9,7 @@
 #include "qjit/Support/Diagnostics.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/WithColor.h"
 #include <algorithm>
 #include <chrono>
 #include "Support/MakeError.h"
@@ -83,6 +84,50 @@ llvm::Error Driver::runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
   auto module = parseModule(srcMgr, bufferId);
   if (!module)
     return module.takeError();
+  return runModule(
+      *module, srcMgr,
+      srcMgr.getMemoryBuffer(bufferId)->getBufferIdentifier(), start, out);
+}
+
+bool Driver::processModule(llvm::function_ref<llvm::Expected<Module>()> load,
+                           llvm::StringRef name, CaseOutput &out) {
+  llvm::SourceMgr srcMgr; // no text: messages have no locations
+  CaseOutput produced;
+  bool loadFailed = false;
+  llvm::Error err = [&]() -> llvm::Error {
+    bool compile =
+        (options.run && options.engine == Engine::JIT) || options.timeCompile;
+    if (compile || options.emit != EmitKind::IR)
+      if (auto j = getJit(); !j)
+        return j.takeError();
+    // As for text, --time-compile counts from the file to a callable.
+    Clock::time_point start = Clock::now();
+    auto module = load();
+    if (!module) {
+      loadFailed = true;
+      return module.takeError();
+    }
+    return runModule(*module, srcMgr, name, start, produced);
+  }();
+  if (loadFailed) {
+    // "iropt: error: m.onnx: node 'conv' (Conv): ...", as the driver's own.
+    llvm::WithColor::error(llvm::errs(), "iropt")
+        << llvm::toString(std::move(err)) << '\n';
+    return false;
+  }
+  if (reportErrors(srcMgr, std::move(err)))
+    return false;
+  out = std::move(produced);
+  return true;
+}
+
+llvm::Error Driver::runModule(Module &moduleRef, llvm::SourceMgr &srcMgr,
+                              llvm::StringRef bufferName,
+                              std::chrono::steady_clock::time_point start,
+                              CaseOutput &out) {
+  bool compile =
+      (options.run && options.engine == Engine::JIT) || options.timeCompile;
+  Module *module = &moduleRef;
   if (llvm::Error err = verifyModule(*module))
     return err;
   pipeline.setRemarkHandler([&](llvm::SMLoc loc, const std::string &text) {
@@ -95,8 +140,7 @@ llvm::Error Driver::runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
                    options.timeCompile || !options.graphName.empty();
   const Graph *graph = nullptr;
   if (needGraph) {
-    auto selected = selectGraph(
-        *module, srcMgr.getMemoryBuffer(bufferId)->getBufferIdentifier());
+    auto selected = selectGraph(*module, bufferName);
     if (!selected)
       return selected.takeError();
     graph = &*selected;

@@ -5,7 +5,9 @@
 #include "qjit/IR/Graph.h"
 #include "qjit/JIT/Jit.h"
 #include "qjit/Transforms/PassRegistry.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/SourceMgr.h"
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,7 +54,18 @@ public:
   // comments). Returns whether the case succeeded; `out` is only filled then.
   bool processCase(llvm::SourceMgr &srcMgr, unsigned bufferId, CaseOutput &out);
 
+  // Loads a module that has no source text with `load` (an ONNX import;
+  // `name` names it in messages), then verifies, transforms and emits or
+  // runs it. Errors are printed; returns whether it succeeded, `out` being
+  // filled only then.
+  bool processModule(llvm::function_ref<llvm::Expected<Module>()> load,
+                     llvm::StringRef name, CaseOutput &out);
+
 private:
+  llvm::Error runModule(Module &module, llvm::SourceMgr &srcMgr,
+                        llvm::StringRef bufferName,
+                        std::chrono::steady_clock::time_point start,
+                        CaseOutput &out);
   llvm::Error runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
                       CaseOutput &out);
   llvm::Expected<const Graph &> selectGraph(const Module &module,
