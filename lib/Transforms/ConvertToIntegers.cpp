@@ -265,13 +265,18 @@ private:
                            "weights' zero point is not 0",
                            c);
     }
+    // The attributes once, not per element (ResNet18 has 11M weights).
+    std::vector<float> scales, zeroPoints;
+    for (int64_t k = 0; k < (perChannel ? columns : 1); ++k) {
+      scales.push_back(static_cast<float>(fqScales[k]));
+      zeroPoints.push_back(static_cast<float>(w.zeroPoint(k)));
+    }
+    float qmin = float(w.quantMin()), qmax = float(w.quantMax());
     for (size_t i = 0; i < wf.size(); ++i) {
       int64_t c = (int64_t(i) / inner) % columns;
       int64_t k = perChannel ? c : 0;
       float level = qjit::clampToGrid(
-          unclampedLevel(wf[i], static_cast<float>(fqScales[k]),
-                         float(w.zeroPoint(k))),
-          float(w.quantMin()), float(w.quantMax()));
+          unclampedLevel(wf[i], scales[k], zeroPoints[k]), qmin, qmax);
       levels[i] = static_cast<int32_t>(negate[c] ? -level : level);
       if (levels[i] < typeMin || levels[i] > typeMax)
         return fmt::format("its channel scale at {} is negative and a "
