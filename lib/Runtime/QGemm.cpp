@@ -102,9 +102,11 @@ void transpose16x16(const uint8_t *src, int64_t srcStride, uint8_t *dst,
 constexpr int64_t kNhwcPixels = 64;
 
 // Rows per panel: about 64 KB of x', a multiple of the tile height.
+constexpr int64_t kMaxPanelRows = 256;
 int64_t panelRows(int64_t depth) {
   int64_t rows = (int64_t(64) << 10) / std::max<int64_t>(depth, 1);
-  return std::clamp<int64_t>(rows / kTileRows * kTileRows, kTileRows, 256);
+  return std::clamp<int64_t>(rows / kTileRows * kTileRows, kTileRows,
+                             kMaxPanelRows);
 }
 
 // Quads of k per slice when K is long: a slice of a 4-block column group's
@@ -112,15 +114,35 @@ int64_t panelRows(int64_t depth) {
 // it; the tiles' sums wait in the panel's buffer between slices.
 constexpr int64_t kSliceQuads = 128;
 
-// Multiplies a filled panel by one group's packed weights, writing `out`
-// (its first row and the group's first column).
-void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
-                   const uint8_t *x, int64_t ldx, const int32_t *rowSums,
-                   int64_t rows, const int8_t *packed,
+// Where a tile's x' rows are: the tile of rows [r, r + 4) in slice
+// `slice` (quads [slice * sliceQuads, ...)) starts at `x`, a row every `ldx`
+// bytes.
+struct TileRows {
+  const uint8_t *x;
+  int64_t ldx;
+};
+
+// The rows of a filled panel (or of x itself).
+struct PanelRows {
+  const uint8_t *x;
+  int64_t ldx, sliceQuads;
+  TileRows operator()(int64_t r, int64_t slice) const {
+    return {x + r * ldx + slice * sliceQuads * 4, ldx};
+  }
+};
+
+// Multiplies `rows` rows of x' by one group's packed weights, writing `out`
+// (its first row and the group's first column). K runs in slices of
+// sliceQuads quads when it is longer; rowsOf says where each tile's rows of
+// a slice are.
+template <typename RowSource>
+void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
+                   const RowSource &rowsOf, int64_t sliceQuads,
+                   const int32_t *rowSums, int64_t rows, const int8_t *packed,
                    const int32_t *columnOffsets, OutputView out) {
   alignas(64) int32_t tileSums[kTileRows * kTileColumns];
   int64_t kq = paddedDepth(g) / 4;
-  bool sliced = kq > kSliceQuads;
+  bool sliced = kq > sliceQuads;
   int64_t stepColumns = isa.tileBlocks * kBlockColumns;
   const int8_t *groupPacked = packed + group * groupBytes(g);
   int64_t firstColumn = group * g->n;
@@ -144,15 +166,15 @@ void multiplyPanel(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
       isa.requantize(e, sumsOf(r), tile);
     };
     // One slice at least: K = 0 still writes its (empty) sums.
-    int64_t slices = sliced ? (kq + kSliceQuads - 1) / kSliceQuads : 1;
+    int64_t slices = sliced ? (kq + sliceQuads - 1) / sliceQuads : 1;
     for (int64_t slice = 0; slice < slices; ++slice) {
-      int64_t q = slice * kSliceQuads;
-      int64_t quads = sliced ? std::min(kSliceQuads, kq - q) : kq;
+      int64_t q = slice * sliceQuads;
+      int64_t quads = sliced ? std::min(sliceQuads, kq - q) : kq;
       for (int64_t r = 0; r < rows; r += kTileRows) {
         int64_t tileRows = std::min(kTileRows, rows - r);
-        isa.dot({x + r * ldx + q * 4, ldx, tileRows, quads,
-                 w + q * kBlockColumns * 4, blockBytes(g), blocks, sumsOf(r),
-                 q > 0});
+        TileRows x = rowsOf(r, slice);
+        isa.dot({x.x, x.ldx, tileRows, quads, w + q * kBlockColumns * 4,
+                 blockBytes(g), blocks, sumsOf(r), q > 0});
         if (!sliced)
           requantize(r, tileRows);
       }
@@ -182,16 +204,18 @@ void fillMatrixPanel(const qjit_qgemm *g, const uint8_t *x, int64_t first,
 }
 
 // The patches of output positions [first, first + count) of one image and
-// group, as x' rows: k runs over (kh, kw, channel), the channels of a tap
+// group (but the tiles skipTiles marks, if given), as x' rows: k runs over (kh, kw, channel), the channels of a tap
 // contiguous in the NHWC image; taps in the padding read x_zp'.
 void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
                     const uint8_t *image, int64_t group, int64_t first,
-                    int64_t count) {
+                    int64_t count, const int64_t *skipTiles) {
   int64_t depth = paddedDepth(g);
   int64_t groupChannels = c->channels / g->groups;
   const uint8_t *channels = image + group * groupChannels;
   int pad = static_cast<int>(g->x_zero_point);
   for (int64_t r = 0; r < count; ++r) {
+    if (skipTiles && skipTiles[r / kTileRows] >= 0)
+      continue; // read from the image itself (ImageRows)
     int64_t position = first + r;
     int64_t oh = position / c->out_w, ow = position % c->out_w;
     uint8_t *dst = panel.rows + r * depth;
@@ -216,6 +240,69 @@ void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
       panel.rowSums[r] = static_cast<int32_t>(sum);
     }
   }
+}
+
+// Convolution tiles whose four positions lie on one output row with every
+// tap inside the image need no patch copies: for a tap, the tile's x' rows
+// are channel runs of the NHWC image, stride_w pixels apart. K then runs in
+// slices of one tap (the panel's k order is (tap, channel)); the other
+// tiles read the panel. Without weight zero points (no row sums), with
+// whole quads per tap and taps long enough to be worth a slice.
+constexpr int64_t kMaxDirectTaps = 64;
+constexpr int64_t kMinDirectChannels = 32;
+
+bool readsImageDirectly(const qjit_qgemm *g, const qjit_qconv *c) {
+  int64_t groupChannels = c->channels / g->groups;
+  int64_t taps = c->kernel_h * c->kernel_w;
+  return !g->has_w_zero_points && groupChannels % 4 == 0 &&
+         taps <= kMaxDirectTaps &&
+         (taps == 1 || groupChannels >= kMinDirectChannels);
+}
+
+struct ImageRows {
+  const uint8_t *image; // at the group's first channel
+  int64_t pixelStep;    // bytes between a tile's rows
+  int64_t tapQuads;
+  int64_t tileStart[kMaxPanelRows / kTileRows]; // tap 0's byte offset, or -1
+  int64_t tapOffset[kMaxDirectTaps];            // bytes from tap 0
+  const uint8_t *panelRows;
+  int64_t depth;
+
+  TileRows operator()(int64_t r, int64_t slice) const {
+    int64_t start = tileStart[r / kTileRows];
+    if (start < 0)
+      return {panelRows + r * depth + slice * tapQuads * 4, depth};
+    return {image + start + tapOffset[slice], pixelStep};
+  }
+};
+
+ImageRows imageRows(const qjit_qgemm *g, const qjit_qconv *c,
+                    const uint8_t *image, int64_t group, int64_t first,
+                    int64_t count, int64_t depth) {
+  int64_t groupChannels = c->channels / g->groups;
+  ImageRows s;
+  s.image = image + group * groupChannels;
+  s.pixelStep = c->stride_w * c->channels;
+  s.tapQuads = groupChannels / 4;
+  s.panelRows = panel.rows;
+  s.depth = depth;
+  for (int64_t kh = 0; kh < c->kernel_h; ++kh)
+    for (int64_t kw = 0; kw < c->kernel_w; ++kw)
+      s.tapOffset[kh * c->kernel_w + kw] =
+          (kh * c->dilation_h * c->width + kw * c->dilation_w) * c->channels;
+  int64_t spanH = (c->kernel_h - 1) * c->dilation_h;
+  int64_t spanW = (c->kernel_w - 1) * c->dilation_w;
+  for (int64_t r = 0; r < count; r += kTileRows) {
+    int64_t rows = std::min(kTileRows, count - r);
+    int64_t p = first + r, oh = p / c->out_w, ow = p % c->out_w;
+    int64_t ih = oh * c->stride_h - c->pad_h, iw = ow * c->stride_w - c->pad_w;
+    int64_t iwLast = iw + (rows - 1) * c->stride_w + spanW;
+    bool inside = ow + rows <= c->out_w && ih >= 0 && ih + spanH < c->height &&
+                  iw >= 0 && iwLast < c->width;
+    s.tileStart[r / kTileRows] =
+        inside ? (ih * c->width + iw) * c->channels : -1;
+  }
+  return s;
 }
 
 } // namespace
@@ -280,13 +367,14 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
     int64_t rows = std::min(step, rowEnd - r);
     OutputView view{out + r * g->n, g->n, 1};
     if (direct) {
-      multiplyPanel(g, isa, 0, in + r * g->k, g->k, nullptr, rows, packed,
-                    columnOffsets, view);
+      multiplyTiles(g, isa, 0, PanelRows{in + r * g->k, g->k, kSliceQuads},
+                    kSliceQuads, nullptr, rows, packed, columnOffsets, view);
       continue;
     }
     fillMatrixPanel(g, in, r, rows);
-    multiplyPanel(g, isa, 0, panel.rows, depth, panel.rowSums, rows, packed,
-                  columnOffsets, view);
+    multiplyTiles(g, isa, 0, PanelRows{panel.rows, depth, kSliceQuads},
+                  kSliceQuads, panel.rowSums, rows, packed, columnOffsets,
+                  view);
   }
 }
 
@@ -367,9 +455,18 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
     int64_t end = std::min(positions, (band + 1) * c->rows_per_task);
     for (int64_t p = band * c->rows_per_task; p < end; p += step) {
       int64_t rows = std::min(step, end - p);
-      fillPatchPanel(g, c, in, group, p, rows);
-      multiplyPanel(g, isa, group, panel.rows, depth, panel.rowSums, rows,
-                    packed, columnOffsets, {out + p, 1, positions});
+      OutputView view{out + p, 1, positions};
+      if (!readsImageDirectly(g, c)) {
+        fillPatchPanel(g, c, in, group, p, rows, nullptr);
+        multiplyTiles(g, isa, group, PanelRows{panel.rows, depth, kSliceQuads},
+                      kSliceQuads, panel.rowSums, rows, packed, columnOffsets,
+                      view);
+        continue;
+      }
+      ImageRows source = imageRows(g, c, in, group, p, rows, depth);
+      fillPatchPanel(g, c, in, group, p, rows, source.tileStart);
+      multiplyTiles(g, isa, group, source, source.tapQuads, nullptr, rows,
+                    packed, columnOffsets, view);
     }
   }
 }

@@ -190,6 +190,47 @@ TEST(QLinearConv2D, EveryPathMatchesTheInterpreter) {
   }
 }
 
+// Int8 weights without zero points and whole quads of channels: the tiles
+// inside the image read it directly (no patch copies), the others the
+// panel; both within one layer here.
+TEST(QLinearConv2D, TilesReadFromTheImageMatchTheInterpreter) {
+  for (int trial = 0; trial < 12; ++trial) {
+    int64_t groups = uniform(1, 2), groupChannels = 4 * uniform(8, 12);
+    int64_t groupOut = uniform(1, 40);
+    int64_t kh = uniform(1, 3), kw = uniform(1, 3);
+    if (trial % 4 == 0)
+      kh = kw = 1;
+    int64_t h = uniform(kh + 2, 14), wd = uniform(kw + 2, 14);
+    int64_t dilation = kh * 2 + 1 <= h ? uniform(1, 2) : 1;
+    AttrList conv{
+        {"stride", Attribute(std::vector<int64_t>{uniform(1, 2), uniform(1, 2)})},
+        {"padding", Attribute(std::vector<int64_t>{uniform(0, 1), uniform(0, 1)})},
+        {"dilation", Attribute(std::vector<int64_t>{dilation, 1})},
+        {"groups", Attribute(groups)}};
+    DataType x = byteType(), y = byteType();
+    int64_t out = groups * groupOut;
+    std::vector<TensorType> types{
+        {x, {uniform(1, 2), groups * groupChannels, h, wd}},
+        {DataType::Int8, {out, groupChannels, kh, kw}}};
+    std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
+    if (uniform(0, 1)) {
+      types.push_back({DataType::Int32, {out}});
+      inputs.push_back(randomBias(out));
+    }
+    AttrList attrs = quantizationAttrs(x, DataType::Int8, y, out,
+                                       groupChannels * kh * kw);
+    for (auto &[name, value] : attrs)
+      if (name == "w_zero_point")
+        value = value.isInt() ? Attribute(int64_t(0))
+                              : Attribute(std::vector<int64_t>(out, 0));
+    attrs.insert(attrs.end(), conv.begin(), conv.end());
+    Graph graph = singleOpGraph(OpKind::QLinearConv2D, types, attrs);
+    expectSameBytesOnEveryPath(graph, inputs,
+                               fmt::format("trial {}: {}", trial,
+                                           graph.toString()));
+  }
+}
+
 // Sums far beyond int32 wrap the same way on every path.
 TEST(QLinearMatMul, WrappingSumsAgree) {
   int64_t depth = 70001, n = 17;
