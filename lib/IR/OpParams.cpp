@@ -452,9 +452,23 @@ llvm::Expected<QLinearParams> getQLinearParams(const Operation &op,
   }
 
   std::tie(p.lo, p.hi) = integerRange(p.resultType);
+  // A narrower grid (PyTorch's reduce_range, a folded ReLU6).
+  const Attribute *qmin = op.getAttr("quant_min"), *qmax = op.getAttr("quant_max");
+  for (const Attribute *bound : {qmin, qmax})
+    if (bound && (bound->getInt() < p.lo || bound->getInt() > p.hi))
+      return makeError("{} {} is outside the range of {} [{}, {}]",
+                       bound == qmin ? "quant_min" : "quant_max",
+                       bound->getInt(), dataTypeName(p.resultType), p.lo,
+                       p.hi);
+  if (qmin)
+    p.lo = qmin->getInt();
+  if (qmax)
+    p.hi = qmax->getInt();
+  if (p.lo > p.hi)
+    return makeError("quant_min {} is above quant_max {}", p.lo, p.hi);
   p.relu = op.getAttrOrDefault("relu")->getBool();
   if (p.relu)
-    p.lo = std::max(p.lo, p.yZeroPoint);
+    p.lo = std::min(std::max(p.lo, p.yZeroPoint), p.hi);
   return p;
 }
 

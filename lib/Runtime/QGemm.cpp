@@ -213,6 +213,7 @@ void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
   int64_t groupChannels = c->channels / g->groups;
   const uint8_t *channels = image + group * groupChannels;
   int pad = static_cast<int>(g->x_zero_point);
+  bool contiguousTaps = g->groups == 1 && c->dilation_w == 1;
   for (int64_t r = 0; r < count; ++r) {
     if (skipTiles && skipTiles[r / kTileRows] >= 0)
       continue; // read from the image itself (ImageRows)
@@ -222,6 +223,16 @@ void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
     for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
       int64_t ih = oh * c->stride_h - c->pad_h + kh * c->dilation_h;
       bool rowInside = ih >= 0 && ih < c->height;
+      // With one group and no dilation along w, a row of taps inside the
+      // image is one run of the NHWC image (few channels: many short taps).
+      int64_t iw0 = ow * c->stride_w - c->pad_w;
+      if (rowInside && contiguousTaps && iw0 >= 0 &&
+          iw0 + c->kernel_w <= c->width) {
+        std::memcpy(dst, channels + (ih * c->width + iw0) * c->channels,
+                    c->kernel_w * groupChannels);
+        dst += c->kernel_w * groupChannels;
+        continue;
+      }
       for (int64_t kw = 0; kw < c->kernel_w; ++kw) {
         int64_t iw = ow * c->stride_w - c->pad_w + kw * c->dilation_w;
         if (rowInside && iw >= 0 && iw < c->width)

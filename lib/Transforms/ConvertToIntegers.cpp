@@ -527,17 +527,22 @@ private:
       for (const char *name : {"stride", "padding", "dilation", "groups"})
         if (const Attribute *a = product.getAttr(name))
           attrs.push_back({name, *a});
-    auto qlinear = b.create(isMatMul ? OpKind::QLinearMatMul
-                                     : OpKind::QLinearConv2D,
-                            operands, attrs);
-    if (!qlinear)
-      return qlinear.takeError();
-    int64_t min = y.quantMin(), max = y.quantMax();
+    // yq's grid, narrowed by a Clamp's bounds, in the epilogue.
+    auto [typeMin, typeMax] = integerRange(layer.yType);
+    int64_t min = std::max(typeMin, y.quantMin());
+    int64_t max = std::min(typeMax, y.quantMax());
     if (layer.clampMin)
       min = std::max(min, levelOf(*layer.clampMin, y));
     if (layer.clampMax)
       max = std::min(max, levelOf(*layer.clampMax, y));
-    auto qy = clampTo(b, *qlinear, layer.yType, min, max);
+    min = std::min(min, max); // Clamp(min > max) gives max everywhere
+    if (min > typeMin)
+      attrs.push_back({"quant_min", Attribute(min)});
+    if (max < typeMax)
+      attrs.push_back({"quant_max", Attribute(max)});
+    auto qy = b.create(isMatMul ? OpKind::QLinearMatMul
+                                : OpKind::QLinearConv2D,
+                       operands, attrs);
     if (!qy)
       return qy.takeError();
     integerOf[layer.end] = *qy;

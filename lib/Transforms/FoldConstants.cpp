@@ -14,8 +14,10 @@
 //   convert-to-integers learns a weight's scale and zero point from the
 //   FakeQuantization of a Constant feeding a MatMul or Conv2D and must see
 //   it; qdq-to-fake-quant and fold-batch-norm likewise recognise
-//   quantization ops by kind. A quantized weight is computed once per run;
-//   folding it would save little and lose what the later passes need.
+//   quantization ops by kind. Once those passes have run,
+//   fold-quantized-constants (the same pass with foldQuantization) folds
+//   them too: a float layer's fake-quantized weights are then computed once,
+//   at compile time, rather than on every run.
 // * ops over the limits of FoldConstantsOptions (result bytes, operand
 //   bytes, estimated work; large Broadcasts), with a remark.
 // * ops the interpreter fails on (with a remark: the same error would come
@@ -121,7 +123,10 @@ llvm::Expected<Operation> constantOf(const Tensor &tensor, ValueId id,
 class FoldConstants : public GraphPass {
 public:
   explicit FoldConstants(FoldConstantsOptions options) : options(options) {}
-  llvm::StringRef getName() const override { return "fold-constants"; }
+  llvm::StringRef getName() const override {
+    return options.foldQuantization ? "fold-quantized-constants"
+                                    : "fold-constants";
+  }
 
   llvm::Error runOnGraph(Graph &graph) override {
     std::vector<Operation> old = std::move(graph.getOps());
@@ -172,6 +177,9 @@ private:
   bool worthFolding(const Graph &graph, const Operation &op) const {
     switch (getOpInfo(op.getKind()).category) {
     case OpCategory::Quantization: // see the file comment
+      if (!options.foldQuantization)
+        return false;
+      break;
     case OpCategory::Value:
       return false;
     default:
@@ -247,6 +255,12 @@ std::unique_ptr<Pass> createFoldConstantsPass(FoldConstantsOptions options) {
 
 std::unique_ptr<Pass> createFoldConstantsPass() {
   return createFoldConstantsPass(FoldConstantsOptions());
+}
+
+std::unique_ptr<Pass> createFoldQuantizedConstantsPass() {
+  FoldConstantsOptions options;
+  options.foldQuantization = true;
+  return createFoldConstantsPass(options);
 }
 
 } // namespace qjit

@@ -97,6 +97,12 @@ AttrList quantizationAttrs(DataType x, DataType w, DataType y,
   attrs.push_back({"y_scale", Attribute(spread / uniformReal(20, 200))});
   attrs.push_back({"y_zero_point", Attribute(zeroPointOf(y))});
   attrs.push_back({"relu", Attribute(bool(uniform(0, 1)))});
+  if (uniform(0, 3) == 0) { // a narrower grid: reduce_range, ReLU6
+    auto [lo, hi] = integerRange(y);
+    int64_t min = uniform(lo, (lo + hi) / 2), max = uniform(min, hi);
+    attrs.push_back({"quant_min", Attribute(min)});
+    attrs.push_back({"quant_max", Attribute(max)});
+  }
   attrs.push_back(
       {"dtype", Attribute(EnumValue{dataTypeName(y).str()})});
   return attrs;

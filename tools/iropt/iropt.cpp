@@ -33,6 +33,10 @@ cl::opt<std::string> outputFilename("o",
 cl::opt<std::string>
     passPipeline("passes", cl::desc("Passes to run, in order (e.g. dce,cse)"),
                  cl::value_desc("pass,..."), cl::cat(category));
+// What an ONNX model runs through by default (docs/onnx-import.md).
+constexpr const char *kOnnxPipeline =
+    "qdq-to-fake-quant,fold-constants,fold-batch-norm,cse,dce,"
+    "fold-quantized-constants,fuse-elementwise";
 cl::opt<bool> printPassList("print-passes",
                             cl::desc("List the passes and exit"),
                             cl::cat(category));
@@ -189,7 +193,15 @@ int main(int argc, char **argv) {
   if (std::string problem = checkOptionCombinations(threads); !problem.empty())
     return fail(problem);
 
-  auto pipeline = parsePassPipeline(passPipeline);
+  // An imported model that is run or compiled goes through the inference
+  // passes unless -passes names what to run (or -O0 asks for none);
+  // --emit=ir prints what the import made.
+  bool onnxInput = llvm::StringRef(inputFilename).ends_with(".onnx");
+  std::string passes = passPipeline;
+  if (onnxInput && !passPipeline.getNumOccurrences() && optLevel != '0' &&
+      (run || emitKind != EmitKind::IR))
+    passes = kOnnxPipeline;
+  auto pipeline = parsePassPipeline(passes);
   if (!pipeline)
     return fail(llvm::toString(pipeline.takeError()));
 
@@ -212,7 +224,7 @@ int main(int argc, char **argv) {
   Driver driver(std::move(options), std::move(*pipeline));
 
   // An ONNX model is imported rather than parsed; the rest is the same.
-  if (llvm::StringRef(inputFilename).ends_with(".onnx")) {
+  if (onnxInput) {
     if (splitInput || verifyDiagnostics)
       return fail("--split-input-file and --verify-diagnostics read .qir "
                   "text, not an ONNX model");

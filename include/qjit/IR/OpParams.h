@@ -97,7 +97,8 @@ struct QLinearParams {
   std::vector<int64_t> wZeroPoints; // 1 or `columns` values
   bool relu = false;
   DataType resultType; // dtype: UInt8 or Int8
-  int64_t lo, hi;      // the range of the result (lo raised to y_zp by relu)
+  int64_t lo, hi;      // the result's range: dtype's, narrowed by quant_min
+                       // and quant_max, lo raised to y_zp by relu
   int64_t columns;     // N or O
 
   float wScale(int64_t j) const { return wScales[wScales.size() == 1 ? 0 : j]; }

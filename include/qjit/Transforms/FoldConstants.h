@@ -23,6 +23,10 @@ struct FoldConstantsOptions {
   // canonical form of a large splat, which as a Constant would hold (and the
   // JIT would write into the module, for `values`) every byte.
   uint64_t maxBroadcastBytes = uint64_t(64) << 10;
+  // Quantization ops too (fold-quantized-constants): after
+  // convert-to-integers, the fake-quantized weights of layers left in float
+  // become Constants instead of being computed on every run.
+  bool foldQuantization = false;
 };
 
 // createFoldConstantsPass() (Passes.h) uses the default options.
