@@ -8,6 +8,7 @@
 #include "OnnxTensor.h"
 #include "Support/MakeError.h"
 #include "llvm/Support/MathExtras.h"
+#include <cmath>
 #include <cstring>
 
 namespace qjit::onnx_import {
@@ -541,6 +542,134 @@ llvm::Error shapeOp(OnnxNode &node, Results &results) {
   return push(node.ctx.constant(t), results);
 }
 
+// ConstantOfShape: a splat Constant of the (known) shape; `value` (one
+// element, default FLOAT 0) gives the type.
+llvm::Error constantOfShape(OnnxNode &node, Results &results) {
+  auto dims = node.intsInput(0);
+  if (!dims)
+    return dims.takeError();
+  DataType type = DataType::Float32;
+  Attribute value(0.0);
+  if (const ::onnx::AttributeProto *a = node.attr("value")) {
+    if (a->type() != ::onnx::AttributeProto::TENSOR)
+      return makeError("attribute 'value' must be a TENSOR");
+    auto t = convertTensor(a->t(), "attribute 'value'");
+    if (!t)
+      return t.takeError();
+    if (t->numElements() != 1)
+      return makeError("attribute 'value' must have one element, got {}",
+                       t->getType().toString());
+    type = t->elementType();
+    switch (type) {
+    case DataType::Float32:
+      value = Attribute(double(t->as<float>()[0]));
+      break;
+    case DataType::Float64:
+      value = Attribute(t->as<double>()[0]);
+      break;
+    case DataType::Int8:
+      value = Attribute(int64_t(t->as<int8_t>()[0]));
+      break;
+    case DataType::UInt8:
+      value = Attribute(int64_t(t->as<uint8_t>()[0]));
+      break;
+    case DataType::Int16:
+      value = Attribute(int64_t(t->as<int16_t>()[0]));
+      break;
+    case DataType::Int32:
+      value = Attribute(int64_t(t->as<int32_t>()[0]));
+      break;
+    case DataType::Int64:
+      value = Attribute(t->as<int64_t>()[0]);
+      break;
+    case DataType::Bool:
+      value = Attribute(int64_t(t->as<bool>()[0]));
+      break;
+    }
+  }
+  auto shape = convertDims(*dims, type, "the result");
+  if (!shape)
+    return shape.takeError();
+  return push(node.ctx.constant(TensorType{type, *shape}, value), results);
+}
+
+// Cast: the identity to the same type; otherwise computed at import time
+// (qjit has no conversion op), so the input must be known then.
+llvm::Error cast(OnnxNode &node, Results &results) {
+  auto x = node.input(0);
+  if (!x)
+    return x.takeError();
+  auto to = node.optionalInt("to");
+  if (!to)
+    return to.takeError();
+  if (!*to)
+    return makeError("attribute 'to' is required");
+  auto target = convertDataType(int32_t(**to), "the target type");
+  if (!target)
+    return target.takeError();
+  DataType source = node.type(*x).elementType;
+  if (source == *target) {
+    results.push_back(*x);
+    return llvm::Error::success();
+  }
+  auto value = node.constantInput(0);
+  if (!value) {
+    llvm::consumeError(value.takeError());
+    return makeError("a Cast from {} to {} is only supported on values known "
+                     "at import time (qjit has no conversion op)",
+                     dataTypeName(source).str(), dataTypeName(*target).str());
+  }
+  TensorType outType{*target, value->getType().shape};
+  MemoryLimits limits;
+  limits.tensorBytes = kMaxImportTimeBytes;
+  if (llvm::Error err = limits.checkTensor(outType, "the folded result"))
+    return err;
+  auto out = Tensor::allocate(outType);
+  if (!out)
+    return out.takeError();
+  for (int64_t i = 0; i < value->numElements(); ++i) {
+    // Each element as a double (floats) or an int64 (integers, Bool).
+    double f = 0;
+    int64_t n = 0;
+    bool isFloat = isFloatType(source);
+    switch (source) {
+    case DataType::Float32: f = value->as<float>()[i]; break;
+    case DataType::Float64: f = value->as<double>()[i]; break;
+    case DataType::Int8: n = value->as<int8_t>()[i]; break;
+    case DataType::UInt8: n = value->as<uint8_t>()[i]; break;
+    case DataType::Int16: n = value->as<int16_t>()[i]; break;
+    case DataType::Int32: n = value->as<int32_t>()[i]; break;
+    case DataType::Int64: n = value->as<int64_t>()[i]; break;
+    case DataType::Bool: n = value->as<bool>()[i]; break;
+    }
+    if (isFloat && isIntegerType(*target)) {
+      // Truncation toward zero; NaN and values outside int64 are errors.
+      if (!(std::abs(f) < 9.2e18))
+        return makeError("element {} ({}) cannot be converted to {}", i, f,
+                         dataTypeName(*target).str());
+      n = static_cast<int64_t>(std::trunc(f));
+    }
+    switch (*target) {
+    case DataType::Float32:
+      out->as<float>()[i] = isFloat ? float(f) : float(n);
+      break;
+    case DataType::Float64:
+      out->as<double>()[i] = isFloat ? f : double(n);
+      break;
+    case DataType::Bool:
+      out->as<bool>()[i] = isFloat ? f != 0 : n != 0;
+      break;
+    // Integers wrap, as NumPy's astype.
+    case DataType::Int8: out->as<int8_t>()[i] = int8_t(n); break;
+    case DataType::UInt8: out->as<uint8_t>()[i] = uint8_t(n); break;
+    case DataType::Int16: out->as<int16_t>()[i] = int16_t(n); break;
+    case DataType::Int32: out->as<int32_t>()[i] = int32_t(n); break;
+    case DataType::Int64: out->as<int64_t>()[i] = n; break;
+    }
+  }
+  return push(node.ctx.constant(*out), results);
+}
+
 llvm::Error constantOp(OnnxNode &node, Results &results) {
   if (node.proto.attribute_size() != 1)
     return makeError("needs exactly one attribute, got {}",
@@ -606,6 +735,8 @@ const std::vector<OpTranslation> &shapeTranslations() {
       {"Unsqueeze", 7, unsqueeze, {"axes"}},
       {"Gather", 7, gather, {"axis"}},
       {"Shape", 7, shapeOp, {"start", "end"}},
+      {"Cast", 7, cast, {"to"}},
+      {"ConstantOfShape", 9, constantOfShape, {"value"}},
       {"Constant",
        7,
        constantOp,
