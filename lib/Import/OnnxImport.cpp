@@ -48,7 +48,9 @@ std::string nodeLabel(const ::onnx::NodeProto &node, size_t index) {
 }
 
 const OpTranslation *findTranslation(llvm::StringRef opType) {
-  for (const auto *table : {&computeTranslations(), &shapeTranslations()})
+  for (const auto *table :
+       {&elementwiseTranslations(), &convPoolTranslations(),
+        &linearTranslations(), &shapeTranslations(), &valueTranslations()})
     for (const OpTranslation &t : *table)
       if (t.opType == opType)
         return &t;
