@@ -301,6 +301,22 @@ def gen_integer_div():
           init("two1", np.array([2], np.int64))])
 
 
+def gen_cast():
+    # Cast to the same type is an alias; other Casts and ConstantOfShape are
+    # computed at import time (float -> int truncates toward zero).
+    x = rand(2, 3)
+    case("cast_constant_of_shape",
+         [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+          helper.make_node("ConstantOfShape", ["s"], ["c"], name="fill",
+                           value=numpy_helper.from_array(np.array([1.5], np.float32))),
+          helper.make_node("Add", ["x", "c"], ["y"], name="add"),
+          helper.make_node("Constant", [], ["k"], name="k", value_floats=[2.7, -2.7, 300.0]),
+          helper.make_node("Cast", ["k"], ["ki"], name="to_int", to=TensorProto.INT32),
+          helper.make_node("Cast", ["x"], ["same"], name="same", to=TensorProto.FLOAT)],
+         [("x", x)],
+         [("y", x + np.float32(1.5)), ("ki", np.array([2, -2, 300], np.int32)), ("same", x)])
+
+
 def gen_batchnorm():
     x = rand(2, 3, 4, 5, lo=-3, hi=3)
     gamma, beta, mean = rand(3), rand(3), rand(3)
@@ -535,6 +551,9 @@ def gen_bad():
     bad("bad_runtime_integer_div",
         [helper.make_node("Div", ["i", "i"], ["j"], name="div")],
         [vinfo("i", TensorProto.INT32, [2, 3])], [vinfo("j", TensorProto.INT32, [2, 3])])
+    bad("bad_runtime_cast", [helper.make_node("Cast", ["x"], ["y"], name="cast",
+                                              to=TensorProto.INT32)],
+        [x], [vinfo("y", TensorProto.INT32, [2, 3])])
     bad("bad_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [x], [vinfo("y", F32, [3, "n"])])
     bad("bad_missing_output", [helper.make_node("Relu", ["x"], ["r"], name="relu")],
@@ -543,7 +562,7 @@ def gen_bad():
 
 # Models whose outputs must equal the reference bit for bit (shape ops,
 # clipping); the others are float arithmetic, compared within 1e-5 relative.
-EXACT = ("clip", "clip_opset10", "integer_div", "reshapes", "shape_gather", "slice",
+EXACT = ("cast_constant_of_shape", "clip", "clip_opset10", "integer_div", "reshapes", "shape_gather", "slice",
          "split_concat", "split_opset11")
 
 
@@ -601,6 +620,7 @@ def main():
     gen_asymmetric_pads()
     gen_ceil_mode()
     gen_integer_div()
+    gen_cast()
     gen_bad()
     write_run_test()
     print(f"wrote {len(os.listdir(OUT))} files to {os.path.relpath(OUT)}")

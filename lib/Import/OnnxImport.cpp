@@ -2,7 +2,7 @@
 //
 // The graph level: inputs (static shapes), initializers, the nodes in a
 // topological order (checked: every input defined, no cycle), one
-// translator per node from the tables of OnnxOps.cpp and OnnxShapeOps.cpp,
+// translator per node from the tables of the Onnx*Ops.cpp files,
 // the outputs in order, and the verifier over the result.
 //
 //===----------------------------------------------------------------------===//
@@ -48,7 +48,9 @@ std::string nodeLabel(const ::onnx::NodeProto &node, size_t index) {
 }
 
 const OpTranslation *findTranslation(llvm::StringRef opType) {
-  for (const auto *table : {&computeTranslations(), &shapeTranslations()})
+  for (const auto *table :
+       {&elementwiseTranslations(), &convPoolTranslations(),
+        &linearTranslations(), &shapeTranslations(), &valueTranslations()})
     for (const OpTranslation &t : *table)
       if (t.opType == opType)
         return &t;

@@ -17,6 +17,14 @@ llvm::Expected<int64_t> onnxAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+llvm::Error onlyFirstOutput(const OnnxNode &node, llvm::StringRef what) {
+  for (unsigned i = 1; i < node.numOutputs(); ++i)
+    if (node.wantsOutput(i))
+      return makeError("output {} ('{}', {}) is not supported", i,
+                       node.proto.output(i), what.str());
+  return llvm::Error::success();
+}
+
 //===----------------------------------------------------------------------===//
 // ImportContext
 //===----------------------------------------------------------------------===//

@@ -123,6 +123,27 @@ private:
   std::vector<bool> read;
 };
 
+// Appends the value `v` (an op just created, or an error) to `results`.
+inline llvm::Error pushResult(llvm::Expected<ValueId> v,
+                              llvm::SmallVectorImpl<ValueId> &results) {
+  if (!v)
+    return v.takeError();
+  results.push_back(*v);
+  return llvm::Error::success();
+}
+
+// An error if the node asks for an output after its first (`what` says
+// what that output is).
+llvm::Error onlyFirstOutput(const OnnxNode &node, llvm::StringRef what);
+
+// The product of dims of a checked shape (no overflow).
+inline int64_t product(llvm::ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims)
+    p *= d;
+  return p;
+}
+
 using Translator = llvm::Error (*)(OnnxNode &node,
                                    llvm::SmallVectorImpl<ValueId> &results);
 
@@ -135,10 +156,12 @@ struct OpTranslation {
   std::vector<llvm::StringRef> attributes;
 };
 
-// The tables of OnnxOps.cpp (arithmetic, quantization, NN ops) and
-// OnnxShapeOps.cpp (shapes, values).
-const std::vector<OpTranslation> &computeTranslations();
-const std::vector<OpTranslation> &shapeTranslations();
+// The tables of the translator files, one per family of ops.
+const std::vector<OpTranslation> &elementwiseTranslations(); // arithmetic, QDQ
+const std::vector<OpTranslation> &convPoolTranslations();    // windows
+const std::vector<OpTranslation> &linearTranslations(); // reductions, Gemm
+const std::vector<OpTranslation> &shapeTranslations();  // reshapes, slices
+const std::vector<OpTranslation> &valueTranslations();  // constants, aliases
 
 // Normalizes an ONNX axis for `rank` (negative counts from the end).
 llvm::Expected<int64_t> onnxAxis(int64_t axis, int64_t rank);

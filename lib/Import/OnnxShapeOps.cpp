@@ -1,14 +1,13 @@
-//===- OnnxShapeOps.cpp - Shape ops and values from ONNX ------------------===//
+//===- OnnxShapeOps.cpp - Shape ops from ONNX -----------------------------===//
 //
-// Reshapes, slices, joins and values. Shapes are static, so what ONNX
-// computes from shapes (Shape, Gather on constants) is known at import time.
+// Flatten, Reshape, Transpose, Concat, Split, Slice, Squeeze and Unsqueeze:
+// Reshapes, Slices and Concats with static shapes. The table at the end
+// names the translators.
 //
 //===----------------------------------------------------------------------===//
 #include "OnnxNode.h"
-#include "OnnxTensor.h"
 #include "Support/MakeError.h"
 #include "llvm/Support/MathExtras.h"
-#include <cstring>
 
 namespace qjit::onnx_import {
 
@@ -19,45 +18,6 @@ using Results = llvm::SmallVectorImpl<ValueId>;
 // The most single-index slices a negative-step Slice becomes (Concat's
 // operand limit).
 constexpr int64_t kMaxReversed = 4096;
-
-llvm::Error push(llvm::Expected<ValueId> v, Results &results) {
-  if (!v)
-    return v.takeError();
-  results.push_back(*v);
-  return llvm::Error::success();
-}
-
-llvm::Error identity(OnnxNode &node, Results &results) {
-  auto x = node.input(0);
-  if (!x)
-    return x.takeError();
-  results.push_back(*x);
-  return llvm::Error::success();
-}
-
-// Dropout in inference: the identity (its mask output is not supported).
-llvm::Error dropout(OnnxNode &node, Results &results) {
-  if (node.wantsOutput(1))
-    return makeError("output 1 ('{}', the mask) is not supported",
-                     node.proto.output(1));
-  if (auto ratio = node.optionalInput(1); !ratio) // no effect in inference
-    return ratio.takeError();
-  if (node.hasInput(2)) {
-    auto training = node.scalarInput(2);
-    if (!training)
-      return training.takeError();
-    if (*training != 0)
-      return makeError("training_mode is true; only inference is supported");
-  }
-  return identity(node, results);
-}
-
-int64_t product(llvm::ArrayRef<int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims)
-    p *= d; // within a checked shape: no overflow
-  return p;
-}
 
 llvm::Error flatten(OnnxNode &node, Results &results) {
   auto x = node.input(0);
@@ -71,7 +31,7 @@ llvm::Error flatten(OnnxNode &node, Results &results) {
   int64_t axis = *axisAttr < 0 ? *axisAttr + rank : *axisAttr;
   if (axis < 0 || axis > rank)
     return makeError("axis {} is out of range for rank {}", *axisAttr, rank);
-  return push(node.ctx.reshape(*x, {product(llvm::ArrayRef(shape).take_front(axis)),
+  return pushResult(node.ctx.reshape(*x, {product(llvm::ArrayRef(shape).take_front(axis)),
                                     product(llvm::ArrayRef(shape).drop_front(axis))}),
               results);
 }
@@ -123,7 +83,7 @@ llvm::Error reshape(OnnxNode &node, Results &results) {
     return makeError("shape {} does not hold the input's {} elements ({})",
                      shapeToString(shape), total, shapeToString(in));
   }
-  return push(node.ctx.reshape(*x, shape), results);
+  return pushResult(node.ctx.reshape(*x, shape), results);
 }
 
 llvm::Error transpose(OnnxNode &node, Results &results) {
@@ -136,7 +96,7 @@ llvm::Error transpose(OnnxNode &node, Results &results) {
   AttrList attrs;
   if (*perm)
     attrs.push_back({"perm", **perm});
-  return push(node.ctx.create(OpKind::Transpose, {*x}, std::move(attrs)),
+  return pushResult(node.ctx.create(OpKind::Transpose, {*x}, std::move(attrs)),
               results);
 }
 
@@ -158,7 +118,7 @@ llvm::Error concat(OnnxNode &node, Results &results) {
   auto axis = onnxAxis(**axisAttr, node.type(operands[0]).rank());
   if (!axis)
     return axis.takeError();
-  return push(node.ctx.create(OpKind::Concat, operands, {{"axis", *axis}}),
+  return pushResult(node.ctx.create(OpKind::Concat, operands, {{"axis", *axis}}),
               results);
 }
 
@@ -389,7 +349,7 @@ llvm::Error slice(OnnxNode &node, Results &results) {
     if (!y)
       return y.takeError();
   }
-  return push(std::move(y), results);
+  return pushResult(std::move(y), results);
 }
 
 // Squeeze/Unsqueeze axes: an attribute before opset 13, an input after.
@@ -433,7 +393,7 @@ llvm::Error squeeze(OnnxNode &node, Results &results) {
   for (size_t d = 0; d < shape.size(); ++d)
     if (!drop[d])
       out.push_back(shape[d]);
-  return push(node.ctx.reshape(*x, out), results);
+  return pushResult(node.ctx.reshape(*x, out), results);
 }
 
 llvm::Error unsqueeze(OnnxNode &node, Results &results) {
@@ -459,143 +419,13 @@ llvm::Error unsqueeze(OnnxNode &node, Results &results) {
   Shape out;
   for (int64_t d = 0, next = 0; d < rank; ++d)
     out.push_back(added[d] ? 1 : shape[next++]);
-  return push(node.ctx.reshape(*x, out), results);
-}
-
-// Gather of constant data at constant indices, folded to a constant.
-llvm::Error gather(OnnxNode &node, Results &results) {
-  auto data = node.constantInput(0);
-  if (!data)
-    return data.takeError();
-  auto indicesTensor = node.constantInput(1);
-  if (!indicesTensor)
-    return indicesTensor.takeError();
-  std::vector<int64_t> indices;
-  if (indicesTensor->elementType() == DataType::Int64)
-    llvm::append_range(indices, indicesTensor->values<int64_t>());
-  else if (indicesTensor->elementType() == DataType::Int32)
-    llvm::append_range(indices, indicesTensor->values<int32_t>());
-  else
-    return makeError("indices must be INT64 or INT32, got {}",
-                     dataTypeName(indicesTensor->elementType()).str());
-  llvm::ArrayRef<int64_t> shape = data->shape();
-  auto axisAttr = node.getInt("axis", 0);
-  if (!axisAttr)
-    return axisAttr.takeError();
-  auto axis = onnxAxis(*axisAttr, shape.size());
-  if (!axis)
-    return axis.takeError();
-  int64_t dim = shape[*axis];
-  Shape outShape(shape.begin(), shape.begin() + *axis);
-  llvm::append_range(outShape, indicesTensor->shape());
-  outShape.append(shape.begin() + *axis + 1, shape.end());
-  auto checked = convertDims(outShape, data->elementType(), "the result");
-  if (!checked)
-    return checked.takeError();
-  TensorType outType{data->elementType(), *checked};
-  MemoryLimits limits;
-  limits.tensorBytes = kMaxImportTimeBytes;
-  if (llvm::Error err = limits.checkTensor(outType, "the folded result"))
-    return err;
-  auto out = Tensor::allocate(outType);
-  if (!out)
-    return out.takeError();
-  size_t elem = dataTypeSize(data->elementType());
-  int64_t outer = product(shape.take_front(*axis));
-  int64_t inner = product(shape.drop_front(*axis + 1));
-  const char *src = static_cast<const char *>(data->data());
-  char *dst = static_cast<char *>(out->data());
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t index : indices) {
-      int64_t i = index < 0 ? index + dim : index;
-      if (i < 0 || i >= dim)
-        return makeError("index {} is out of range for axis {} of size {}",
-                         index, *axis, dim);
-      std::memcpy(dst, src + (o * dim + i) * inner * elem, inner * elem);
-      dst += inner * elem;
-    }
-  return push(node.ctx.constant(*out), results);
-}
-
-// Shape: the input's (static) shape as an INT64 constant; start/end from
-// opset 15.
-llvm::Error shapeOp(OnnxNode &node, Results &results) {
-  auto x = node.input(0);
-  if (!x)
-    return x.takeError();
-  Shape shape = node.type(*x).shape;
-  int64_t rank = shape.size();
-  auto start = node.getInt("start", 0);
-  if (!start)
-    return start.takeError();
-  auto end = node.getInt("end", rank);
-  if (!end)
-    return end.takeError();
-  auto clampAxis = [&](int64_t a) {
-    return std::clamp<int64_t>(a < 0 ? a + rank : a, 0, rank);
-  };
-  int64_t b = clampAxis(*start), e = std::max(b, clampAxis(*end));
-  std::vector<int64_t> dims(shape.begin() + b, shape.begin() + e);
-  Tensor t(llvm::ArrayRef<int64_t>{int64_t(dims.size())},
-           llvm::ArrayRef<int64_t>(dims));
-  return push(node.ctx.constant(t), results);
-}
-
-llvm::Error constantOp(OnnxNode &node, Results &results) {
-  if (node.proto.attribute_size() != 1)
-    return makeError("needs exactly one attribute, got {}",
-                     node.proto.attribute_size());
-  const ::onnx::AttributeProto &a = node.proto.attribute(0);
-  using AP = ::onnx::AttributeProto;
-  auto expect = [&](AP::AttributeType type) -> llvm::Error {
-    if (a.type() != type)
-      return makeError("attribute '{}' must have type {}, got {}", a.name(),
-                       AP::AttributeType_Name(type),
-                       AP::AttributeType_Name(a.type()));
-    return llvm::Error::success();
-  };
-  std::optional<Tensor> value;
-  if (a.name() == "value") {
-    if (llvm::Error err = expect(AP::TENSOR))
-      return err;
-    auto t = convertTensor(a.t(), "its value");
-    if (!t)
-      return t.takeError();
-    value = std::move(*t);
-  } else if (a.name() == "value_float") {
-    if (llvm::Error err = expect(AP::FLOAT))
-      return err;
-    float f = a.f();
-    value = Tensor(llvm::ArrayRef<int64_t>{}, llvm::ArrayRef<float>(f));
-  } else if (a.name() == "value_floats") {
-    if (llvm::Error err = expect(AP::FLOATS))
-      return err;
-    std::vector<float> v(a.floats().begin(), a.floats().end());
-    value = Tensor(llvm::ArrayRef<int64_t>{int64_t(v.size())},
-                   llvm::ArrayRef<float>(v));
-  } else if (a.name() == "value_int") {
-    if (llvm::Error err = expect(AP::INT))
-      return err;
-    int64_t i = a.i();
-    value = Tensor(llvm::ArrayRef<int64_t>{}, llvm::ArrayRef<int64_t>(i));
-  } else if (a.name() == "value_ints") {
-    if (llvm::Error err = expect(AP::INTS))
-      return err;
-    std::vector<int64_t> v(a.ints().begin(), a.ints().end());
-    value = Tensor(llvm::ArrayRef<int64_t>{int64_t(v.size())},
-                   llvm::ArrayRef<int64_t>(v));
-  } else {
-    return makeError("attribute '{}' is not supported", a.name());
-  }
-  return push(node.ctx.constant(*value), results);
+  return pushResult(node.ctx.reshape(*x, out), results);
 }
 
 } // namespace
 
 const std::vector<OpTranslation> &shapeTranslations() {
   static const std::vector<OpTranslation> table = {
-      {"Identity", 7, identity, {}},
-      {"Dropout", 7, dropout, {"ratio", "seed"}},
       {"Flatten", 7, flatten, {"axis"}},
       {"Reshape", 7, reshape, {"allowzero"}},
       {"Transpose", 7, transpose, {"perm"}},
@@ -604,13 +434,6 @@ const std::vector<OpTranslation> &shapeTranslations() {
       {"Slice", 7, slice, {"starts", "ends", "axes"}},
       {"Squeeze", 7, squeeze, {"axes"}},
       {"Unsqueeze", 7, unsqueeze, {"axes"}},
-      {"Gather", 7, gather, {"axis"}},
-      {"Shape", 7, shapeOp, {"start", "end"}},
-      {"Constant",
-       7,
-       constantOp,
-       {"value", "value_float", "value_floats", "value_int", "value_ints",
-        "sparse_value", "value_string", "value_strings"}},
   };
   return table;
 }
