@@ -42,3 +42,6 @@ function(qjit_add_library name)
   target_link_libraries(${name} PUBLIC qjit_llvm_flags fmt::fmt ${ARG_DEPENDS})
   qjit_link_llvm(${name} ${ARG_LLVM})
 endfunction()
+
+# ONNX and protobuf, for the ONNX importer (lib/Import).
+include(QjitOnnx)

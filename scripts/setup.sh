@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ python3
   llvm-19-dev llvm-19-tools libzstd-dev
   libfmt-dev libgtest-dev libbenchmark-dev libopenblas-dev libdnnl-dev libtbb-dev
+  libonnx-dev libprotobuf-dev # the ONNX importer (docs/onnx-import.md)
   clang-19 libclang-rt-19-dev # sanitizer builds and fuzzers (docs/hardening.md)
 )
 

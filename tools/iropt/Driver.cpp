@@ -83,6 +83,36 @@ llvm::Error Driver::runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
   auto module = parseModule(srcMgr, bufferId);
   if (!module)
     return module.takeError();
+  return runModule(
+      *module, srcMgr,
+      srcMgr.getMemoryBuffer(bufferId)->getBufferIdentifier(), start, out);
+}
+
+bool Driver::processModule(Module module, llvm::StringRef name,
+                           CaseOutput &out) {
+  llvm::SourceMgr srcMgr; // no text: messages have no locations
+  CaseOutput produced;
+  llvm::Error err = [&]() -> llvm::Error {
+    bool compile =
+        (options.run && options.engine == Engine::JIT) || options.timeCompile;
+    if (compile || options.emit != EmitKind::IR)
+      if (auto j = getJit(); !j)
+        return j.takeError();
+    return runModule(module, srcMgr, name, Clock::now(), produced);
+  }();
+  if (reportErrors(srcMgr, std::move(err)))
+    return false;
+  out = std::move(produced);
+  return true;
+}
+
+llvm::Error Driver::runModule(Module &moduleRef, llvm::SourceMgr &srcMgr,
+                              llvm::StringRef bufferName,
+                              std::chrono::steady_clock::time_point start,
+                              CaseOutput &out) {
+  bool compile =
+      (options.run && options.engine == Engine::JIT) || options.timeCompile;
+  Module *module = &moduleRef;
   if (llvm::Error err = verifyModule(*module))
     return err;
   pipeline.setRemarkHandler([&](llvm::SMLoc loc, const std::string &text) {
@@ -95,8 +125,7 @@ llvm::Error Driver::runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
                    options.timeCompile || !options.graphName.empty();
   const Graph *graph = nullptr;
   if (needGraph) {
-    auto selected = selectGraph(
-        *module, srcMgr.getMemoryBuffer(bufferId)->getBufferIdentifier());
+    auto selected = selectGraph(*module, bufferName);
     if (!selected)
       return selected.takeError();
     graph = &*selected;

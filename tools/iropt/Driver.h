@@ -6,6 +6,7 @@
 #include "qjit/JIT/Jit.h"
 #include "qjit/Transforms/PassRegistry.h"
 #include "llvm/Support/SourceMgr.h"
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,7 +53,16 @@ public:
   // comments). Returns whether the case succeeded; `out` is only filled then.
   bool processCase(llvm::SourceMgr &srcMgr, unsigned bufferId, CaseOutput &out);
 
+  // Verifies, transforms and emits or runs a module that has no source text
+  // (an imported ONNX model, named `name` in messages). Errors are printed;
+  // returns whether it succeeded, `out` being filled only then.
+  bool processModule(Module module, llvm::StringRef name, CaseOutput &out);
+
 private:
+  llvm::Error runModule(Module &module, llvm::SourceMgr &srcMgr,
+                        llvm::StringRef bufferName,
+                        std::chrono::steady_clock::time_point start,
+                        CaseOutput &out);
   llvm::Error runCase(llvm::SourceMgr &srcMgr, unsigned bufferId,
                       CaseOutput &out);
   llvm::Expected<const Graph &> selectGraph(const Module &module,

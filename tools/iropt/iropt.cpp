@@ -10,6 +10,7 @@
 #include "OutputFiles.h"
 #include "PrintOps.h"
 #include "SplitInput.h"
+#include "qjit/Import/Onnx.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -162,6 +163,8 @@ std::string checkOptionCombinations(const cl::opt<unsigned> &threads) {
   return "";
 }
 
+int writeOutputs(std::vector<CaseOutput> outputs);
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -208,6 +211,20 @@ int main(int argc, char **argv) {
   options.verifyDiagnostics = verifyDiagnostics;
   Driver driver(std::move(options), std::move(*pipeline));
 
+  // An ONNX model is imported rather than parsed; the rest is the same.
+  if (llvm::StringRef(inputFilename).ends_with(".onnx")) {
+    if (splitInput || verifyDiagnostics)
+      return fail("--split-input-file and --verify-diagnostics read .qir "
+                  "text, not an ONNX model");
+    auto module = importOnnx(inputFilename);
+    if (!module)
+      return fail(llvm::toString(module.takeError()));
+    CaseOutput out;
+    if (!driver.processModule(std::move(*module), inputFilename, out))
+      return 1;
+    return writeOutputs({std::move(out)});
+  }
+
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename);
   if (!file)
     return fail("cannot read '" + inputFilename +
@@ -233,7 +250,13 @@ int main(int argc, char **argv) {
   }
   if (!ok)
     return 1;
+  return writeOutputs(std::move(outputs));
+}
 
+namespace {
+
+// Writes every case's output (to -o or stdout) and files, all or none.
+int writeOutputs(std::vector<CaseOutput> outputs) {
   bool toStdout = outputFilename == "-";
   if (toStdout && emitKind == EmitKind::Object && llvm::outs().is_displayed())
     return fail("refusing to write an object file to a terminal; use -o");
@@ -266,3 +289,5 @@ int main(int argc, char **argv) {
   }
   return 0;
 }
+
+} // namespace
