@@ -11,7 +11,7 @@ MODELS_DIR/<model>_b1/ when missing), in one run of this script, times:
                        then qnnpack where onednn is not built in)
   qjit float           iropt m.onnx --run --repeat=N --threads=1: the
                        fake-quantization path (iropt's default passes)
-  qjit integer         the same with -passes=<default>,convert-to-integers
+  qjit integer         -passes=check_model.INTEGER_PIPELINE (convert-to-integers)
   qjit float, 2 thr.   --threads=2
   qjit compile         compile-ns of --time-compile: from the imported graph
                        to a callable function (passes, lowering, LLVM, ORC),
@@ -185,9 +185,7 @@ def main():
         fail(f"{e}: needs python3-torch, python3-torchvision, python3-onnx")
     checker = load(CHECKER, "check_model")
     if args.integer_passes is None:
-        known = checker.listed_passes(iropt)
-        base = [p for p in checker.ONNX_DEFAULT_PASSES if p in known]
-        args.integer_passes = ",".join(base + [checker.INTEGER_PASS])
+        args.integer_passes = checker.INTEGER_PIPELINE
 
     import tempfile
     tmp = tempfile.mkdtemp(prefix="qjit-compare-models-")

@@ -9,6 +9,9 @@ packages=(
   libfmt-dev libgtest-dev libbenchmark-dev libopenblas-dev libdnnl-dev libtbb-dev
   libonnx-dev libprotobuf-dev # the ONNX importer (docs/onnx-import.md)
   clang-19 libclang-rt-19-dev # sanitizer builds and fuzzers (docs/hardening.md)
+  # The model tests' oracle: QAT models exported from PyTorch (docs/onnx-models.md).
+  # The build never needs them; without them those tests skip.
+  python3-numpy python3-torch python3-torchvision python3-onnx
 )
 
 missing=()

@@ -25,10 +25,10 @@ iropt on it and compares with PyTorch's references:
   max(5e-2, 2 x PyTorch's own spread).
 
 --mode=integer (the integer path): runs `iropt m.onnx --run
-  -passes=<default>,convert-to-integers` (no extra outputs: an activation
+  -passes=INTEGER_PIPELINE` (no extra outputs: an activation
   that is also a graph output may keep a FakeQuantization from being
   converted) and checks the top-1 classes only; the relative L2 error is
-  printed, not checked yet. --layers also runs m_layers.onnx on that pipeline
+  printed, not checked yet; a pipeline that converts no layer fails. --layers also runs m_layers.onnx on that pipeline
   and prints the table without checking it.
 
 Exit status: 0 pass, 1 fail, 77 skip (python3-torch, python3-torchvision or
@@ -54,12 +54,12 @@ SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, "..", "..", "scripts", "onnx_models.py")
 
-# The passes iropt runs on an imported model when -passes is not given, as far
-# as this script knows them (the integer mode must name them: -passes replaces
-# the default). Those iropt does not list (--print-passes) are left out.
-ONNX_DEFAULT_PASSES = ["qdq-to-fake-quant", "fold-batch-norm",
-                       "fold-constants"]
-INTEGER_PASS = "convert-to-integers"
+# The integer path: iropt's default pipeline for an imported model
+# (tools/iropt/iropt.cpp, kOnnxPipeline) with convert-to-integers after the
+# inference passes and before the quantized weights of float layers fold.
+INTEGER_PIPELINE = ("qdq-to-fake-quant,fold-constants,fold-batch-norm,cse,dce,"
+                    "convert-to-integers,fold-quantized-constants,"
+                    "fuse-elementwise")
 
 # Final output: the relative L2 error may be this, or twice PyTorch's own
 # spread if that is larger.
@@ -111,17 +111,12 @@ def ensure_models(gen, models_dir, model, batch):
         return out_dir
 
 
-def listed_passes(iropt):
-    result = subprocess.run([iropt, "--print-passes"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        return set()
-    names = set()
-    for line in result.stdout.splitlines():
-        words = line.split()
-        if words:
-            names.add(words[0].strip(":,"))
-    return names
+def count_integer_layers(iropt, onnx_path, passes):
+    result = subprocess.run([iropt, onnx_path, f"-passes={passes}",
+                             "--emit=ir"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    return (result.stdout.count("= QLinearConv2D(") +
+            result.stdout.count("= QLinearMatMul("))
 
 
 def run_iropt(iropt, onnx_path, x_path, passes, out_dir):
@@ -309,8 +304,7 @@ def main():
     parser.add_argument("--passes", default=None,
                         help="passed to iropt as -passes=P (float mode: "
                              "instead of iropt's default; integer mode: "
-                             "instead of the default list before "
-                             f"{INTEGER_PASS})")
+                             "instead of INTEGER_PIPELINE)")
     parser.add_argument("--layers", action="store_true",
                         help="integer mode: also print the activation table")
     parser.add_argument("--keep", action="store_true",
@@ -344,14 +338,8 @@ def main():
             failures += check_output(np, gen, meta, model_dir,
                                      load_output(np, out_dir, 0), True)
         else:
-            if args.passes is not None:
-                base = [p for p in args.passes.split(",") if p]
-            else:
-                known = listed_passes(args.iropt)
-                base = [p for p in ONNX_DEFAULT_PASSES if p in known]
-            if INTEGER_PASS not in base:
-                base.append(INTEGER_PASS)
-            passes = ",".join(base)
+            passes = args.passes if args.passes is not None \
+                else INTEGER_PIPELINE
             out_dir = os.path.join(work, "int")
             if run_iropt(args.iropt, os.path.join(model_dir, "m.onnx"), x_path,
                          passes, out_dir) is None:
@@ -360,20 +348,19 @@ def main():
                   f"(-passes={passes}): top-1 checked, error printed only")
             int_out = load_output(np, out_dir, 0)
             failures += check_output(np, gen, meta, model_dir, int_out, False)
-            # The float path on the same file: an integer output equal to it
-            # bit for bit means the pass converted nothing.
+            # The integer layers the pipeline made: none is a failure.
+            converted = count_integer_layers(
+                args.iropt, os.path.join(model_dir, "m.onnx"), passes)
+            print(f"integer layers (QLinearConv2D / QLinearMatMul): "
+                  f"{converted}")
+            if not converted:
+                print("FAIL: convert-to-integers converted no layer")
+                failures += 1
             float_dir = os.path.join(work, "float")
             if run_iropt(args.iropt, os.path.join(model_dir, "m.onnx"),
                          x_path, None, float_dir) is not None:
                 float_out = load_output(np, float_dir, 0)
-                if float_out is not None and int_out is not None and \
-                        np.array_equal(float_out, int_out):
-                    print(f"NOTE: the integer path's output is bit for bit "
-                          f"the float path's: {INTEGER_PASS} probably "
-                          f"converted nothing (the importer's QDQ pairs are "
-                          f"Quantize/Clamp/Dequantize until qdq-to-fake-quant "
-                          f"turns them into FakeQuantization)")
-                elif float_out is not None and int_out is not None:
+                if float_out is not None and int_out is not None:
                     print(f"integer against float path: relative L2 "
                           f"{gen.rel_l2(int_out, float_out):.3e}")
             if args.layers:
