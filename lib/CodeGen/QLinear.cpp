@@ -41,7 +41,7 @@ bool hasFeatures(StringRef featureString, ArrayRef<StringRef> features) {
 
 qjit_isa chooseIsa(const Function &fn) {
   StringRef features = fn.getFnAttribute("target-features").getValueAsString();
-  if (hasFeatures(features, {"avx512f", "avx512bw", "avx512vnni"}))
+  if (hasFeatures(features, {"avx512f", "avx512bw", "avx512vl", "avx512vnni"}))
     return QJIT_ISA_AVX512_VNNI;
   if (hasFeatures(features, {"avx2", "avxvnni"}))
     return QJIT_ISA_AVX_VNNI;

@@ -273,17 +273,21 @@ bool readsImageDirectly(const qjit_qgemm *g, const qjit_qconv *c) {
 struct ImageRows {
   const uint8_t *image; // at the group's first channel
   int64_t pixelStep;    // bytes between a tile's rows
-  int64_t tapQuads;
+  int64_t taps, tapQuads;
   int64_t tileStart[kMaxPanelRows / kTileRows]; // tap 0's byte offset, or -1
   int64_t tapOffset[kMaxDirectTaps];            // bytes from tap 0
   const uint8_t *panelRows;
   int64_t depth;
 
+  // Slices of one tap; a 1x1 kernel's one tap in kSliceQuads slices.
+  int64_t sliceQuads() const { return taps == 1 ? kSliceQuads : tapQuads; }
+
   TileRows operator()(int64_t r, int64_t slice) const {
     int64_t start = tileStart[r / kTileRows];
+    int64_t k = slice * sliceQuads() * 4;
     if (start < 0)
-      return {panelRows + r * depth + slice * tapQuads * 4, depth};
-    return {image + start + tapOffset[slice], pixelStep};
+      return {panelRows + r * depth + k, depth};
+    return {image + start + (taps == 1 ? k : tapOffset[slice]), pixelStep};
   }
 };
 
@@ -294,6 +298,7 @@ ImageRows imageRows(const qjit_qgemm *g, const qjit_qconv *c,
   ImageRows s;
   s.image = image + group * groupChannels;
   s.pixelStep = c->stride_w * c->channels;
+  s.taps = c->kernel_h * c->kernel_w;
   s.tapQuads = groupChannels / 4;
   s.panelRows = panel.rows;
   s.depth = depth;
@@ -476,7 +481,7 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
       }
       ImageRows source = imageRows(g, c, in, group, p, rows, depth);
       fillPatchPanel(g, c, in, group, p, rows, source.tileStart);
-      multiplyTiles(g, isa, group, source, source.tapQuads, nullptr, rows,
+      multiplyTiles(g, isa, group, source, source.sliceQuads(), nullptr, rows,
                     packed, columnOffsets, view);
     }
   }

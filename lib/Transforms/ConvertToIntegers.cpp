@@ -128,7 +128,7 @@ public:
     ValueId wValue = op.getOperand(1);
     if (const Operation *t = definingOp(wValue);
         isMatMul && t && t->getKind() == OpKind::Transpose &&
-        graph.getType(wValue).rank() == 2) {
+        graph.getType(wValue).rank() == 2 && swapsAxes(*t)) {
       layer.weightsTransposed = true;
       wValue = t->getOperand(0);
     }
@@ -199,6 +199,15 @@ public:
     layer.yType = *gridType(FakeQuantizationOp(*next));
     if (auto why = quantizeWeights(layer, w, wType, columnAxis, channelScale))
       return *why;
+    // The requantization factors the QLinear op will need.
+    float xScale = static_cast<float>(
+        *FakeQuantizationOp(graph.getOps()[layer.input]).scale());
+    float yScale = static_cast<float>(*FakeQuantizationOp(*next).scale());
+    for (double ws : layer.weightScales)
+      if (!std::isfinite(xScale * static_cast<float>(ws) / yScale))
+        return fmt::format("its requantization factor x_scale * w_scale / "
+                           "y_scale = {} * {} / {} is not a finite float",
+                           xScale, ws, yScale);
     return layer;
   }
 
@@ -206,6 +215,12 @@ private:
   const Operation *definingOp(ValueId v) const {
     auto it = definer.find(v);
     return it == definer.end() ? nullptr : &graph.getOps()[it->second];
+  }
+
+  // A rank-2 Transpose that swaps its axes (perm absent or [1, 0]).
+  static bool swapsAxes(const Operation &t) {
+    const Attribute *perm = t.getAttr("perm");
+    return !perm || perm->getIntList() == llvm::ArrayRef<int64_t>{1, 0};
   }
 
   // Max pooling and moving elements keep values on their grid, so the
@@ -280,8 +295,8 @@ private:
       levels[i] = static_cast<int32_t>(negate[c] ? -level : level);
       if (levels[i] < typeMin || levels[i] > typeMax)
         return fmt::format("its channel scale at {} is negative and a "
-                           "weight sits at the grid's end",
-                           c);
+                           "weight's level has no negation in {}",
+                           c, dataTypeName(wInt).str());
     }
     // Stored as the product reads it: [K, N] for MatMul, OIHW for Conv2D.
     Shape shape = wType.shape;

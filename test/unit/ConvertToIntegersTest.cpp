@@ -316,4 +316,34 @@ TEST(ConvertToIntegers, UnconvertibleGraphIsLeftWithARemark) {
       << remarks[0];
 }
 
+// A Transpose that keeps the axes (perm [0, 1]) is not Gemm's transB.
+TEST(ConvertToIntegers, IdentityTransposeOfWeightsStaysFloat) {
+  Graph graph("f");
+  Builder b(graph);
+  ValueId x = b.addInput({DataType::Float32, {4, 8}});
+  auto xq = b.create(OpKind::FakeQuantization, {x}, activationFq(0.1, 128));
+  ASSERT_OK(xq);
+  auto w = b.constant(normal({DataType::Float32, {8, 8}}, 0.3));
+  ASSERT_OK(w);
+  auto wq = b.create(OpKind::FakeQuantization, {*w},
+                     {{"scale", Attribute(0.01)},
+                      {"quant_min", Attribute(int64_t(-128))},
+                      {"quant_max", Attribute(int64_t(127))}});
+  ASSERT_OK(wq);
+  auto t = b.create(OpKind::Transpose, {*wq},
+                    {{"perm", Attribute(std::vector<int64_t>{0, 1})}});
+  ASSERT_OK(t);
+  auto p = b.create(OpKind::MatMul, {*xq, *t});
+  ASSERT_OK(p);
+  auto y = b.create(OpKind::FakeQuantization, {*p}, activationFq(0.05, 0));
+  ASSERT_OK(y);
+  b.setOutputs({*y});
+  auto [result, remarks] = runPass(graph);
+  EXPECT_EQ(result.toString(), graph.toString());
+  ASSERT_EQ(remarks.size(), 1u);
+  EXPECT_NE(remarks[0].find("are not a FakeQuantization of a Float32 Constant"),
+            std::string::npos)
+      << remarks[0];
+}
+
 } // namespace

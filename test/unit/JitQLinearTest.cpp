@@ -206,12 +206,15 @@ TEST(QLinearConv2D, TilesReadFromTheImageMatchTheInterpreter) {
     int64_t kh = uniform(1, 3), kw = uniform(1, 3);
     if (trial % 4 == 0)
       kh = kw = 1;
+    if (trial == 4)
+      groupChannels = 4 * 160; // a 1x1 kernel's K in several slices
     int64_t h = uniform(kh + 2, 14), wd = uniform(kw + 2, 14);
-    int64_t dilation = kh * 2 + 1 <= h ? uniform(1, 2) : 1;
+    int64_t dilationH = kh * 2 + 1 <= h ? uniform(1, 2) : 1;
+    int64_t dilationW = kw * 2 + 1 <= wd ? uniform(1, 2) : 1;
     AttrList conv{
         {"stride", Attribute(std::vector<int64_t>{uniform(1, 2), uniform(1, 2)})},
         {"padding", Attribute(std::vector<int64_t>{uniform(0, 1), uniform(0, 1)})},
-        {"dilation", Attribute(std::vector<int64_t>{dilation, 1})},
+        {"dilation", Attribute(std::vector<int64_t>{dilationH, dilationW})},
         {"groups", Attribute(groups)}};
     DataType x = byteType(), y = byteType();
     int64_t out = groups * groupOut;
