@@ -165,8 +165,8 @@ def main():
     parser.add_argument("--models", default="resnet18,mobilenet_v2")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--integer-passes", default=None,
-                        help="default: check_model.py's default list, "
-                             "then convert-to-integers")
+                        help="default: check_model.py's "
+                             "INTEGER_PIPELINE")
     args = parser.parse_args()
     iropt = args.iropt or os.path.join(args.build_dir, "tools", "iropt",
                                        "iropt")
