@@ -187,7 +187,10 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                      g->w_zero_points + ch, g->multipliers + ch,
                      nullptr,          rows,
                      columns};
-      isa.requantize(e, tileSums, {y + ch * positions + p, 1, positions});
+      isa.requantize(e, tileSums,
+                     c->channels_last
+                         ? OutputView{y + p * c->channels + ch, c->channels, 1}
+                         : OutputView{y + ch * positions + p, 1, positions});
     }
   }
 }

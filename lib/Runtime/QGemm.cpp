@@ -1,10 +1,10 @@
 //===- QGemm.cpp - Packing, panels and the drivers of the integer GEMM ----===//
 #include "QGemm.h"
 #include "QGemmKernels.h"
+#include "TransposeBytes.h"
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <emmintrin.h>
 #include <memory>
 #include <vector>
 
@@ -76,27 +76,6 @@ struct Panel {
 };
 
 thread_local Panel panel;
-
-// dst[j * dstStride + i] = src[i * srcStride + j] ^ flip for i, j < 16:
-// four rounds of byte interleaving pair row i with row i + 8.
-void transpose16x16(const uint8_t *src, int64_t srcStride, uint8_t *dst,
-                    int64_t dstStride, uint8_t flip) {
-  __m128i a[16], b[16];
-  for (int i = 0; i < 16; ++i)
-    a[i] = _mm_loadu_si128(
-        reinterpret_cast<const __m128i *>(src + i * srcStride));
-  for (int round = 0; round < 4; ++round) {
-    for (int i = 0; i < 8; ++i) {
-      b[2 * i] = _mm_unpacklo_epi8(a[i], a[i + 8]);
-      b[2 * i + 1] = _mm_unpackhi_epi8(a[i], a[i + 8]);
-    }
-    std::copy(b, b + 16, a);
-  }
-  __m128i flips = _mm_set1_epi8(static_cast<char>(flip));
-  for (int j = 0; j < 16; ++j)
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + j * dstStride),
-                     _mm_xor_si128(a[j], flips));
-}
 
 // Pixels per block of qjit_qconv_to_nhwc.
 constexpr int64_t kNhwcPixels = 64;
@@ -412,20 +391,15 @@ void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c,
     int64_t image = block / blocksPerImage;
     int64_t first = block % blocksPerImage * kNhwcPixels;
     int64_t count = std::min(kNhwcPixels, plane - first);
-    const uint8_t *src = in + image * c->channels * plane + first;
     uint8_t *dst = nhwc + (image * plane + first) * c->channels;
-    // 16 x 16 tiles through SSE2 (baseline x86-64), the edges byte by byte.
-    int64_t fullChannels = c->channels / 16 * 16, fullPixels = count / 16 * 16;
-    for (int64_t ch = 0; ch < fullChannels; ch += 16)
-      for (int64_t p = 0; p < fullPixels; p += 16)
-        transpose16x16(src + ch * plane + p, plane,
-                       dst + p * c->channels + ch, c->channels, flip);
-    for (int64_t ch = 0; ch < c->channels; ++ch) {
-      const uint8_t *row = src + ch * plane;
-      uint8_t *column = dst + ch;
-      for (int64_t p = ch < fullChannels ? fullPixels : 0; p < count; ++p)
-        column[p * c->channels] = row[p] ^ flip;
+    if (c->channels_last) { // NHWC Int8 x: flipped, in the same layout
+      const uint8_t *src = in + (image * plane + first) * c->channels;
+      for (int64_t i = 0; i < count * c->channels; ++i)
+        dst[i] = src[i] ^ flip;
+      continue;
     }
+    const uint8_t *src = in + image * c->channels * plane + first;
+    transposeBytes(src, plane, dst, c->channels, c->channels, count, flip);
   }
 }
 
@@ -465,13 +439,16 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
     int64_t band = task % bands, group = task / bands % g->groups;
     int64_t image = task / bands / g->groups;
     const uint8_t *in = nhwc + image * c->channels * c->height * c->width;
-    // y[image][group * n + j][position]: rows are positions.
-    uint8_t *out = static_cast<uint8_t *>(y) +
-                   (image * outChannels + group * g->n) * positions;
+    // Rows are positions, columns the group's output channels: NCHW
+    // y[image][group * n + j][position] or NHWC y[image][position][...].
+    uint8_t *out = static_cast<uint8_t *>(y) + image * outChannels * positions;
     int64_t end = std::min(positions, (band + 1) * c->rows_per_task);
     for (int64_t p = band * c->rows_per_task; p < end; p += step) {
       int64_t rows = std::min(step, end - p);
-      OutputView view{out + p, 1, positions};
+      OutputView view =
+          c->channels_last
+              ? OutputView{out + p * outChannels + group * g->n, outChannels, 1}
+              : OutputView{out + (group * g->n) * positions + p, 1, positions};
       if (!readsImageDirectly(g, c)) {
         fillPatchPanel(g, c, in, group, p, rows, nullptr);
         multiplyTiles(g, isa, group, PanelRows{panel.rows, depth, kSliceQuads},

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "JitTestSupport.h"
+#include "qjit/IR/OpParams.h"
 
 using namespace qjit;
 using namespace qjit::test;
@@ -108,6 +109,14 @@ AttrList quantizationAttrs(DataType x, DataType w, DataType y,
   return attrs;
 }
 
+// Half the convolutions run channels-last: x (and so y) NHWC.
+void maybeChannelsLast(AttrList &conv, TensorType &x) {
+  if (uniform(0, 1) == 0)
+    return;
+  conv.push_back({"channels_last", Attribute(true)});
+  x.shape = permuteShape(x.shape, kNchwToNhwc);
+}
+
 // Runs `graph` on `inputs` on every path and expects the interpreter's
 // bytes.
 void expectSameBytesOnEveryPath(const Graph &graph,
@@ -181,6 +190,7 @@ TEST(QLinearConv2D, EveryPathMatchesTheInterpreter) {
     std::vector<TensorType> types{
         {x, {uniform(1, 2), groups * groupChannels, h, wd}},
         {w, {out, groupChannels, kh, kw}}};
+    maybeChannelsLast(conv, types[0]);
     std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
     if (uniform(0, 1)) {
       types.push_back({DataType::Int32, {out}});
@@ -221,6 +231,7 @@ TEST(QLinearConv2D, TilesReadFromTheImageMatchTheInterpreter) {
     std::vector<TensorType> types{
         {x, {uniform(1, 2), groups * groupChannels, h, wd}},
         {DataType::Int8, {out, groupChannels, kh, kw}}};
+    maybeChannelsLast(conv, types[0]);
     std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
     if (uniform(0, 1)) {
       types.push_back({DataType::Int32, {out}});
@@ -267,6 +278,80 @@ TEST(QLinearConv2D, LargeLayerMatchesTheInterpreter) {
   Graph graph = singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs);
   expectSameBytesOnEveryPath(graph, {randomBytes(x), randomBytes(w)},
                              "64 -> 48 channels, 28x28 (K in two slices)");
+}
+
+// The element of a 4-D tensor at (i0, i1, i2, i3) copied to `to` at the
+// indices permuted by perm: to = Transpose(from, perm).
+Tensor transpose4D(const Tensor &from, llvm::ArrayRef<int64_t> perm) {
+  Shape in(from.shape());
+  Tensor to(TensorType{from.elementType(), permuteShape(in, perm)});
+  Shape out(to.shape());
+  auto *src = static_cast<const uint8_t *>(from.data());
+  auto *dst = static_cast<uint8_t *>(to.data());
+  int64_t index[4];
+  for (index[0] = 0; index[0] < in[0]; ++index[0])
+    for (index[1] = 0; index[1] < in[1]; ++index[1])
+      for (index[2] = 0; index[2] < in[2]; ++index[2])
+        for (index[3] = 0; index[3] < in[3]; ++index[3]) {
+          int64_t at = ((index[0] * in[1] + index[1]) * in[2] + index[2]) *
+                           in[3] + index[3];
+          int64_t j[4] = {index[perm[0]], index[perm[1]], index[perm[2]],
+                          index[perm[3]]};
+          dst[((j[0] * out[1] + j[1]) * out[2] + j[2]) * out[3] + j[3]] =
+              src[at];
+        }
+  return to;
+}
+
+// The oracle's channels-last convolution is the NCHW one on transposed
+// tensors.
+TEST(QLinearConv2D, ChannelsLastIsTheTransposedConvolution) {
+  for (int trial = 0; trial < 8; ++trial) {
+    int64_t groups = uniform(1, 3), groupChannels = uniform(1, 4);
+    int64_t out = groups * uniform(1, 5);
+    TensorType x{byteType(), {uniform(1, 2), groups * groupChannels,
+                              uniform(3, 9), uniform(3, 9)}};
+    TensorType w{byteType(), {out, groupChannels, uniform(1, 3), uniform(1, 3)}};
+    AttrList attrs = quantizationAttrs(x.elementType, w.elementType,
+                                       byteType(), out, w.numElements() / out);
+    attrs.push_back({"stride", Attribute(uniform(1, 2))});
+    attrs.push_back({"padding", Attribute(uniform(0, 1))});
+    attrs.push_back({"groups", Attribute(groups)});
+    Tensor xs = randomBytes(x), ws = randomBytes(w);
+    Graph nchw = singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs);
+    attrs.push_back({"channels_last", Attribute(true)});
+    Graph nhwc = singleOpGraph(
+        OpKind::QLinearConv2D,
+        {TensorType{x.elementType, permuteShape(x.shape, kNchwToNhwc)}, w},
+        attrs);
+    auto expected = interpret(nchw, {xs, ws});
+    ASSERT_OK(expected);
+    auto actual = interpret(nhwc, {transpose4D(xs, kNchwToNhwc), ws});
+    ASSERT_OK(actual);
+    Tensor actualNchw = transpose4D((*actual)[0], kNhwcToNchw);
+    EXPECT_EQ(0, std::memcmp(actualNchw.data(), (*expected)[0].data(),
+                             actualNchw.sizeInBytes()))
+        << nhwc.toString();
+  }
+}
+
+// Transposes of bytes that swap two groups of axes run in the runtime's
+// tiled transpose: edges of every size, batches, both directions.
+TEST(Transpose, BytesSwappingAxisGroupsMatchTheInterpreter) {
+  const std::vector<int64_t> perms[] = {
+      {0, 2, 3, 1}, {0, 3, 1, 2}, {1, 0}, {1, 2, 0}, {0, 1, 3, 2}};
+  for (int trial = 0; trial < 20; ++trial) {
+    const std::vector<int64_t> &perm = perms[trial % 5];
+    Shape shape;
+    for (size_t d = 0; d < perm.size(); ++d)
+      shape.push_back(uniform(1, trial % 2 ? 40 : 7));
+    TensorType x{trial % 3 ? DataType::UInt8 : DataType::Int8, shape};
+    Graph graph = singleOpGraph(OpKind::Transpose, {x},
+                                {{"perm", Attribute(perm)}});
+    expectSameBytesOnEveryPath(graph, {randomBytes(x)},
+                               fmt::format("trial {}: {}", trial,
+                                           graph.toString()));
+  }
 }
 
 } // namespace
