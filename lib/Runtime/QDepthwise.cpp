@@ -146,7 +146,8 @@ void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
 void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                    const IsaKernels &isa, const int8_t *packed,
                    const int32_t *columnOffsets, const uint8_t *image,
-                   uint8_t *y, int64_t first, int64_t count) {
+                   uint8_t *y, int64_t first, int64_t count,
+                   int64_t channelBegin, int64_t channelEnd) {
   SumsFn sums = g->has_w_zero_points ? sumsFor<true>(g->isa)
                                      : sumsFor<false>(g->isa);
   int64_t taps = g->k, positions = c->out_h * c->out_w;
@@ -171,8 +172,8 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
         }
       }
     }
-    for (int64_t ch = 0; ch < c->channels; ch += kTileColumns) {
-      int64_t columns = std::min(kTileColumns, c->channels - ch);
+    for (int64_t ch = channelBegin; ch < channelEnd; ch += kTileColumns) {
+      int64_t columns = std::min(kTileColumns, channelEnd - ch);
       sums({image + ch, c->channels, packed + ch, offsets, rows, taps,
             columns, static_cast<uint8_t>(g->x_zero_point), tileSums,
             tileXSums});

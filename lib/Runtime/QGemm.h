@@ -57,8 +57,10 @@ struct qjit_qconv {
   int64_t kernel_h, kernel_w, stride_h, stride_w;
   int64_t pad_h, pad_w, dilation_h, dilation_w;
   int64_t out_h, out_w;
-  int64_t rows_per_task; // output positions per task of qjit_qconv_tasks
-  int64_t channels_last; // x and y are NHWC
+  int64_t rows_per_task;    // output positions per task of qjit_qconv_tasks
+  int64_t columns_per_task; // a group's output channels per task (all
+                            // channels, depthwise); a multiple of 64 or all
+  int64_t channels_last;    // x and y are NHWC
 };
 
 // Bytes qjit_qgemm_pack writes to `packed` and to `column_offsets`.
@@ -90,9 +92,10 @@ void qjit_qconv_to_nhwc(const struct qjit_qgemm *g, const struct qjit_qconv *c,
                         int64_t block_end);
 
 // Tasks [task_begin, task_end) of a convolution of qjit_qconv_to_nhwc's
-// image; a task is rows_per_task output positions of one group of one
-// image, or of every group when the convolution is depthwise (one input
-// and one output channel per group, which has its own kernels).
+// image; a task is rows_per_task output positions by columns_per_task
+// output channels of one group of one image, or of every group when the
+// convolution is depthwise (one input and one output channel per group,
+// which has its own kernels).
 // qjit_qconv_task_count says how many there are.
 int64_t qjit_qconv_is_depthwise(const struct qjit_qgemm *g,
                                 const struct qjit_qconv *c);

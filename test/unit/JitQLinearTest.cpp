@@ -280,6 +280,39 @@ TEST(QLinearConv2D, LargeLayerMatchesTheInterpreter) {
                              "64 -> 48 channels, 28x28 (K in two slices)");
 }
 
+// Small images with many channels: tasks take parts of the columns
+// (output channels), on one thread and on two.
+TEST(QLinearConv2D, TasksSplitOverColumnsMatchTheInterpreter) {
+  for (bool channelsLast : {false, true}) {
+    AttrList layout;
+    if (channelsLast)
+      layout.push_back({"channels_last", Attribute(true)});
+    auto nchwOrNhwc = [&](Shape shape) {
+      return channelsLast ? permuteShape(shape, kNchwToNhwc) : shape;
+    };
+    // A 1x1 convolution, 1024 -> 200 channels over 4x4 positions.
+    TensorType x{DataType::UInt8, nchwOrNhwc({1, 1024, 4, 4})},
+        w{DataType::Int8, {200, 1024, 1, 1}};
+    AttrList attrs = quantizationAttrs(DataType::UInt8, DataType::Int8,
+                                       DataType::UInt8, 200, 1024);
+    attrs.insert(attrs.end(), layout.begin(), layout.end());
+    expectSameBytesOnEveryPath(
+        singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs),
+        {randomBytes(x), randomBytes(w)}, "1x1, 1024 -> 200 channels, 4x4");
+    // A depthwise 3x3 convolution of 300 channels over 7x7 positions.
+    TensorType dx{DataType::UInt8, nchwOrNhwc({1, 300, 7, 7})},
+        dw{DataType::Int8, {300, 1, 3, 3}};
+    AttrList dAttrs = quantizationAttrs(DataType::UInt8, DataType::Int8,
+                                        DataType::UInt8, 300, 9);
+    dAttrs.push_back({"padding", Attribute(int64_t(1))});
+    dAttrs.push_back({"groups", Attribute(int64_t(300))});
+    dAttrs.insert(dAttrs.end(), layout.begin(), layout.end());
+    expectSameBytesOnEveryPath(
+        singleOpGraph(OpKind::QLinearConv2D, {dx, dw}, dAttrs),
+        {randomBytes(dx), randomBytes(dw)}, "depthwise 300 channels, 7x7");
+  }
+}
+
 // The element of a 4-D tensor at (i0, i1, i2, i3) copied to `to` at the
 // indices permuted by perm: to = Transpose(from, perm).
 Tensor transpose4D(const Tensor &from, llvm::ArrayRef<int64_t> perm) {
