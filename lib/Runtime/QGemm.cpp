@@ -311,7 +311,13 @@ ImageRows imageRows(const qjit_qgemm *g, const qjit_qconv *c,
 extern "C" {
 
 int64_t qjit_qgemm_packed_bytes(const qjit_qgemm *g) {
-  return g->groups * groupBytes(g);
+  int64_t bytes = g->groups * groupBytes(g);
+  // A depthwise convolution's weights (one column per group, K its taps;
+  // the taps are not known here, so some other grouped products get room
+  // they do not use).
+  if (g->groups > 1 && g->n == 1 && g->k <= kMaxDepthwiseTaps)
+    bytes = std::max(bytes, depthwisePackedBytes(g));
+  return bytes;
 }
 
 int64_t qjit_qgemm_offset_bytes(const qjit_qgemm *g) {

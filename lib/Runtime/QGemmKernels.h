@@ -73,6 +73,8 @@ void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
 // per group, at most kMaxDepthwiseTaps taps.
 constexpr int64_t kMaxDepthwiseTaps = 64;
 bool isDepthwise(const qjit_qgemm *g, int64_t taps);
+// The bytes packDepthwise writes (both of its layouts).
+int64_t depthwisePackedBytes(const qjit_qgemm *g);
 // w'[tap][channel] from w (element (group, tap) at w[group * group_stride +
 // tap * k_stride]); groups * taps bytes.
 void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
