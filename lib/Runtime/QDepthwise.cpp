@@ -271,10 +271,27 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
   // here, so it sees a description without weight zero points.
   qjit_qgemm plain = *g;
   plain.has_w_zero_points = 0;
+  // Pixel offsets of the taps from a patch's corner, and the corner's
+  // reach: a patch inside the image takes these plus its corner.
+  int64_t tapOffset[kMaxDepthwiseTaps];
+  for (int64_t kh = 0; kh < c->kernel_h; ++kh)
+    for (int64_t kw = 0; kw < c->kernel_w; ++kw)
+      tapOffset[kh * c->kernel_w + kw] =
+          kh * c->dilation_h * c->width + kw * c->dilation_w;
+  int64_t spanH = (c->kernel_h - 1) * c->dilation_h;
+  int64_t spanW = (c->kernel_w - 1) * c->dilation_w;
   for (int64_t p = first; p < first + count; p += kTileRows) {
     int64_t rows = std::min(kTileRows, first + count - p);
     for (int64_t r = 0; r < rows; ++r) {
       int64_t oh = (p + r) / c->out_w, ow = (p + r) % c->out_w;
+      int64_t ih0 = oh * c->stride_h - c->pad_h;
+      int64_t iw0 = ow * c->stride_w - c->pad_w;
+      if (ih0 >= 0 && ih0 + spanH < c->height && iw0 >= 0 &&
+          iw0 + spanW < c->width) {
+        for (int64_t tap = 0; tap < taps; ++tap)
+          offsets[r * taps + tap] = ih0 * c->width + iw0 + tapOffset[tap];
+        continue;
+      }
       for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
         int64_t ih = oh * c->stride_h - c->pad_h + kh * c->dilation_h;
         for (int64_t kw = 0; kw < c->kernel_w; ++kw) {
