@@ -301,8 +301,11 @@ TEST(QLinearConv2D, TasksSplitOverColumnsMatchTheInterpreter) {
     // A 1x1 convolution, 1024 -> 200 channels over 4x4 positions.
     TensorType x{DataType::UInt8, nchwOrNhwc({1, 1024, 4, 4})},
         w{DataType::Int8, {200, 1024, 1, 1}};
-    AttrList attrs = quantizationAttrs(DataType::UInt8, DataType::Int8,
-                                       DataType::UInt8, 200, 1024);
+    // Int8 and UInt8 results through the 64-column NHWC epilogue.
+    DataType y = channelsLast ? DataType::Int8 : DataType::UInt8;
+    DataType dy = channelsLast ? DataType::UInt8 : DataType::Int8;
+    AttrList attrs = quantizationAttrs(DataType::UInt8, DataType::Int8, y,
+                                       200, 1024);
     attrs.insert(attrs.end(), layout.begin(), layout.end());
     expectSameBytesOnEveryPath(
         singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs),
@@ -310,8 +313,8 @@ TEST(QLinearConv2D, TasksSplitOverColumnsMatchTheInterpreter) {
     // A depthwise 3x3 convolution of 300 channels over 7x7 positions.
     TensorType dx{DataType::UInt8, nchwOrNhwc({1, 300, 7, 7})},
         dw{DataType::Int8, {300, 1, 3, 3}};
-    AttrList dAttrs = quantizationAttrs(DataType::UInt8, DataType::Int8,
-                                        DataType::UInt8, 300, 9);
+    AttrList dAttrs =
+        quantizationAttrs(DataType::UInt8, DataType::Int8, dy, 300, 9);
     dropWeightZeroPoints(dAttrs, 300);
     dAttrs.push_back({"padding", Attribute(int64_t(1))});
     dAttrs.push_back({"groups", Attribute(int64_t(300))});
