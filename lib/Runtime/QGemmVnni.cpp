@@ -191,15 +191,21 @@ struct Requantizer {
   }
 };
 
-// A whole tile width of contiguous columns: each row's 64 levels packed to
-// bytes by saturating packs (the levels are in the type's range already),
-// whose lane order one dword permutation undoes, and stored at once.
+// Contiguous columns (more than 16): each row's levels packed to bytes by
+// saturating packs (the levels are in the type's range already), whose lane
+// order one dword permutation undoes, and stored at once.
 QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
                                            const int32_t *sums,
                                            OutputView out) {
   static_assert(kTileColumns == 64, "four 16-column vectors per row");
-  Requantizer q0(e, 0, 0xFFFF), q1(e, 16, 0xFFFF), q2(e, 32, 0xFFFF),
-      q3(e, 48, 0xFFFF);
+  auto maskOf = [&](int64_t j) {
+    int64_t count = std::clamp<int64_t>(e.columns - j, 0, 16);
+    return static_cast<__mmask16>((1u << count) - 1);
+  };
+  Requantizer q0(e, 0, maskOf(0)), q1(e, 16, maskOf(16)),
+      q2(e, 32, maskOf(32)), q3(e, 48, maskOf(48));
+  __mmask64 store = e.columns >= 64 ? ~__mmask64(0)
+                                    : (__mmask64(1) << e.columns) - 1;
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10,
                                           14, 3, 7, 11, 15);
   bool unsignedLevels = e.g->lo >= 0;
@@ -210,8 +216,8 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
     __m512i cd = _mm512_packs_epi32(q2(row + 32, rowSum), q3(row + 48, rowSum));
     __m512i bytes = unsignedLevels ? _mm512_packus_epi16(ab, cd)
                                    : _mm512_packs_epi16(ab, cd);
-    _mm512_storeu_si512(out.base + r * out.rowStride,
-                        _mm512_permutexvar_epi32(order, bytes));
+    _mm512_mask_storeu_epi8(out.base + r * out.rowStride, store,
+                            _mm512_permutexvar_epi32(order, bytes));
   }
 }
 
@@ -219,7 +225,7 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
 // columns.
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
                                        const int32_t *sums, OutputView out) {
-  if (out.columnStride == 1 && e.columns == kTileColumns)
+  if (out.columnStride == 1 && e.columns > 16)
     return requantizeRowsAvx512(e, sums, out);
   __m128i rows[kTileRows];
   for (int64_t j = 0; j < e.columns; j += 16) {
