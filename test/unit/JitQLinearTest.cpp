@@ -310,6 +310,16 @@ TEST(QLinearConv2D, TasksSplitOverColumnsMatchTheInterpreter) {
     expectSameBytesOnEveryPath(
         singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs),
         {randomBytes(x), randomBytes(w)}, "1x1, 1024 -> 200 channels, 4x4");
+    // Two groups of 2048 -> 128 channels: parts of each group's columns.
+    TensorType gx{DataType::UInt8, nchwOrNhwc({1, 4096, 4, 4})},
+        gw{DataType::Int8, {256, 2048, 1, 1}};
+    AttrList gAttrs = quantizationAttrs(DataType::UInt8, DataType::Int8, y,
+                                        256, 2048);
+    gAttrs.push_back({"groups", Attribute(int64_t(2))});
+    gAttrs.insert(gAttrs.end(), layout.begin(), layout.end());
+    expectSameBytesOnEveryPath(
+        singleOpGraph(OpKind::QLinearConv2D, {gx, gw}, gAttrs),
+        {randomBytes(gx), randomBytes(gw)}, "2 groups of 2048 -> 128, 4x4");
     // A depthwise 3x3 convolution of 300 channels over 7x7 positions.
     TensorType dx{DataType::UInt8, nchwOrNhwc({1, 300, 7, 7})},
         dw{DataType::Int8, {300, 1, 3, 3}};
