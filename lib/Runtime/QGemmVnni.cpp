@@ -129,7 +129,7 @@ void dotAvx512Tile(const DotTile &t) {
 QJIT_AVX512_VNNI void storeTransposed(const __m128i *rows, int64_t count,
                                       int64_t columns, OutputView out,
                                       int64_t j0) {
-  uint8_t *base = out.base + j0 * out.columnStride;
+  uint8_t *base = out.at(0, j0);
   if (count == kTileRows && out.rowStride == 1) {
     __m128i r01lo = _mm_unpacklo_epi8(rows[0], rows[1]);
     __m128i r01hi = _mm_unpackhi_epi8(rows[0], rows[1]);
@@ -216,8 +216,35 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
     __m512i cd = _mm512_packs_epi32(q2(row + 32, rowSum), q3(row + 48, rowSum));
     __m512i bytes = unsignedLevels ? _mm512_packus_epi16(ab, cd)
                                    : _mm512_packs_epi16(ab, cd);
-    _mm512_mask_storeu_epi8(out.base + r * out.rowStride, store,
+    _mm512_mask_storeu_epi8(out.at(r, 0), store,
                             _mm512_permutexvar_epi32(order, bytes));
+  }
+}
+
+// Float results: the levels dequantized as Dequantize computes them,
+// fl(fl(float(q) - float(y_zp)) * y_scale).
+QJIT_AVX512_VNNI void dequantizeAvx512(const TileEpilogue &e,
+                                       const int32_t *sums, OutputView out) {
+  const qjit_qgemm *g = e.g;
+  __m512 zp = _mm512_set1_ps(static_cast<float>(g->y_zero_point));
+  __m512 scale = _mm512_set1_ps(static_cast<float>(g->y_scale));
+  for (int64_t j = 0; j < e.columns; j += 16) {
+    int64_t count = std::min<int64_t>(16, e.columns - j);
+    __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
+    Requantizer levels(e, j, mask);
+    for (int64_t r = 0; r < e.rows; ++r) {
+      __m512i q = levels(sums + r * kTileColumns + j,
+                         e.rowSums ? e.rowSums + r : nullptr);
+      if (out.columnStride != 1) {
+        alignas(64) int32_t values[16];
+        _mm512_store_si512(values, q);
+        for (int64_t i = 0; i < count; ++i)
+          storeLevel(g, out, r, j + i, values[i]);
+        continue;
+      }
+      __m512 f = _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(q), zp), scale);
+      _mm512_mask_storeu_ps(out.at(r, j), mask, f);
+    }
   }
 }
 
@@ -225,6 +252,8 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
 // columns.
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
                                        const int32_t *sums, OutputView out) {
+  if (e.g->y_float)
+    return dequantizeAvx512(e, sums, out);
   if (out.columnStride == 1 && e.columns > 16)
     return requantizeRowsAvx512(e, sums, out);
   __m128i rows[kTileRows];
@@ -236,8 +265,7 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
       __m512i q = levels(sums + r * kTileColumns + j,
                          e.rowSums ? e.rowSums + r : nullptr);
       if (out.columnStride == 1)
-        _mm512_mask_cvtepi32_storeu_epi8(out.base + r * out.rowStride + j,
-                                         mask, q);
+        _mm512_mask_cvtepi32_storeu_epi8(out.at(r, j), mask, q);
       else
         rows[r] = _mm512_cvtepi32_epi8(q);
     }
