@@ -2,6 +2,7 @@
 #include "Conv2D.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
+#include "Parallel.h"
 #include <algorithm>
 
 using namespace llvm;
@@ -14,6 +15,9 @@ namespace {
 // L2 per core) with GemmBench's 64 -> 64 channel 56x56 layer: 256 KiB and
 // 1 MiB bands were 5-15% slower, one band for the whole image about 5%.
 constexpr uint64_t kBandBytes = 512 * 1024;
+
+// A 1x1 convolution's column bands are whole vectors of pixels.
+constexpr int64_t kBandColumnStep = 16;
 
 } // namespace
 
@@ -104,17 +108,6 @@ void emitBiasFill(IRBuilderBase &b, DataType type, Value *bias,
       "row");
 }
 
-void emitImageGroupLoops(Kernel &k, const Conv2DPlan &plan,
-                         ImageGroupBody body) {
-  emitLoopNest(k.b, {plan.batch, plan.params.groups}, {"image", "group"},
-               [&](IRBuilderBase &b, ArrayRef<Value *> ivs) {
-                 Value *g = ivs[1];
-                 Value *firstOut =
-                     b.CreateMul(g, b.getInt64(plan.groupOutChannels));
-                 body(b, ivs[0], g, firstOut);
-               });
-}
-
 void emitConv2D(Kernel &k) {
   Conv2DPlan plan = planConv2D(k.graph, k.op);
   // Every route reads back the output it accumulates into.
@@ -130,35 +123,65 @@ void emitConv2D(Kernel &k) {
     break;
   }
 
-  // out[n, group] = w[group] ([O/g, C/g]) * x[n, group] ([C/g, H*W]).
+  // out[n, group] = w[group] ([O/g, C/g]) * x[n, group] ([C/g, H*W]), in
+  // tasks of a band of columns (pixels) of one (image, group), each about
+  // kBandMultiplyAdds, on the run's threads.
   DataType type = plan.type;
   int64_t pixels = plan.height * plan.width;
   int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
-  Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
-  emitImageGroupLoops(
-      k, plan, [&](IRBuilderBase &b, Value *n, Value *g, Value *firstOut) {
-        Value *outImage =
-            b.CreateAdd(b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-        Value *inImage = b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
-                                     b.CreateMul(g, b.getInt64(cg)));
-        GemmArgs gemm;
-        gemm.type = type;
-        gemm.m = og;
-        gemm.k = cg;
-        gemm.n = b.getInt64(pixels);
-        gemm.maxN = pixels;
-        gemm.a = elementPtr(b, type, w, b.CreateMul(firstOut, b.getInt64(cg)));
-        gemm.b =
-            elementPtr(b, type, x, b.CreateMul(inImage, b.getInt64(pixels)));
-        gemm.c =
-            elementPtr(b, type, y, b.CreateMul(outImage, b.getInt64(pixels)));
-        gemm.lda = cg;
-        gemm.ldb = gemm.ldc = pixels;
-        gemm.accumulate = plan.hasBias;
-        if (plan.hasBias)
-          emitBiasFill(b, type, k.operands[2].ptr, firstOut, og, gemm.n, gemm.c,
-                       pixels);
-        emitGemm(b, k.module, gemm);
+  int64_t groups = plan.params.groups;
+  int64_t bandCols = std::min<int64_t>(
+      pixels, alignTo(std::max<int64_t>(
+                          1, ceilDiv(kBandMultiplyAdds,
+                                     std::max<int64_t>(og * cg, 1))),
+                      kBandColumnStep));
+  int64_t bands = ceilDiv(pixels, bandCols);
+  emitParallelFor(
+      k, plan.batch * groups * bands, /*grain=*/1, {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        IRBuilderBase &b = chunk.b;
+        Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
+        Value *y = chunk.results[0].ptr;
+        emitLoop(
+            b, begin, end, b.getInt64(1),
+            [&](IRBuilderBase &b, Value *task) {
+              Value *band = b.CreateURem(task, b.getInt64(bands));
+              Value *rest = b.CreateUDiv(task, b.getInt64(bands));
+              Value *g = b.CreateURem(rest, b.getInt64(groups));
+              Value *n = b.CreateUDiv(rest, b.getInt64(groups));
+              Value *firstOut = b.CreateMul(g, b.getInt64(og));
+              Value *first = b.CreateMul(band, b.getInt64(bandCols));
+              Value *cols = b.CreateBinaryIntrinsic(
+                  Intrinsic::smin, b.getInt64(bandCols),
+                  b.CreateSub(b.getInt64(pixels), first));
+              Value *outImage = b.CreateAdd(
+                  b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+              Value *inImage =
+                  b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                              b.CreateMul(g, b.getInt64(cg)));
+              GemmArgs gemm;
+              gemm.type = type;
+              gemm.m = og;
+              gemm.k = cg;
+              gemm.n = cols;
+              gemm.maxN = bandCols;
+              gemm.a = elementPtr(b, type, w,
+                                  b.CreateMul(firstOut, b.getInt64(cg)));
+              gemm.b = elementPtr(
+                  b, type, x,
+                  b.CreateAdd(b.CreateMul(inImage, b.getInt64(pixels)), first));
+              gemm.c = elementPtr(
+                  b, type, y,
+                  b.CreateAdd(b.CreateMul(outImage, b.getInt64(pixels)), first));
+              gemm.lda = cg;
+              gemm.ldb = gemm.ldc = pixels;
+              gemm.accumulate = plan.hasBias;
+              if (plan.hasBias)
+                emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
+                             gemm.n, gemm.c, pixels);
+              emitGemm(b, k.module, gemm);
+            },
+            "task");
       });
 }
 

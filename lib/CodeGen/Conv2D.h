@@ -53,15 +53,6 @@ TapRange emitTapRange(llvm::IRBuilderBase &b, llvm::Value *tap, int64_t stride,
                       int64_t pad, int64_t dilation, int64_t inSize,
                       int64_t outSize);
 
-// for each image n and group g: body(n, g, firstOut), where firstOut =
-// g * O / groups is the group's first output channel (the pointwise and
-// im2col routes: one product per image and group).
-using ImageGroupBody =
-    llvm::function_ref<void(llvm::IRBuilderBase &, llvm::Value *n,
-                            llvm::Value *g, llvm::Value *firstOut)>;
-void emitImageGroupLoops(Kernel &k, const Conv2DPlan &plan,
-                         ImageGroupBody body);
-
 uint64_t conv2DDirectScratchBytes(const Conv2DPlan &plan);
 void emitConv2DDirect(Kernel &k, const Conv2DPlan &plan);
 void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan);

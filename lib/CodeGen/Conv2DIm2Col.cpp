@@ -12,6 +12,7 @@
 #include "Conv2D.h"
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
+#include "Parallel.h"
 #include "llvm/IR/Function.h"
 
 using namespace llvm;
@@ -127,32 +128,60 @@ void emitIm2Col(IRBuilderBase &b, const Conv2DPlan &plan, Value *inChannels,
 
 } // namespace
 
+// The calling thread's scratch of `bytes` bytes (ThreadScratch.h).
+Value *emitThreadScratch(IRBuilderBase &b, llvm::Module &module,
+                         uint64_t bytes) {
+  FunctionCallee fn = module.getOrInsertFunction(
+      "qjit_thread_scratch",
+      FunctionType::get(b.getPtrTy(), {b.getInt64Ty()}, false));
+  if (auto *f = dyn_cast<Function>(fn.getCallee()))
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+  return b.CreateCall(fn, {b.getInt64(bytes)});
+}
+
 void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
   DataType type = plan.type;
   int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
   int64_t outPixels = plan.outH * plan.outW;
   int64_t ld = plan.bandRows * plan.outW;
-  Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
-
-  emitImageGroupLoops(
-      k, plan, [&](IRBuilderBase &b, Value *n, Value *g, Value *firstOut) {
-        Value *inChannels = elementPtr(
-            b, type, x,
-            b.CreateMul(b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
-                                    b.CreateMul(g, b.getInt64(cg))),
-                        b.getInt64(plan.height * plan.width)));
-        Value *outChannels =
-            b.CreateAdd(b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-        Value *weights = elementPtr(
-            b, type, w, b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
+  int64_t groups = plan.params.groups;
+  int64_t bands = ceilDiv(plan.outH, plan.bandRows);
+  // Tasks of one band of one (image, group), on the run's threads; each
+  // chunk fills its own thread's band buffer (inline, the kernel's scratch).
+  emitParallelFor(
+      k, plan.batch * groups * bands, /*grain=*/1, {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        IRBuilderBase &b = chunk.b;
+        Value *col = &chunk == &k
+                         ? k.scratch
+                         : emitThreadScratch(b, k.module, plan.scratchBytes);
+        Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
+        Value *y = chunk.results[0].ptr;
         emitLoop(
-            b, b.getInt64(0), b.getInt64(plan.outH), b.getInt64(plan.bandRows),
-            [&](IRBuilderBase &b, Value *y0) {
+            b, begin, end, b.getInt64(1),
+            [&](IRBuilderBase &b, Value *task) {
+              Value *band = b.CreateURem(task, b.getInt64(bands));
+              Value *rest = b.CreateUDiv(task, b.getInt64(bands));
+              Value *g = b.CreateURem(rest, b.getInt64(groups));
+              Value *n = b.CreateUDiv(rest, b.getInt64(groups));
+              Value *firstOut = b.CreateMul(g, b.getInt64(og));
+              Value *inChannels = elementPtr(
+                  b, type, x,
+                  b.CreateMul(
+                      b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                                  b.CreateMul(g, b.getInt64(cg))),
+                      b.getInt64(plan.height * plan.width)));
+              Value *outChannels = b.CreateAdd(
+                  b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+              Value *weights = elementPtr(
+                  b, type, w,
+                  b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
+              Value *y0 = b.CreateMul(band, b.getInt64(plan.bandRows));
               Value *rows = b.CreateBinaryIntrinsic(
                   Intrinsic::smin, b.getInt64(plan.bandRows),
                   b.CreateSub(b.getInt64(plan.outH), y0));
               Value *cols = b.CreateMul(rows, b.getInt64(plan.outW));
-              emitIm2Col(b, plan, inChannels, y0, rows, k.scratch, ld);
+              emitIm2Col(b, plan, inChannels, y0, rows, col, ld);
 
               GemmArgs gemm;
               gemm.type = type;
@@ -161,7 +190,7 @@ void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
               gemm.n = cols;
               gemm.maxN = ld;
               gemm.a = weights;
-              gemm.b = k.scratch;
+              gemm.b = col;
               gemm.c = elementPtr(
                   b, type, y,
                   b.CreateAdd(b.CreateMul(outChannels, b.getInt64(outPixels)),
@@ -171,11 +200,11 @@ void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
               gemm.ldc = outPixels;
               gemm.accumulate = plan.hasBias;
               if (plan.hasBias)
-                emitBiasFill(b, type, k.operands[2].ptr, firstOut, og, cols,
-                             gemm.c, outPixels);
+                emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
+                             cols, gemm.c, outPixels);
               emitGemm(b, k.module, gemm);
             },
-            "band");
+            "task");
       });
 }
 

@@ -1,6 +1,7 @@
 //===- IntegerRuntime.cpp - The integer kernels JIT-compiled code calls ---===//
 #include "IntegerRuntime.h"
 #include "Runtime/QGemm.h"
+#include "Runtime/ThreadScratch.h"
 #include "Runtime/TransposeBytes.h"
 #include "RuntimeSymbols.h"
 
@@ -16,7 +17,9 @@ Error addIntegerRuntime(orc::LLJIT &jit) {
             {"qjit_qconv_to_nhwc", ExecutorAddr::fromPtr(&qjit_qconv_to_nhwc)},
             {"qjit_qconv_tasks", ExecutorAddr::fromPtr(&qjit_qconv_tasks)},
             {"qjit_transpose_bytes",
-             ExecutorAddr::fromPtr(&qjit_transpose_bytes)}});
+             ExecutorAddr::fromPtr(&qjit_transpose_bytes)},
+            {"qjit_thread_scratch",
+             ExecutorAddr::fromPtr(&qjit_thread_scratch)}});
 }
 
 } // namespace qjit
