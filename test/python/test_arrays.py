@@ -1,0 +1,87 @@
+"""How arrays reach compiled code: used in place or copied, never converted."""
+import numpy as np
+import pytest
+
+import qjit
+
+TEXT = """graph @fq(t0: Float32 [4, 6], t1: Float32 [6]) {
+  t2 = Add(t0, t1) : Float32 [4, 6]
+  t3 = FakeQuantization(t2, symmetric=false, scale=0.25, zero_point=3) : Float32 [4, 6]
+  return t3
+}"""
+
+
+@pytest.fixture(scope="module")
+def fq(jit):
+    return jit.compile(qjit.parse(TEXT)[0])
+
+
+def reference(fq, x, b):
+    return fq(np.ascontiguousarray(x, np.float32), np.ascontiguousarray(b, np.float32))
+
+
+def data():
+    rng = np.random.default_rng(3)
+    return (rng.standard_normal((4, 6)).astype(np.float32) * 3,
+            rng.standard_normal(6).astype(np.float32))
+
+
+def test_non_contiguous_inputs_are_copied(fq):
+    x, b = data()
+    expected = reference(fq, x, b)
+    big = np.zeros((8, 12), np.float32)
+    big[::2, ::2] = x
+    view = big[::2, ::2]
+    assert not view.flags.c_contiguous
+    assert fq(view, b).tobytes() == expected.tobytes()
+    fortran = np.asfortranarray(x)
+    assert fq(fortran, b).tobytes() == expected.tobytes()
+    transposed = np.ascontiguousarray(x.T).T
+    assert fq(transposed, b).tobytes() == expected.tobytes()
+    np.testing.assert_array_equal(big[::2, ::2], x)  # inputs are not written
+
+
+def test_misaligned_inputs_are_copied(fq):
+    x, b = data()
+    expected = reference(fq, x, b)
+    raw = np.zeros(x.nbytes + 1, np.uint8)
+    misaligned = raw[1:].view(np.float32).reshape(4, 6)
+    misaligned[...] = x
+    assert misaligned.ctypes.data % 4 != 0
+    assert fq(misaligned, b).tobytes() == expected.tobytes()
+
+
+def test_other_byte_order_is_copied(fq):
+    x, b = data()
+    expected = reference(fq, x, b)
+    swapped = x.astype(">f4")
+    assert fq(swapped, b.astype(">f4")).tobytes() == expected.tobytes()
+
+
+def test_array_likes_are_not_converted(fq):
+    x, b = data()
+    # A list becomes a float64 array: the wrong dtype, an error.
+    with pytest.raises(qjit.Error, match="input 1 of graph @fq must be Float32 \\[6\\], got Float64 \\[6\\]"):
+        fq(x, b.tolist())
+    assert fq(x, np.asarray(b.tolist(), np.float32)).tobytes() == \
+        reference(fq, x, b).tobytes()
+
+
+def test_outputs_are_fresh_aligned_arrays(fq):
+    x, b = data()
+    y = fq(x, b)
+    assert y.flags.c_contiguous and y.flags.writeable and y.flags.owndata
+    assert y.ctypes.data % 4 == 0
+    assert fq(x, b) is not y
+
+
+def test_zero_copy_inputs_are_read_in_place(fq):
+    # A usable input is passed by address: a view into a larger buffer gives
+    # the same result as its copy, and the buffer around it is untouched.
+    x, b = data()
+    buffer = np.full(4 * 6 + 8, np.nan, np.float32)
+    inner = buffer[4:-4].reshape(4, 6)
+    inner[...] = x
+    assert inner.flags.c_contiguous and not inner.flags.owndata
+    assert fq(inner, b).tobytes() == reference(fq, x, b).tobytes()
+    assert np.isnan(buffer[:4]).all() and np.isnan(buffer[-4:]).all()
