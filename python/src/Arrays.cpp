@@ -1,6 +1,7 @@
 //===- Arrays.cpp ---------------------------------------------------------===//
 #include "Arrays.h"
 #include "Errors.h"
+#include "LargeBuffers.h"
 #include "llvm/ADT/bit.h"
 #include <cstdint>
 
@@ -87,9 +88,25 @@ ArrayArg ArrayArg::from(py::handle object, const std::string &what) {
 ArrayArg ArrayArg::allocate(const TensorType &type) {
   ArrayArg arg;
   arg.type = type;
-  arg.array = py::array(numpyDType(type.elementType),
-                        std::vector<py::ssize_t>(type.shape.begin(),
-                                                 type.shape.end()));
+  std::vector<py::ssize_t> shape(type.shape.begin(), type.shape.end());
+  size_t bytes = type.sizeInBytes();
+  void *data = nullptr;
+  if (bytes >= large_buffers::kMinBytes && (data = large_buffers::take(bytes))) {
+    // The capsule hands the memory back when the array (or a tensor made
+    // from it) is freed.
+    struct Block {
+      void *data;
+      size_t bytes;
+    };
+    py::capsule owner(new Block{data, bytes}, [](void *p) {
+      auto *block = static_cast<Block *>(p);
+      large_buffers::give(block->data, block->bytes);
+      delete block;
+    });
+    arg.array = py::array(numpyDType(type.elementType), shape, {}, data, owner);
+  } else {
+    arg.array = py::array(numpyDType(type.elementType), shape);
+  }
   return arg;
 }
 

@@ -36,7 +36,7 @@ struct ArrayArg {
   // `object` as an array (anything numpy.asarray takes); `what` ("input 0
   // of graph @f") names it in errors.
   static ArrayArg from(pybind11::handle object, const std::string &what);
-  // A new, uninitialized array of `type`.
+  // A new, uninitialized array of `type` (large ones: LargeBuffers.h).
   static ArrayArg allocate(const TensorType &type);
   // Whether the bytes can be used as they are.
   bool usable() const;

@@ -85,3 +85,29 @@ def test_zero_copy_inputs_are_read_in_place(fq):
     assert inner.flags.c_contiguous and not inner.flags.owndata
     assert fq(inner, b).tobytes() == reference(fq, x, b).tobytes()
     assert np.isnan(buffer[:4]).all() and np.isnan(buffer[-4:]).all()
+
+
+def test_large_outputs_do_not_alias(jit):
+    # Outputs of 4 MiB and more get memory of their own, reused once their
+    # array is freed (python/src/LargeBuffers.h); live ones are never shared.
+    n = 1 << 21
+    f = jit.compile(qjit.parse("""graph @neg(t0: Float32 [%d]) {
+  t1 = Negate(t0) : Float32 [%d]
+  return t1
+}""" % (n, n))[0])
+    xs = [np.full(n, float(i), np.float32) for i in range(4)]
+    ys = [f(x) for x in xs]
+    for i, y in enumerate(ys):
+        assert (y == -float(i)).all()
+        assert y.flags.writeable and y.flags.c_contiguous
+    addresses = {y.ctypes.data for y in ys}
+    assert len(addresses) == 4
+    del ys[3]  # its memory may now serve the next output
+    again = f(xs[0])
+    assert (again == 0).all()
+    for i, y in enumerate(ys):
+        assert (y == -float(i)).all()
+    view = again[10:20]
+    del again
+    later = f(xs[1])
+    assert (view == 0).all() and (later == -1).all()  # a view keeps its memory

@@ -220,3 +220,16 @@ def test_errors():
     with pytest.raises(qjit.Error, match="zero_point.*must be a float32 tensor"):
         qt.fake_quantize_learnable_per_tensor_affine(
             torch.randn(4), torch.tensor([0.1]), torch.tensor([1]), 0, 255)
+
+
+def test_large_results_stay_valid():
+    # Large results live on memory qjit reuses once freed: tensors that are
+    # alive keep theirs.
+    x = torch.randn(1 << 21)
+    ys = [qt.fake_quantize_per_tensor_affine(x * k, 0.1, 0, -128, 127) for k in (1, 2, 3)]
+    for k, y in zip((1, 2, 3), ys):
+        assert bits(y) == bits(torch.fake_quantize_per_tensor_affine(x * k, 0.1, 0, -128, 127))
+    del ys[0]
+    z = qt.fake_quantize_per_tensor_affine(x * 4, 0.1, 0, -128, 127)
+    assert bits(ys[0]) == bits(torch.fake_quantize_per_tensor_affine(x * 2, 0.1, 0, -128, 127))
+    assert bits(z) == bits(torch.fake_quantize_per_tensor_affine(x * 4, 0.1, 0, -128, 127))

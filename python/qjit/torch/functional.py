@@ -4,6 +4,7 @@ Same signatures and, by docs/fake-quantization.md, the same bits as
 torch.fake_quantize_per_tensor_affine / _per_channel_affine (forward and the
 clipped backward, dx = dy * mask) and torch._fake_quantize_learnable_* (lsq).
 """
+import numpy as np
 import torch
 
 import qjit
@@ -18,15 +19,18 @@ def _input(x, what):
 
 
 def _param(value, dtype, per_channel, what):
-    """A scale or zero point as the kernels' operand: a [] tensor (per
-    tensor) or a [channels] one, detached, contiguous, of `dtype`."""
-    t = torch.as_tensor(value).detach()
-    if t.dtype.is_floating_point and not dtype.is_floating_point and \
-            not torch.equal(t, t.round()):
+    """A scale or zero point as the kernels' operand: a NumPy array of
+    `dtype`, of shape [] (per tensor) or [channels]."""
+    if isinstance(value, torch.Tensor):
+        a = value.detach().cpu().numpy()
+    else:
+        a = np.asarray(value)
+    if a.dtype.kind == "f" and np.dtype(dtype).kind != "f" and \
+            not np.array_equal(a, np.round(a)):
         raise qjit.Error("error: %s: a zero point must be an integer, got %s"
-                         % (what, t))
-    t = t.to(device="cpu", dtype=dtype)
-    return t.contiguous() if per_channel else t.reshape(())
+                         % (what, value))
+    a = a.astype(dtype, copy=False)
+    return a if per_channel else a.reshape(())
 
 
 def _axis(axis, rank):
@@ -40,18 +44,14 @@ class _FakeQuantize(torch.autograd.Function):
     def forward(ctx, x, scale, zero_point, quant_min, quant_max, axis,
                 gradient):
         x = x.contiguous()
-        shape = tuple(x.shape)
         with_mask = gradient == "clipped" and ctx.needs_input_grad[0]
-        kernel = kernels.forward_kernel(shape, quant_min, quant_max, axis,
-                                        with_mask)
-        y = torch.empty_like(x)
-        if with_mask:
-            mask = torch.empty(shape, dtype=torch.bool)
-            kernels.run(kernel, [x, scale, zero_point], [y, mask])
-            ctx.save_for_backward(mask)
-        else:
-            kernels.run(kernel, [x, scale, zero_point], [y])
+        kernel = kernels.forward_kernel(tuple(x.shape), quant_min, quant_max,
+                                        axis, with_mask)
         ctx.gradient = gradient
+        if not with_mask:
+            return kernels.run(kernel, x, scale, zero_point)
+        y, mask = kernels.run(kernel, x, scale, zero_point)
+        ctx.save_for_backward(mask)
         return y
 
     @staticmethod
@@ -60,9 +60,8 @@ class _FakeQuantize(torch.autograd.Function):
             return dy, None, None, None, None, None, None
         (mask,) = ctx.saved_tensors
         dy = _input(dy, "the gradient")
-        kernel = kernels.clipped_backward_kernel(tuple(dy.shape))
-        dx = torch.empty_like(dy)
-        kernels.run(kernel, [dy, mask], [dx])
+        dx = kernels.run(kernels.clipped_backward_kernel(tuple(dy.shape)), dy,
+                         mask)
         return dx, None, None, None, None, None, None
 
 
@@ -72,17 +71,15 @@ def _fake_quantize(x, scale, zero_point, quant_min, quant_max, axis,
         raise qjit.Error("error: gradient must be 'ste' or 'clipped', got %r"
                          % (gradient,))
     per_channel = axis is not None
-    scale = _param(scale, torch.float32, per_channel, what)
-    zero_point = _param(zero_point, torch.int32, per_channel, what)
+    scale = _param(scale, np.float32, per_channel, what)
+    zero_point = _param(zero_point, np.int32, per_channel, what)
     if per_channel:
         axis = _axis(axis, x.dim())
+    xs = _input(x, what)
     if not (x.requires_grad and torch.is_grad_enabled()):
-        xs = _input(x, what)
         kernel = kernels.forward_kernel(tuple(xs.shape), quant_min, quant_max,
                                         axis, False)
-        return kernels.run(kernel, [xs, scale, zero_point],
-                           [torch.empty_like(xs)])[0]
-    _input(x, what)  # the checks only
+        return kernels.run(kernel, xs, scale, zero_point)
     return _FakeQuantize.apply(x, scale, zero_point, quant_min, quant_max,
                                axis, gradient)
 
@@ -114,12 +111,9 @@ class _LearnableFakeQuantize(torch.autograd.Function):
         s = scale.detach().contiguous()
         z = zero_point.detach().contiguous()
         ps, pz = (s, z) if axis is not None else (s.reshape(()), z.reshape(()))
-        key = (tuple(x.shape), quant_min, quant_max, axis, float(grad_factor))
-        y = torch.empty_like(x)
-        kernels.run(kernels.lsq_forward_kernel(*key), [x, ps, pz], [y])
+        ctx.key = (tuple(x.shape), quant_min, quant_max, axis, float(grad_factor))
         ctx.save_for_backward(x, s, z)
-        ctx.key = key
-        return y
+        return kernels.run(kernels.lsq_forward_kernel(*ctx.key), x, ps, pz)
 
     @staticmethod
     def backward(ctx, dy):
@@ -127,10 +121,8 @@ class _LearnableFakeQuantize(torch.autograd.Function):
         per_channel = ctx.key[3] is not None
         ps, pz = (s, z) if per_channel else (s.reshape(()), z.reshape(()))
         dy = _input(dy, "the gradient")
-        dx = torch.empty_like(x)
-        ds, dz = torch.empty_like(ps), torch.empty_like(pz)
-        kernels.run(kernels.lsq_backward_kernel(*ctx.key), [dy, x, ps, pz],
-                    [dx, ds, dz])
+        dx, ds, dz = kernels.run(kernels.lsq_backward_kernel(*ctx.key), dy, x,
+                                 ps, pz)
         return (dx, ds.reshape(s.shape), dz.reshape(z.shape), None, None, None,
                 None)
 

@@ -1,9 +1,8 @@
 """The compiled graphs behind qjit.torch, one per shape and parameters.
 
 Scale and zero point are operands of the graphs, not attributes: an observer
-that moves them every step reuses the same kernel. Every function here takes
-and returns CPU tensors and runs on their memory (torch.Tensor.numpy() views,
-no copies).
+that moves them every step reuses the same kernel. The kernels read CPU
+tensors in place (torch.Tensor.numpy() views) and return new tensors.
 """
 import functools
 import threading
@@ -96,8 +95,12 @@ def lsq_backward_kernel(shape, quant_min, quant_max, axis, grad_factor):
     return _session().compile(qjit.parse(text)[0])
 
 
-def run(kernel, inputs, outputs):
-    """Runs `kernel` on the tensors' memory with torch's thread count."""
-    kernel(*[t.numpy() for t in inputs], out=[t.numpy() for t in outputs],
-           threads=torch.get_num_threads())
-    return outputs
+def run(kernel, *inputs):
+    """Runs `kernel` on the inputs' memory (tensors or NumPy arrays) with
+    torch's thread count; returns its outputs as tensors on the arrays the
+    kernel allocated (large ones with huge pages: docs/python.md)."""
+    outputs = kernel(*[t.numpy() if isinstance(t, torch.Tensor) else t
+                       for t in inputs], threads=torch.get_num_threads())
+    if isinstance(outputs, tuple):
+        return tuple(torch.from_numpy(o) for o in outputs)
+    return torch.from_numpy(outputs)
