@@ -168,20 +168,26 @@ def learnable(fn, x, dy, scale, zero_point, *args):
     return y.detach(), xs.grad, s.grad, z.grad
 
 
-def test_learnable_per_tensor():
-    # lsq (torch._fake_quantize_learnable_per_tensor_affine): y and dx bit for
-    # bit; d scale and d zero point are sums, whose order differs. No .5
-    # steps: see test_learnable_ties.
-    x = special_data((2000,), 0.1, 0, seed=13, with_ties=False)
-    x[2] = 0.3  # no NaN: PyTorch's lsq gradients for NaN differ (docs)
-    dy = torch.randn(2000)
-    args = (x, dy, torch.tensor([0.1]), torch.tensor([4.0]), 0, 255, 0.5)
-    y, dx, ds, dz = learnable(qt.fake_quantize_learnable_per_tensor_affine, *args)
-    ty, tdx, tds, tdz = learnable(torch._fake_quantize_learnable_per_tensor_affine, *args)
+def assert_learnable_as_torch(kind, *args):
+    """y and dx bit for bit; d scale and d zero point are sums, whose order
+    differs."""
+    name = "fake_quantize_learnable_%s_affine" % kind
+    y, dx, ds, dz = learnable(getattr(qt, name), *args)
+    ty, tdx, tds, tdz = learnable(getattr(torch, "_" + name), *args)
     assert bits(y) == bits(ty)
     assert bits(dx) == bits(tdx)
     torch.testing.assert_close(ds, tds, rtol=1e-5, atol=1e-4)
     torch.testing.assert_close(dz, tdz, rtol=1e-5, atol=1e-4)
+
+
+def test_learnable_per_tensor():
+    # lsq (torch._fake_quantize_learnable_per_tensor_affine), no .5 steps:
+    # see test_learnable_ties.
+    x = special_data((2000,), 0.1, 0, seed=13, with_ties=False)
+    x[2] = 0.3  # no NaN: PyTorch's lsq gradients for NaN differ (docs)
+    dy = torch.randn(2000)
+    assert_learnable_as_torch("per_tensor", x, dy, torch.tensor([0.1]),
+                              torch.tensor([4.0]), 0, 255, 0.5)
 
 
 def test_learnable_ties():
@@ -200,14 +206,8 @@ def test_learnable_ties():
 def test_learnable_per_channel():
     x = torch.randn(4, 8, 10) * 2
     dy = torch.randn(4, 8, 10)
-    args = (x, dy, torch.linspace(0.05, 0.4, 8), torch.arange(8, dtype=torch.float32) * 2,
-            1, 0, 255, 1.0)
-    y, dx, ds, dz = learnable(qt.fake_quantize_learnable_per_channel_affine, *args)
-    ty, tdx, tds, tdz = learnable(torch._fake_quantize_learnable_per_channel_affine, *args)
-    assert bits(y) == bits(ty)
-    assert bits(dx) == bits(tdx)
-    torch.testing.assert_close(ds, tds, rtol=1e-5, atol=1e-4)
-    torch.testing.assert_close(dz, tdz, rtol=1e-5, atol=1e-4)
+    assert_learnable_as_torch("per_channel", x, dy, torch.linspace(0.05, 0.4, 8),
+                              torch.arange(8, dtype=torch.float32) * 2, 1, 0, 255, 1.0)
 
 
 def test_errors():

@@ -23,6 +23,10 @@ def _session():
         return _jit
 
 
+def _compile(text):
+    return _session().compile(qjit.parse(text)[0])
+
+
 def _type(dtype, shape):
     return "%s [%s]" % (dtype, ", ".join(str(d) for d in shape))
 
@@ -52,7 +56,7 @@ def forward_kernel(shape, quant_min, quant_max, axis, with_mask):
   %s = FakeQuantization(t0, t1, t2, %s) : %s
   return %s
 }""" % (x, s, z, results, _grid(quant_min, quant_max, axis), types, results)
-    return _session().compile(qjit.parse(text)[0])
+    return _compile(text)
 
 
 @functools.lru_cache(maxsize=None)
@@ -63,7 +67,7 @@ def clipped_backward_kernel(shape):
   t2 = GradFakeQuantization(t0, t1, gradient=clipped) : %s
   return t2
 }""" % (x, _type("Bool", shape), x)
-    return _session().compile(qjit.parse(text)[0])
+    return _compile(text)
 
 
 def _lsq_attrs(quant_min, quant_max, axis, grad_factor):
@@ -79,7 +83,7 @@ def lsq_forward_kernel(shape, quant_min, quant_max, axis, grad_factor):
   t3 = FakeQuantization(t0, t1, t2, %s) : %s
   return t3
 }""" % (x, s, z, _lsq_attrs(quant_min, quant_max, axis, grad_factor), x)
-    return _session().compile(qjit.parse(text)[0])
+    return _compile(text)
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,7 +96,7 @@ def lsq_backward_kernel(shape, quant_min, quant_max, axis, grad_factor):
   return t4, t5, t6
 }""" % (x, x, s, z, _lsq_attrs(quant_min, quant_max, axis, grad_factor),
         x, s, z)
-    return _session().compile(qjit.parse(text)[0])
+    return _compile(text)
 
 
 def run(kernel, *inputs):
