@@ -92,3 +92,37 @@ def test_ste_module_differs_only_in_the_gradient():
     assert torch.equal(x.grad, torch.ones(100))
     assert torch.equal(y, tq.FakeQuantize(observer=tq.MovingAverageMinMaxObserver,
                                           quant_min=0, quant_max=255)(x.detach()))
+
+
+def test_learnable_module_follows_pytorch():
+    # lsq with learned scale and zero point: the static estimate gives
+    # PyTorch's y bit for bit; while learning, the gradients of scale and
+    # zero point are sums in another order (and PyTorch's backward rounds
+    # differently near .5 steps, docs/fake-quantization.md), so the learned
+    # parameters follow PyTorch's closely rather than bit for bit.
+    from torch.ao.quantization._learnable_fake_quantize import _LearnableFakeQuantize
+    kwargs = dict(observer=tq.MovingAverageMinMaxObserver, quant_min=0, quant_max=255,
+                  use_grad_scaling=True)
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(64, 32, generator=generator) * 2
+    target = torch.randn(64, 32, generator=generator)
+    runs = []
+    for cls in (qt.LearnableFakeQuantize, _LearnableFakeQuantize):
+        fq = cls(**kwargs)
+        static = fq(x).detach()
+        fq.enable_param_learning()
+        optimizer = torch.optim.SGD(fq.parameters(), lr=0.01)
+        losses = []
+        for _ in range(10):
+            loss = ((fq(x) - target) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        runs.append((static, losses, fq.scale.detach().clone(), fq.zero_point.detach().clone()))
+    (static, losses, scale, zero_point), (t_static, t_losses, t_scale, t_zero_point) = runs
+    assert torch.equal(static, t_static)
+    assert losses[-1] < losses[0]
+    torch.testing.assert_close(torch.tensor(losses), torch.tensor(t_losses), rtol=1e-4, atol=0)
+    torch.testing.assert_close(scale, t_scale, rtol=1e-4, atol=0)
+    torch.testing.assert_close(zero_point, t_zero_point, rtol=1e-3, atol=1e-3)

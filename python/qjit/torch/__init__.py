@@ -9,9 +9,9 @@ from .functional import (fake_quantize_learnable_per_channel_affine,
                          fake_quantize_learnable_per_tensor_affine,
                          fake_quantize_per_channel_affine,
                          fake_quantize_per_tensor_affine)
-from .modules import FakeQuantize
+from .modules import FakeQuantize, LearnableFakeQuantize
 
-__all__ = ["FakeQuantize", "fake_quantize_per_tensor_affine",
+__all__ = ["FakeQuantize", "LearnableFakeQuantize", "fake_quantize_per_tensor_affine",
            "fake_quantize_per_channel_affine",
            "fake_quantize_learnable_per_tensor_affine",
            "fake_quantize_learnable_per_channel_affine"]
