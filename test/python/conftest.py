@@ -12,8 +12,9 @@ SOURCE_DIR = os.environ.get(
 def pytest_sessionfinish(session, exitstatus):
     # A file whose every test skipped (no NumPy, no torch) is a skipped
     # ctest test (SKIP_RETURN_CODE 77), not a passed one.
+    # A module-level skip collects nothing: pytest's status is then 5.
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if exitstatus == 0 and reporter is not None:
+    if exitstatus in (0, 5) and reporter is not None:
         stats = reporter.stats
         if stats.get("skipped") and not stats.get("passed"):
             session.exitstatus = 77

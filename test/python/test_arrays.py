@@ -1,8 +1,9 @@
 """How arrays reach compiled code: used in place or copied, never converted."""
-import numpy as np
 import pytest
 
 import qjit
+
+np = pytest.importorskip("numpy", reason="the tests need NumPy (python3-numpy)")
 
 TEXT = """graph @fq(t0: Float32 [4, 6], t1: Float32 [6]) {
   t2 = Add(t0, t1) : Float32 [4, 6]

@@ -1,9 +1,10 @@
 """qjit.Builder: a method per op of Ops.def, attributes as keywords."""
-import numpy as np
 import pytest
 
 import qjit
 from conftest import run_iropt
+
+np = pytest.importorskip("numpy", reason="the tests need NumPy (python3-numpy)")
 
 
 def ops_of_iropt():

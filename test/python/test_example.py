@@ -3,7 +3,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import source_path
+
+pytest.importorskip("numpy", reason="the example needs NumPy (python3-numpy)")
 
 
 def test_example_runs():

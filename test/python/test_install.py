@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+pytest.importorskip("numpy", reason="the check needs NumPy (python3-numpy)")
+
 
 def test_import_from_an_install_prefix(tmp_path):
     build, cmake = os.environ.get("QJIT_BUILD_DIR"), os.environ.get("QJIT_CMAKE")

@@ -1,8 +1,9 @@
 """qjit.Jit and compiled functions on NumPy arrays."""
-import numpy as np
 import pytest
 
 import qjit
+
+np = pytest.importorskip("numpy", reason="the tests need NumPy (python3-numpy)")
 
 DTYPES = [np.float32, np.float64, np.int8, np.uint8, np.int16, np.int32,
           np.int64, np.bool_]

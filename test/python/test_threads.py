@@ -2,9 +2,11 @@
 import threading
 import time
 
-import numpy as np
+import pytest
 
 import qjit
+
+np = pytest.importorskip("numpy", reason="the tests need NumPy (python3-numpy)")
 
 N = 1 << 22
 

@@ -1,9 +1,9 @@
 """qjit.torch against torch.fake_quantize_*, bit for bit, forward and backward
 (docs/fake-quantization.md: its test vectors, and random data with the special
 values)."""
-import numpy as np
 import pytest
 
+np = pytest.importorskip("numpy", reason="the tests need NumPy (python3-numpy)")
 torch = pytest.importorskip("torch", reason="qjit.torch needs torch (python3-torch)")
 import qjit  # noqa: E402
 import qjit.torch as qt  # noqa: E402
