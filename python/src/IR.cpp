@@ -112,6 +112,13 @@ void bindIR(py::module_ &m) {
                                  names.push_back(g.getName().str());
                                return names;
                              })
+      .def("__repr__",
+           [](const ModuleHandle &h) {
+             std::string names;
+             for (const Graph &g : h.module.getGraphs())
+               names += (names.empty() ? " @" : ", @") + g.getName().str();
+             return "<qjit.Module" + names + ">";
+           })
       .def("__str__", [](const ModuleHandle &h) {
         return printToString(
             [&](llvm::raw_ostream &os) { printModule(os, h.module); });
@@ -141,6 +148,10 @@ void bindIR(py::module_ &m) {
           "verify",
           [](const GraphHandle &g) { check(verifyGraph(g.get()), g.sources()); },
           "Raises qjit.Error if the graph breaks a rule.")
+      .def("__repr__",
+           [](const GraphHandle &g) {
+             return "<qjit.Graph @" + g.get().getName().str() + ">";
+           })
       .def("__str__", [](const GraphHandle &g) {
         return printToString(
             [&](llvm::raw_ostream &os) { printGraph(os, g.get()); });

@@ -137,6 +137,8 @@ void bindJit(py::module_ &m) {
       "`out` (an array or a sequence of arrays, returned).")
       .def("__call__", &Function::call)
       .def_property_readonly("name", [](const Function &f) { return f.name; })
+      .def("__repr__",
+           [](const Function &f) { return "<qjit.Function @" + f.name + ">"; })
       .def_property_readonly("input_types",
                              [](const Function &f) {
                                return typesOf(f.compiled->getInputTypes());

@@ -37,6 +37,8 @@ def test_module_access():
     pytest.importorskip("numpy", reason="types are NumPy dtypes (python3-numpy)")
     module = qjit.parse(ONE_OP + "\n" + ONE_OP.replace("@g", "@h"))
     assert len(module) == 2
+    assert repr(module) == "<qjit.Module @g, @h>"
+    assert repr(module["h"]) == "<qjit.Graph @h>"
     assert module.names == ["g", "h"]
     assert [g.name for g in module] == ["g", "h"]
     assert module[1].name == module[-1].name == "h"

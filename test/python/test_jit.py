@@ -142,7 +142,7 @@ def test_compile_a_pass_result(jit):
 }""")
     qjit.passes.run(module, "autodiff")
     f_grad = jit.compile(module["f_grad"])
-    assert f_grad.name == "f_grad"
+    assert f_grad.name == "f_grad" and repr(f_grad) == "<qjit.Function @f_grad>"
     x = np.array([-1, 2, -3, 4], np.float32)
     dy = np.array([10, 20, 30, 40], np.float32)
     np.testing.assert_array_equal(f_grad(x, dy), [0, 20, 0, 40])
