@@ -85,12 +85,10 @@ struct Function {
       inputRefs.push_back(a.ref());
     for (const ArrayArg &a : outputs)
       outputRefs.push_back(a.ref());
-    llvm::Error err = llvm::Error::success();
-    {
+    check([&] {
       py::gil_scoped_release release;
-      err = compiled->run(inputRefs, outputRefs, RunOptions(runThreads));
-    }
-    check(std::move(err));
+      return compiled->run(inputRefs, outputRefs, RunOptions(runThreads));
+    }());
 
     if (!out.is_none())
       return out;
@@ -115,13 +113,13 @@ struct PyJit {
   unsigned threads;
 
   Function compile(const GraphHandle &graph) {
-    llvm::Expected<std::shared_ptr<const CompiledGraph>> compiled = nullptr;
-    {
-      // Nothing else changes the graph meanwhile: passes and builders hold
-      // the GIL.
+    // A copy (cheap: data constants are shared), which no other Python
+    // thread can change while the GIL is released.
+    Graph copy = graph.get();
+    auto compiled = [&] {
       py::gil_scoped_release release;
-      compiled = jit->compile(graph.get());
-    }
+      return jit->compile(copy);
+    }();
     return {unwrap(std::move(compiled), graph.sources()),
             graph.get().getName().str(), threads};
   }
