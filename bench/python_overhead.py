@@ -4,8 +4,8 @@
     PYTHONPATH=build/python /usr/bin/python3 bench/python_overhead.py build
 
 1. FakeQuantization of 16M floats compiled once: `iropt --run --repeat`
-   (the C++ run on preallocated buffers) next to the same graph called from
-   Python on a NumPy array, with out= (preallocated, as iropt) and without
+   (the C++ run on preallocated buffers, the same data) next to the same
+   graph called from Python on a NumPy array, with out= (preallocated, as iropt) and without
    (a fresh 64 MB output per call).
 2. qjit.torch.fake_quantize_per_tensor_affine on a 16M tensor next to
    torch.fake_quantize_per_tensor_affine: forward, and forward + backward.
@@ -44,13 +44,16 @@ def median_ns(fn, repeat):
     return statistics.median(times)
 
 
-def iropt_median_ns(iropt, n, repeat):
-    with tempfile.NamedTemporaryFile("w", suffix=".qir") as f:
-        f.write(GRAPH % (n, n))
-        f.flush()
+def iropt_median_ns(iropt, x, repeat):
+    """iropt's run of the same graph on the same data."""
+    with tempfile.TemporaryDirectory() as tmp:
+        graph, data = os.path.join(tmp, "fq.qir"), os.path.join(tmp, "x.npy")
+        with open(graph, "w") as f:
+            f.write(GRAPH % (x.size, x.size))
+        np.save(data, x)
         out = subprocess.run(
-            [iropt, f.name, "--run", "--threads=1", "--repeat=%d" % repeat],
-            check=True, capture_output=True, text=True).stdout
+            [iropt, graph, "--run", "--threads=1", "--repeat=%d" % repeat,
+             "--input=" + data], check=True, capture_output=True, text=True).stdout
     return int(re.search(r"run-median-ns: (\d+)", out).group(1))
 
 
@@ -77,7 +80,7 @@ def main():
         f = jit.compile(qjit.parse(GRAPH % (n, n))[0])
         x = rng.standard_normal(n).astype(np.float32)
         y = np.empty_like(x)
-        cpp = iropt_median_ns(iropt, n, repeat)
+        cpp = iropt_median_ns(iropt, x, repeat)
         label = "16M" if n == BIG else "1K"
         row("%s C++ run (iropt --repeat)" % label, cpp)
         row("%s Python f(x, out=y)" % label, median_ns(lambda: f(x, out=y), repeat), cpp,
