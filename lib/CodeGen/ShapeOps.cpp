@@ -160,12 +160,57 @@ CopyNest denseDestination(ArrayRef<int64_t> dstShape) {
   return nest;
 }
 
+// A Transpose that keeps `batch` leading axes and then swaps two groups of
+// axes, [b..., i..., j...] -> [b..., j..., i...]: a batch of matrix
+// transposes [rows, cols] -> [cols, rows] (NCHW <-> NHWC, for one).
+struct MatrixTranspose {
+  int64_t batches = 1, rows = 1, cols = 1;
+};
+
+std::optional<MatrixTranspose> asMatrixTranspose(ArrayRef<int64_t> shape,
+                                                 ArrayRef<int64_t> perm) {
+  int64_t rank = perm.size(), batch = 0;
+  while (batch < rank && perm[batch] == batch)
+    ++batch;
+  if (batch == rank)
+    return std::nullopt;
+  // perm[batch..] = [split, ..., rank - 1, batch, ..., split - 1]
+  int64_t split = perm[batch];
+  for (int64_t d = batch; d < rank; ++d) {
+    int64_t expected = d - batch < rank - split ? split + (d - batch)
+                                                : batch + (d - batch) -
+                                                      (rank - split);
+    if (perm[d] != expected)
+      return std::nullopt;
+  }
+  MatrixTranspose t;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < batch ? t.batches : d < split ? t.rows : t.cols) *= shape[d];
+  return t;
+}
+
 } // namespace
 
 void emitTranspose(Kernel &k) {
   const KernelBuffer &in = k.operands[0], &out = k.results[0];
   SmallVector<int64_t, 4> perm =
       cantFail(getTransposePerm(k.op, in.type.rank()));
+  // Bytes (quantized activations changing layout) go through the runtime's
+  // tiled transposes; a strided loop would move one byte per iteration.
+  auto matrix = asMatrixTranspose(in.type.shape, perm);
+  if (dataTypeSize(in.type.elementType) == 1 && matrix &&
+      matrix->rows > 1 && matrix->cols > 1) {
+    Type *i64 = k.b.getInt64Ty(), *ptr = k.b.getPtrTy();
+    FunctionCallee transpose = k.module.getOrInsertFunction(
+        "qjit_transpose_bytes",
+        FunctionType::get(k.b.getVoidTy(), {ptr, ptr, i64, i64, i64}, false));
+    if (auto *fn = dyn_cast<Function>(transpose.getCallee()))
+      fn->addFnAttr(llvm::Attribute::NoUnwind);
+    k.b.CreateCall(transpose, {in.ptr, out.ptr, k.b.getInt64(matrix->batches),
+                               k.b.getInt64(matrix->rows),
+                               k.b.getInt64(matrix->cols)});
+    return;
+  }
   Shape inStrides = rowMajorStrides(in.type.shape);
   CopyNest nest = denseDestination(out.type.shape);
   for (int64_t p : perm)

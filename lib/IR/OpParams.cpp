@@ -66,7 +66,17 @@ llvm::Expected<Conv2DParams> getConv2DParams(const Operation &op) {
   p.groups = op.getAttrOrDefault("groups")->getInt();
   if (p.groups <= 0)
     return makeError("groups must be positive, got {}", p.groups);
+  if (const Attribute *channelsLast = op.getAttrOrDefault("channels_last"))
+    p.channelsLast = channelsLast->getBool();
   return p;
+}
+
+Shape permuteShape(llvm::ArrayRef<int64_t> shape,
+                   llvm::ArrayRef<int64_t> perm) {
+  Shape out;
+  for (int64_t p : perm)
+    out.push_back(shape[p]);
+  return out;
 }
 
 llvm::Expected<Pool2DParams> getPool2DParams(const Operation &op) {

@@ -139,38 +139,51 @@ llvm::Expected<TypeList> inferTranspose(const Operation &op,
   return TypeList{TensorType{in[0].elementType, std::move(out)}};
 }
 
-// The result shape of Conv2D and QLinearConv2D: NCHW x, OIHW w.
+// Conv2D's result shape from the NCHW input shape x and OIHW weight shape w.
+llvm::Expected<Shape> conv2DShapeNchw(const Conv2DParams &p,
+                                      llvm::ArrayRef<int64_t> x,
+                                      llvm::ArrayRef<int64_t> w) {
+  int64_t channels = x[1], outChannels = w[0];
+  if (channels % p.groups != 0 || outChannels % p.groups != 0)
+    return makeError("groups {} must divide input channels {} and output "
+                     "channels {}",
+                     p.groups, channels, outChannels);
+  if (w[1] * p.groups != channels)
+    return makeError("weight has {} input channels per group, but the input "
+                     "has {} channels in {} group{}",
+                     w[1], channels, p.groups, p.groups == 1 ? "" : "s");
+  auto h = slidingOutputSize(x[2], w[2], p.strideH, p.padH,
+                             p.dilationH);
+  if (!h)
+    return makeError("height: {}", llvm::toString(h.takeError()));
+  auto wd = slidingOutputSize(x[3], w[3], p.strideW, p.padW,
+                              p.dilationW);
+  if (!wd)
+    return makeError("width: {}", llvm::toString(wd.takeError()));
+  if (x[0] == 0 || outChannels == 0 || *h <= 0 || *wd <= 0)
+    return makeError("the output {} would be empty",
+                     shapeToString({x[0], outChannels, *h, *wd}));
+  return Shape{x[0], outChannels, *h, *wd};
+}
+
+// The result shape of Conv2D and QLinearConv2D: NCHW x (NHWC with
+// channels_last), OIHW w.
 llvm::Expected<Shape> conv2DResultShape(const Operation &op,
                                         const TensorType &x,
                                         const TensorType &w) {
-  if (auto err = requireRank(x, 4, "input (N, C, H, W)"))
-    return err;
-  if (auto err = requireRank(w, 4, "weight (O, C/groups, KH, KW)"))
-    return err;
   auto p = getConv2DParams(op);
   if (!p)
     return p.takeError();
-  int64_t channels = x.shape[1], outChannels = w.shape[0];
-  if (channels % p->groups != 0 || outChannels % p->groups != 0)
-    return makeError("groups {} must divide input channels {} and output "
-                     "channels {}",
-                     p->groups, channels, outChannels);
-  if (w.shape[1] * p->groups != channels)
-    return makeError("weight has {} input channels per group, but the input "
-                     "has {} channels in {} group{}",
-                     w.shape[1], channels, p->groups, p->groups == 1 ? "" : "s");
-  auto h = slidingOutputSize(x.shape[2], w.shape[2], p->strideH, p->padH,
-                             p->dilationH);
-  if (!h)
-    return makeError("height: {}", llvm::toString(h.takeError()));
-  auto wd = slidingOutputSize(x.shape[3], w.shape[3], p->strideW, p->padW,
-                              p->dilationW);
-  if (!wd)
-    return makeError("width: {}", llvm::toString(wd.takeError()));
-  if (x.shape[0] == 0 || outChannels == 0 || *h <= 0 || *wd <= 0)
-    return makeError("the output {} would be empty",
-                     shapeToString({x.shape[0], outChannels, *h, *wd}));
-  return Shape{x.shape[0], outChannels, *h, *wd};
+  if (auto err = requireRank(
+          x, 4, p->channelsLast ? "input (N, H, W, C)" : "input (N, C, H, W)"))
+    return err;
+  if (auto err = requireRank(w, 4, "weight (O, C/groups, KH, KW)"))
+    return err;
+  Shape nchw = p->channelsLast ? permuteShape(x.shape, kNhwcToNchw) : x.shape;
+  auto shape = conv2DShapeNchw(*p, nchw, w.shape);
+  if (!shape || !p->channelsLast)
+    return shape;
+  return permuteShape(*shape, kNchwToNhwc);
 }
 
 llvm::Error requireBias(llvm::ArrayRef<TensorType> in, DataType type,

@@ -64,15 +64,26 @@ void qlinearMatMul(const QLinearParams &p, const Tensor &xt, const Tensor &wt,
     }
 }
 
-// NCHW x, OIHW w; padding holds x_zp, which adds nothing to the sum.
+// NCHW x and y (NHWC with channels_last), OIHW w; padding holds x_zp,
+// which adds nothing to the sum.
 void qlinearConv2D(const QLinearParams &p, const Conv2DParams &c,
                    const Tensor &xt, const Tensor &wt,
                    const std::vector<int64_t> &bias, Tensor &result) {
   std::vector<int64_t> x = integersOf(xt), w = integersOf(wt);
-  llvm::ArrayRef<int64_t> xs = xt.shape(), ws = wt.shape(),
-                          ys = result.shape();
+  Shape xs(xt.shape()), ys(result.shape());
+  llvm::ArrayRef<int64_t> ws = wt.shape();
+  if (c.channelsLast) {
+    xs = permuteShape(xs, kNhwcToNchw);
+    ys = permuteShape(ys, kNhwcToNchw);
+  }
+  // The offset of element (n, channel, h, w) of an NCHW shape s in the
+  // op's layout.
+  auto at = [&](llvm::ArrayRef<int64_t> s, int64_t n, int64_t ch, int64_t h,
+                int64_t wi) {
+    return c.channelsLast ? ((n * s[2] + h) * s[3] + wi) * s[1] + ch
+                          : ((n * s[1] + ch) * s[2] + h) * s[3] + wi;
+  };
   int64_t groupIn = ws[1], groupOut = ys[1] / c.groups;
-  int64_t index = 0;
   for (int64_t n = 0; n < ys[0]; ++n)
     for (int64_t o = 0; o < ys[1]; ++o)
       for (int64_t oh = 0; oh < ys[2]; ++oh)
@@ -86,13 +97,11 @@ void qlinearConv2D(const QLinearParams &p, const Conv2DParams &c,
                 int64_t iw = ow * c.strideW - c.padW + kw * c.dilationW;
                 if (ih < 0 || ih >= xs[2] || iw < 0 || iw >= xs[3])
                   continue;
-                int64_t xv =
-                    x[((n * xs[1] + firstChannel + ci) * xs[2] + ih) * xs[3] +
-                      iw];
+                int64_t xv = x[at(xs, n, firstChannel + ci, ih, iw)];
                 int64_t wv = w[((o * groupIn + ci) * ws[2] + kh) * ws[3] + kw];
                 sum += (xv - p.xZeroPoint) * (wv - p.wZeroPoint(o));
               }
-          store(result, index++, requantize(p, sum, o));
+          store(result, at(ys, n, o, oh, ow), requantize(p, sum, o));
         }
 }
 

@@ -1,6 +1,7 @@
 //===- IntegerRuntime.cpp - The integer kernels JIT-compiled code calls ---===//
 #include "IntegerRuntime.h"
 #include "Runtime/QGemm.h"
+#include "Runtime/TransposeBytes.h"
 #include "RuntimeSymbols.h"
 
 using namespace llvm;
@@ -13,7 +14,9 @@ Error addIntegerRuntime(orc::LLJIT &jit) {
       jit, {{"qjit_qgemm_pack", ExecutorAddr::fromPtr(&qjit_qgemm_pack)},
             {"qjit_qgemm_rows", ExecutorAddr::fromPtr(&qjit_qgemm_rows)},
             {"qjit_qconv_to_nhwc", ExecutorAddr::fromPtr(&qjit_qconv_to_nhwc)},
-            {"qjit_qconv_tasks", ExecutorAddr::fromPtr(&qjit_qconv_tasks)}});
+            {"qjit_qconv_tasks", ExecutorAddr::fromPtr(&qjit_qconv_tasks)},
+            {"qjit_transpose_bytes",
+             ExecutorAddr::fromPtr(&qjit_transpose_bytes)}});
 }
 
 } // namespace qjit

@@ -9,8 +9,9 @@
 // are its columns). Sums are exact in 32 bits (wrapping), so every path
 // writes the same bytes.
 //
-// The packed weights of a depthwise convolution are w'[tap][channel]
-// (qjit_qgemm_pack writes them so; they fit in the GEMM layout's bytes).
+// The packed weights of a depthwise convolution are w'[tap][channel], then
+// the same weights interleaved for vpdpbusd (depthwiseVnniLayout); both
+// qjit_qgemm_pack writes.
 //
 //===----------------------------------------------------------------------===//
 #include "QGemmKernels.h"
@@ -26,6 +27,8 @@ struct DepthwiseTile {
   const uint8_t *image;   // the NHWC image at the tile's first channel
   int64_t channels;       // the image's channel count (its pixel stride)
   const int8_t *w;        // w'[tap][channel] at the tile's first channel
+  const int8_t *vnniW;    // the interleaved weights of the tile's block
+  int64_t vnniTapStride;  // bytes from one group of 4 taps to the next
   const int64_t *offsets; // [r * taps + tap]: pixel index or -1
   int64_t rows, taps, columns;
   uint8_t pad;            // x_zp'
@@ -116,9 +119,110 @@ depthwiseAvx512(const DepthwiseTile &t) {
   }
 }
 
+// The layout of the weights vpdpbusd reads: for each group of 4 taps (the
+// last padded with zeros) and block of 64 channels, 4 registers of 64
+// bytes; lane L (16 bytes) of register q holds channels 16L + 4q to
+// 16L + 4q + 3, each as its 4 taps' bytes. Two rounds of unpacks within
+// 128-bit lanes put x's bytes of 4 taps in the same order.
+struct VnniLayout {
+  int64_t tapGroups, blocks;
+  explicit VnniLayout(const qjit_qgemm *g)
+      : tapGroups((g->k + 3) / 4), blocks((g->groups + 63) / 64) {}
+  int64_t tapStride() const { return blocks * 256; }
+  int64_t bytes() const { return tapGroups * tapStride(); }
+  int64_t offset(int64_t tap, int64_t channel) const {
+    int64_t c = channel % 64;
+    return tap / 4 * tapStride() + channel / 64 * 256 + (c % 16 / 4) * 64 +
+           c / 16 * 16 + c % 4 * 4 + tap % 4;
+  }
+};
+
+int64_t vnniLayoutStart(const qjit_qgemm *g) {
+  return (g->k * g->groups + 63) / 64 * 64;
+}
+
+#define QJIT_DEPTHWISE_VNNI                                                    \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+QJIT_DEPTHWISE_VNNI inline void dpbusd(__m512i &acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
+}
+
+// The bytes of row r's tap (64 channels): the image's, the padding's, or
+// zeros past the last tap.
+QJIT_DEPTHWISE_VNNI inline __m512i tapBytes(const DepthwiseTile &t, int64_t r,
+                                            int64_t tap, __mmask64 mask,
+                                            __m512i pad) {
+  if (tap >= t.taps)
+    return _mm512_setzero_si512();
+  int64_t pixel = t.offsets[(r < t.rows ? r : 0) * t.taps + tap];
+  return pixel < 0 ? pad
+                   : _mm512_maskz_loadu_epi8(mask, t.image + pixel * t.channels);
+}
+
+// Sums of 64 channels of 4 rows, 4 taps per vpdpbusd (without the sums of
+// x: weight zero points take depthwiseAvx512). The accumulators are named
+// (GCC keeps arrays of them in memory); rows past t.rows repeat row 0 and
+// are not stored.
+QJIT_DEPTHWISE_VNNI void depthwiseVnni(const DepthwiseTile &t) {
+  static_assert(kTileRows == 4 && kTileColumns == 64, "the tile's shape");
+  __mmask64 mask = t.columns >= 64 ? ~__mmask64(0)
+                                   : (__mmask64(1) << t.columns) - 1;
+  const __m512i pad = _mm512_set1_epi8(static_cast<char>(t.pad));
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero,
+          a11 = zero, a12 = zero, a13 = zero, a20 = zero, a21 = zero,
+          a22 = zero, a23 = zero, a30 = zero, a31 = zero, a32 = zero,
+          a33 = zero;
+  for (int64_t tap0 = 0; tap0 < t.taps; tap0 += 4) {
+    const int8_t *wg = t.vnniW + tap0 / 4 * t.vnniTapStride;
+    __m512i w0 = _mm512_load_si512(wg), w1 = _mm512_load_si512(wg + 64),
+            w2 = _mm512_load_si512(wg + 128), w3 = _mm512_load_si512(wg + 192);
+#define QJIT_TAP(r, i) tapBytes(t, r, tap0 + i, mask, pad)
+#define QJIT_ROW(r, acc0, acc1, acc2, acc3)                                    \
+  {                                                                            \
+    __m512i x0 = QJIT_TAP(r, 0), x1 = QJIT_TAP(r, 1), x2 = QJIT_TAP(r, 2),     \
+            x3 = QJIT_TAP(r, 3);                                               \
+    __m512i lo01 = _mm512_unpacklo_epi8(x0, x1);                               \
+    __m512i hi01 = _mm512_unpackhi_epi8(x0, x1);                               \
+    __m512i lo23 = _mm512_unpacklo_epi8(x2, x3);                               \
+    __m512i hi23 = _mm512_unpackhi_epi8(x2, x3);                               \
+    dpbusd(acc0, _mm512_unpacklo_epi16(lo01, lo23), w0);                       \
+    dpbusd(acc1, _mm512_unpackhi_epi16(lo01, lo23), w1);                       \
+    dpbusd(acc2, _mm512_unpacklo_epi16(hi01, hi23), w2);                       \
+    dpbusd(acc3, _mm512_unpackhi_epi16(hi01, hi23), w3);                       \
+  }
+    QJIT_ROW(0, a00, a01, a02, a03)
+    QJIT_ROW(1, a10, a11, a12, a13)
+    QJIT_ROW(2, a20, a21, a22, a23)
+    QJIT_ROW(3, a30, a31, a32, a33)
+#undef QJIT_ROW
+#undef QJIT_TAP
+  }
+  // Back to channel order: a 4x4 transpose of 128-bit lanes per row.
+  __m512i accs[4][4] = {{a00, a01, a02, a03},
+                        {a10, a11, a12, a13},
+                        {a20, a21, a22, a23},
+                        {a30, a31, a32, a33}};
+  for (int64_t r = 0; r < t.rows; ++r) {
+    __m512i *q = accs[r];
+    __m512i t0 = _mm512_shuffle_i32x4(q[0], q[1], 0x44);
+    __m512i t1 = _mm512_shuffle_i32x4(q[0], q[1], 0xEE);
+    __m512i t2 = _mm512_shuffle_i32x4(q[2], q[3], 0x44);
+    __m512i t3 = _mm512_shuffle_i32x4(q[2], q[3], 0xEE);
+    int32_t *row = t.sums + r * kTileColumns;
+    _mm512_store_si512(row, _mm512_shuffle_i32x4(t0, t2, 0x88));
+    _mm512_store_si512(row + 16, _mm512_shuffle_i32x4(t0, t2, 0xDD));
+    _mm512_store_si512(row + 32, _mm512_shuffle_i32x4(t1, t3, 0x88));
+    _mm512_store_si512(row + 48, _mm512_shuffle_i32x4(t1, t3, 0xDD));
+  }
+}
+
 template <bool XSums> SumsFn sumsFor(int64_t isa) {
   switch (isa) {
   case QJIT_ISA_AVX512_VNNI:
+    if constexpr (!XSums)
+      return depthwiseVnni;
     return depthwiseAvx512<XSums>;
   case QJIT_ISA_SCALAR:
     return depthwiseScalar<XSums>;
@@ -129,6 +233,10 @@ template <bool XSums> SumsFn sumsFor(int64_t isa) {
 
 } // namespace
 
+int64_t depthwisePackedBytes(const qjit_qgemm *g) {
+  return vnniLayoutStart(g) + VnniLayout(g).bytes();
+}
+
 bool isDepthwise(const qjit_qgemm *g, int64_t taps) {
   return g->groups > 1 && g->n == 1 && g->k == taps &&
          taps <= kMaxDepthwiseTaps;
@@ -137,19 +245,25 @@ bool isDepthwise(const qjit_qgemm *g, int64_t taps) {
 void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
                    int64_t groupStride, int8_t *packed) {
   uint8_t flip = g->w_signed ? 0 : 0x80; // UInt8 w: w' = w - 128
+  VnniLayout vnni(g);
+  int8_t *interleaved = packed + vnniLayoutStart(g);
   for (int64_t tap = 0; tap < g->k; ++tap)
-    for (int64_t c = 0; c < g->groups; ++c)
-      packed[tap * g->groups + c] =
-          static_cast<int8_t>(w[c * groupStride + tap * kStride] ^ flip);
+    for (int64_t c = 0; c < g->groups; ++c) {
+      auto v = static_cast<int8_t>(w[c * groupStride + tap * kStride] ^ flip);
+      packed[tap * g->groups + c] = v;
+      interleaved[vnni.offset(tap, c)] = v;
+    }
 }
 
 void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                    const IsaKernels &isa, const int8_t *packed,
                    const int32_t *columnOffsets, const uint8_t *image,
-                   uint8_t *y, int64_t first, int64_t count) {
+                   uint8_t *y, int64_t first, int64_t count,
+                   int64_t channelBegin, int64_t channelEnd) {
   SumsFn sums = g->has_w_zero_points ? sumsFor<true>(g->isa)
                                      : sumsFor<false>(g->isa);
   int64_t taps = g->k, positions = c->out_h * c->out_w;
+  VnniLayout vnni(g);
   alignas(64) int32_t tileSums[kTileRows * kTileColumns];
   alignas(64) int32_t tileXSums[kTileRows * kTileColumns];
   int64_t offsets[kTileRows * kMaxDepthwiseTaps];
@@ -157,10 +271,27 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
   // here, so it sees a description without weight zero points.
   qjit_qgemm plain = *g;
   plain.has_w_zero_points = 0;
+  // Pixel offsets of the taps from a patch's corner, and the corner's
+  // reach: a patch inside the image takes these plus its corner.
+  int64_t tapOffset[kMaxDepthwiseTaps];
+  for (int64_t kh = 0; kh < c->kernel_h; ++kh)
+    for (int64_t kw = 0; kw < c->kernel_w; ++kw)
+      tapOffset[kh * c->kernel_w + kw] =
+          kh * c->dilation_h * c->width + kw * c->dilation_w;
+  int64_t spanH = (c->kernel_h - 1) * c->dilation_h;
+  int64_t spanW = (c->kernel_w - 1) * c->dilation_w;
   for (int64_t p = first; p < first + count; p += kTileRows) {
     int64_t rows = std::min(kTileRows, first + count - p);
     for (int64_t r = 0; r < rows; ++r) {
       int64_t oh = (p + r) / c->out_w, ow = (p + r) % c->out_w;
+      int64_t ih0 = oh * c->stride_h - c->pad_h;
+      int64_t iw0 = ow * c->stride_w - c->pad_w;
+      if (ih0 >= 0 && ih0 + spanH < c->height && iw0 >= 0 &&
+          iw0 + spanW < c->width) {
+        for (int64_t tap = 0; tap < taps; ++tap)
+          offsets[r * taps + tap] = ih0 * c->width + iw0 + tapOffset[tap];
+        continue;
+      }
       for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
         int64_t ih = oh * c->stride_h - c->pad_h + kh * c->dilation_h;
         for (int64_t kw = 0; kw < c->kernel_w; ++kw) {
@@ -171,11 +302,12 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
         }
       }
     }
-    for (int64_t ch = 0; ch < c->channels; ch += kTileColumns) {
-      int64_t columns = std::min(kTileColumns, c->channels - ch);
-      sums({image + ch, c->channels, packed + ch, offsets, rows, taps,
-            columns, static_cast<uint8_t>(g->x_zero_point), tileSums,
-            tileXSums});
+    for (int64_t ch = channelBegin; ch < channelEnd; ch += kTileColumns) {
+      int64_t columns = std::min(kTileColumns, channelEnd - ch);
+      sums({image + ch, c->channels, packed + ch,
+            packed + vnniLayoutStart(g) + ch / 64 * 256, vnni.tapStride(),
+            offsets, rows, taps, columns,
+            static_cast<uint8_t>(g->x_zero_point), tileSums, tileXSums});
       if (g->has_w_zero_points)
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t j = 0; j < columns; ++j)
@@ -187,7 +319,10 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                      g->w_zero_points + ch, g->multipliers + ch,
                      nullptr,          rows,
                      columns};
-      isa.requantize(e, tileSums, {y + ch * positions + p, 1, positions});
+      isa.requantize(e, tileSums,
+                     c->channels_last
+                         ? OutputView{y + p * c->channels + ch, c->channels, 1}
+                         : OutputView{y + ch * positions + p, 1, positions});
     }
   }
 }

@@ -1,10 +1,10 @@
 //===- QGemm.cpp - Packing, panels and the drivers of the integer GEMM ----===//
 #include "QGemm.h"
 #include "QGemmKernels.h"
+#include "TransposeBytes.h"
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <emmintrin.h>
 #include <memory>
 #include <vector>
 
@@ -77,27 +77,6 @@ struct Panel {
 
 thread_local Panel panel;
 
-// dst[j * dstStride + i] = src[i * srcStride + j] ^ flip for i, j < 16:
-// four rounds of byte interleaving pair row i with row i + 8.
-void transpose16x16(const uint8_t *src, int64_t srcStride, uint8_t *dst,
-                    int64_t dstStride, uint8_t flip) {
-  __m128i a[16], b[16];
-  for (int i = 0; i < 16; ++i)
-    a[i] = _mm_loadu_si128(
-        reinterpret_cast<const __m128i *>(src + i * srcStride));
-  for (int round = 0; round < 4; ++round) {
-    for (int i = 0; i < 8; ++i) {
-      b[2 * i] = _mm_unpacklo_epi8(a[i], a[i + 8]);
-      b[2 * i + 1] = _mm_unpackhi_epi8(a[i], a[i + 8]);
-    }
-    std::copy(b, b + 16, a);
-  }
-  __m128i flips = _mm_set1_epi8(static_cast<char>(flip));
-  for (int j = 0; j < 16; ++j)
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + j * dstStride),
-                     _mm_xor_si128(a[j], flips));
-}
-
 // Pixels per block of qjit_qconv_to_nhwc.
 constexpr int64_t kNhwcPixels = 64;
 
@@ -131,13 +110,19 @@ struct PanelRows {
   }
 };
 
-// Multiplies `rows` rows of x' by one group's packed weights, writing `out`
-// (its first row and the group's first column). K runs in slices of
-// sliceQuads quads when it is longer; rowsOf says where each tile's rows of
-// a slice are.
+// Columns [begin, end) of a group.
+struct ColumnRange {
+  int64_t begin, end;
+};
+
+// Multiplies `rows` rows of x' by one group's packed weights, columns
+// `range`, writing `out` (its first row and the group's first column). K
+// runs in slices of sliceQuads quads when it is longer; rowsOf says where
+// each tile's rows of a slice are.
 template <typename RowSource>
 void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
-                   const RowSource &rowsOf, int64_t sliceQuads,
+                   ColumnRange range, const RowSource &rowsOf,
+                   int64_t sliceQuads,
                    const int32_t *rowSums, int64_t rows, const int8_t *packed,
                    const int32_t *columnOffsets, OutputView out) {
   alignas(64) int32_t tileSums[kTileRows * kTileColumns];
@@ -146,8 +131,8 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
   int64_t stepColumns = isa.tileBlocks * kBlockColumns;
   const int8_t *groupPacked = packed + group * groupBytes(g);
   int64_t firstColumn = group * g->n;
-  for (int64_t j = 0; j < g->n; j += stepColumns) {
-    int64_t columns = std::min(stepColumns, g->n - j);
+  for (int64_t j = range.begin; j < range.end; j += stepColumns) {
+    int64_t columns = std::min(stepColumns, range.end - j);
     int64_t blocks = (columns + kBlockColumns - 1) / kBlockColumns;
     const int8_t *w = groupPacked + j / kBlockColumns * blockBytes(g);
     auto sumsOf = [&](int64_t r) {
@@ -326,7 +311,13 @@ ImageRows imageRows(const qjit_qgemm *g, const qjit_qconv *c,
 extern "C" {
 
 int64_t qjit_qgemm_packed_bytes(const qjit_qgemm *g) {
-  return g->groups * groupBytes(g);
+  int64_t bytes = g->groups * groupBytes(g);
+  // A depthwise convolution's weights (one column per group, K its taps;
+  // the taps are not known here, so some other grouped products get room
+  // they do not use).
+  if (g->groups > 1 && g->n == 1 && g->k <= kMaxDepthwiseTaps)
+    bytes = std::max(bytes, depthwisePackedBytes(g));
+  return bytes;
 }
 
 int64_t qjit_qgemm_offset_bytes(const qjit_qgemm *g) {
@@ -383,12 +374,14 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
     int64_t rows = std::min(step, rowEnd - r);
     OutputView view{out + r * g->n, g->n, 1};
     if (direct) {
-      multiplyTiles(g, isa, 0, PanelRows{in + r * g->k, g->k, kSliceQuads},
+      multiplyTiles(g, isa, 0, {0, g->n},
+                    PanelRows{in + r * g->k, g->k, kSliceQuads},
                     kSliceQuads, nullptr, rows, packed, columnOffsets, view);
       continue;
     }
     fillMatrixPanel(g, in, r, rows);
-    multiplyTiles(g, isa, 0, PanelRows{panel.rows, depth, kSliceQuads},
+    multiplyTiles(g, isa, 0, {0, g->n},
+                  PanelRows{panel.rows, depth, kSliceQuads},
                   kSliceQuads, panel.rowSums, rows, packed, columnOffsets,
                   view);
   }
@@ -412,20 +405,15 @@ void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c,
     int64_t image = block / blocksPerImage;
     int64_t first = block % blocksPerImage * kNhwcPixels;
     int64_t count = std::min(kNhwcPixels, plane - first);
-    const uint8_t *src = in + image * c->channels * plane + first;
     uint8_t *dst = nhwc + (image * plane + first) * c->channels;
-    // 16 x 16 tiles through SSE2 (baseline x86-64), the edges byte by byte.
-    int64_t fullChannels = c->channels / 16 * 16, fullPixels = count / 16 * 16;
-    for (int64_t ch = 0; ch < fullChannels; ch += 16)
-      for (int64_t p = 0; p < fullPixels; p += 16)
-        transpose16x16(src + ch * plane + p, plane,
-                       dst + p * c->channels + ch, c->channels, flip);
-    for (int64_t ch = 0; ch < c->channels; ++ch) {
-      const uint8_t *row = src + ch * plane;
-      uint8_t *column = dst + ch;
-      for (int64_t p = ch < fullChannels ? fullPixels : 0; p < count; ++p)
-        column[p * c->channels] = row[p] ^ flip;
+    if (c->channels_last) { // NHWC Int8 x: flipped, in the same layout
+      const uint8_t *src = in + (image * plane + first) * c->channels;
+      for (int64_t i = 0; i < count * c->channels; ++i)
+        dst[i] = src[i] ^ flip;
+      continue;
     }
+    const uint8_t *src = in + image * c->channels * plane + first;
+    transposeBytes(src, plane, dst, c->channels, c->channels, count, flip);
   }
 }
 
@@ -433,11 +421,27 @@ int64_t qjit_qconv_is_depthwise(const qjit_qgemm *g, const qjit_qconv *c) {
   return isDepthwise(g, c->kernel_h * c->kernel_w);
 }
 
+// Tasks: bands of rows_per_task positions, by parts of columns_per_task
+// columns (a group's output channels, or a depthwise convolution's
+// channels), of each group (or of all, depthwise) of each image.
+struct TaskGrid {
+  int64_t bands, parts, groups;
+
+  TaskGrid(const qjit_qgemm *g, const qjit_qconv *c) {
+    bool depthwise = qjit_qconv_is_depthwise(g, c);
+    int64_t positions = c->out_h * c->out_w;
+    int64_t width = depthwise ? c->channels : g->n;
+    bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
+    parts = (width + c->columns_per_task - 1) / c->columns_per_task;
+    groups = depthwise ? 1 : g->groups;
+  }
+  int64_t count(const qjit_qconv *c) const {
+    return c->images * groups * bands * parts;
+  }
+};
+
 int64_t qjit_qconv_task_count(const qjit_qgemm *g, const qjit_qconv *c) {
-  int64_t positions = c->out_h * c->out_w;
-  int64_t bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
-  // A depthwise task computes every channel of its positions.
-  return c->images * (qjit_qconv_is_depthwise(g, c) ? 1 : g->groups) * bands;
+  return TaskGrid(g, c).count(c);
 }
 
 void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
@@ -448,41 +452,44 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
   int64_t depth = paddedDepth(g), step = panelRows(depth);
   panel.reserve(step, depth);
   int64_t positions = c->out_h * c->out_w;
-  int64_t bands = (positions + c->rows_per_task - 1) / c->rows_per_task;
   int64_t outChannels = g->groups * g->n;
-  if (qjit_qconv_is_depthwise(g, c)) {
-    for (int64_t task = taskBegin; task < taskEnd; ++task) {
-      int64_t band = task % bands, image = task / bands;
-      int64_t first = band * c->rows_per_task;
-      depthwiseTask(g, c, isa, packed, columnOffsets,
-                    nhwc + image * c->channels * c->height * c->width,
-                    static_cast<uint8_t *>(y) + image * outChannels * positions,
-                    first, std::min(c->rows_per_task, positions - first));
-    }
-    return;
-  }
+  TaskGrid grid(g, c);
+  bool depthwise = qjit_qconv_is_depthwise(g, c);
   for (int64_t task = taskBegin; task < taskEnd; ++task) {
-    int64_t band = task % bands, group = task / bands % g->groups;
-    int64_t image = task / bands / g->groups;
+    int64_t part = task % grid.parts, rest = task / grid.parts;
+    int64_t band = rest % grid.bands, group = rest / grid.bands % grid.groups;
+    int64_t image = rest / grid.bands / grid.groups;
+    int64_t first = band * c->rows_per_task;
+    int64_t end = std::min(positions, first + c->rows_per_task);
+    ColumnRange columns{part * c->columns_per_task,
+                        std::min((part + 1) * c->columns_per_task,
+                                 depthwise ? c->channels : g->n)};
     const uint8_t *in = nhwc + image * c->channels * c->height * c->width;
-    // y[image][group * n + j][position]: rows are positions.
-    uint8_t *out = static_cast<uint8_t *>(y) +
-                   (image * outChannels + group * g->n) * positions;
-    int64_t end = std::min(positions, (band + 1) * c->rows_per_task);
-    for (int64_t p = band * c->rows_per_task; p < end; p += step) {
+    uint8_t *out = static_cast<uint8_t *>(y) + image * outChannels * positions;
+    if (depthwise) {
+      depthwiseTask(g, c, isa, packed, columnOffsets, in, out, first,
+                    end - first, columns.begin, columns.end);
+      continue;
+    }
+    // Rows are positions, columns the group's output channels: NCHW
+    // y[image][group * n + j][position] or NHWC y[image][position][...].
+    for (int64_t p = first; p < end; p += step) {
       int64_t rows = std::min(step, end - p);
-      OutputView view{out + p, 1, positions};
+      OutputView view =
+          c->channels_last
+              ? OutputView{out + p * outChannels + group * g->n, outChannels, 1}
+              : OutputView{out + (group * g->n) * positions + p, 1, positions};
       if (!readsImageDirectly(g, c)) {
         fillPatchPanel(g, c, in, group, p, rows, nullptr);
-        multiplyTiles(g, isa, group, PanelRows{panel.rows, depth, kSliceQuads},
-                      kSliceQuads, panel.rowSums, rows, packed, columnOffsets,
-                      view);
+        multiplyTiles(g, isa, group, columns,
+                      PanelRows{panel.rows, depth, kSliceQuads}, kSliceQuads,
+                      panel.rowSums, rows, packed, columnOffsets, view);
         continue;
       }
       ImageRows source = imageRows(g, c, in, group, p, rows, depth);
       fillPatchPanel(g, c, in, group, p, rows, source.tileStart);
-      multiplyTiles(g, isa, group, source, source.sliceQuads(), nullptr, rows,
-                    packed, columnOffsets, view);
+      multiplyTiles(g, isa, group, columns, source, source.sliceQuads(),
+                    nullptr, rows, packed, columnOffsets, view);
     }
   }
 }

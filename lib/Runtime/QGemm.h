@@ -49,14 +49,18 @@ struct qjit_qgemm {
   const float *multipliers;      // fl(fl(x_scale * w_scale) / y_scale)
 };
 
-// QLinearConv2D's geometry (NCHW x, OIHW w): the product of a group is
+// QLinearConv2D's geometry (NCHW x and y, or NHWC with channels_last; OIHW
+// w): the product of a group is
 // [out_h * out_w, C/groups * kernel_h * kernel_w] x [.., O/groups].
 struct qjit_qconv {
   int64_t images, channels, height, width;
   int64_t kernel_h, kernel_w, stride_h, stride_w;
   int64_t pad_h, pad_w, dilation_h, dilation_w;
   int64_t out_h, out_w;
-  int64_t rows_per_task; // output positions per task of qjit_qconv_tasks
+  int64_t rows_per_task;    // output positions per task of qjit_qconv_tasks
+  int64_t columns_per_task; // a group's output channels per task (all
+                            // channels, depthwise); a multiple of 64 or all
+  int64_t channels_last;    // x and y are NHWC
 };
 
 // Bytes qjit_qgemm_pack writes to `packed` and to `column_offsets`.
@@ -81,15 +85,17 @@ void qjit_qgemm_rows(const struct qjit_qgemm *g, const int8_t *packed,
 // A convolution's input as x' in NHWC order (images * H * W * C bytes), so
 // that each tap of a patch is one run of channels; in blocks of pixels
 // (qjit_qconv_nhwc_blocks of them), [block_begin, block_end) per call.
+// An NHWC UInt8 x is x' already: the code generator passes it as it is.
 int64_t qjit_qconv_nhwc_blocks(const struct qjit_qconv *c);
 void qjit_qconv_to_nhwc(const struct qjit_qgemm *g, const struct qjit_qconv *c,
                         const void *x, uint8_t *nhwc, int64_t block_begin,
                         int64_t block_end);
 
 // Tasks [task_begin, task_end) of a convolution of qjit_qconv_to_nhwc's
-// image; a task is rows_per_task output positions of one group of one
-// image, or of every group when the convolution is depthwise (one input
-// and one output channel per group, which has its own kernels).
+// image; a task is rows_per_task output positions by columns_per_task
+// output channels of one group of one image, or of every group when the
+// convolution is depthwise (one input and one output channel per group,
+// which has its own kernels).
 // qjit_qconv_task_count says how many there are.
 int64_t qjit_qconv_is_depthwise(const struct qjit_qgemm *g,
                                 const struct qjit_qconv *c);

@@ -73,15 +73,19 @@ void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
 // per group, at most kMaxDepthwiseTaps taps.
 constexpr int64_t kMaxDepthwiseTaps = 64;
 bool isDepthwise(const qjit_qgemm *g, int64_t taps);
+// The bytes packDepthwise writes (both of its layouts).
+int64_t depthwisePackedBytes(const qjit_qgemm *g);
 // w'[tap][channel] from w (element (group, tap) at w[group * group_stride +
 // tap * k_stride]); groups * taps bytes.
 void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
                    int64_t groupStride, int8_t *packed);
-// Output positions [first, first + count) of one NHWC image, every channel.
+// Output positions [first, first + count) of one NHWC image, channels
+// [channel_begin, channel_end).
 void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                    const IsaKernels &isa, const int8_t *packed,
                    const int32_t *columnOffsets, const uint8_t *image,
-                   uint8_t *y, int64_t first, int64_t count);
+                   uint8_t *y, int64_t first, int64_t count,
+                   int64_t channelBegin, int64_t channelEnd);
 
 } // namespace qjit::runtime
 

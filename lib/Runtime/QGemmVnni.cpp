@@ -156,34 +156,79 @@ QJIT_AVX512_VNNI void storeTransposed(const __m128i *rows, int64_t count,
       base[i * out.columnStride + r * out.rowStride] = bytes[r][i];
 }
 
+// The epilogue's per-column constants of 16 columns and its bounds.
+struct Requantizer {
+  __m512i offsets, wZeroPoints;
+  __m512 multipliers, lo, hi;
+  __m512i zp;
+  bool hasWZeroPoints;
+
+  QJIT_AVX512_VNNI Requantizer(const TileEpilogue &e, int64_t j,
+                               __mmask16 mask) {
+    const qjit_qgemm *g = e.g;
+    lo = _mm512_set1_ps(static_cast<float>(g->lo - g->y_zero_point));
+    hi = _mm512_set1_ps(static_cast<float>(g->hi - g->y_zero_point));
+    zp = _mm512_set1_epi32(static_cast<int>(g->y_zero_point));
+    offsets = _mm512_maskz_loadu_epi32(mask, e.columnOffsets + j);
+    wZeroPoints = _mm512_maskz_loadu_epi32(mask, e.wZeroPoints + j);
+    multipliers = _mm512_maskz_loadu_ps(mask, e.multipliers + j);
+    hasWZeroPoints = g->has_w_zero_points;
+  }
+
+  // The levels of one row's 16 sums.
+  QJIT_AVX512_VNNI __m512i operator()(const int32_t *sums,
+                                      const int32_t *rowSum) const {
+    __m512i acc = _mm512_add_epi32(_mm512_load_si512(sums), offsets);
+    if (hasWZeroPoints)
+      acc = _mm512_sub_epi32(
+          acc, _mm512_mullo_epi32(wZeroPoints, _mm512_set1_epi32(*rowSum)));
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), multipliers);
+    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    return _mm512_add_epi32(
+        _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT |
+                                        _MM_FROUND_NO_EXC),
+        zp);
+  }
+};
+
+// A whole tile width of contiguous columns: each row's 64 levels packed to
+// bytes by saturating packs (the levels are in the type's range already),
+// whose lane order one dword permutation undoes, and stored at once.
+QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
+                                           const int32_t *sums,
+                                           OutputView out) {
+  static_assert(kTileColumns == 64, "four 16-column vectors per row");
+  Requantizer q0(e, 0, 0xFFFF), q1(e, 16, 0xFFFF), q2(e, 32, 0xFFFF),
+      q3(e, 48, 0xFFFF);
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10,
+                                          14, 3, 7, 11, 15);
+  bool unsignedLevels = e.g->lo >= 0;
+  for (int64_t r = 0; r < e.rows; ++r) {
+    const int32_t *row = sums + r * kTileColumns;
+    const int32_t *rowSum = e.rowSums ? e.rowSums + r : nullptr;
+    __m512i ab = _mm512_packs_epi32(q0(row, rowSum), q1(row + 16, rowSum));
+    __m512i cd = _mm512_packs_epi32(q2(row + 32, rowSum), q3(row + 48, rowSum));
+    __m512i bytes = unsignedLevels ? _mm512_packus_epi16(ab, cd)
+                                   : _mm512_packs_epi16(ab, cd);
+    _mm512_storeu_si512(out.base + r * out.rowStride,
+                        _mm512_permutexvar_epi32(order, bytes));
+  }
+}
+
 // Sixteen columns at a time; masked loads and stores cover a tile's last
 // columns.
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
                                        const int32_t *sums, OutputView out) {
-  const qjit_qgemm *g = e.g;
-  __m512 lo = _mm512_set1_ps(static_cast<float>(g->lo - g->y_zero_point));
-  __m512 hi = _mm512_set1_ps(static_cast<float>(g->hi - g->y_zero_point));
-  __m512i zp = _mm512_set1_epi32(static_cast<int>(g->y_zero_point));
+  if (out.columnStride == 1 && e.columns == kTileColumns)
+    return requantizeRowsAvx512(e, sums, out);
   __m128i rows[kTileRows];
   for (int64_t j = 0; j < e.columns; j += 16) {
     int64_t count = std::min<int64_t>(16, e.columns - j);
     __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
-    __m512i offsets = _mm512_maskz_loadu_epi32(mask, e.columnOffsets + j);
-    __m512i wZeroPoints = _mm512_maskz_loadu_epi32(mask, e.wZeroPoints + j);
-    __m512 multipliers = _mm512_maskz_loadu_ps(mask, e.multipliers + j);
+    Requantizer levels(e, j, mask);
     for (int64_t r = 0; r < e.rows; ++r) {
-      __m512i acc = _mm512_add_epi32(
-          _mm512_load_si512(sums + r * kTileColumns + j), offsets);
-      if (g->has_w_zero_points)
-        acc = _mm512_sub_epi32(
-            acc,
-            _mm512_mullo_epi32(wZeroPoints, _mm512_set1_epi32(e.rowSums[r])));
-      __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), multipliers);
-      v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-      __m512i q = _mm512_add_epi32(
-          _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT |
-                                          _MM_FROUND_NO_EXC),
-          zp);
+      __m512i q = levels(sums + r * kTileColumns + j,
+                         e.rowSums ? e.rowSums + r : nullptr);
       if (out.columnStride == 1)
         _mm512_mask_cvtepi32_storeu_epi8(out.base + r * out.rowStride + j,
                                          mask, q);

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "JitTestSupport.h"
+#include "qjit/IR/OpParams.h"
 
 using namespace qjit;
 using namespace qjit::test;
@@ -108,6 +109,23 @@ AttrList quantizationAttrs(DataType x, DataType w, DataType y,
   return attrs;
 }
 
+// Weights without zero points (symmetric, as PyTorch quantizes them): the
+// kernels that need no sums of x.
+void dropWeightZeroPoints(AttrList &attrs, int64_t columns) {
+  for (auto &[name, value] : attrs)
+    if (name == "w_zero_point")
+      value = value.isInt() ? Attribute(int64_t(0))
+                            : Attribute(std::vector<int64_t>(columns, 0));
+}
+
+// Half the convolutions run channels-last: x (and so y) NHWC.
+void maybeChannelsLast(AttrList &conv, TensorType &x) {
+  if (uniform(0, 1) == 0)
+    return;
+  conv.push_back({"channels_last", Attribute(true)});
+  x.shape = permuteShape(x.shape, kNchwToNhwc);
+}
+
 // Runs `graph` on `inputs` on every path and expects the interpreter's
 // bytes.
 void expectSameBytesOnEveryPath(const Graph &graph,
@@ -181,6 +199,7 @@ TEST(QLinearConv2D, EveryPathMatchesTheInterpreter) {
     std::vector<TensorType> types{
         {x, {uniform(1, 2), groups * groupChannels, h, wd}},
         {w, {out, groupChannels, kh, kw}}};
+    maybeChannelsLast(conv, types[0]);
     std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
     if (uniform(0, 1)) {
       types.push_back({DataType::Int32, {out}});
@@ -188,6 +207,8 @@ TEST(QLinearConv2D, EveryPathMatchesTheInterpreter) {
     }
     AttrList attrs =
         quantizationAttrs(x, w, y, out, groupChannels * kh * kw);
+    if (depthwise && trial % 2 == 0)
+      dropWeightZeroPoints(attrs, out);
     attrs.insert(attrs.end(), conv.begin(), conv.end());
     Graph graph = singleOpGraph(OpKind::QLinearConv2D, types, attrs);
     expectSameBytesOnEveryPath(graph, inputs,
@@ -221,6 +242,7 @@ TEST(QLinearConv2D, TilesReadFromTheImageMatchTheInterpreter) {
     std::vector<TensorType> types{
         {x, {uniform(1, 2), groups * groupChannels, h, wd}},
         {DataType::Int8, {out, groupChannels, kh, kw}}};
+    maybeChannelsLast(conv, types[0]);
     std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
     if (uniform(0, 1)) {
       types.push_back({DataType::Int32, {out}});
@@ -228,10 +250,7 @@ TEST(QLinearConv2D, TilesReadFromTheImageMatchTheInterpreter) {
     }
     AttrList attrs = quantizationAttrs(x, DataType::Int8, y, out,
                                        groupChannels * kh * kw);
-    for (auto &[name, value] : attrs)
-      if (name == "w_zero_point")
-        value = value.isInt() ? Attribute(int64_t(0))
-                              : Attribute(std::vector<int64_t>(out, 0));
+    dropWeightZeroPoints(attrs, out);
     attrs.insert(attrs.end(), conv.begin(), conv.end());
     Graph graph = singleOpGraph(OpKind::QLinearConv2D, types, attrs);
     expectSameBytesOnEveryPath(graph, inputs,
@@ -267,6 +286,117 @@ TEST(QLinearConv2D, LargeLayerMatchesTheInterpreter) {
   Graph graph = singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs);
   expectSameBytesOnEveryPath(graph, {randomBytes(x), randomBytes(w)},
                              "64 -> 48 channels, 28x28 (K in two slices)");
+}
+
+// Small images with many channels: tasks take parts of the columns
+// (output channels), on one thread and on two.
+TEST(QLinearConv2D, TasksSplitOverColumnsMatchTheInterpreter) {
+  for (bool channelsLast : {false, true}) {
+    AttrList layout;
+    if (channelsLast)
+      layout.push_back({"channels_last", Attribute(true)});
+    auto nchwOrNhwc = [&](Shape shape) {
+      return channelsLast ? permuteShape(shape, kNchwToNhwc) : shape;
+    };
+    // A 1x1 convolution, 1024 -> 200 channels over 4x4 positions.
+    TensorType x{DataType::UInt8, nchwOrNhwc({1, 1024, 4, 4})},
+        w{DataType::Int8, {200, 1024, 1, 1}};
+    // Int8 and UInt8 results through the 64-column NHWC epilogue.
+    DataType y = channelsLast ? DataType::Int8 : DataType::UInt8;
+    DataType dy = channelsLast ? DataType::UInt8 : DataType::Int8;
+    AttrList attrs = quantizationAttrs(DataType::UInt8, DataType::Int8, y,
+                                       200, 1024);
+    attrs.insert(attrs.end(), layout.begin(), layout.end());
+    expectSameBytesOnEveryPath(
+        singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs),
+        {randomBytes(x), randomBytes(w)}, "1x1, 1024 -> 200 channels, 4x4");
+    // A depthwise 3x3 convolution of 300 channels over 7x7 positions.
+    TensorType dx{DataType::UInt8, nchwOrNhwc({1, 300, 7, 7})},
+        dw{DataType::Int8, {300, 1, 3, 3}};
+    AttrList dAttrs =
+        quantizationAttrs(DataType::UInt8, DataType::Int8, dy, 300, 9);
+    dropWeightZeroPoints(dAttrs, 300);
+    dAttrs.push_back({"padding", Attribute(int64_t(1))});
+    dAttrs.push_back({"groups", Attribute(int64_t(300))});
+    dAttrs.insert(dAttrs.end(), layout.begin(), layout.end());
+    expectSameBytesOnEveryPath(
+        singleOpGraph(OpKind::QLinearConv2D, {dx, dw}, dAttrs),
+        {randomBytes(dx), randomBytes(dw)}, "depthwise 300 channels, 7x7");
+  }
+}
+
+// The element of a 4-D tensor at (i0, i1, i2, i3) copied to `to` at the
+// indices permuted by perm: to = Transpose(from, perm).
+Tensor transpose4D(const Tensor &from, llvm::ArrayRef<int64_t> perm) {
+  Shape in(from.shape());
+  Tensor to(TensorType{from.elementType(), permuteShape(in, perm)});
+  Shape out(to.shape());
+  auto *src = static_cast<const uint8_t *>(from.data());
+  auto *dst = static_cast<uint8_t *>(to.data());
+  int64_t index[4];
+  for (index[0] = 0; index[0] < in[0]; ++index[0])
+    for (index[1] = 0; index[1] < in[1]; ++index[1])
+      for (index[2] = 0; index[2] < in[2]; ++index[2])
+        for (index[3] = 0; index[3] < in[3]; ++index[3]) {
+          int64_t at = ((index[0] * in[1] + index[1]) * in[2] + index[2]) *
+                           in[3] + index[3];
+          int64_t j[4] = {index[perm[0]], index[perm[1]], index[perm[2]],
+                          index[perm[3]]};
+          dst[((j[0] * out[1] + j[1]) * out[2] + j[2]) * out[3] + j[3]] =
+              src[at];
+        }
+  return to;
+}
+
+// The oracle's channels-last convolution is the NCHW one on transposed
+// tensors.
+TEST(QLinearConv2D, ChannelsLastIsTheTransposedConvolution) {
+  for (int trial = 0; trial < 8; ++trial) {
+    int64_t groups = uniform(1, 3), groupChannels = uniform(1, 4);
+    int64_t out = groups * uniform(1, 5);
+    TensorType x{byteType(), {uniform(1, 2), groups * groupChannels,
+                              uniform(3, 9), uniform(3, 9)}};
+    TensorType w{byteType(), {out, groupChannels, uniform(1, 3), uniform(1, 3)}};
+    AttrList attrs = quantizationAttrs(x.elementType, w.elementType,
+                                       byteType(), out, w.numElements() / out);
+    attrs.push_back({"stride", Attribute(uniform(1, 2))});
+    attrs.push_back({"padding", Attribute(uniform(0, 1))});
+    attrs.push_back({"groups", Attribute(groups)});
+    Tensor xs = randomBytes(x), ws = randomBytes(w);
+    Graph nchw = singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs);
+    attrs.push_back({"channels_last", Attribute(true)});
+    Graph nhwc = singleOpGraph(
+        OpKind::QLinearConv2D,
+        {TensorType{x.elementType, permuteShape(x.shape, kNchwToNhwc)}, w},
+        attrs);
+    auto expected = interpret(nchw, {xs, ws});
+    ASSERT_OK(expected);
+    auto actual = interpret(nhwc, {transpose4D(xs, kNchwToNhwc), ws});
+    ASSERT_OK(actual);
+    Tensor actualNchw = transpose4D((*actual)[0], kNhwcToNchw);
+    EXPECT_EQ(0, std::memcmp(actualNchw.data(), (*expected)[0].data(),
+                             actualNchw.sizeInBytes()))
+        << nhwc.toString();
+  }
+}
+
+// Transposes of bytes that swap two groups of axes run in the runtime's
+// tiled transpose: edges of every size, batches, both directions.
+TEST(Transpose, BytesSwappingAxisGroupsMatchTheInterpreter) {
+  const std::vector<int64_t> perms[] = {
+      {0, 2, 3, 1}, {0, 3, 1, 2}, {1, 0}, {1, 2, 0}, {0, 1, 3, 2}};
+  for (int trial = 0; trial < 20; ++trial) {
+    const std::vector<int64_t> &perm = perms[trial % 5];
+    Shape shape;
+    for (size_t d = 0; d < perm.size(); ++d)
+      shape.push_back(uniform(1, trial % 2 ? 40 : 7));
+    TensorType x{trial % 3 ? DataType::UInt8 : DataType::Int8, shape};
+    Graph graph = singleOpGraph(OpKind::Transpose, {x},
+                                {{"perm", Attribute(perm)}});
+    expectSameBytesOnEveryPath(graph, {randomBytes(x)},
+                               fmt::format("trial {}: {}", trial,
+                                           graph.toString()));
+  }
 }
 
 } // namespace

@@ -24,8 +24,14 @@ struct Conv2DParams {
   int64_t padH = 0, padW = 0;
   int64_t dilationH = 1, dilationW = 1;
   int64_t groups = 0;
+  bool channelsLast = false; // QLinearConv2D's NHWC x and y
 };
 llvm::Expected<Conv2DParams> getConv2DParams(const Operation &op);
+
+// Transpose permutations between NCHW and NHWC, and the shapes they give.
+inline constexpr int64_t kNchwToNhwc[] = {0, 2, 3, 1};
+inline constexpr int64_t kNhwcToNchw[] = {0, 3, 1, 2};
+Shape permuteShape(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> perm);
 
 struct Pool2DParams {
   int64_t kernelH, kernelW;

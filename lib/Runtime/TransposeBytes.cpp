@@ -1,0 +1,64 @@
+//===- TransposeBytes.cpp - Transposes of byte matrices -------------------===//
+#include "TransposeBytes.h"
+#include <algorithm>
+#include <emmintrin.h>
+
+namespace qjit::runtime {
+namespace {
+
+// One 16x16 tile: four rounds of byte interleaving pair row i with row i + 8.
+void transpose16x16(const uint8_t *src, int64_t srcStride, uint8_t *dst,
+                    int64_t dstStride, uint8_t flip) {
+  __m128i a[16], b[16];
+  for (int i = 0; i < 16; ++i)
+    a[i] = _mm_loadu_si128(
+        reinterpret_cast<const __m128i *>(src + i * srcStride));
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 8; ++i) {
+      b[2 * i] = _mm_unpacklo_epi8(a[i], a[i + 8]);
+      b[2 * i + 1] = _mm_unpackhi_epi8(a[i], a[i + 8]);
+    }
+    std::copy(b, b + 16, a);
+  }
+  __m128i flips = _mm_set1_epi8(static_cast<char>(flip));
+  for (int j = 0; j < 16; ++j)
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + j * dstStride),
+                     _mm_xor_si128(a[j], flips));
+}
+
+// Columns per stripe: a stripe's rows read and the rows written stay in the
+// L1 cache.
+constexpr int64_t kStripeColumns = 64;
+
+} // namespace
+
+void transposeBytes(const uint8_t *src, int64_t srcStride, uint8_t *dst,
+                    int64_t dstStride, int64_t rows, int64_t cols,
+                    uint8_t flip) {
+  int64_t fullRows = rows / 16 * 16;
+  for (int64_t j0 = 0; j0 < cols; j0 += kStripeColumns) {
+    int64_t j1 = std::min(cols, j0 + kStripeColumns);
+    int64_t fullEnd = j0 + (j1 - j0) / 16 * 16;
+    for (int64_t i = 0; i < fullRows; i += 16)
+      for (int64_t j = j0; j < fullEnd; j += 16)
+        transpose16x16(src + i * srcStride + j, srcStride,
+                       dst + j * dstStride + i, dstStride, flip);
+    // The edges, byte by byte: rows past the last whole tile in every
+    // column, columns past the last whole tile in the tiled rows.
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = i < fullRows ? fullEnd : j0; j < j1; ++j)
+        dst[j * dstStride + i] = src[i * srcStride + j] ^ flip;
+  }
+}
+
+} // namespace qjit::runtime
+
+extern "C" void qjit_transpose_bytes(const void *src, void *dst,
+                                     int64_t batches, int64_t rows,
+                                     int64_t cols) {
+  const auto *in = static_cast<const uint8_t *>(src);
+  auto *out = static_cast<uint8_t *>(dst);
+  for (int64_t b = 0; b < batches; ++b)
+    qjit::runtime::transposeBytes(in + b * rows * cols, cols,
+                                  out + b * rows * cols, rows, rows, cols, 0);
+}
