@@ -60,8 +60,8 @@ def iropt_median_ns(iropt, x, repeat):
 def row(name, ns, reference=None, note=""):
     ratio = "" if reference is None else "%.2fx" % (ns / reference)
     us = ns / 1000
-    print("| %s | %s | %s | %s |" % (name, "%.1f us" % us if us < 1000 else "%.2f ms" % (us / 1000),
-                                    ratio, note))
+    shown = "%.2f ms" % (us / 1000) if us >= 1000 else "%.2f us" % us
+    print("| %s | %s | %s | %s |" % (name, shown, ratio, note))
 
 
 def main():
