@@ -83,6 +83,8 @@ Product describe(const Operation &op, const TensorType &x, const TensorType &w,
   g.y_zero_point = p.yZeroPoint;
   g.lo = p.lo;
   g.hi = p.hi;
+  g.y_float = p.resultType == DataType::Float32;
+  g.y_scale = p.yScale;
   for (int64_t j = 0; j < p.columns; ++j) {
     int64_t zp = p.wZeroPoint(j) - (g.w_signed ? 0 : 128);
     product.wZeroPoints.push_back(static_cast<int32_t>(zp));
@@ -99,17 +101,18 @@ Product describe(const Graph &graph, const Operation &op, qjit_isa isa) {
                   graph.getType(op.getOperand(1)), isa);
 }
 
-// qjit_qgemm as an LLVM constant: 12 i64 fields, then two pointers to the
-// per-column arrays.
+// qjit_qgemm as an LLVM constant: 13 i64 fields, a double, then two
+// pointers to the per-column arrays.
 GlobalVariable *emitDescription(Kernel &k, const Product &product) {
   LLVMContext &ctx = k.module.getContext();
   Type *i64 = Type::getInt64Ty(ctx);
   const qjit_qgemm &g = product.desc;
-  SmallVector<Constant *, 14> fields;
+  SmallVector<Constant *, 16> fields;
   for (int64_t v : {g.m, g.n, g.k, g.groups, g.isa, g.x_signed, g.w_signed,
                     g.x_zero_point, g.y_zero_point, g.lo, g.hi,
-                    g.has_w_zero_points})
+                    g.has_w_zero_points, g.y_float})
     fields.push_back(ConstantInt::get(i64, v));
+  fields.push_back(ConstantFP::get(Type::getDoubleTy(ctx), g.y_scale));
   SmallVector<Constant *> zps, multipliers;
   for (int32_t v : product.wZeroPoints)
     zps.push_back(ConstantInt::get(Type::getInt32Ty(ctx), v));
@@ -119,7 +122,7 @@ GlobalVariable *emitDescription(Kernel &k, const Product &product) {
                                        "qgemm.w_zero_points"));
   fields.push_back(createConstantArray(k.module, Type::getFloatTy(ctx),
                                        multipliers, "qgemm.multipliers"));
-  SmallVector<Type *, 14> types;
+  SmallVector<Type *, 16> types;
   for (Constant *c : fields)
     types.push_back(c->getType());
   Constant *init = ConstantStruct::getAnon(ctx, fields);

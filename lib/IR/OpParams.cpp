@@ -404,8 +404,16 @@ llvm::Expected<QLinearParams> getQLinearParams(const Operation &op,
     p.resultType = DataType::UInt8;
   else if (dtype == "Int8")
     p.resultType = DataType::Int8;
+  else if (dtype == "Float32")
+    p.resultType = DataType::Float32;
   else
-    return makeError("dtype must be UInt8 or Int8, got {}", dtype.str());
+    return makeError("dtype must be UInt8, Int8 or Float32, got {}",
+                     dtype.str());
+  const Attribute *qmin = op.getAttr("quant_min"), *qmax = op.getAttr("quant_max");
+  bool dequantized = p.resultType == DataType::Float32;
+  if (dequantized && (!qmin || !qmax))
+    return makeError("dtype Float32 (the levels dequantized) needs "
+                     "quant_min and quant_max, the levels' grid");
 
   for (const char *name : {"x_scale", "y_scale", "w_scale"})
     if (!op.hasAttr(name))
@@ -429,9 +437,13 @@ llvm::Expected<QLinearParams> getQLinearParams(const Operation &op,
       x.elementType);
   if (!xZp)
     return xZp.takeError();
+  // Float32 levels lie on an 8-bit grid too: UInt8's or Int8's.
+  DataType levelType = p.resultType;
+  if (dequantized)
+    levelType = qmin->getInt() < 0 ? DataType::Int8 : DataType::UInt8;
   auto yZp = checkedZeroPoint(
       "y_zero_point", op.getAttrOrDefault("y_zero_point")->getInt(),
-      p.resultType);
+      levelType);
   if (!yZp)
     return yZp.takeError();
   p.xZeroPoint = *xZp, p.yZeroPoint = *yZp;
@@ -461,15 +473,13 @@ llvm::Expected<QLinearParams> getQLinearParams(const Operation &op,
       break;
   }
 
-  std::tie(p.lo, p.hi) = integerRange(p.resultType);
+  std::tie(p.lo, p.hi) = integerRange(levelType);
   // A narrower grid (PyTorch's reduce_range, a folded ReLU6).
-  const Attribute *qmin = op.getAttr("quant_min"), *qmax = op.getAttr("quant_max");
   for (const Attribute *bound : {qmin, qmax})
     if (bound && (bound->getInt() < p.lo || bound->getInt() > p.hi))
       return makeError("{} {} is outside the range of {} [{}, {}]",
                        bound == qmin ? "quant_min" : "quant_max",
-                       bound->getInt(), dataTypeName(p.resultType), p.lo,
-                       p.hi);
+                       bound->getInt(), dataTypeName(levelType), p.lo, p.hi);
   if (qmin)
     p.lo = qmin->getInt();
   if (qmax)

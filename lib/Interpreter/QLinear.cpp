@@ -39,11 +39,18 @@ int64_t requantize(const QLinearParams &p, int64_t sum, int64_t column) {
       std::clamp(level, double(p.lo), double(p.hi)));
 }
 
-void store(Tensor &result, int64_t index, int64_t value) {
+// The level, or with a Float32 result the level dequantized (as
+// Dequantize computes it).
+void store(const QLinearParams &p, Tensor &result, int64_t index,
+           int64_t level) {
   if (result.elementType() == DataType::UInt8)
-    result.as<uint8_t>()[index] = static_cast<uint8_t>(value);
+    result.as<uint8_t>()[index] = static_cast<uint8_t>(level);
+  else if (result.elementType() == DataType::Int8)
+    result.as<int8_t>()[index] = static_cast<int8_t>(level);
   else
-    result.as<int8_t>()[index] = static_cast<int8_t>(value);
+    result.as<float>()[index] =
+        (static_cast<float>(level) - static_cast<float>(p.yZeroPoint)) *
+        p.yScale;
 }
 
 // x [..., M, K] times w [K, N].
@@ -60,7 +67,7 @@ void qlinearMatMul(const QLinearParams &p, const Tensor &xt, const Tensor &wt,
       for (int64_t k = 0; k < depth; ++k)
         sum += (x[i * depth + k] - p.xZeroPoint) *
                (w[k * n + j] - p.wZeroPoint(j));
-      store(result, i * n + j, requantize(p, sum, j));
+      store(p, result, i * n + j, requantize(p, sum, j));
     }
 }
 
@@ -101,7 +108,7 @@ void qlinearConv2D(const QLinearParams &p, const Conv2DParams &c,
                 int64_t wv = w[((o * groupIn + ci) * ws[2] + kh) * ws[3] + kw];
                 sum += (xv - p.xZeroPoint) * (wv - p.wZeroPoint(o));
               }
-          store(result, at(ys, n, o, oh, ow), requantize(p, sum, o));
+          store(p, result, at(ys, n, o, oh, ow), requantize(p, sum, o));
         }
 }
 

@@ -258,7 +258,7 @@ void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
 void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                    const IsaKernels &isa, const int8_t *packed,
                    const int32_t *columnOffsets, const uint8_t *image,
-                   uint8_t *y, int64_t first, int64_t count,
+                   OutputView imageY, int64_t first, int64_t count,
                    int64_t channelBegin, int64_t channelEnd) {
   SumsFn sums = g->has_w_zero_points ? sumsFor<true>(g->isa)
                                      : sumsFor<false>(g->isa);
@@ -319,10 +319,13 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                      g->w_zero_points + ch, g->multipliers + ch,
                      nullptr,          rows,
                      columns};
-      isa.requantize(e, tileSums,
-                     c->channels_last
-                         ? OutputView{y + p * c->channels + ch, c->channels, 1}
-                         : OutputView{y + ch * positions + p, 1, positions});
+      // Rows are positions, columns channels.
+      OutputView view = imageY;
+      if (c->channels_last)
+        view.rowStride = c->channels, view.columnStride = 1;
+      else
+        view.rowStride = 1, view.columnStride = positions;
+      isa.requantize(e, tileSums, view.shifted(p, ch));
     }
   }
 }

@@ -146,8 +146,7 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
                      rowSums ? rowSums + r : nullptr,
                      tileRows,
                      columns};
-      OutputView tile{out.base + r * out.rowStride + j * out.columnStride,
-                      out.rowStride, out.columnStride};
+      OutputView tile = out.shifted(r, j);
       isa.requantize(e, sumsOf(r), tile);
     };
     // One slice at least: K = 0 still writes its (empty) sums.
@@ -366,13 +365,12 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
   const IsaKernels &isa = kernelsFor(g->isa);
   int64_t depth = paddedDepth(g), step = panelRows(depth);
   panel.reserve(step, depth);
-  auto *out = static_cast<uint8_t *>(y);
   const auto *in = static_cast<const uint8_t *>(x);
   // UInt8 rows whose length is a multiple of 4 are x' as they are.
   bool direct = !g->x_signed && g->k % 4 == 0 && !g->has_w_zero_points;
   for (int64_t r = rowBegin; r < rowEnd; r += step) {
     int64_t rows = std::min(step, rowEnd - r);
-    OutputView view{out + r * g->n, g->n, 1};
+    OutputView view = outputView(g, y, r * g->n, g->n, 1);
     if (direct) {
       multiplyTiles(g, isa, 0, {0, g->n},
                     PanelRows{in + r * g->k, g->k, kSliceQuads},
@@ -465,10 +463,11 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
                         std::min((part + 1) * c->columns_per_task,
                                  depthwise ? c->channels : g->n)};
     const uint8_t *in = nhwc + image * c->channels * c->height * c->width;
-    uint8_t *out = static_cast<uint8_t *>(y) + image * outChannels * positions;
+    int64_t out = image * outChannels * positions; // y's first element
     if (depthwise) {
-      depthwiseTask(g, c, isa, packed, columnOffsets, in, out, first,
-                    end - first, columns.begin, columns.end);
+      depthwiseTask(g, c, isa, packed, columnOffsets, in,
+                    outputView(g, y, out, 0, 0), first, end - first,
+                    columns.begin, columns.end);
       continue;
     }
     // Rows are positions, columns the group's output channels: NCHW
@@ -477,8 +476,10 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
       int64_t rows = std::min(step, end - p);
       OutputView view =
           c->channels_last
-              ? OutputView{out + p * outChannels + group * g->n, outChannels, 1}
-              : OutputView{out + (group * g->n) * positions + p, 1, positions};
+              ? outputView(g, y, out + p * outChannels + group * g->n,
+                           outChannels, 1)
+              : outputView(g, y, out + (group * g->n) * positions + p, 1,
+                           positions);
       if (!readsImageDirectly(g, c)) {
         fillPatchPanel(g, c, in, group, p, rows, nullptr);
         multiplyTiles(g, isa, group, columns,

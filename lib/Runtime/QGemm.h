@@ -45,6 +45,8 @@ struct qjit_qgemm {
   int64_t x_zero_point;          // x_zp' (flipped for Int8 x)
   int64_t y_zero_point, lo, hi;  // result: clamp(... + y_zp, lo, hi)
   int64_t has_w_zero_points;     // some w_zp' is not 0
+  int64_t y_float;               // y is Float32: fl(float(level - y_zp) *
+  double y_scale;                // y_scale), Dequantize fused (a float)
   const int32_t *w_zero_points;  // w_zp' per column
   const float *multipliers;      // fl(fl(x_scale * w_scale) / y_scale)
 };

@@ -20,11 +20,44 @@ constexpr int64_t kMaxTileBlocks = 4;  // blocks per tile, at most
 constexpr int64_t kTileColumns = kBlockColumns * kMaxTileBlocks;
 
 // Where a tile's results go: element (r, j) of the tile at
-// base[r * row_stride + j * column_stride] (bytes).
+// base + (r * rowStride + j * columnStride) * elementBytes: bytes (levels)
+// or floats (levels dequantized, qjit_qgemm's y_float).
 struct OutputView {
   uint8_t *base;
   int64_t rowStride, columnStride;
+  int64_t elementBytes = 1;
+
+  uint8_t *at(int64_t r, int64_t j) const {
+    return base + (r * rowStride + j * columnStride) * elementBytes;
+  }
+  // The view of the tile whose element (0, 0) is this one's (r, j).
+  OutputView shifted(int64_t r, int64_t j) const {
+    return {at(r, j), rowStride, columnStride, elementBytes};
+  }
 };
+
+// The view of y [.., rows, columns] at element `offset`, strides in
+// elements: bytes, or floats when g->y_float.
+inline OutputView outputView(const qjit_qgemm *g, void *y, int64_t offset,
+                             int64_t rowStride, int64_t columnStride) {
+  int64_t bytes = g->y_float ? 4 : 1;
+  return {static_cast<uint8_t *>(y) + offset * bytes, rowStride, columnStride,
+          bytes};
+}
+
+// Stores level q (y_zp included) of element (r, j): the byte, or the float
+// fl(float(q - y_zp) * y_scale), as Dequantize computes it.
+inline void storeLevel(const qjit_qgemm *g, const OutputView &out, int64_t r,
+                       int64_t j, int32_t q) {
+  uint8_t *dst = out.at(r, j);
+  if (!g->y_float) {
+    *dst = static_cast<uint8_t>(q);
+    return;
+  }
+  float f = (static_cast<float>(q) - static_cast<float>(g->y_zero_point)) *
+            static_cast<float>(g->y_scale);
+  __builtin_memcpy(dst, &f, sizeof f);
+}
 
 // One tile's epilogue inputs: columns [column, column + columns) of group
 // `group`, rows with their rowsums.
@@ -80,11 +113,12 @@ int64_t depthwisePackedBytes(const qjit_qgemm *g);
 void packDepthwise(const qjit_qgemm *g, const uint8_t *w, int64_t kStride,
                    int64_t groupStride, int8_t *packed);
 // Output positions [first, first + count) of one NHWC image, channels
-// [channel_begin, channel_end).
+// [channel_begin, channel_end); `image_y` views the image's output at its
+// first element (strides unused).
 void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                    const IsaKernels &isa, const int8_t *packed,
                    const int32_t *columnOffsets, const uint8_t *image,
-                   uint8_t *y, int64_t first, int64_t count,
+                   OutputView imageY, int64_t first, int64_t count,
                    int64_t channelBegin, int64_t channelEnd);
 
 } // namespace qjit::runtime

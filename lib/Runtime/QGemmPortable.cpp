@@ -92,8 +92,7 @@ void requantizeScalar(const TileEpilogue &e, const int32_t *sums,
       v = std::min(std::max(v, lo), hi);
       int32_t q = static_cast<int32_t>(std::nearbyint(v)) +
                   static_cast<int32_t>(g->y_zero_point);
-      out.base[r * out.rowStride + j * out.columnStride] =
-          static_cast<uint8_t>(q);
+      storeLevel(g, out, r, j, q);
     }
 }
 
@@ -131,8 +130,13 @@ requantizeAvx2(const TileEpilogue &e, const int32_t *sums, OutputView out) {
           _mm256_cvtps_epi32(_mm256_round_ps(
               v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)),
           zp);
-      uint8_t *dst = out.base + r * out.rowStride + j * out.columnStride;
-      if (out.columnStride == 1) {
+      uint8_t *dst = out.at(r, j);
+      if (g->y_float) {
+        alignas(32) int32_t values[8];
+        _mm256_store_si256(reinterpret_cast<__m256i *>(values), q);
+        for (int i = 0; i < 8; ++i)
+          storeLevel(g, out, r, j + i, values[i]);
+      } else if (out.columnStride == 1) {
         __m256i bytes = _mm256_shuffle_epi8(q, lowBytes);
         uint32_t halves[2] = {
             static_cast<uint32_t>(_mm256_extract_epi32(bytes, 0)),
@@ -152,9 +156,7 @@ requantizeAvx2(const TileEpilogue &e, const int32_t *sums, OutputView out) {
     rest.wZeroPoints += vectorColumns;
     rest.multipliers += vectorColumns;
     rest.columns -= vectorColumns;
-    requantizeScalar(rest, sums + vectorColumns,
-                     {out.base + vectorColumns * out.columnStride,
-                      out.rowStride, out.columnStride});
+    requantizeScalar(rest, sums + vectorColumns, out.shifted(0, vectorColumns));
   }
 }
 

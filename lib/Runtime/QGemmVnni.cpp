@@ -129,7 +129,7 @@ void dotAvx512Tile(const DotTile &t) {
 QJIT_AVX512_VNNI void storeTransposed(const __m128i *rows, int64_t count,
                                       int64_t columns, OutputView out,
                                       int64_t j0) {
-  uint8_t *base = out.base + j0 * out.columnStride;
+  uint8_t *base = out.at(0, j0);
   if (count == kTileRows && out.rowStride == 1) {
     __m128i r01lo = _mm_unpacklo_epi8(rows[0], rows[1]);
     __m128i r01hi = _mm_unpackhi_epi8(rows[0], rows[1]);
@@ -191,15 +191,21 @@ struct Requantizer {
   }
 };
 
-// A whole tile width of contiguous columns: each row's 64 levels packed to
-// bytes by saturating packs (the levels are in the type's range already),
-// whose lane order one dword permutation undoes, and stored at once.
+// Contiguous columns (more than 16): each row's levels packed to bytes by
+// saturating packs (the levels are in the type's range already), whose lane
+// order one dword permutation undoes, and stored at once.
 QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
                                            const int32_t *sums,
                                            OutputView out) {
   static_assert(kTileColumns == 64, "four 16-column vectors per row");
-  Requantizer q0(e, 0, 0xFFFF), q1(e, 16, 0xFFFF), q2(e, 32, 0xFFFF),
-      q3(e, 48, 0xFFFF);
+  auto maskOf = [&](int64_t j) {
+    int64_t count = std::clamp<int64_t>(e.columns - j, 0, 16);
+    return static_cast<__mmask16>((1u << count) - 1);
+  };
+  Requantizer q0(e, 0, maskOf(0)), q1(e, 16, maskOf(16)),
+      q2(e, 32, maskOf(32)), q3(e, 48, maskOf(48));
+  __mmask64 store = e.columns >= 64 ? ~__mmask64(0)
+                                    : (__mmask64(1) << e.columns) - 1;
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10,
                                           14, 3, 7, 11, 15);
   bool unsignedLevels = e.g->lo >= 0;
@@ -210,8 +216,35 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
     __m512i cd = _mm512_packs_epi32(q2(row + 32, rowSum), q3(row + 48, rowSum));
     __m512i bytes = unsignedLevels ? _mm512_packus_epi16(ab, cd)
                                    : _mm512_packs_epi16(ab, cd);
-    _mm512_storeu_si512(out.base + r * out.rowStride,
-                        _mm512_permutexvar_epi32(order, bytes));
+    _mm512_mask_storeu_epi8(out.at(r, 0), store,
+                            _mm512_permutexvar_epi32(order, bytes));
+  }
+}
+
+// Float results: the levels dequantized as Dequantize computes them,
+// fl(fl(float(q) - float(y_zp)) * y_scale).
+QJIT_AVX512_VNNI void dequantizeAvx512(const TileEpilogue &e,
+                                       const int32_t *sums, OutputView out) {
+  const qjit_qgemm *g = e.g;
+  __m512 zp = _mm512_set1_ps(static_cast<float>(g->y_zero_point));
+  __m512 scale = _mm512_set1_ps(static_cast<float>(g->y_scale));
+  for (int64_t j = 0; j < e.columns; j += 16) {
+    int64_t count = std::min<int64_t>(16, e.columns - j);
+    __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
+    Requantizer levels(e, j, mask);
+    for (int64_t r = 0; r < e.rows; ++r) {
+      __m512i q = levels(sums + r * kTileColumns + j,
+                         e.rowSums ? e.rowSums + r : nullptr);
+      if (out.columnStride != 1) {
+        alignas(64) int32_t values[16];
+        _mm512_store_si512(values, q);
+        for (int64_t i = 0; i < count; ++i)
+          storeLevel(g, out, r, j + i, values[i]);
+        continue;
+      }
+      __m512 f = _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(q), zp), scale);
+      _mm512_mask_storeu_ps(out.at(r, j), mask, f);
+    }
   }
 }
 
@@ -219,7 +252,9 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
 // columns.
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
                                        const int32_t *sums, OutputView out) {
-  if (out.columnStride == 1 && e.columns == kTileColumns)
+  if (e.g->y_float)
+    return dequantizeAvx512(e, sums, out);
+  if (out.columnStride == 1 && e.columns > 16)
     return requantizeRowsAvx512(e, sums, out);
   __m128i rows[kTileRows];
   for (int64_t j = 0; j < e.columns; j += 16) {
@@ -230,8 +265,7 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
       __m512i q = levels(sums + r * kTileColumns + j,
                          e.rowSums ? e.rowSums + r : nullptr);
       if (out.columnStride == 1)
-        _mm512_mask_cvtepi32_storeu_epi8(out.base + r * out.rowStride + j,
-                                         mask, q);
+        _mm512_mask_cvtepi32_storeu_epi8(out.at(r, j), mask, q);
       else
         rows[r] = _mm512_cvtepi32_epi8(q);
     }

@@ -13,8 +13,10 @@
 //     per-tensor FakeQuantization, elementwise ops) whose tensor operands
 //     are all transposed alike: op(T(a), T(b)) = T(op(a, b));
 //  3. a Transpose meeting its inverse cancels: T'(T(a)) = a;
-//  4. a Transpose left after a widening op (Dequantize) whose only user it
-//     is moves back above it, so that it moves bytes, not floats;
+//  4. a Transpose left after a one-operand per-element op whose only user
+//     it is, and whose operand is no wider than its result (Dequantize,
+//     ReLU), moves back above it, repeatedly: so that it moves bytes, not
+//     floats, and meets an inverse Transpose where there is one;
 //  5. Transposes nothing uses are erased.
 //
 // The results are the same bytes: only the layout between ops changes.
@@ -88,9 +90,11 @@ public:
     convertConvolutions(graph);
     sinkTransposes(graph);
     cancelInverses(graph);
-    hoistAboveWidening(graph);
-    cancelInverses(graph);
-    eraseUnusedTransposes(graph);
+    eraseUnusedTransposes(graph); // so that single uses are seen as such
+    while (hoistTransposes(graph)) {
+      cancelInverses(graph);
+      eraseUnusedTransposes(graph);
+    }
     return llvm::Error::success();
   }
 
@@ -109,8 +113,9 @@ private:
         ops.push_back(std::move(op));
         continue;
       }
-      const TensorType &x = graph.getType(op.getOperand(0));
-      const TensorType &y = graph.getType(op.getResult());
+      // Copies: newValue may move the graph's types.
+      TensorType x = graph.getType(op.getOperand(0));
+      TensorType y = graph.getType(op.getResult());
       auto [it, added] = nhwcOf.try_emplace(op.getOperand(0));
       if (added) {
         it->second = graph.newValue(
@@ -152,7 +157,7 @@ private:
         ops.push_back(std::move(op));
         continue;
       }
-      const TensorType &y = graph.getType(op.getResult());
+      TensorType y = graph.getType(op.getResult());
       ValueId inner = graph.newValue(
           {y.elementType, permuteShape(y.shape, inversePerm(*perm))});
       llvm::SmallVector<ValueId, 4> operands(op.getOperands());
@@ -213,42 +218,45 @@ private:
     rewrite::replaceUses(graph, replacement);
   }
 
-  // Step 4: T(U(a)), U's result used only by T and wider than a, becomes
-  // U(T(a)); both take T's place.
-  static void hoistAboveWidening(Graph &graph) {
+  // Step 4: T(U(a)), U's result used only by T and no narrower than a,
+  // becomes U(T(a)); both take T's place. Whether any did.
+  static bool hoistTransposes(Graph &graph) {
     rewrite::UseMap uses(graph);
     std::vector<Operation> &old = graph.getOps();
-    llvm::DenseMap<size_t, size_t> widenerOf; // T's index -> U's
-    llvm::DenseSet<size_t> wideners;
+    llvm::DenseMap<size_t, size_t> underOf; // T's index -> U's
+    llvm::DenseSet<size_t> unders;
     for (size_t i = 0; i < old.size(); ++i)
-      if (std::optional<size_t> u = hoistableWidener(graph, uses, old[i])) {
-        widenerOf[i] = *u;
-        wideners.insert(*u);
+      if (std::optional<size_t> u = hoistableUnder(graph, uses, old[i])) {
+        underOf[i] = *u;
+        unders.insert(*u);
       }
+    if (underOf.empty())
+      return false;
     std::vector<Operation> ops;
     for (size_t i = 0; i < old.size(); ++i) {
-      if (wideners.contains(i))
+      if (unders.contains(i))
         continue;
-      auto it = widenerOf.find(i);
-      if (it == widenerOf.end()) {
+      auto it = underOf.find(i);
+      if (it == underOf.end()) {
         ops.push_back(std::move(old[i]));
         continue;
       }
-      const Operation &widen = old[it->second];
-      ValueId a = widen.getOperand(0);
-      const TensorType &at = graph.getType(a);
+      const Operation &under = old[it->second];
+      ValueId a = under.getOperand(0);
+      TensorType at = graph.getType(a);
       Perm perm = permOf(graph, old[i]);
       ValueId moved =
           graph.newValue({at.elementType, permuteShape(at.shape, perm)});
       ops.push_back(makeTranspose(a, moved, perm, old[i].getLoc()));
-      ops.push_back(Operation(widen.getKind(), {moved}, {old[i].getResult()},
-                              widen.getAttrs(), widen.getLoc()));
+      ops.push_back(Operation(under.getKind(), {moved}, {old[i].getResult()},
+                              under.getAttrs(), under.getLoc()));
     }
     graph.getOps() = std::move(ops);
+    return true;
   }
 
   // The index of U when `op` is a Transpose T of U(a) as step 4 says.
-  static std::optional<size_t> hoistableWidener(const Graph &graph,
+  static std::optional<size_t> hoistableUnder(const Graph &graph,
                                                 const rewrite::UseMap &uses,
                                                 const Operation &op) {
     if (op.getKind() != OpKind::Transpose)
@@ -256,11 +264,11 @@ private:
     std::optional<size_t> u = uses.definerOf(op.getOperand(0));
     if (!u || !uses.soleUser(op.getOperand(0)))
       return std::nullopt;
-    const Operation &widen = graph.getOps()[*u];
-    if (widen.getNumOperands() != 1 || !perElementOperands(graph, widen))
+    const Operation &under = graph.getOps()[*u];
+    if (under.getNumOperands() != 1 || !perElementOperands(graph, under))
       return std::nullopt;
-    return dataTypeSize(graph.getType(widen.getOperand(0)).elementType) <
-                   dataTypeSize(graph.getType(widen.getResult()).elementType)
+    return dataTypeSize(graph.getType(under.getOperand(0)).elementType) <=
+                   dataTypeSize(graph.getType(under.getResult()).elementType)
                ? u
                : std::nullopt;
   }

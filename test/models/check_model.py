@@ -55,11 +55,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, "..", "..", "scripts", "onnx_models.py")
 
 # The integer path: iropt's default pipeline for an imported model
-# (tools/iropt/iropt.cpp, kOnnxPipeline) with convert-to-integers (and
-# channels-last, NHWC activations between integer convolutions) after the
+# (tools/iropt/iropt.cpp, kOnnxPipeline) with convert-to-integers (then
+# channels-last, NHWC activations between integer convolutions, and
+# fold-dequantize, Dequantize in the integer kernels' epilogue) after the
 # inference passes and before the quantized weights of float layers fold.
 INTEGER_PIPELINE = ("qdq-to-fake-quant,fold-constants,fold-batch-norm,cse,dce,"
-                    "convert-to-integers,channels-last,"
+                    "convert-to-integers,channels-last,fold-dequantize,"
                     "fold-quantized-constants,fuse-elementwise")
 
 # Final output: the relative L2 error may be this, or twice PyTorch's own

@@ -66,16 +66,24 @@ Tensor randomBias(int64_t n) {
 
 DataType byteType() { return uniform(0, 1) ? DataType::UInt8 : DataType::Int8; }
 
+// A result type: the levels (UInt8, Int8) or the levels dequantized.
+DataType resultType() {
+  return uniform(0, 2) == 0 ? DataType::Float32 : byteType();
+}
+
 int64_t zeroPointOf(DataType type) {
   auto [lo, hi] = integerRange(type);
   return uniform(lo, hi);
 }
 
 // Random quantization attributes for `columns` output columns; the scales
-// keep results spread over the output range.
+// keep results spread over the output range. A Float32 y has levels of a
+// random 8-bit grid.
 AttrList quantizationAttrs(DataType x, DataType w, DataType y,
                            int64_t columns, int64_t depth) {
   AttrList attrs;
+  bool dequantized = y == DataType::Float32;
+  DataType levels = dequantized ? byteType() : y;
   double xScale = uniformReal(0.005, 0.05);
   attrs.push_back({"x_scale", Attribute(xScale)});
   attrs.push_back({"x_zero_point", Attribute(zeroPointOf(x))});
@@ -96,11 +104,13 @@ AttrList quantizationAttrs(DataType x, DataType w, DataType y,
   // A sum of `depth` products of about 128 * 128 at these scales.
   double spread = xScale * wScales[0] * 128 * 128 * std::sqrt(double(depth));
   attrs.push_back({"y_scale", Attribute(spread / uniformReal(20, 200))});
-  attrs.push_back({"y_zero_point", Attribute(zeroPointOf(y))});
+  attrs.push_back({"y_zero_point", Attribute(zeroPointOf(levels))});
   attrs.push_back({"relu", Attribute(bool(uniform(0, 1)))});
-  if (uniform(0, 3) == 0) { // a narrower grid: reduce_range, ReLU6
-    auto [lo, hi] = integerRange(y);
-    int64_t min = uniform(lo, (lo + hi) / 2), max = uniform(min, hi);
+  if (dequantized || uniform(0, 3) == 0) { // reduce_range, ReLU6
+    auto [lo, hi] = integerRange(levels);
+    // (Float32's grid is Int8's when quant_min < 0.)
+    int64_t min = uniform(lo, lo < 0 ? -1 : (lo + hi) / 2);
+    int64_t max = uniform(std::max<int64_t>(min, 0), hi);
     attrs.push_back({"quant_min", Attribute(min)});
     attrs.push_back({"quant_max", Attribute(max)});
   }
@@ -158,7 +168,7 @@ TEST(QLinearMatMul, EveryPathMatchesTheInterpreter) {
     Shape xShape{m, depth};
     if (trial % 3 == 0)
       xShape.insert(xShape.begin(), uniform(1, 3)); // a batch
-    DataType x = byteType(), w = byteType(), y = byteType();
+    DataType x = byteType(), w = byteType(), y = resultType();
     bool withBias = uniform(0, 1);
     std::vector<TensorType> types{{x, xShape}, {w, {depth, n}}};
     std::vector<Tensor> inputs{randomBytes(types[0]), randomBytes(types[1])};
@@ -191,7 +201,7 @@ TEST(QLinearConv2D, EveryPathMatchesTheInterpreter) {
         {"padding", Attribute(std::vector<int64_t>{uniform(0, 2), uniform(0, 2)})},
         {"dilation", Attribute(std::vector<int64_t>{uniform(1, 2), 1})},
         {"groups", Attribute(groups)}};
-    DataType x = byteType(), w = byteType(), y = byteType();
+    DataType x = byteType(), w = byteType(), y = resultType();
     int64_t out = groups * groupOut;
     int64_t dilatedH = (kh - 1) * conv[2].value.getIntList()[0] + 1;
     if (dilatedH > h + 2 * conv[1].value.getIntList()[0])
@@ -237,7 +247,7 @@ TEST(QLinearConv2D, TilesReadFromTheImageMatchTheInterpreter) {
         {"padding", Attribute(std::vector<int64_t>{uniform(0, 1), uniform(0, 1)})},
         {"dilation", Attribute(std::vector<int64_t>{dilationH, dilationW})},
         {"groups", Attribute(groups)}};
-    DataType x = byteType(), y = byteType();
+    DataType x = byteType(), y = resultType();
     int64_t out = groups * groupOut;
     std::vector<TensorType> types{
         {x, {uniform(1, 2), groups * groupChannels, h, wd}},
@@ -310,6 +320,16 @@ TEST(QLinearConv2D, TasksSplitOverColumnsMatchTheInterpreter) {
     expectSameBytesOnEveryPath(
         singleOpGraph(OpKind::QLinearConv2D, {x, w}, attrs),
         {randomBytes(x), randomBytes(w)}, "1x1, 1024 -> 200 channels, 4x4");
+    // Two groups of 2048 -> 128 channels: parts of each group's columns.
+    TensorType gx{DataType::UInt8, nchwOrNhwc({1, 4096, 4, 4})},
+        gw{DataType::Int8, {256, 2048, 1, 1}};
+    AttrList gAttrs = quantizationAttrs(DataType::UInt8, DataType::Int8, y,
+                                        256, 2048);
+    gAttrs.push_back({"groups", Attribute(int64_t(2))});
+    gAttrs.insert(gAttrs.end(), layout.begin(), layout.end());
+    expectSameBytesOnEveryPath(
+        singleOpGraph(OpKind::QLinearConv2D, {gx, gw}, gAttrs),
+        {randomBytes(gx), randomBytes(gw)}, "2 groups of 2048 -> 128, 4x4");
     // A depthwise 3x3 convolution of 300 channels over 7x7 positions.
     TensorType dx{DataType::UInt8, nchwOrNhwc({1, 300, 7, 7})},
         dw{DataType::Int8, {300, 1, 3, 3}};

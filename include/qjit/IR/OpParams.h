@@ -102,7 +102,7 @@ struct QLinearParams {
   std::vector<float> wScales;    // 1 or `columns` values
   std::vector<int64_t> wZeroPoints; // 1 or `columns` values
   bool relu = false;
-  DataType resultType; // dtype: UInt8 or Int8
+  DataType resultType; // dtype: UInt8, Int8, or Float32 (levels dequantized)
   int64_t lo, hi;      // the result's range: dtype's, narrowed by quant_min
                        // and quant_max, lo raised to y_zp by relu
   int64_t columns;     // N or O
