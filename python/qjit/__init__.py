@@ -11,7 +11,7 @@ qjit.torch (imported on its own, needs torch) holds fake quantization for
 PyTorch. docs/python.md describes everything.
 """
 from ._qjit import (Builder, Error, Function, Graph, Jit, Module, Remark,
-                    Value, parse, passes)
+                    Value, parse, passes, release_memory)
 
 __all__ = ["Builder", "Error", "Function", "Graph", "Jit", "Module", "Remark",
-           "Value", "parse", "passes"]
+           "Value", "parse", "passes", "release_memory"]

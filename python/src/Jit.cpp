@@ -10,6 +10,7 @@
 #include "Bindings.h"
 #include "Errors.h"
 #include "Handles.h"
+#include "LargeBuffers.h"
 #include "qjit/JIT/Jit.h"
 #include <pybind11/stl.h>
 
@@ -144,6 +145,10 @@ void bindJit(py::module_ &m) {
       .def_property_readonly("output_types", [](const Function &f) {
         return typesOf(f.compiled->getOutputTypes());
       });
+
+  m.def("release_memory", &large_buffers::clear,
+        "Unmaps the memory kept for large outputs (the mappings of freed "
+        "output arrays, up to 512 MiB) and returns its size in bytes.");
 
   py::class_<PyJit>(m, "Jit",
                     "One JIT session with its compile cache (thread safe).")

@@ -55,4 +55,19 @@ void give(void *data, size_t bytes) {
     munmap(m.data, m.bytes);
 }
 
+size_t clear() {
+  std::deque<Mapping> unmap;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    unmap.swap(cache);
+    cachedBytes = 0;
+  }
+  size_t bytes = 0;
+  for (const Mapping &m : unmap) {
+    munmap(m.data, m.bytes);
+    bytes += m.bytes;
+  }
+  return bytes;
+}
+
 } // namespace qjit::python::large_buffers

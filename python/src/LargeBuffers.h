@@ -23,6 +23,8 @@ constexpr size_t kCachedBytes = size_t(512) << 20;
 void *take(size_t bytes);
 // Returns memory from take(): kept for a later take(bytes), or unmapped.
 void give(void *data, size_t bytes);
+// Unmaps every kept mapping; returns how many bytes they held.
+size_t clear();
 
 } // namespace qjit::python::large_buffers
 

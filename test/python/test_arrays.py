@@ -114,3 +114,6 @@ def test_large_outputs_do_not_alias(jit):
     del again
     later = f(xs[1])
     assert (view == 0).all() and (later == -1).all()  # a view keeps its memory
+    del view, later, ys
+    assert qjit.release_memory() >= 4 * n  # the freed outputs' mappings
+    assert qjit.release_memory() == 0
