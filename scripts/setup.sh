@@ -9,6 +9,9 @@ packages=(
   libfmt-dev libgtest-dev libbenchmark-dev libopenblas-dev libdnnl-dev libtbb-dev
   libonnx-dev libprotobuf-dev # the ONNX importer (docs/onnx-import.md)
   clang-19 libclang-rt-19-dev # sanitizer builds and fuzzers (docs/hardening.md)
+  # The Python module and its tests (docs/python.md); without them the
+  # module and its tests are skipped.
+  pybind11-dev python3-dev python3-pytest
   # The model tests' oracle: QAT models exported from PyTorch (docs/onnx-models.md).
   # The build never needs them; without them those tests skip.
   python3-numpy python3-torch python3-torchvision python3-onnx

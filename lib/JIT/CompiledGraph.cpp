@@ -56,15 +56,45 @@ CompiledGraph::CompiledGraph(std::string graphName,
     dataPointers.push_back(const_cast<char *>(bytes->data()));
 }
 
+llvm::Error CompiledGraph::checkCounts(size_t inputs, size_t outputs) const {
+  if (inputs != inputTypes.size())
+    return makeError("graph @{} takes {} input(s), got {}", graphName,
+                     inputTypes.size(), inputs);
+  if (outputs != outputTypes.size())
+    return makeError("graph @{} has {} output(s), got {}", graphName,
+                     outputTypes.size(), outputs);
+  return llvm::Error::success();
+}
+
+llvm::Error CompiledGraph::checkType(const TensorType &type, size_t index,
+                                     bool isInput) const {
+  const TensorType &expected =
+      isInput ? inputTypes[index] : outputTypes[index];
+  if (type != expected)
+    return makeError("{} {} of graph @{} must be {}, got {}",
+                     isInput ? "input" : "output", index, graphName,
+                     expected.toString(), type.toString());
+  return llvm::Error::success();
+}
+
+llvm::Error CompiledGraph::checkTypes(llvm::ArrayRef<TensorType> inputs,
+                                      llvm::ArrayRef<TensorType> outputs) const {
+  if (auto err = checkCounts(inputs.size(), outputs.size()))
+    return err;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (auto err = checkType(inputs[i], i, /*isInput=*/true))
+      return err;
+  for (size_t j = 0; j < outputs.size(); ++j)
+    if (auto err = checkType(outputs[j], j, /*isInput=*/false))
+      return err;
+  return llvm::Error::success();
+}
+
 llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                                llvm::ArrayRef<TensorRef> outputs,
                                RunOptions options) const {
-  if (inputs.size() != inputTypes.size())
-    return makeError("graph @{} takes {} input(s), got {}", graphName,
-                     inputTypes.size(), inputs.size());
-  if (outputs.size() != outputTypes.size())
-    return makeError("graph @{} has {} output(s), got {}", graphName,
-                     outputTypes.size(), outputs.size());
+  if (auto err = checkCounts(inputs.size(), outputs.size()))
+    return err;
 
   llvm::SmallVector<void *, 8> buffers;
   // No heap allocation on the success path: runs of small graphs are
@@ -77,9 +107,8 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
   };
   auto check = [&](const TensorRef &ref, const TensorType &expected,
                    llvm::StringRef kind, size_t i) -> llvm::Error {
-    if (ref.type != expected)
-      return makeError("{} {} of graph @{} must be {}, got {}", kind.str(), i,
-                       graphName, expected.toString(), ref.type.toString());
+    if (auto err = checkType(ref.type, i, kind == "input"))
+      return err;
     size_t bytes = expected.sizeInBytes();
     auto address = reinterpret_cast<uintptr_t>(ref.data);
     if (bytes && !ref.data)

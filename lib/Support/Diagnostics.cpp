@@ -7,26 +7,31 @@
 namespace qjit {
 
 namespace {
-void printOne(llvm::SourceMgr &srcMgr, llvm::SMLoc loc,
+void printOne(llvm::raw_ostream &os, llvm::SourceMgr &srcMgr, llvm::SMLoc loc,
               const std::string &message) {
   if (loc.isValid())
-    srcMgr.PrintMessage(loc, llvm::SourceMgr::DK_Error, message);
+    srcMgr.PrintMessage(os, loc, llvm::SourceMgr::DK_Error, message);
   else
-    llvm::WithColor::error(llvm::errs()) << message << '\n';
+    llvm::WithColor::error(os) << message << '\n';
 }
 } // namespace
 
 bool reportErrors(llvm::SourceMgr &srcMgr, llvm::Error err) {
+  return printErrors(llvm::errs(), srcMgr, std::move(err));
+}
+
+bool printErrors(llvm::raw_ostream &os, llvm::SourceMgr &srcMgr,
+                 llvm::Error err) {
   bool any = false;
   llvm::handleAllErrors(
       std::move(err),
       [&](const LocatedError &e) {
         any = true;
-        printOne(srcMgr, e.getLoc(), e.getMessage());
+        printOne(os, srcMgr, e.getLoc(), e.getMessage());
       },
       [&](const llvm::ErrorInfoBase &e) {
         any = true;
-        printOne(srcMgr, {}, e.message());
+        printOne(os, srcMgr, {}, e.message());
       });
   return any;
 }
@@ -78,7 +83,7 @@ bool DiagnosticVerifier::verify() {
       continue;
     }
     ok = false;
-    printOne(srcMgr, s.loc, "unexpected error: " + s.message);
+    printOne(llvm::errs(), srcMgr, s.loc, "unexpected error: " + s.message);
   }
   for (const Expected &e : expected) {
     if (e.matched)

@@ -405,6 +405,21 @@ TEST_F(JitRun, WrongTypeOrShape) {
       "output 0");
 }
 
+TEST_F(JitRun, CheckTypesAloneGivesRunsMessages) {
+  TensorType f64{DataType::Float64, {8}};
+  ASSERT_OK(compiled->checkTypes({t8, t8}, {t8, t8}));
+  EXPECT_ERROR_CONTAINS(compiled->checkTypes({t8}, {t8, t8}),
+                        "graph @run_checks takes 2 input(s), got 1");
+  EXPECT_ERROR_CONTAINS(compiled->checkTypes({t8, t8}, {t8}),
+                        "graph @run_checks has 2 output(s), got 1");
+  EXPECT_ERROR_CONTAINS(
+      compiled->checkTypes({t8, f64}, {t8, t8}),
+      "input 1 of graph @run_checks must be Float32 [8], got Float64 [8]");
+  EXPECT_ERROR_CONTAINS(
+      compiled->checkTypes({t8, t8}, {t8, f32({2, 4})}),
+      "output 1 of graph @run_checks must be Float32 [8], got Float32 [2, 4]");
+}
+
 TEST_F(JitRun, NullAndMisaligned) {
   EXPECT_ERROR_CONTAINS(
       runAndCheckUntouched({{t8, in0.data()}, {t8, nullptr}},

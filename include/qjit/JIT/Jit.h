@@ -55,6 +55,12 @@ public:
   // reads them (CodeGen.h).
   llvm::ArrayRef<void *> getDataPointers() const { return dataPointers; }
 
+  // The first checks run() makes: the number of inputs and outputs and
+  // their types and shapes, with run()'s messages. For callers that prepare
+  // buffers (copies, allocations) before they can call run().
+  llvm::Error checkTypes(llvm::ArrayRef<TensorType> inputs,
+                         llvm::ArrayRef<TensorType> outputs) const;
+
   // Runs on caller-owned buffers after checking their count, types, shapes
   // and that no two overlap; on error nothing is written.
   llvm::Error run(llvm::ArrayRef<TensorRef> inputs,
@@ -66,6 +72,9 @@ public:
 
 private:
   friend class Jit; // the only maker of compiled graphs
+  llvm::Error checkCounts(size_t inputs, size_t outputs) const;
+  llvm::Error checkType(const TensorType &type, size_t index,
+                        bool isInput) const;
   CompiledGraph(std::string graphName, std::vector<TensorType> inputTypes,
                 std::vector<TensorType> outputTypes, uint64_t workspaceSize,
                 EntryFn entry, bool usesThreads,

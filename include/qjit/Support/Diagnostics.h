@@ -10,6 +10,10 @@ namespace qjit {
 // Prints every error in `err` through `srcMgr` (FILE:LINE:COL: error: ...
 // with the source line and a caret). Returns true if there was any error.
 bool reportErrors(llvm::SourceMgr &srcMgr, llvm::Error err);
+// The same text, written to `os` (colored only if `os` is a terminal); the
+// Python module's qjit.Error carries it.
+bool printErrors(llvm::raw_ostream &os, llvm::SourceMgr &srcMgr,
+                 llvm::Error err);
 
 // Collects the errors reported for one buffer and checks them against
 // '// expected-error {{text}}' comments in it, as mlir-opt
