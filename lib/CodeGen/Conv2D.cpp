@@ -108,6 +108,28 @@ void emitBiasFill(IRBuilderBase &b, DataType type, Value *bias,
       "row");
 }
 
+void emitConvTasks(Kernel &k, const Conv2DPlan &plan, int64_t bands,
+                   ConvTaskBody body) {
+  int64_t groups = plan.params.groups;
+  emitParallelFor(
+      k, plan.batch * groups * bands, /*grain=*/1, {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        emitLoop(
+            chunk.b, begin, end, chunk.b.getInt64(1),
+            [&](IRBuilderBase &b, Value *task) {
+              ConvTask t;
+              t.band = b.CreateURem(task, b.getInt64(bands));
+              Value *rest = b.CreateUDiv(task, b.getInt64(bands));
+              t.group = b.CreateURem(rest, b.getInt64(groups));
+              t.image = b.CreateUDiv(rest, b.getInt64(groups));
+              t.firstOut =
+                  b.CreateMul(t.group, b.getInt64(plan.groupOutChannels));
+              body(chunk, b, t);
+            },
+            "task");
+      });
+}
+
 void emitConv2D(Kernel &k) {
   Conv2DPlan plan = planConv2D(k.graph, k.op);
   // Every route reads back the output it accumulates into.
@@ -129,60 +151,48 @@ void emitConv2D(Kernel &k) {
   DataType type = plan.type;
   int64_t pixels = plan.height * plan.width;
   int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
-  int64_t groups = plan.params.groups;
   int64_t bandCols = std::min<int64_t>(
       pixels, alignTo(std::max<int64_t>(
                           1, ceilDiv(kBandMultiplyAdds,
                                      std::max<int64_t>(og * cg, 1))),
                       kBandColumnStep));
   int64_t bands = ceilDiv(pixels, bandCols);
-  emitParallelFor(
-      k, plan.batch * groups * bands, /*grain=*/1, {},
-      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
-        IRBuilderBase &b = chunk.b;
-        Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
-        Value *y = chunk.results[0].ptr;
-        emitLoop(
-            b, begin, end, b.getInt64(1),
-            [&](IRBuilderBase &b, Value *task) {
-              Value *band = b.CreateURem(task, b.getInt64(bands));
-              Value *rest = b.CreateUDiv(task, b.getInt64(bands));
-              Value *g = b.CreateURem(rest, b.getInt64(groups));
-              Value *n = b.CreateUDiv(rest, b.getInt64(groups));
-              Value *firstOut = b.CreateMul(g, b.getInt64(og));
-              Value *first = b.CreateMul(band, b.getInt64(bandCols));
-              Value *cols = b.CreateBinaryIntrinsic(
-                  Intrinsic::smin, b.getInt64(bandCols),
-                  b.CreateSub(b.getInt64(pixels), first));
-              Value *outImage = b.CreateAdd(
-                  b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-              Value *inImage =
-                  b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
-                              b.CreateMul(g, b.getInt64(cg)));
-              GemmArgs gemm;
-              gemm.type = type;
-              gemm.m = og;
-              gemm.k = cg;
-              gemm.n = cols;
-              gemm.maxN = bandCols;
-              gemm.a = elementPtr(b, type, w,
-                                  b.CreateMul(firstOut, b.getInt64(cg)));
-              gemm.b = elementPtr(
-                  b, type, x,
-                  b.CreateAdd(b.CreateMul(inImage, b.getInt64(pixels)), first));
-              gemm.c = elementPtr(
-                  b, type, y,
-                  b.CreateAdd(b.CreateMul(outImage, b.getInt64(pixels)), first));
-              gemm.lda = cg;
-              gemm.ldb = gemm.ldc = pixels;
-              gemm.accumulate = plan.hasBias;
-              if (plan.hasBias)
-                emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
-                             gemm.n, gemm.c, pixels);
-              emitGemm(b, k.module, gemm);
-            },
-            "task");
-      });
+  emitConvTasks(k, plan, bands,
+                [&](Kernel &chunk, IRBuilderBase &b, const ConvTask &t) {
+                  auto [n, g, band, firstOut] = t;
+                  Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
+                  Value *y = chunk.results[0].ptr;
+                  Value *first = b.CreateMul(band, b.getInt64(bandCols));
+                  Value *cols = b.CreateBinaryIntrinsic(
+                      Intrinsic::smin, b.getInt64(bandCols),
+                      b.CreateSub(b.getInt64(pixels), first));
+                  Value *outImage = b.CreateAdd(
+                      b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+                  Value *inImage =
+                      b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                                  b.CreateMul(g, b.getInt64(cg)));
+                  GemmArgs gemm;
+                  gemm.type = type;
+                  gemm.m = og;
+                  gemm.k = cg;
+                  gemm.n = cols;
+                  gemm.maxN = bandCols;
+                  gemm.a = elementPtr(b, type, w,
+                                      b.CreateMul(firstOut, b.getInt64(cg)));
+                  gemm.b = elementPtr(
+                      b, type, x,
+                      b.CreateAdd(b.CreateMul(inImage, b.getInt64(pixels)), first));
+                  gemm.c = elementPtr(
+                      b, type, y,
+                      b.CreateAdd(b.CreateMul(outImage, b.getInt64(pixels)), first));
+                  gemm.lda = cg;
+                  gemm.ldb = gemm.ldc = pixels;
+                  gemm.accumulate = plan.hasBias;
+                  if (plan.hasBias)
+                    emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
+                                 gemm.n, gemm.c, pixels);
+                  emitGemm(b, k.module, gemm);
+                });
 }
 
 } // namespace qjit

@@ -53,6 +53,19 @@ TapRange emitTapRange(llvm::IRBuilderBase &b, llvm::Value *tap, int64_t stride,
                       int64_t pad, int64_t dilation, int64_t inSize,
                       int64_t outSize);
 
+// A task of a convolution split over (image, group, band) with `bands`
+// bands per image and group: its indices, and the group's first output
+// channel.
+struct ConvTask {
+  llvm::Value *image, *group, *band, *firstOut;
+};
+// Runs body over the batch * groups * bands tasks on the run's threads
+// (Parallel.h): `chunk` is the kernel as the task's chunk sees it.
+using ConvTaskBody = llvm::function_ref<void(
+    Kernel &chunk, llvm::IRBuilderBase &b, const ConvTask &task)>;
+void emitConvTasks(Kernel &k, const Conv2DPlan &plan, int64_t bands,
+                   ConvTaskBody body);
+
 uint64_t conv2DDirectScratchBytes(const Conv2DPlan &plan);
 void emitConv2DDirect(Kernel &k, const Conv2DPlan &plan);
 void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan);

@@ -144,68 +144,57 @@ void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
   int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
   int64_t outPixels = plan.outH * plan.outW;
   int64_t ld = plan.bandRows * plan.outW;
-  int64_t groups = plan.params.groups;
   int64_t bands = ceilDiv(plan.outH, plan.bandRows);
   // Tasks of one band of one (image, group), on the run's threads; each
   // chunk fills its own thread's band buffer (inline, the kernel's scratch).
-  emitParallelFor(
-      k, plan.batch * groups * bands, /*grain=*/1, {},
-      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
-        IRBuilderBase &b = chunk.b;
-        Value *col = &chunk == &k
-                         ? k.scratch
-                         : emitThreadScratch(b, k.module, plan.scratchBytes);
-        Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
-        Value *y = chunk.results[0].ptr;
-        emitLoop(
-            b, begin, end, b.getInt64(1),
-            [&](IRBuilderBase &b, Value *task) {
-              Value *band = b.CreateURem(task, b.getInt64(bands));
-              Value *rest = b.CreateUDiv(task, b.getInt64(bands));
-              Value *g = b.CreateURem(rest, b.getInt64(groups));
-              Value *n = b.CreateUDiv(rest, b.getInt64(groups));
-              Value *firstOut = b.CreateMul(g, b.getInt64(og));
-              Value *inChannels = elementPtr(
-                  b, type, x,
-                  b.CreateMul(
-                      b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
-                                  b.CreateMul(g, b.getInt64(cg))),
-                      b.getInt64(plan.height * plan.width)));
-              Value *outChannels = b.CreateAdd(
-                  b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-              Value *weights = elementPtr(
-                  b, type, w,
-                  b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
-              Value *y0 = b.CreateMul(band, b.getInt64(plan.bandRows));
-              Value *rows = b.CreateBinaryIntrinsic(
-                  Intrinsic::smin, b.getInt64(plan.bandRows),
-                  b.CreateSub(b.getInt64(plan.outH), y0));
-              Value *cols = b.CreateMul(rows, b.getInt64(plan.outW));
-              emitIm2Col(b, plan, inChannels, y0, rows, col, ld);
+  emitConvTasks(k, plan, bands,
+                [&](Kernel &chunk, IRBuilderBase &b, const ConvTask &t) {
+                  auto [n, g, band, firstOut] = t;
+                  Value *col = &chunk == &k ? k.scratch
+                                            : emitThreadScratch(
+                                                  b, k.module,
+                                                  plan.scratchBytes);
+                  Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
+                  Value *y = chunk.results[0].ptr;
+                  Value *inChannels = elementPtr(
+                      b, type, x,
+                      b.CreateMul(
+                          b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                                      b.CreateMul(g, b.getInt64(cg))),
+                          b.getInt64(plan.height * plan.width)));
+                  Value *outChannels = b.CreateAdd(
+                      b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+                  Value *weights = elementPtr(
+                      b, type, w,
+                      b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
+                  Value *y0 = b.CreateMul(band, b.getInt64(plan.bandRows));
+                  Value *rows = b.CreateBinaryIntrinsic(
+                      Intrinsic::smin, b.getInt64(plan.bandRows),
+                      b.CreateSub(b.getInt64(plan.outH), y0));
+                  Value *cols = b.CreateMul(rows, b.getInt64(plan.outW));
+                  emitIm2Col(b, plan, inChannels, y0, rows, col, ld);
 
-              GemmArgs gemm;
-              gemm.type = type;
-              gemm.m = og;
-              gemm.k = plan.patchSize();
-              gemm.n = cols;
-              gemm.maxN = ld;
-              gemm.a = weights;
-              gemm.b = col;
-              gemm.c = elementPtr(
-                  b, type, y,
-                  b.CreateAdd(b.CreateMul(outChannels, b.getInt64(outPixels)),
-                              b.CreateMul(y0, b.getInt64(plan.outW))));
-              gemm.lda = plan.patchSize();
-              gemm.ldb = ld;
-              gemm.ldc = outPixels;
-              gemm.accumulate = plan.hasBias;
-              if (plan.hasBias)
-                emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
-                             cols, gemm.c, outPixels);
-              emitGemm(b, k.module, gemm);
-            },
-            "task");
-      });
+                  GemmArgs gemm;
+                  gemm.type = type;
+                  gemm.m = og;
+                  gemm.k = plan.patchSize();
+                  gemm.n = cols;
+                  gemm.maxN = ld;
+                  gemm.a = weights;
+                  gemm.b = col;
+                  gemm.c = elementPtr(
+                      b, type, y,
+                      b.CreateAdd(b.CreateMul(outChannels, b.getInt64(outPixels)),
+                                  b.CreateMul(y0, b.getInt64(plan.outW))));
+                  gemm.lda = plan.patchSize();
+                  gemm.ldb = ld;
+                  gemm.ldc = outPixels;
+                  gemm.accumulate = plan.hasBias;
+                  if (plan.hasBias)
+                    emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
+                                 cols, gemm.c, outPixels);
+                  emitGemm(b, k.module, gemm);
+                });
 }
 
 } // namespace qjit

@@ -221,41 +221,16 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
   }
 }
 
-// Float results: the levels dequantized as Dequantize computes them,
-// fl(fl(float(q) - float(y_zp)) * y_scale).
-QJIT_AVX512_VNNI void dequantizeAvx512(const TileEpilogue &e,
-                                       const int32_t *sums, OutputView out) {
-  const qjit_qgemm *g = e.g;
-  __m512 zp = _mm512_set1_ps(static_cast<float>(g->y_zero_point));
-  __m512 scale = _mm512_set1_ps(static_cast<float>(g->y_scale));
-  for (int64_t j = 0; j < e.columns; j += 16) {
-    int64_t count = std::min<int64_t>(16, e.columns - j);
-    __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
-    Requantizer levels(e, j, mask);
-    for (int64_t r = 0; r < e.rows; ++r) {
-      __m512i q = levels(sums + r * kTileColumns + j,
-                         e.rowSums ? e.rowSums + r : nullptr);
-      if (out.columnStride != 1) {
-        alignas(64) int32_t values[16];
-        _mm512_store_si512(values, q);
-        for (int64_t i = 0; i < count; ++i)
-          storeLevel(g, out, r, j + i, values[i]);
-        continue;
-      }
-      __m512 f = _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(q), zp), scale);
-      _mm512_mask_storeu_ps(out.at(r, j), mask, f);
-    }
-  }
-}
-
 // Sixteen columns at a time; masked loads and stores cover a tile's last
-// columns.
+// columns. Float results are the levels dequantized as Dequantize computes
+// them, fl(fl(float(q) - float(y_zp)) * y_scale).
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
                                        const int32_t *sums, OutputView out) {
-  if (e.g->y_float)
-    return dequantizeAvx512(e, sums, out);
-  if (out.columnStride == 1 && e.columns > 16)
+  const qjit_qgemm *g = e.g;
+  if (!g->y_float && out.columnStride == 1 && e.columns > 16)
     return requantizeRowsAvx512(e, sums, out);
+  __m512 zp = _mm512_set1_ps(static_cast<float>(g->y_zero_point));
+  __m512 scale = _mm512_set1_ps(static_cast<float>(g->y_scale));
   __m128i rows[kTileRows];
   for (int64_t j = 0; j < e.columns; j += 16) {
     int64_t count = std::min<int64_t>(16, e.columns - j);
@@ -264,12 +239,22 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
     for (int64_t r = 0; r < e.rows; ++r) {
       __m512i q = levels(sums + r * kTileColumns + j,
                          e.rowSums ? e.rowSums + r : nullptr);
-      if (out.columnStride == 1)
+      if (g->y_float && out.columnStride == 1) {
+        __m512 f =
+            _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(q), zp), scale);
+        _mm512_mask_storeu_ps(out.at(r, j), mask, f);
+      } else if (g->y_float) {
+        alignas(64) int32_t values[16];
+        _mm512_store_si512(values, q);
+        for (int64_t i = 0; i < count; ++i)
+          storeLevel(g, out, r, j + i, values[i]);
+      } else if (out.columnStride == 1) {
         _mm512_mask_cvtepi32_storeu_epi8(out.at(r, j), mask, q);
-      else
+      } else {
         rows[r] = _mm512_cvtepi32_epi8(q);
+      }
     }
-    if (out.columnStride != 1)
+    if (!g->y_float && out.columnStride != 1)
       storeTransposed(rows, e.rows, count, out, j);
   }
 }
