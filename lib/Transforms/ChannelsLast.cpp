@@ -161,7 +161,9 @@ private:
       ValueId inner = graph.newValue(
           {y.elementType, permuteShape(y.shape, inversePerm(*perm))});
       llvm::SmallVector<ValueId, 4> operands(op.getOperands());
-      for (unsigned i : *perElementOperands(graph, op))
+      // (The optional must outlive the loop over its vector.)
+      auto elements = perElementOperands(graph, op);
+      for (unsigned i : *elements)
         if (graph.getType(operands[i]).rank() != 0)
           operands[i] = transposeOf(operands[i])->getOperand(0);
       Operation sunk(op.getKind(), operands, {inner}, op.getAttrs(),
