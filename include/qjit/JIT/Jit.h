@@ -15,6 +15,11 @@ struct JitOptions {
   unsigned optLevel = 2;  // LLVM -O0..-O3
   std::string cpu;        // empty: the host CPU
   std::string features;   // empty: the host's features; else "+avx2,-avx512f"
+  // At -O1 and above, compile() and the emit functions first run
+  // defaultPipeline() (PassRegistry.h) over a copy of the graph. False
+  // lowers the graph exactly as given (for callers that run their own
+  // passes).
+  bool defaultPasses = true;
 };
 
 // How one run of a compiled graph may execute. Not part of the compile
