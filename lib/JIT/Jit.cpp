@@ -108,7 +108,10 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   if (!tm)
     return tm.takeError();
   impl->tm = std::move(*tm);
-  impl->missingFeature = featureMissingOnHost(*impl->tm);
+  Expected<std::string> missing = featureMissingOnHost(*impl->tm);
+  if (!missing)
+    return missing.takeError();
+  impl->missingFeature = std::move(*missing);
 
   Expected<std::unique_ptr<orc::LLJIT>> session =
       orc::LLJITBuilder().setJITTargetMachineBuilder(*builder).create();
@@ -127,6 +130,8 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
 }
 
 const JitOptions &Jit::getOptions() const { return impl->options; }
+
+StringRef Jit::getMissingHostFeature() const { return impl->missingFeature; }
 
 size_t Jit::cacheSize() const {
   std::lock_guard<std::mutex> lock(impl->mutex);
