@@ -3,8 +3,6 @@
 #include "LoopBuilder.h"
 #include "Math.h"
 #include "Parallel.h"
-#include "llvm/IR/IntrinsicsX86.h"
-#include "llvm/TargetParser/Triple.h"
 
 using namespace llvm;
 
@@ -149,8 +147,8 @@ void emitElementwiseLoop(IRBuilderBase &b, const LoopNest &nest,
       .emit(b, 0, zeros, begin, end);
   // Streaming stores are weakly ordered: fenced before whoever reads the
   // outputs next (another thread after the join, or the next kernel).
-  if (streaming && Triple(module.getTargetTriple()).isX86())
-    b.CreateIntrinsic(Intrinsic::x86_sse_sfence, {}, {});
+  if (streaming)
+    emitStreamingFence(b);
 }
 
 bool streamsOutputs(uint64_t outputBytes, ArrayRef<OpKind> ops) {

@@ -94,9 +94,15 @@ using StreamingBody = llvm::function_ref<void(
 // ordinary stores, then through a view of the buffers that starts there
 // (with the alignment known), the stores into result 0 tagged so that
 // markStreamingStores makes them non-temporal once vectorized; then an
-// sfence. Buffers with as many elements as result 0 are walked by `i`.
+// sfence, unless `fence` is false (a caller that emits several streaming
+// loops fences once after the last). Buffers with as many elements as
+// result 0 are walked by `i`.
 void emitStreamingLoop(Kernel &chunk, llvm::Value *begin, llvm::Value *end,
-                       StreamingBody body);
+                       StreamingBody body, bool fence = true);
+// The sfence that orders streaming stores before whoever reads the buffer
+// next (another thread after the join, or the next kernel); nothing on
+// targets other than x86.
+void emitStreamingFence(llvm::IRBuilderBase &b);
 
 // Run after the optimization pipeline: the aligned vector stores of
 // streaming loops become non-temporal.
@@ -112,7 +118,9 @@ using ChannelWalkBody = llvm::function_ref<void(
 // (row-major; per tensor: [n, 1, 1]) in chunks of whole rows split over
 // threads when large: per tensor one flat loop; with the channel
 // contiguous (inner == 1) rows of `channels` elements; otherwise rows of
-// `inner` elements of one channel each.
+// `inner` elements of one channel each. Results of kStreamingStoreBytes and
+// more are written with streaming stores (in the per-tensor loop, and in
+// rows of `inner` elements when they are long).
 void emitParallelChannelWalk(Kernel &k, int64_t outer, int64_t channels,
                              int64_t inner,
                              llvm::ArrayRef<llvm::Value *> captures,
