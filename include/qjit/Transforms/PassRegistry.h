@@ -54,8 +54,9 @@ private:
 llvm::Expected<PassPipeline> parsePassPipeline(llvm::StringRef text);
 
 // The graph passes Jit::compile (and iropt's --run and --emit=llvm|asm|obj)
-// runs before lowering at -O1 and above: passes that leave every output
-// bit-identical and make the code faster (README, "The default pipeline").
+// runs before lowering at -O1 and above: passes that make the code faster
+// and leave the outputs as they were (up to fusion's two documented
+// exceptions; README, "The default pipeline").
 llvm::StringRef defaultPipeline();
 
 } // namespace qjit
