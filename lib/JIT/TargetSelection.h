@@ -14,6 +14,11 @@ namespace qjit {
 llvm::Expected<llvm::orc::JITTargetMachineBuilder>
 selectTarget(const JitOptions &options);
 
+// Whether code generated for a target with `feature` may contain its
+// instructions (vector, arithmetic and bit-manipulation extensions; not
+// system features such as pku, nor tuning flags).
+bool changesGeneratedCode(llvm::StringRef feature);
+
 // Names a feature `tm` uses that the host CPU lacks (code for `tm` would
 // fault here), or returns an empty string.
 std::string featureMissingOnHost(const llvm::TargetMachine &tm);
