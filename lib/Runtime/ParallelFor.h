@@ -6,8 +6,8 @@
 // when compiling: runWithThreads runs the entry inside a task_arena of that
 // concurrency, or, for one thread, on the calling thread with no TBB call at
 // all. Code called outside runWithThreads (an AOT bundle's entry, a direct
-// call of CompiledGraph::getEntry) runs its chunks in the current arena,
-// capped by qjit_set_max_threads.
+// call of CompiledGraph::getEntry) runs its chunks in the current arena
+// (oneTBB's default: all cores), capped by qjit_set_max_threads.
 //
 // No LLVM here: AOT bundles link this as it is, and the JIT binds the same
 // functions (lib/JIT/ParallelRuntime.cpp).
@@ -28,8 +28,9 @@ void qjit_parallel_for(void (*body)(void *ctx, int64_t begin, int64_t end),
                        void *ctx, int64_t count, int64_t grain);
 
 // Caps the threads of every later parallel loop of the process at
-// `threads` (0: no cap, oneTBB's default of all cores), for code run
-// outside runWithThreads: the C interface of AOT bundles.
+// `threads` (0: no cap, oneTBB's default of all cores), through oneTBB's
+// global_control: the thread setting of AOT bundles' C interface. It also
+// caps runWithThreads's arenas.
 void qjit_set_max_threads(unsigned threads);
 }
 
