@@ -100,6 +100,8 @@ Function *createFunction(Function &kernel, FunctionType *type,
   return fn;
 }
 
+} // namespace
+
 // The access group that tags the stores of streaming loops (named metadata
 // `qjit.streaming` of the module): LoopVectorize keeps access groups on the
 // vector stores it makes, which markStreamingStores then makes
@@ -112,8 +114,6 @@ MDNode *streamingAccessGroup(llvm::Module &module) {
     named->addOperand(MDNode::getDistinct(module.getContext(), {}));
   return named->getOperand(0);
 }
-
-} // namespace
 
 void emitStreamingLoop(Kernel &chunk, Value *begin, Value *end,
                        StreamingBody body) {

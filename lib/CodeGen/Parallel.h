@@ -80,6 +80,11 @@ int64_t parallelGrain(int64_t elementsPerIteration);
 // memory traffic of a loop that reads one tensor and writes one.
 constexpr uint64_t kStreamingStoreBytes = 32u << 20;
 
+// The access group that tags the stores of streaming loops (named metadata
+// `qjit.streaming` of the module), which markStreamingStores makes
+// non-temporal.
+llvm::MDNode *streamingAccessGroup(llvm::Module &module);
+
 // The body of a streaming loop: element `i` of the buffers of `view`.
 using StreamingBody = llvm::function_ref<void(
     Kernel &view, llvm::IRBuilderBase &b, llvm::Value *i)>;

@@ -1,8 +1,10 @@
 //===- Bundle.cpp - Ahead-of-time compiled graphs -------------------------===//
 //
-// Each graph is lowered and optimized exactly as Jit::compile does it, then
-// given its C entry (BundleEntry.cpp); the modules are linked into one and
-// compiled to a position-independent object for the Jit's CPU and features.
+// Each graph is transformed by the default passes (at -O1 and above, unless
+// JitOptions::defaultPasses is off), lowered and optimized exactly as
+// Jit::compile does it, then given its C entry (BundleEntry.cpp); the
+// modules are linked into one and compiled to a position-independent object
+// for the Jit's CPU and features.
 // The object references only the runtime's C functions (lib/Runtime), libm
 // and libmvec and libc: no LLVM.
 //
@@ -12,6 +14,7 @@
 #include "TargetSelection.h"
 #include "qjit/IR/DenseData.h"
 #include "qjit/IR/Verifier.h"
+#include "qjit/Transforms/PassRegistry.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -121,9 +124,21 @@ compileBundle(ArrayRef<const Graph *> graphs, StringRef name,
   LLVMContext ctx;
   std::unique_ptr<llvm::Module> linked;
   uint64_t dataBytes = 0;
+  bool defaultPasses = options.defaultPasses && options.optLevel >= 1;
   for (BundleGraph &g : described) {
+    // As Jit::compile: the default passes run over a copy of the graph.
+    Module transformed;
+    const Graph *toLower = g.graph;
+    if (defaultPasses) {
+      Expected<PassPipeline> pipeline = parsePassPipeline(defaultPipeline());
+      if (!pipeline)
+        return pipeline.takeError();
+      toLower = &transformed.addGraph(*g.graph);
+      if (Error err = pipeline->run(transformed))
+        return err;
+    }
     Expected<LoweredGraph> lowered =
-        lowerGraph(*g.graph, ctx, **tm, "qjit." + g.cName);
+        lowerGraph(*toLower, ctx, **tm, "qjit." + g.cName);
     if (!lowered)
       return lowered.takeError();
     optimizeModule(*lowered->module, **tm, options.optLevel);
@@ -134,7 +149,7 @@ compileBundle(ArrayRef<const Graph *> graphs, StringRef name,
                        "{} bytes an object file of the small code model may "
                        "hold",
                        kMaxDataBytes);
-    addBundleEntry(*g.graph, *lowered, g.cName);
+    addBundleEntry(*toLower, *lowered, g.cName);
     g.workspaceSize = lowered->workspaceSize;
     if (!linked)
       linked = std::move(lowered->module);

@@ -38,6 +38,13 @@ cl::opt<std::string>
 constexpr const char *kOnnxPipeline =
     "qdq-to-fake-quant,fold-constants,fold-batch-norm,cse,dce,"
     "fold-quantized-constants,fuse-elementwise";
+cl::opt<bool> defaultPasses(
+    "default-passes",
+    cl::desc("Before --run and --emit=llvm|asm|obj|bundle at -O1 and above, "
+             "run the "
+             "default pipeline (--print-passes shows it) unless -passes names "
+             "the passes (default: true; =false lowers the graph as given)"),
+    cl::init(true), cl::cat(category));
 cl::opt<bool> printPassList("print-passes",
                             cl::desc("List the passes and exit"),
                             cl::cat(category));
@@ -218,6 +225,8 @@ int main(int argc, char **argv) {
   options.jit.optLevel = static_cast<unsigned>(optLevel - '0');
   options.jit.cpu = cpu;
   options.jit.features = features;
+  // -passes (or an imported model's pipeline) runs exactly what it names.
+  options.jit.defaultPasses = defaultPasses && passes.empty();
   options.graphName = graphName;
   options.run = run;
   options.engine = engine;

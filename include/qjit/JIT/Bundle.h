@@ -36,8 +36,9 @@ struct BundleFile {
 // keyword gets '_' after it. An empty name becomes "graph".
 std::string bundleCName(llvm::StringRef text);
 
-// Verifies, lowers and optimizes `graphs` for `options`' CPU, features and
-// -O level, as Jit::compile does, into the files of bundle `name`
+// Verifies, transforms (JitOptions::defaultPasses), lowers and optimizes
+// `graphs` for `options`' CPU, features and -O level, as Jit::compile does,
+// into the files of bundle `name`
 // (bundleCName(name) + ".o" and ".h"). Each graph's function is named
 // bundleCName(graph name); two graphs with the same C name are an error.
 llvm::Expected<std::vector<BundleFile>>

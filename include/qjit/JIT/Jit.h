@@ -13,8 +13,13 @@ namespace qjit {
 
 struct JitOptions {
   unsigned optLevel = 2;  // LLVM -O0..-O3
-  std::string cpu;        // empty: the host CPU
+  std::string cpu;        // empty: the host CPU (see QJIT_HOST_FEATURES)
   std::string features;   // empty: the host's features; else "+avx2,-avx512f"
+  // At -O1 and above, compile() and the emit functions first run
+  // defaultPipeline() (PassRegistry.h) over a copy of the graph. False
+  // lowers the graph exactly as given (for callers that run their own
+  // passes).
+  bool defaultPasses = true;
 };
 
 // How one run of a compiled graph may execute. Not part of the compile
@@ -100,6 +105,10 @@ public:
   ~Jit();
 
   const JitOptions &getOptions() const;
+  // A feature the chosen CPU has and the host lacks (or QJIT_HOST_FEATURES
+  // takes away), for which compile() refuses to run code here; empty when
+  // the host can run it. Emitting IR, assembly or objects works either way.
+  llvm::StringRef getMissingHostFeature() const;
   // Verifies, lowers, optimizes and compiles `graph`, or returns the cached
   // result of an identical earlier compile.
   llvm::Expected<std::shared_ptr<const CompiledGraph>>

@@ -53,6 +53,11 @@ private:
 // passes.
 llvm::Expected<PassPipeline> parsePassPipeline(llvm::StringRef text);
 
+// The graph passes Jit::compile (and iropt's --run and --emit=llvm|asm|obj)
+// runs before lowering at -O1 and above: passes that leave every output
+// bit-identical and make the code faster (README, "The default pipeline").
+llvm::StringRef defaultPipeline();
+
 } // namespace qjit
 
 #endif
