@@ -15,9 +15,10 @@ jobs="${QJIT_JOBS:-2}"
 mode="${1:-asan}"
 mode="${mode#--}"
 
-# Only CMAKE_CXX_COMPILER: qjit is a C++-only project (LLVM's CMake package
-# trips over a C compiler given without the C language enabled).
-common=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-19)
+# clang for C too: the sanitizer flags apply to the C example of AOT
+# bundles (examples/bundle), which gcc would reject (-fsanitize=fuzzer-no-link).
+common=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-19
+  -DCMAKE_CXX_COMPILER=clang++-19)
 symbolizer=/usr/lib/llvm-19/bin/llvm-symbolizer
 
 # Every report is fatal and ends in abort(), a signal: lit's `not` (tests that

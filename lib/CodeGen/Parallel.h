@@ -16,7 +16,7 @@
 //   void qjit_parallel_for(void (*)(ptr, i64, i64), ptr ctx, i64 count,
 //                          i64 grain)
 //
-// which runs the chunks on the run's threads (lib/JIT/ParallelRuntime.h), or
+// which runs the chunks on the run's threads (lib/Runtime/ParallelFor.h), or
 // the whole range in one call on one thread. Loops too short to split are
 // emitted inline, with no call. Whatever the thread count, every element is
 // computed by the same instructions, so results do not depend on it as long

@@ -108,8 +108,6 @@ Expected<orc::JITTargetMachineBuilder> selectTarget(const JitOptions &options) {
   return std::move(*builder);
 }
 
-namespace {
-
 // Whether code generated for a target with `feature` may contain its
 // instructions: the vector, arithmetic and bit-manipulation extensions.
 // System features (pku, sgx, xsave, rdrnd, ...) are emitted only through
@@ -124,8 +122,6 @@ bool changesGeneratedCode(StringRef feature) {
   return any_of(prefixes,
                 [&](StringLiteral prefix) { return feature.starts_with(prefix); });
 }
-
-} // namespace
 
 Expected<std::string> featureMissingOnHost(const TargetMachine &tm) {
   StringMap<bool> host = sys::getHostCPUFeatures();

@@ -22,6 +22,11 @@ inline constexpr const char kHostFeaturesVariable[] = "QJIT_HOST_FEATURES";
 llvm::Expected<llvm::orc::JITTargetMachineBuilder>
 selectTarget(const JitOptions &options);
 
+// Whether code generated for a target with `feature` may contain its
+// instructions (vector, arithmetic and bit-manipulation extensions; not
+// system features such as pku, nor tuning flags).
+bool changesGeneratedCode(llvm::StringRef feature);
+
 // Names a feature `tm` uses that the host CPU lacks, or that
 // kHostFeaturesVariable takes away (code for `tm` would fault here, or
 // should be treated so), or returns an empty string.

@@ -14,6 +14,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -39,7 +40,8 @@ constexpr const char *kOnnxPipeline =
     "fold-quantized-constants,fuse-elementwise";
 cl::opt<bool> defaultPasses(
     "default-passes",
-    cl::desc("Before --run and --emit=llvm|asm|obj at -O1 and above, run the "
+    cl::desc("Before --run and --emit=llvm|asm|obj|bundle at -O1 and above, "
+             "run the "
              "default pipeline (--print-passes shows it) unless -passes names "
              "the passes (default: true; =false lowers the graph as given)"),
     cl::init(true), cl::cat(category));
@@ -56,7 +58,10 @@ cl::opt<EmitKind> emitKind(
     cl::values(clEnumValN(EmitKind::IR, "ir", "the IR after the passes"),
                clEnumValN(EmitKind::LLVM, "llvm", "optimized LLVM IR"),
                clEnumValN(EmitKind::Assembly, "asm", "host assembly"),
-               clEnumValN(EmitKind::Object, "obj", "an object file")),
+               clEnumValN(EmitKind::Object, "obj", "an object file"),
+               clEnumValN(EmitKind::Bundle, "bundle",
+                          "an AOT bundle (object and C header) into the "
+                          "directory -o names")),
     cl::cat(category));
 cl::opt<char> optLevel("O",
                        cl::desc("LLVM optimization level: -O0, -O1, -O2 "
@@ -170,6 +175,10 @@ std::string checkOptionCombinations(const cl::opt<unsigned> &threads) {
            "cases would write the same files)";
   if (splitInput && emitKind == EmitKind::Object)
     return "--emit=obj cannot be combined with --split-input-file";
+  if (emitKind == EmitKind::Bundle && outputFilename == "-")
+    return "--emit=bundle needs -o DIR, the directory to write the bundle to";
+  if (emitKind == EmitKind::Bundle && splitInput)
+    return "--emit=bundle cannot be combined with --split-input-file";
   return "";
 }
 
@@ -229,6 +238,13 @@ int main(int argc, char **argv) {
   options.runOptions.limits = {maxTensorBytes, maxRunBytes};
   options.timeCompile = timeCompile;
   options.verifyDiagnostics = verifyDiagnostics;
+  if (emitKind == EmitKind::Bundle) {
+    // Named after the input file (docs/bundles.md).
+    options.bundleDir = outputFilename;
+    options.bundleName = inputFilename == "-"
+                             ? "bundle"
+                             : llvm::sys::path::stem(inputFilename).str();
+  }
   Driver driver(std::move(options), std::move(*pipeline));
 
   // An ONNX model is imported rather than parsed; the rest is the same.
@@ -283,7 +299,8 @@ int writeOutputs(std::vector<CaseOutput> outputs) {
   for (CaseOutput &out : outputs)
     for (auto &[path, contents] : out.files)
       files.add(std::move(path), std::move(contents), /*createDirectory=*/true);
-  if (!toStdout) {
+  // A bundle was written into its directory by the driver.
+  if (!toStdout && emitKind != EmitKind::Bundle) {
     std::string output;
     for (size_t i = 0; i < outputs.size(); ++i) {
       if (i != 0)

@@ -119,6 +119,10 @@ public:
   llvm::Expected<std::string> emitLLVMIR(const Graph &graph);
   llvm::Expected<std::string> emitAssembly(const Graph &graph);
   llvm::Expected<std::string> emitObject(const Graph &graph);
+  // Writes an AOT bundle of `graphs` for this Jit's CPU, features and -O
+  // level into `dir` (qjit/JIT/Bundle.h; defined in lib/JIT/Bundle.cpp).
+  llvm::Error emitBundle(llvm::ArrayRef<const Graph *> graphs,
+                         llvm::StringRef dir, llvm::StringRef name) const;
 
 private:
   struct Impl;
