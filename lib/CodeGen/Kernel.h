@@ -36,6 +36,11 @@ struct Kernel {
   llvm::Value *scratch = nullptr;
 };
 
+// Kernels with more buffers than this (a Concat of many operands) are never
+// inlined into the entry: each noalias parameter inlined becomes a scope on
+// every memory access, which made LLVM's pipeline quadratic in their number.
+constexpr unsigned kManyKernelBuffers = 64;
+
 // The LLVM type of one element (Bool is i8 holding 0 or 1).
 llvm::Type *elementLLVMType(llvm::LLVMContext &ctx, DataType type);
 

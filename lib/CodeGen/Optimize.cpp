@@ -1,4 +1,5 @@
 //===- Optimize.cpp - LLVM's standard pipeline for the target -------------===//
+#include "Kernel.h"
 #include "VectorLibrary.h"
 #include "qjit/CodeGen/CodeGen.h"
 #include "Parallel.h"
@@ -37,21 +38,33 @@ constexpr size_t kMaxInlinedKernels = 32;
 // into the entry (about 10% of a compile; the noalias parameters become the
 // same scoped noalias metadata either way). Functions whose address is taken
 // (parallel loop bodies) stay. So do kernels shared by several ops, kernels
-// of large graphs, and kernels with many buffers (a Concat of thousands of
-// operands): each noalias parameter inlined becomes a scope on every memory
-// access, which made the pipeline quadratic in their number.
+// of large graphs, and kernels with many buffers (kManyKernelBuffers).
+//
+// An entry that inlines no kernel is a list of calls, with nothing to
+// optimize: it is left optnone, so that its instructions are selected by
+// FastISel. SelectionDAG's scheduling of one block of thousands of loads
+// and calls (a graph with thousands of inputs) grew quadratically.
 void setKernelInlining(llvm::Module &module) {
-  constexpr unsigned kMaxInlinedParams = 64;
   SmallVector<Function *> kernels;
   for (Function &fn : module)
     if (isKernel(fn))
       kernels.push_back(&fn);
   bool inlineAny = kernels.size() <= kMaxInlinedKernels;
-  for (Function *fn : kernels)
-    fn->addFnAttr(inlineAny && fn->hasOneUse() &&
-                          fn->arg_size() <= kMaxInlinedParams
-                      ? llvm::Attribute::AlwaysInline
-                      : llvm::Attribute::NoInline);
+  bool inlined = false;
+  for (Function *fn : kernels) {
+    bool inlines = inlineAny && fn->hasOneUse() &&
+                   fn->arg_size() <= kManyKernelBuffers;
+    fn->addFnAttr(inlines ? llvm::Attribute::AlwaysInline
+                          : llvm::Attribute::NoInline);
+    inlined |= inlines;
+  }
+  if (inlined || kernels.empty())
+    return;
+  for (Function &fn : module)
+    if (!fn.isDeclaration() && !fn.hasLocalLinkage()) {
+      fn.addFnAttr(llvm::Attribute::OptimizeNone);
+      fn.addFnAttr(llvm::Attribute::NoInline);
+    }
 }
 
 } // namespace

@@ -281,6 +281,15 @@ Function *concatCopyFunction(llvm::Module &module, const TensorType &type,
 } // namespace
 
 void emitConcat(Kernel &k) {
+  // With many operands the kernel is one long block of calls with as many
+  // stack arguments: nothing to optimize, and SelectionDAG's scheduling of
+  // such a block grew quadratically (a Concat of 4096 operands took 5 s to
+  // compile). optnone selects its instructions with FastISel instead.
+  if (k.operands.size() > kManyKernelBuffers) {
+    Function &fn = *k.b.GetInsertBlock()->getParent();
+    fn.addFnAttr(llvm::Attribute::OptimizeNone);
+    fn.addFnAttr(llvm::Attribute::NoInline);
+  }
   const KernelBuffer &out = k.results[0];
   int64_t axis = cantFail(getOpAxis(k.op, out.type.rank()));
   Shape outStrides = rowMajorStrides(out.type.shape);
