@@ -1,6 +1,7 @@
 //===- Jit.cpp - An ORC LLJIT session with a compile cache ----------------===//
 #include "qjit/JIT/Jit.h"
 #include "BlasRuntime.h"
+#include "CachedCompiler.h"
 #include "IntegerRuntime.h"
 #include "ParallelRuntime.h"
 #include "TargetSelection.h"
@@ -15,6 +16,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -77,6 +79,7 @@ struct Jit::Impl {
   std::mutex mutex;           // guards everything below and `tm`
   std::map<CacheKey, std::shared_ptr<const CompiledGraph>> cache;
   uint64_t compiled = 0; // numbers the entry symbols
+  std::unique_ptr<CachedCompiler> diskCache; // if options.cacheDir is set
 
   CacheKey key(const Graph &graph) const {
     return {structuralHash(graph), options.optLevel, options.cpu,
@@ -85,6 +88,9 @@ struct Jit::Impl {
   // Lowers and optimizes a verified `graph` into `ctx`.
   Expected<LoweredGraph> lower(const Graph &graph, LLVMContext &ctx,
                                StringRef entryName);
+  // Lowers, optimizes and adds a verified `graph` to the session.
+  Expected<CompiledCode> compileInSession(const Graph &graph,
+                                          StringRef entryName);
   Expected<std::string> emitFile(const Graph &graph, CodeGenFileType type);
 };
 
@@ -118,6 +124,12 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
     return err;
   if (Error err = addVectorMathLibrary(*impl->session, *impl->tm))
     return err;
+  if (impl->options.cacheDir.empty())
+    if (const char *dir = std::getenv("QJIT_CACHE_DIR"))
+      impl->options.cacheDir = dir;
+  if (!impl->options.cacheDir.empty())
+    impl->diskCache = std::make_unique<CachedCompiler>(impl->options.cacheDir,
+                                                       *impl->session);
   return std::unique_ptr<Jit>(new Jit(std::move(impl)));
 }
 
@@ -126,6 +138,11 @@ const JitOptions &Jit::getOptions() const { return impl->options; }
 size_t Jit::cacheSize() const {
   std::lock_guard<std::mutex> lock(impl->mutex);
   return impl->cache.size();
+}
+
+DiskCacheStats Jit::diskCacheStats() const {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  return impl->diskCache ? impl->diskCache->getStats() : DiskCacheStats{};
 }
 
 Expected<LoweredGraph> Jit::Impl::lower(const Graph &graph, LLVMContext &ctx,
@@ -149,23 +166,18 @@ Jit::compile(const Graph &graph) {
     return makeError("cannot run code for CPU '{}' here: the host lacks '{}'",
                      impl->tm->getTargetCPU().str(), impl->missingFeature);
 
-  // One context per module: ORC owns it with the module from here on.
-  auto ctx = std::make_unique<LLVMContext>();
-  std::string entryName =
-      symbolName(graph.getName()) + "_" + std::to_string(impl->compiled++);
-  Expected<LoweredGraph> lowered = impl->lower(graph, *ctx, entryName);
-  if (!lowered)
-    return lowered.takeError();
-  // Runs of code without parallel loops skip the thread pool.
-  const Function *parallelFor =
-      lowered->module->getFunction("qjit_parallel_for");
-  bool usesThreads = parallelFor && !parallelFor->use_empty();
-  if (Error err = impl->session->addIRModule(
-          orc::ThreadSafeModule(std::move(lowered->module), std::move(ctx))))
-    return err;
-  Expected<orc::ExecutorAddr> address = impl->session->lookup(entryName);
-  if (!address)
-    return address.takeError();
+  Expected<CompiledCode> code =
+      impl->diskCache
+          ? impl->diskCache->compile(
+                graph, *impl->tm, impl->options.optLevel,
+                symbolName(graph.getName()),
+                [&](StringRef entryName) {
+                  return impl->compileInSession(graph, entryName);
+                })
+          : impl->compileInSession(graph, symbolName(graph.getName()) + "_" +
+                                              std::to_string(impl->compiled++));
+  if (!code)
+    return code.takeError();
 
   std::vector<TensorType> inputTypes, outputTypes;
   for (ValueId v : graph.getInputs())
@@ -181,12 +193,36 @@ Jit::compile(const Graph &graph) {
   auto owned = std::make_shared<Owned>(
       Owned{impl->session,
             CompiledGraph(graph.getName().str(), std::move(inputTypes),
-                          std::move(outputTypes), lowered->workspaceSize,
-                          address->toPtr<CompiledGraph::EntryFn>(), usesThreads,
-                          std::move(lowered->data))});
+                          std::move(outputTypes), code->workspaceSize,
+                          code->entry.toPtr<CompiledGraph::EntryFn>(),
+                          code->usesThreads, std::move(code->data))});
   std::shared_ptr<const CompiledGraph> result(owned, &owned->graph);
   impl->cache.emplace(key, result);
   return result;
+}
+
+Expected<CompiledCode> Jit::Impl::compileInSession(const Graph &graph,
+                                                   StringRef entryName) {
+  // One context per module: ORC owns it with the module from here on.
+  auto ctx = std::make_unique<LLVMContext>();
+  Expected<LoweredGraph> lowered = lower(graph, *ctx, entryName);
+  if (!lowered)
+    return lowered.takeError();
+  CompiledCode code;
+  code.workspaceSize = lowered->workspaceSize;
+  code.data = std::move(lowered->data);
+  // Runs of code without parallel loops skip the thread pool.
+  const Function *parallelFor =
+      lowered->module->getFunction("qjit_parallel_for");
+  code.usesThreads = parallelFor && !parallelFor->use_empty();
+  if (Error err = session->addIRModule(
+          orc::ThreadSafeModule(std::move(lowered->module), std::move(ctx))))
+    return err;
+  Expected<orc::ExecutorAddr> address = session->lookup(entryName);
+  if (!address)
+    return address.takeError();
+  code.entry = *address;
+  return code;
 }
 
 Expected<std::string> Jit::emitLLVMIR(const Graph &graph) {
