@@ -90,7 +90,10 @@ CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
   }
 
   if (auto it = defined.find(entry.entryName); it != defined.end()) {
-    code.entry = it->second;
+    if (it->second.key != key)
+      return reject("its entry symbol " + entry.entryName +
+                    " names another graph's code in this session");
+    code.entry = it->second.address;
     return code;
   }
   // The name in the object file (the prefix is '\0' for ELF: none).
@@ -117,7 +120,7 @@ CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
   if (!address)
     return address.takeError();
   code.entry = *address;
-  defined[entry.entryName] = *address;
+  defined[entry.entryName] = {key, *address};
   return code;
 }
 
@@ -194,7 +197,7 @@ Expected<CompiledCode> CachedCompiler::compile(const Graph &graph,
   if (!code)
     return code.takeError();
   cache.noteMiss();
-  defined[entryName] = code->entry;
+  defined[entryName] = {key, code->entry};
   if (objects.empty())
     cache.noteWriteFailure(key, "ORC compiled no object file");
   else

@@ -66,8 +66,13 @@ private:
   DiskCache cache;
   llvm::orc::LLJIT &session;
   std::shared_ptr<ObjectCapture> capture; // shared with the session's layer
-  // Entry symbols already defined in the session: an object is added once.
-  llvm::StringMap<llvm::orc::ExecutorAddr> defined;
+  // Entry symbols already defined in the session, with the key of the code
+  // they name: an object is added once, and a name is never reused.
+  struct Defined {
+    DiskCacheKey key;
+    llvm::orc::ExecutorAddr address;
+  };
+  llvm::StringMap<Defined> defined;
 };
 
 } // namespace qjit
