@@ -8,6 +8,7 @@
 // for bit with the interpreter's.
 //
 //===----------------------------------------------------------------------===//
+#include "JIT/DiskCache.h"
 #include "JIT/DiskCacheEntry.h"
 #include "JIT/DiskCacheKey.h"
 #include "JIT/TargetSelection.h"
@@ -21,6 +22,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <functional>
 #include <thread>
@@ -437,6 +439,49 @@ TEST_F(DiskCacheJit, ConcurrentWritersAndReaders) {
   for (const Graph &graph : graphs)
     compileAndCheck(*reader, graph);
   EXPECT_EQ(reader->diskCacheStats().hits, uint64_t(kRounds));
+}
+
+// Writers replacing one entry again and again while readers load it: every
+// load finds a whole entry (one writer's), never a mix or a partial file.
+TEST_F(DiskCacheJit, ReadersSeeWholeEntriesWhileWritersReplaceThem) {
+  qjit::DiskCache cache(dir);
+  DiskCacheKey key{};
+  key[0] = 42;
+  constexpr int kWriters = 2, kWrites = 15;
+  constexpr size_t kObjectSize = 4 << 20; // takes a while to write
+  std::atomic<int> writing{kWriters};
+  std::atomic<uint64_t> loads{0}, bad{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w)
+    threads.emplace_back([&, w] {
+      DiskCacheEntry entry;
+      entry.entryName = "writer" + std::to_string(w);
+      entry.objects.push_back(std::string(kObjectSize, char('a' + w)));
+      for (int i = 0; i < kWrites; ++i)
+        cache.store(key, entry);
+      --writing;
+    });
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&] {
+      while (writing > 0) {
+        std::optional<DiskCacheEntry> entry = cache.load(key);
+        if (!entry)
+          continue; // not written yet
+        ++loads;
+        char fill = 'a' + (entry->entryName == "writer1");
+        if (entry->objects.size() != 1 ||
+            entry->objects[0] != std::string(kObjectSize, fill))
+          ++bad;
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  DiskCacheStats stats = cache.getStats();
+  EXPECT_EQ(stats.rejected, 0u) << stats.lastProblem;
+  EXPECT_EQ(stats.writeFailures, 0u) << stats.lastProblem;
+  EXPECT_EQ(bad, 0u);
+  EXPECT_GT(loads, 0u);
+  EXPECT_EQ(files().size(), 1u); // no temporary file left behind
 }
 
 TEST_F(DiskCacheJit, EnvironmentVariableTurnsItOn) {
