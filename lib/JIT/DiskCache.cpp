@@ -18,8 +18,12 @@ std::string DiskCache::pathOf(const DiskCacheKey &key) const {
 
 std::optional<DiskCacheEntry> DiskCache::load(const DiskCacheKey &key) {
   std::string path = pathOf(key);
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(
-      path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  // Read, not mapped: a file truncated under a mapping (by a tool that
+  // writes in place, not by qjit) would kill the process with SIGBUS.
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
+      MemoryBuffer::getFile(path, /*IsText=*/false,
+                            /*RequiresNullTerminator=*/false,
+                            /*IsVolatile=*/true);
   if (!file)
     return std::nullopt; // no entry (or none readable): a plain miss
   Expected<DiskCacheEntry> entry =
