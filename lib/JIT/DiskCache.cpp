@@ -20,9 +20,10 @@ std::optional<DiskCacheEntry> DiskCache::load(const DiskCacheKey &key) {
   std::string path = pathOf(key);
   // Read, not mapped: a file truncated under a mapping (by a tool that
   // writes in place, not by qjit) would kill the process with SIGBUS.
+  // (LLVM maps a volatile file unless it also asks for a terminator.)
   ErrorOr<std::unique_ptr<MemoryBuffer>> file =
       MemoryBuffer::getFile(path, /*IsText=*/false,
-                            /*RequiresNullTerminator=*/false,
+                            /*RequiresNullTerminator=*/true,
                             /*IsVolatile=*/true);
   if (!file)
     return std::nullopt; // no entry (or none readable): a plain miss
