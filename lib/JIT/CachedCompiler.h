@@ -25,8 +25,8 @@ struct CompiledCode {
   std::vector<std::shared_ptr<const DenseData>> data;
 };
 
-// A Jit's disk cache in front of its session. Not thread safe: the Jit
-// calls it under its own lock.
+// A Jit's disk cache in front of its session. compile() is not thread safe
+// (the Jit calls it under its own lock); getStats() is.
 class CachedCompiler {
 public:
   // Watches the objects `session` links (through its object transform

@@ -79,7 +79,9 @@ struct Jit::Impl {
   std::mutex mutex;           // guards everything below and `tm`
   std::map<CacheKey, std::shared_ptr<const CompiledGraph>> cache;
   uint64_t compiled = 0; // numbers the entry symbols
-  std::unique_ptr<CachedCompiler> diskCache; // if options.cacheDir is set
+  // If options.cacheDir is set; consulted after `cache` misses. Its
+  // counters may be read without `mutex`.
+  std::unique_ptr<CachedCompiler> diskCache;
 
   CacheKey key(const Graph &graph) const {
     return {structuralHash(graph), options.optLevel, options.cpu,
@@ -141,7 +143,8 @@ size_t Jit::cacheSize() const {
 }
 
 DiskCacheStats Jit::diskCacheStats() const {
-  std::lock_guard<std::mutex> lock(impl->mutex);
+  // Not under `mutex`, which a compile holds: set once by create(), the
+  // disk cache guards its counters itself.
   return impl->diskCache ? impl->diskCache->getStats() : DiskCacheStats{};
 }
 
