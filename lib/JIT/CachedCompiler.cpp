@@ -37,10 +37,10 @@ namespace {
 
 // Why `object` cannot hold the code of an entry named `symbol` for `tm`, or
 // "" if it can.
-std::string checkObject(StringRef object, StringRef symbol,
+std::string checkObject(MemoryBufferRef object, StringRef symbol,
                         const TargetMachine &tm, bool &definesSymbol) {
   Expected<std::unique_ptr<object::ObjectFile>> file =
-      object::ObjectFile::createObjectFile(MemoryBufferRef(object, "entry"));
+      object::ObjectFile::createObjectFile(object);
   if (!file)
     return "its object file does not parse: " + toString(file.takeError());
   if ((*file)->getArch() != tm.getTargetTriple().getArch())
@@ -64,7 +64,8 @@ std::string checkObject(StringRef object, StringRef symbol,
 
 Expected<std::optional<CompiledCode>>
 CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
-                          const DiskCacheKey &key, DiskCacheEntry entry) {
+                          const DiskCacheKey &key,
+                          const DiskCacheEntry &entry) {
   auto reject = [&](const Twine &why) -> std::optional<CompiledCode> {
     cache.noteRejected(key, why.str());
     return std::nullopt;
@@ -73,7 +74,7 @@ CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
   code.workspaceSize = entry.workspaceSize;
   code.usesThreads = entry.usesThreads;
   std::vector<std::shared_ptr<const DenseData>> graphData = distinctData(graph);
-  for (DiskCacheEntry::DataSlot &slot : entry.data) {
+  for (const DiskCacheEntry::DataSlot &slot : entry.data) {
     if (!slot.inGraph) {
       Expected<std::shared_ptr<const DenseData>> bytes =
           DenseData::copy(slot.bytes);
@@ -102,19 +103,23 @@ CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
     symbol.insert(symbol.begin(), prefix);
   if (entry.objects.empty())
     return reject("it holds no object file");
+  // Copies: an object within the entry need not be aligned as ELF wants.
+  std::vector<std::unique_ptr<MemoryBuffer>> objects;
   bool definesSymbol = false;
-  for (const std::string &object : entry.objects)
-    if (std::string problem = checkObject(object, symbol, tm, definesSymbol);
+  for (StringRef object : entry.objects) {
+    objects.push_back(MemoryBuffer::getMemBufferCopy(object, cache.pathOf(key)));
+    if (std::string problem = checkObject(objects.back()->getMemBufferRef(),
+                                          symbol, tm, definesSymbol);
         !problem.empty())
       return reject(problem);
+  }
   if (!definesSymbol)
     return reject("its object files do not define " + entry.entryName);
 
   // From here on the session holds the code: a failure is an error, not a
   // recompile (which would define the same symbols again).
-  for (const std::string &object : entry.objects)
-    if (Error err = session.addObjectFile(MemoryBuffer::getMemBufferCopy(
-            object, cache.pathOf(key))))
+  for (std::unique_ptr<MemoryBuffer> &object : objects)
+    if (Error err = session.addObjectFile(std::move(object)))
       return err;
   Expected<orc::ExecutorAddr> address = session.lookup(entry.entryName);
   if (!address)
@@ -127,12 +132,12 @@ CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
 DiskCacheEntry CachedCompiler::describe(const Graph &graph,
                                         StringRef entryName,
                                         const CompiledCode &code,
-                                        std::vector<std::string> objects) const {
+                                        ArrayRef<std::string> objects) const {
   DiskCacheEntry entry;
   entry.entryName = entryName.str();
   entry.workspaceSize = code.workspaceSize;
   entry.usesThreads = code.usesThreads;
-  entry.objects = std::move(objects);
+  entry.objects.assign(objects.begin(), objects.end());
   // A slot whose bytes the graph holds refers to them; others (made by the
   // lowering) are stored.
   std::vector<std::shared_ptr<const DenseData>> graphData = distinctData(graph);
@@ -151,7 +156,7 @@ DiskCacheEntry CachedCompiler::describe(const Graph &graph,
         slot.graphIndex = it->second;
       }
     if (!slot.inGraph)
-      slot.bytes = bytes->getBytes().str();
+      slot.bytes = bytes->getBytes();
     entry.data.push_back(std::move(slot));
   }
   return entry;
@@ -163,9 +168,9 @@ Expected<CompiledCode> CachedCompiler::compile(const Graph &graph,
                                                StringRef entryBase,
                                                CompileFn compileInSession) {
   DiskCacheKey key = computeDiskCacheKey(graph, tm, optLevel);
-  if (std::optional<DiskCacheEntry> entry = cache.load(key)) {
+  if (std::optional<DiskCache::Loaded> entry = cache.load(key)) {
     Expected<std::optional<CompiledCode>> loaded =
-        loadEntry(graph, tm, key, std::move(*entry));
+        loadEntry(graph, tm, key, entry->entry);
     if (!loaded)
       return loaded.takeError();
     if (*loaded) {
@@ -201,7 +206,7 @@ Expected<CompiledCode> CachedCompiler::compile(const Graph &graph,
   if (objects.empty())
     cache.noteWriteFailure(key, "ORC compiled no object file");
   else
-    cache.store(key, describe(graph, entryName, *code, std::move(objects)));
+    cache.store(key, describe(graph, entryName, *code, objects));
   return code;
 }
 

@@ -57,11 +57,12 @@ private:
   // counted as rejected) if it does not fit `graph` or the target.
   llvm::Expected<std::optional<CompiledCode>>
   loadEntry(const Graph &graph, const llvm::TargetMachine &tm,
-            const DiskCacheKey &key, DiskCacheEntry entry);
-  // The entry describing `code`, compiled for `graph` into `objects`.
+            const DiskCacheKey &key, const DiskCacheEntry &entry);
+  // The entry describing `code`, compiled for `graph` into `objects`
+  // (which it points into, as into `code`'s data).
   DiskCacheEntry describe(const Graph &graph, llvm::StringRef entryName,
                           const CompiledCode &code,
-                          std::vector<std::string> objects) const;
+                          llvm::ArrayRef<std::string> objects) const;
 
   DiskCache cache;
   llvm::orc::LLJIT &session;

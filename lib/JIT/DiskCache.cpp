@@ -16,7 +16,7 @@ std::string DiskCache::pathOf(const DiskCacheKey &key) const {
   return std::string(path);
 }
 
-std::optional<DiskCacheEntry> DiskCache::load(const DiskCacheKey &key) {
+std::optional<DiskCache::Loaded> DiskCache::load(const DiskCacheKey &key) {
   std::string path = pathOf(key);
   // Read, not mapped: a file truncated under a mapping (by a tool that
   // writes in place, not by qjit) would kill the process with SIGBUS.
@@ -33,7 +33,7 @@ std::optional<DiskCacheEntry> DiskCache::load(const DiskCacheKey &key) {
     noteRejected(key, toString(entry.takeError()));
     return std::nullopt;
   }
-  return std::move(*entry);
+  return Loaded{std::move(*file), std::move(*entry)};
 }
 
 void DiskCache::store(const DiskCacheKey &key, const DiskCacheEntry &entry) {

@@ -12,6 +12,8 @@
 
 #include "DiskCacheEntry.h"
 #include "qjit/JIT/Jit.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,9 +28,13 @@ public:
   const std::string &getDirectory() const { return directory; }
   std::string pathOf(const DiskCacheKey &key) const;
 
+  struct Loaded {
+    std::unique_ptr<llvm::MemoryBuffer> file; // the entry's bytes
+    DiskCacheEntry entry;
+  };
   // The entry for `key`; nothing if there is none, or if the file is
   // unusable (then counted as rejected, with the reason).
-  std::optional<DiskCacheEntry> load(const DiskCacheKey &key);
+  std::optional<Loaded> load(const DiskCacheKey &key);
   // Writes the entry (creating the directory if needed). A failure is
   // counted and described, not returned: the compile it follows succeeded.
   void store(const DiskCacheKey &key, const DiskCacheEntry &entry);

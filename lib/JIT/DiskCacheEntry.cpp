@@ -54,7 +54,7 @@ std::string serializeDiskCacheEntry(const DiskCacheKey &key,
       }
     }
     out.write<uint64_t>(entry.objects.size());
-    for (const std::string &object : entry.objects)
+    for (StringRef object : entry.objects)
       writeString(out, object);
   }
 
@@ -103,10 +103,10 @@ Expected<DiskCacheEntry> parseDiskCacheEntry(StringRef file,
 
   DataExtractor in(payload, /*IsLittleEndian=*/true, /*AddressSize=*/8);
   DataExtractor::Cursor c(0);
-  auto readString = [&] { return in.getBytes(c, in.getU64(c)).str(); };
+  auto readBytes = [&] { return in.getBytes(c, in.getU64(c)); };
   StringRef writtenFor = in.getBytes(c, key.size());
   DiskCacheEntry entry;
-  entry.entryName = readString();
+  entry.entryName = readBytes().str();
   entry.workspaceSize = in.getU64(c);
   entry.usesThreads = in.getU8(c) != 0;
   uint64_t slots = in.getU64(c);
@@ -126,7 +126,7 @@ Expected<DiskCacheEntry> parseDiskCacheEntry(StringRef file,
       slot.size = in.getU64(c);
       slot.contentHash = in.getU64(c);
     } else {
-      slot.bytes = readString();
+      slot.bytes = readBytes();
       slot.size = slot.bytes.size();
     }
     entry.data.push_back(std::move(slot));
@@ -136,7 +136,7 @@ Expected<DiskCacheEntry> parseDiskCacheEntry(StringRef file,
     return makeError("corrupt: {} objects in {} bytes", objects,
                      payload.size());
   for (uint64_t i = 0; c && i < objects; ++i)
-    entry.objects.push_back(readString());
+    entry.objects.push_back(readBytes());
   if (Error err = c.takeError())
     return makeError("corrupt: {}", toString(std::move(err)));
   if (c.tell() != payload.size())

@@ -25,12 +25,16 @@
 #define QJIT_LIB_JIT_DISKCACHEENTRY_H
 
 #include "DiskCacheKey.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include <string>
 #include <vector>
 
 namespace qjit {
 
+// The bytes (objects, stored data) are views: into the file an entry was
+// parsed from, or into the buffers it is written from, which must outlive
+// it. Several megabytes of packed weights are not copied once more.
 struct DiskCacheEntry {
   // One buffer the code reads after the workspace (CodeGen.h).
   struct DataSlot {
@@ -38,21 +42,22 @@ struct DiskCacheEntry {
     uint64_t graphIndex = 0; // into distinctData(graph), if inGraph
     uint64_t size = 0;
     uint64_t contentHash = 0; // DenseData::contentHash, if inGraph
-    std::string bytes;        // unless inGraph
+    llvm::StringRef bytes;    // unless inGraph
   };
 
   std::string entryName;
   uint64_t workspaceSize = 0;
   bool usesThreads = false;
   std::vector<DataSlot> data;
-  std::vector<std::string> objects; // relocatable object files
+  std::vector<llvm::StringRef> objects; // relocatable object files
 };
 
 // The file contents of `entry`, written for `key`.
 std::string serializeDiskCacheEntry(const DiskCacheKey &key,
                                     const DiskCacheEntry &entry);
 
-// Reads a file written by serializeDiskCacheEntry for `key`. A wrong magic,
+// Reads a file written by serializeDiskCacheEntry for `key` (the entry's
+// bytes point into `file`). A wrong magic,
 // version, length, checksum or key, or a payload that does not parse, is an
 // error saying which.
 llvm::Expected<DiskCacheEntry> parseDiskCacheEntry(llvm::StringRef file,

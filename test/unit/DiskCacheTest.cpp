@@ -454,9 +454,10 @@ TEST_F(DiskCacheJit, ReadersSeeWholeEntriesWhileWritersReplaceThem) {
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w)
     threads.emplace_back([&, w] {
+      std::string object(kObjectSize, char('a' + w));
       DiskCacheEntry entry;
       entry.entryName = "writer" + std::to_string(w);
-      entry.objects.push_back(std::string(kObjectSize, char('a' + w)));
+      entry.objects.push_back(object);
       for (int i = 0; i < kWrites; ++i)
         cache.store(key, entry);
       --writing;
@@ -464,10 +465,11 @@ TEST_F(DiskCacheJit, ReadersSeeWholeEntriesWhileWritersReplaceThem) {
   for (int r = 0; r < 2; ++r)
     threads.emplace_back([&] {
       while (writing > 0) {
-        std::optional<DiskCacheEntry> entry = cache.load(key);
-        if (!entry)
+        std::optional<qjit::DiskCache::Loaded> loaded = cache.load(key);
+        if (!loaded)
           continue; // not written yet
         ++loads;
+        const DiskCacheEntry *entry = &loaded->entry;
         char fill = 'a' + (entry->entryName == "writer1");
         if (entry->objects.size() != 1 ||
             entry->objects[0] != std::string(kObjectSize, fill))
