@@ -107,7 +107,8 @@ CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
   std::vector<std::unique_ptr<MemoryBuffer>> objects;
   bool definesSymbol = false;
   for (StringRef object : entry.objects) {
-    objects.push_back(MemoryBuffer::getMemBufferCopy(object, cache.pathOf(key)));
+    objects.push_back(
+        MemoryBuffer::getMemBufferCopy(object, cache.pathOf(key)));
     if (std::string problem = checkObject(objects.back()->getMemBufferRef(),
                                           symbol, tm, definesSymbol);
         !problem.empty())
@@ -129,8 +130,7 @@ CachedCompiler::loadEntry(const Graph &graph, const TargetMachine &tm,
   return code;
 }
 
-DiskCacheEntry CachedCompiler::describe(const Graph &graph,
-                                        StringRef entryName,
+DiskCacheEntry CachedCompiler::describe(const Graph &graph, StringRef entryName,
                                         const CompiledCode &code,
                                         ArrayRef<std::string> objects) const {
   DiskCacheEntry entry;

@@ -42,11 +42,9 @@ public:
   // cache when there is a usable one (no lowering, no optimization), else
   // from `compileInSession`, whose object files are then written to the
   // cache. Entry symbols are named `entryBase` and the key.
-  llvm::Expected<CompiledCode> compile(const Graph &graph,
-                                       const llvm::TargetMachine &tm,
-                                       unsigned optLevel,
-                                       llvm::StringRef entryBase,
-                                       CompileFn compileInSession);
+  llvm::Expected<CompiledCode>
+  compile(const Graph &graph, const llvm::TargetMachine &tm, unsigned optLevel,
+          llvm::StringRef entryBase, CompileFn compileInSession);
 
   DiskCacheStats getStats() const { return cache.getStats(); }
 

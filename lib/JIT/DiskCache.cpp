@@ -77,7 +77,8 @@ void DiskCache::noteMiss() {
 void DiskCache::noteWriteFailure(const DiskCacheKey &key, StringRef why) {
   std::lock_guard<std::mutex> lock(mutex);
   ++stats.writeFailures;
-  stats.lastProblem = fmt::format("cannot write {}: {}", pathOf(key), why.str());
+  stats.lastProblem =
+      fmt::format("cannot write {}: {}", pathOf(key), why.str());
 }
 
 void DiskCache::noteRejected(const DiskCacheKey &key, StringRef why) {

@@ -22,8 +22,7 @@ namespace qjit {
 
 class DiskCache {
 public:
-  explicit DiskCache(std::string directory)
-      : directory(std::move(directory)) {}
+  explicit DiskCache(std::string directory) : directory(std::move(directory)) {}
 
   const std::string &getDirectory() const { return directory; }
   std::string pathOf(const DiskCacheKey &key) const;

@@ -94,8 +94,8 @@ Expected<DiskCacheEntry> parseDiskCacheEntry(StringRef file,
   StringRef payload = file.drop_front(kHeaderSize);
   if (payload.size() != length)
     return makeError("{}: the header says {} payload bytes, the file has {}",
-                     payload.size() < length ? "truncated" : "too long",
-                     length, payload.size());
+                     payload.size() < length ? "truncated" : "too long", length,
+                     payload.size());
   Checksum checksum = checksumOf(payload);
   if (stored != StringRef(reinterpret_cast<const char *>(checksum.data()),
                           checksum.size()))
@@ -142,8 +142,8 @@ Expected<DiskCacheEntry> parseDiskCacheEntry(StringRef file,
   if (c.tell() != payload.size())
     return makeError("corrupt: {} bytes after the last object",
                      payload.size() - c.tell());
-  if (writtenFor != StringRef(reinterpret_cast<const char *>(key.data()),
-                              key.size()))
+  if (writtenFor !=
+      StringRef(reinterpret_cast<const char *>(key.data()), key.size()))
     return makeError("written for another key");
   return entry;
 }

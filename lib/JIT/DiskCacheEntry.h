@@ -61,7 +61,7 @@ std::string serializeDiskCacheEntry(const DiskCacheKey &key,
 // version, length, checksum or key, or a payload that does not parse, is an
 // error saying which.
 llvm::Expected<DiskCacheEntry> parseDiskCacheEntry(llvm::StringRef file,
-                                                  const DiskCacheKey &key);
+                                                   const DiskCacheKey &key);
 
 } // namespace qjit
 

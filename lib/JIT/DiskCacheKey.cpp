@@ -34,8 +34,9 @@ private:
 
 // Calls `fn` on every data attribute's bytes in the order printOp meets
 // them: ops in order, an op's attributes before its body's ops.
-void forEachData(const Graph &graph,
-                 llvm::function_ref<void(const std::shared_ptr<const DenseData> &)> fn) {
+void forEachData(
+    const Graph &graph,
+    llvm::function_ref<void(const std::shared_ptr<const DenseData> &)> fn) {
   for (const Operation &op : graph.getOps()) {
     for (const NamedAttribute &attr : op.getAttrs())
       if (attr.value.isData())

@@ -169,16 +169,16 @@ Jit::compile(const Graph &graph) {
     return makeError("cannot run code for CPU '{}' here: the host lacks '{}'",
                      impl->tm->getTargetCPU().str(), impl->missingFeature);
 
+  std::string base = symbolName(graph.getName());
+  auto inSession = [&](StringRef entryName) {
+    return impl->compileInSession(graph, entryName);
+  };
+  // With a disk cache, entries are named after their key (CachedCompiler).
   Expected<CompiledCode> code =
       impl->diskCache
-          ? impl->diskCache->compile(
-                graph, *impl->tm, impl->options.optLevel,
-                symbolName(graph.getName()),
-                [&](StringRef entryName) {
-                  return impl->compileInSession(graph, entryName);
-                })
-          : impl->compileInSession(graph, symbolName(graph.getName()) + "_" +
-                                              std::to_string(impl->compiled++));
+          ? impl->diskCache->compile(graph, *impl->tm, impl->options.optLevel,
+                                     base, inSession)
+          : inSession(base + "_" + std::to_string(impl->compiled++));
   if (!code)
     return code.takeError();
 
@@ -193,12 +193,11 @@ Jit::compile(const Graph &graph) {
     std::shared_ptr<orc::LLJIT> session;
     CompiledGraph graph;
   };
-  auto owned = std::make_shared<Owned>(
-      Owned{impl->session,
-            CompiledGraph(graph.getName().str(), std::move(inputTypes),
-                          std::move(outputTypes), code->workspaceSize,
-                          code->entry.toPtr<CompiledGraph::EntryFn>(),
-                          code->usesThreads, std::move(code->data))});
+  auto owned = std::make_shared<Owned>(Owned{
+      impl->session, CompiledGraph(graph.getName().str(), std::move(inputTypes),
+                                   std::move(outputTypes), code->workspaceSize,
+                                   code->entry.toPtr<CompiledGraph::EntryFn>(),
+                                   code->usesThreads, std::move(code->data))});
   std::shared_ptr<const CompiledGraph> result(owned, &owned->graph);
   impl->cache.emplace(key, result);
   return result;

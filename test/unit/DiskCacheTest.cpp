@@ -144,8 +144,8 @@ JitOptions fixedTarget(unsigned optLevel = 2) {
 }
 
 std::string keyOf(const Graph &graph, const JitOptions &options) {
-  return toHex(computeDiskCacheKey(graph, *targetMachine(options),
-                                   options.optLevel));
+  return toHex(
+      computeDiskCacheKey(graph, *targetMachine(options), options.optLevel));
 }
 
 TEST(DiskCacheKey, ChangesWithEveryIngredient) {
@@ -178,9 +178,9 @@ TEST(DiskCacheKey, ChangesWithEveryIngredient) {
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget("x86_64-pc-windows-msvc", error);
   ASSERT_TRUE(target) << error;
-  std::unique_ptr<llvm::TargetMachine> windows(target->createTargetMachine(
-      "x86_64-pc-windows-msvc", "x86-64-v3", "", llvm::TargetOptions(),
-      std::nullopt));
+  std::unique_ptr<llvm::TargetMachine> windows(
+      target->createTargetMachine("x86_64-pc-windows-msvc", "x86-64-v3", "",
+                                  llvm::TargetOptions(), std::nullopt));
   EXPECT_NE(toHex(computeDiskCacheKey(graph, *windows, 2)),
             toHex(computeDiskCacheKey(graph, *tm, 2)));
 }
@@ -330,8 +330,8 @@ TEST_F(DiskCacheJit, DamagedEntriesAreRecompiledAndRewritten) {
     std::function<void(std::string &)> apply;
     const char *why;
   };
-  DiskCacheKey otherKey = computeDiskCacheKey(
-      parseGraph(graphText("other")), *targetMachine(JitOptions()), 2);
+  DiskCacheKey otherKey = computeDiskCacheKey(parseGraph(graphText("other")),
+                                              *targetMachine(JitOptions()), 2);
   Damage damages[] = {
       {"truncated", [](std::string &f) { f.resize(f.size() / 2); },
        "truncated: the header says"},
@@ -344,8 +344,8 @@ TEST_F(DiskCacheJit, DamagedEntriesAreRecompiledAndRewritten) {
        [&](std::string &f) {
          // A valid entry whose payload names another key (as if copied
          // over this one).
-         auto parsed = parseDiskCacheEntry(f, computeDiskCacheKey(
-             graph, *targetMachine(JitOptions()), 2));
+         auto parsed = parseDiskCacheEntry(
+             f, computeDiskCacheKey(graph, *targetMachine(JitOptions()), 2));
          ASSERT_OK(parsed);
          f = serializeDiskCacheEntry(otherKey, *parsed);
        },

@@ -26,10 +26,10 @@ struct JitOptions {
 
 // What a Jit's disk compile cache has done (all zero without one).
 struct DiskCacheStats {
-  uint64_t hits = 0;     // compiles answered by an entry
-  uint64_t misses = 0;   // compiles that lowered and optimized
-  uint64_t rejected = 0; // entries found unusable (truncated, corrupt,
-                         // another format): recompiled and rewritten
+  uint64_t hits = 0;          // compiles answered by an entry
+  uint64_t misses = 0;        // compiles that lowered and optimized
+  uint64_t rejected = 0;      // entries found unusable (truncated, corrupt,
+                              // another format): recompiled and rewritten
   uint64_t writeFailures = 0; // entries not written (the compile succeeded)
   std::string lastProblem;    // the latest rejection or write failure
 };
