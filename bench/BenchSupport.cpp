@@ -37,6 +37,17 @@ std::shared_ptr<const CompiledGraph> compile(const Graph &graph) {
   return orFail(sharedJit().compile(graph));
 }
 
+Jit &sharedJitAsGiven() {
+  JitOptions options;
+  options.defaultPasses = false;
+  static std::unique_ptr<Jit> session = orFail(Jit::create(options));
+  return *session;
+}
+
+std::shared_ptr<const CompiledGraph> compileAsGiven(const Graph &graph) {
+  return orFail(sharedJitAsGiven().compile(graph));
+}
+
 void run(const CompiledGraph &compiled, llvm::ArrayRef<TensorRef> inputs,
          llvm::ArrayRef<TensorRef> outputs, unsigned threads) {
   RunOptions options;

@@ -29,10 +29,15 @@ template <typename T> T orFail(llvm::Expected<T> result) {
 }
 void orFail(llvm::Error err);
 
-// The program's Jit session (host CPU, -O2), created on first use.
+// The program's Jit session (host CPU, -O2, the default pipeline), created
+// on first use.
 Jit &sharedJit();
 // Compiles through sharedJit(): cached after the first call per graph.
 std::shared_ptr<const CompiledGraph> compile(const Graph &graph);
+// A session like sharedJit() that lowers graphs as given
+// (JitOptions::defaultPasses false), and compiling through it.
+Jit &sharedJitAsGiven();
+std::shared_ptr<const CompiledGraph> compileAsGiven(const Graph &graph);
 // Runs on caller-owned buffers with kernels on up to `threads` threads.
 void run(const CompiledGraph &compiled, llvm::ArrayRef<TensorRef> inputs,
          llvm::ArrayRef<TensorRef> outputs, unsigned threads);

@@ -6,8 +6,9 @@
 // activation and its fake quantization (scale 0.05, 8-bit symmetric):
 //   BM_ChainFused/threads    the graph after the fuse-elementwise pass (one
 //                            loop over x), 1 thread and every core
-//   BM_ChainUnfused/threads  the same graph unfused: four kernels, three
-//                            intermediate tensors
+//   BM_ChainUnfused/threads  the same graph lowered as given (no default
+//                            pipeline): four kernels, three intermediate
+//                            tensors
 //   BM_ChainHand             the loop by hand, g++ -O3 -march=native
 // The fused graph is checked to hold one FusedElementwise op and nothing
 // else, and its outputs (each thread count) and the unfused graph's to be
@@ -82,7 +83,8 @@ std::shared_ptr<const CompiledGraph> compiledFused() {
 }
 
 std::shared_ptr<const CompiledGraph> compiledUnfused() {
-  static std::shared_ptr<const CompiledGraph> compiled = compile(chainGraph());
+  static std::shared_ptr<const CompiledGraph> compiled =
+      compileAsGiven(chainGraph());
   return compiled;
 }
 

@@ -5,10 +5,16 @@
 //   BM_CompileCold      every iteration compiles a graph the cache has not
 //                       seen (the fake quantization's scale changes), from
 //                       the graph to a callable function: verification,
-//                       hashing, lowering, LLVM's -O2 pipeline, machine code
-//                       and linking in the ORC session
-//   BM_CompileColdFused the same after the fuse-elementwise pass (timed
-//                       too), which makes the four ops one loop
+//                       hashing, the default pipeline (which fuses the four
+//                       ops into one loop), lowering, LLVM's -O2 pipeline,
+//                       machine code and linking in the ORC session
+//   BM_CompileColdAsGiven the same lowered as given (no default pipeline):
+//                       four kernels
+//   BM_CompileChain/n/default
+//                       a chain of n elementwise ops (Add, Multiply and
+//                       Maximum in turn, on [1024 + k] floats, k new each
+//                       time), as given (default = 0) or through the default
+//                       pipeline (1): compile time must grow linearly in n
 //   BM_CompileCacheHit  compiling an identical graph again: verification,
 //                       the structural hash and the cache lookup
 // Building the graphs is not timed. Before measuring, one compiled graph is
@@ -70,32 +76,56 @@ void checkResults() {
   }
 }
 
-// Compiles, per iteration, a four-op graph the cache has not seen, after
-// `prepare` (both timed); fails if the compile hit the cache.
-template <typename Prepare>
-void measureColdCompiles(benchmark::State &state, Prepare prepare) {
+// Compiles on `jit`, per iteration, a four-op graph the cache has not seen;
+// fails if the compile hit the cache.
+void measureColdCompiles(benchmark::State &state, Jit &jit) {
   for (auto _ : state) {
     state.PauseTiming();
     Graph graph = fourOpGraph(freshScale());
-    size_t before = sharedJit().cacheSize();
+    size_t before = jit.cacheSize();
     state.ResumeTiming();
-    benchmark::DoNotOptimize(compile(prepare(graph)));
+    benchmark::DoNotOptimize(orFail(jit.compile(graph)));
     state.PauseTiming();
-    if (sharedJit().cacheSize() != before + 1)
+    if (jit.cacheSize() != before + 1)
       fail("a cold compile hit the cache");
     state.ResumeTiming();
   }
 }
 
 void BM_CompileCold(benchmark::State &state) {
-  measureColdCompiles(
-      state, [](const Graph &graph) -> const Graph & { return graph; });
+  measureColdCompiles(state, sharedJit());
 }
 
-void BM_CompileColdFused(benchmark::State &state) {
-  measureColdCompiles(state, [](const Graph &graph) {
-    return runPasses(graph, "fuse-elementwise");
-  });
+void BM_CompileColdAsGiven(benchmark::State &state) {
+  measureColdCompiles(state, sharedJitAsGiven());
+}
+
+// x op1 y op2 y ... opn y, the ops Add, Multiply, Maximum in turn.
+Graph chainGraph(int64_t n, int64_t size) {
+  Graph graph("chain");
+  Builder b(graph);
+  ValueId x = b.addInput(DataType::Float32, {size});
+  ValueId y = b.addInput(DataType::Float32, {size});
+  const OpKind kinds[] = {OpKind::Add, OpKind::Multiply, OpKind::Maximum};
+  for (int64_t i = 0; i < n; ++i)
+    x = orFail(b.create(kinds[i % 3], {x, y}));
+  b.setOutputs({x});
+  return graph;
+}
+
+void BM_CompileChain(benchmark::State &state) {
+  int64_t n = state.range(0);
+  Jit &jit = state.range(1) ? sharedJit() : sharedJitAsGiven();
+  static int64_t fresh = 0; // a size no compile has seen: a cache miss
+  for (auto _ : state) {
+    state.PauseTiming();
+    Graph graph = chainGraph(n, 1024 + ++fresh);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(orFail(jit.compile(graph)));
+  }
+  state.counters["time_per_op"] = benchmark::Counter(
+      double(n), benchmark::Counter::kIsIterationInvariantRate |
+                     benchmark::Counter::kInvert);
 }
 
 void BM_CompileCacheHit(benchmark::State &state) {
@@ -109,7 +139,12 @@ void BM_CompileCacheHit(benchmark::State &state) {
 }
 
 BENCHMARK(BM_CompileCold)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_CompileColdFused)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompileColdAsGiven)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompileChain)
+    ->ArgsProduct({{10, 100, 1000, 3000}, {0, 1}})
+    ->ArgNames({"n", "default"})
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CompileCacheHit)->Unit(benchmark::kMicrosecond);
 
 } // namespace

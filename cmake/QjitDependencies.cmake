@@ -15,7 +15,9 @@ find_package(TBB REQUIRED CONFIG)
 
 # Every qjit library sees LLVM's headers and definitions; linking picks components.
 add_library(qjit_llvm_flags INTERFACE)
-target_include_directories(qjit_llvm_flags SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS})
+# (The installed package adds the include directory of the LLVM it finds.)
+target_include_directories(qjit_llvm_flags SYSTEM INTERFACE
+  $<BUILD_INTERFACE:${LLVM_INCLUDE_DIRS}>)
 separate_arguments(_llvm_defs NATIVE_COMMAND ${LLVM_DEFINITIONS})
 target_compile_definitions(qjit_llvm_flags INTERFACE ${_llvm_defs})
 if(NOT LLVM_ENABLE_RTTI)
@@ -37,8 +39,14 @@ endfunction()
 function(qjit_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;LLVM" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
-  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include
+  # Installed with the headers' directory (cmake/QjitInstall.cmake); lib/
+  # holds private headers only.
+  target_include_directories(${name}
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+  # The public headers use C++20 (concepts).
+  target_compile_features(${name} PUBLIC cxx_std_20)
+  set_property(GLOBAL APPEND PROPERTY QJIT_LIBRARIES ${name})
   target_link_libraries(${name} PUBLIC qjit_llvm_flags fmt::fmt ${ARG_DEPENDS})
   qjit_link_llvm(${name} ${ARG_LLVM})
 endfunction()

@@ -52,6 +52,14 @@ endif()
 message(STATUS "Using oneDNN: ${_dnnl_libs} (${QJIT_DNNL_INCLUDE_DIR}, "
   "${_dnnl_runtime})")
 
+# Paths of this build only: the installed package (cmake/qjitConfig.cmake.in)
+# finds the libraries again by these names and directories, and consumers do
+# not need oneDNN's header.
 add_library(qjit_dnnl INTERFACE)
-target_include_directories(qjit_dnnl SYSTEM INTERFACE ${QJIT_DNNL_INCLUDE_DIR})
-target_link_libraries(qjit_dnnl INTERFACE ${_dnnl_libs})
+target_include_directories(qjit_dnnl SYSTEM INTERFACE
+  $<BUILD_INTERFACE:${QJIT_DNNL_INCLUDE_DIR}>)
+foreach(_lib IN LISTS _dnnl_libs)
+  target_link_libraries(qjit_dnnl INTERFACE $<BUILD_INTERFACE:${_lib}>)
+endforeach()
+set(QJIT_DNNL_LINK_LIBRARIES ${_dnnl_libs} CACHE INTERNAL
+  "The oneDNN and OpenMP libraries qjit_dnnl links")

@@ -34,7 +34,10 @@ if(NOT QJIT_HAVE_CBLAS_SGEMM OR NOT QJIT_HAVE_OPENBLAS_SET_NUM_THREADS)
 endif()
 message(STATUS "Using OpenBLAS: ${BLAS_LIBRARIES} (${QJIT_OPENBLAS_INCLUDE_DIR})")
 
+# BLAS::BLAS (FindBLAS's target) rather than its paths, so the installed
+# package finds OpenBLAS again with find_dependency(BLAS); consumers do not
+# need cblas.h.
 add_library(qjit_openblas INTERFACE)
 target_include_directories(qjit_openblas SYSTEM INTERFACE
-  ${QJIT_OPENBLAS_INCLUDE_DIR})
-target_link_libraries(qjit_openblas INTERFACE ${BLAS_LIBRARIES})
+  $<BUILD_INTERFACE:${QJIT_OPENBLAS_INCLUDE_DIR}>)
+target_link_libraries(qjit_openblas INTERFACE BLAS::BLAS)

@@ -20,3 +20,17 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "I
 import platform
 if platform.machine().lower() in ("x86_64", "amd64"):
     config.available_features.add("x86_64-host")
+
+# QJIT_HOST_FEATURES (lib/JIT/TargetSelection.h) narrows the host the JIT
+# sees: "-avx512f" runs the suite as on an AVX2-only CPU (ctest's avx2
+# label). It is taken from the environment or from `--param
+# host_features=-avx512f`; oneDNN's own cap, ONEDNN_MAX_CPU_ISA, passes too.
+host_features = lit_config.params.get(
+    "host_features", os.environ.get("QJIT_HOST_FEATURES", ""))
+if host_features:
+    config.environment["QJIT_HOST_FEATURES"] = host_features
+    # Its own output tree, so that it may run beside the plain suite.
+    config.test_exec_root = os.path.join(config.qjit_obj_root, "test",
+                                         "narrowed-host")
+if "ONEDNN_MAX_CPU_ISA" in os.environ:
+    config.environment["ONEDNN_MAX_CPU_ISA"] = os.environ["ONEDNN_MAX_CPU_ISA"]

@@ -128,6 +128,8 @@ void emitElementwise(Kernel &k, ElementFn body) {
   LoopNest nest = collapseBroadcast(k.results[0].type.shape, shapes);
   int64_t perIteration = numElements(ArrayRef<int64_t>(nest.dims).drop_front());
   bool flat = nest.dims.size() == 1;
+  bool streaming =
+      streamsOutputs(k.results[0].type.sizeInBytes(), {k.op.getKind()});
   emitParallelFor(
       k, nest.dims[0], parallelGrain(perIteration), {},
       [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
@@ -139,7 +141,8 @@ void emitElementwise(Kernel &k, ElementFn body) {
             [&](IRBuilderBase &b, ArrayRef<Value *> inputs,
                 SmallVectorImpl<Value *> &outputs) {
               outputs.push_back(body(b, inputs));
-            });
+            },
+            streaming);
       },
       flat ? kParallelAlignElements : 1);
 }

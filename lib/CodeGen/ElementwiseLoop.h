@@ -26,10 +26,23 @@ using ElementBody = llvm::function_ref<void(
 // Emits `nest` over `buffers` (the first `numInputs` read, the others
 // written; their strides are the nest's, in that order), the outermost loop
 // over [begin, end) (i64 values) and the others over their whole range.
+// With `streaming`, the outputs are written with streaming stores (as
+// emitStreamingLoop, Parallel.h, does): each innermost loop runs with
+// ordinary stores up to output 0's first 64-byte boundary, then from there
+// with stores that become non-temporal once vectorized; an sfence follows
+// the nest.
 void emitElementwiseLoop(llvm::IRBuilderBase &b, const LoopNest &nest,
                          llvm::ArrayRef<KernelBuffer> buffers,
                          size_t numInputs, llvm::Value *begin,
-                         llvm::Value *end, ElementBody body);
+                         llvm::Value *end, ElementBody body,
+                         bool streaming = false);
+
+// Whether an elementwise loop computing `ops` into outputs of
+// `outputBytes` (the largest) should stream its stores: the outputs exceed
+// kStreamingStoreBytes, and no op calls the math library (whose vector and
+// scalar results may differ: the alignment peel must not decide which
+// elements are computed by which).
+bool streamsOutputs(uint64_t outputBytes, llvm::ArrayRef<OpKind> ops);
 
 } // namespace qjit
 

@@ -124,7 +124,9 @@ private:
   // [begin, end).
   void emitElementLoop(IRBuilderBase &b, const LoopNest &nest,
                        ArrayRef<KernelBuffer> buffers, Value *begin,
-                       Value *end);
+                       Value *end, bool streaming = false);
+  // Whether the (unanchored) loop streams its stores (streamsOutputs).
+  bool streams() const;
   // The body's ops on one element; `values` holds the inputs and receives
   // every result.
   void emitBody(IRBuilderBase &b, ValueMap &values);
@@ -231,12 +233,14 @@ void FusedLowering::emit() {
     perIteration *= d;
   // A flat loop's chunks start at multiples of a vector-friendly size.
   int64_t align = nest.dims.size() == 1 ? kParallelAlignElements : 1;
+  bool streaming = streams();
   emitParallelFor(
       k, nest.dims[0], parallelGrain(perIteration), captures,
       [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
           Value *end) {
         setChunkParams(quantOps, captured);
-        emitElementLoop(chunk.b, nest, loopBuffers(chunk), begin, end);
+        emitElementLoop(chunk.b, nest, loopBuffers(chunk), begin, end,
+                        streaming);
       },
       align);
 }
@@ -391,9 +395,19 @@ void FusedLowering::emitConvImage(Kernel &chunk, Value *productPtr,
   emitConv2D(view);
 }
 
+bool FusedLowering::streams() const {
+  uint64_t outputBytes = 0;
+  for (const KernelBuffer &result : k.results)
+    outputBytes = std::max(outputBytes, result.type.sizeInBytes());
+  SmallVector<OpKind, 8> kinds;
+  for (const Operation &op : body.getOps())
+    kinds.push_back(op.getKind());
+  return streamsOutputs(outputBytes, kinds);
+}
+
 void FusedLowering::emitElementLoop(IRBuilderBase &b, const LoopNest &nest,
                                     ArrayRef<KernelBuffer> buffers,
-                                    Value *begin, Value *end) {
+                                    Value *begin, Value *end, bool streaming) {
   emitElementwiseLoop(b, nest, buffers, elementInputIds.size(), begin, end,
                       [&](IRBuilderBase &b, ArrayRef<Value *> inputs,
                           SmallVectorImpl<Value *> &outputs) {
@@ -403,7 +417,8 @@ void FusedLowering::emitElementLoop(IRBuilderBase &b, const LoopNest &nest,
                         emitBody(b, values);
                         for (ValueId v : body.getOutputs())
                           outputs.push_back(values.lookup(v));
-                      });
+                      },
+                      streaming);
 }
 
 void FusedLowering::emitBody(IRBuilderBase &b, ValueMap &values) {

@@ -18,6 +18,8 @@
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
+#include "qjit/IR/Printer.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Verifier.h"
@@ -109,6 +111,8 @@ public:
 private:
   void setTargetAttributes(Function &fn);
   Function *createKernelFunction(const Operation &op, size_t index);
+  // What decides the code of `op`'s kernel: equal keys, one function.
+  std::string kernelKey(const Operation &op, size_t index) const;
   Value *pointerTo(IRBuilderBase &b, ValueId id);
   unsigned pointerAlignment(ValueId id) const;
   unsigned dataSlot(const std::shared_ptr<const DenseData> &bytes);
@@ -126,6 +130,7 @@ private:
   std::unordered_multimap<uint64_t, unsigned> slotByHash;
   SmallVector<Value *, 4> dataPointers; // loaded by the entry
   DenseMap<size_t, unsigned> prepackedSlot; // op index -> data slot
+  StringMap<Function *> kernelByKey;
   Value *workspace = nullptr;
 };
 
@@ -295,6 +300,33 @@ Function *GraphLowering::createKernelFunction(const Operation &op,
   return fn;
 }
 
+std::string GraphLowering::kernelKey(const Operation &op, size_t index) const {
+  // A kernel's code depends on its op's kind and attributes (and a fused
+  // op's body), its buffers' types and alignments, and whether its weights
+  // come prepacked; never on the values of its operands (data constants
+  // are passed as buffers).
+  std::string key;
+  raw_string_ostream os(key);
+  os << op.getName();
+  for (const NamedAttribute &attr : op.getAttrs())
+    os << ' ' << attr.name << '=' << attr.value.toString();
+  auto buffer = [&](ValueId v) {
+    os << ' ' << graph.getType(v).toString() << '@' << pointerAlignment(v);
+  };
+  for (ValueId v : op.getOperands())
+    buffer(v);
+  os << " ->";
+  for (ValueId v : op.getResults())
+    buffer(v);
+  if (prepackedSlot.count(index))
+    os << " prepacked";
+  if (const Graph *body = op.getBody()) {
+    os << '\n';
+    printGraph(os, *body);
+  }
+  return key;
+}
+
 Value *GraphLowering::pointerTo(IRBuilderBase &b, ValueId id) {
   const Location &loc = where.find(id)->second;
   switch (loc.kind) {
@@ -359,8 +391,14 @@ Function *GraphLowering::emitEntry(StringRef name) {
     const Operation &op = ops[i];
     if (op.getKind() == OpKind::Constant || views.contains(i))
       continue;
-    Function *fn = createKernelFunction(op, i);
-    IRBuilder<> kernelBuilder(BasicBlock::Create(ctx, "entry", fn));
+    // Ops with the same kernel (a repeated layer) call one function.
+    Function *&fn = kernelByKey[kernelKey(op, i)];
+    bool emitted = fn;
+    if (!emitted)
+      fn = createKernelFunction(op, i);
+    IRBuilder<> kernelBuilder(ctx);
+    if (!emitted)
+      kernelBuilder.SetInsertPoint(BasicBlock::Create(ctx, "entry", fn));
     Kernel kernel{graph, op, module, kernelBuilder, {}, {}, nullptr};
     SmallVector<Value *, 8> args;
     unsigned arg = 0;
@@ -379,7 +417,8 @@ Function *GraphLowering::emitEntry(StringRef name) {
                                                 scratchOffset[i], "scratch"));
     kernel.scratch = fn->getArg(arg);
     b.CreateCall(fn, args);
-    emitKernelBody(kernel);
+    if (!emitted)
+      emitKernelBody(kernel);
   }
 
   // Outputs not computed in place.
@@ -425,7 +464,7 @@ Expected<LoweredGraph> lowerGraph(const Graph &graph, LLVMContext &context,
   LoweredGraph lowered;
   lowered.workspaceSize = lowering.planStorage();
   if (Error err = lowering.prepackWeights())
-    return std::move(err);
+    return err;
   lowering.emitEntry(entryName);
   lowered.data = lowering.takeData();
   if (llvm::verifyModule(*module, &errs()))

@@ -11,11 +11,6 @@ using namespace llvm;
 namespace qjit {
 namespace {
 
-// CBLAS's enumerators (cblas.h: CblasRowMajor, CblasNoTrans); fixed by the
-// CBLAS standard.
-constexpr int kCblasRowMajor = 101;
-constexpr int kCblasNoTrans = 111;
-
 // Sizes CBLAS's 32-bit int holds. oneDNN's sizes are 64-bit, but Float32
 // keeps the same bound: larger products take the loops, as before.
 bool fitsCblasInt(int64_t value) {
@@ -28,54 +23,29 @@ bool usesBlas(const GemmArgs &g) {
          fitsCblasInt(g.ldc);
 }
 
-// void cblas_dgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb,
-//                  beta, C, ldc), CBLAS's int being 32 bits (OpenBLAS
-// without INTERFACE64, as Debian ships it).
-FunctionCallee cblasDgemm(llvm::Module &module) {
-  LLVMContext &ctx = module.getContext();
-  Type *i32 = Type::getInt32Ty(ctx);
-  Type *ptr = PointerType::getUnqual(ctx);
-  Type *f64 = Type::getDoubleTy(ctx);
-  auto *fnTy = FunctionType::get(
-      Type::getVoidTy(ctx),
-      {i32, i32, i32, i32, i32, i32, f64, ptr, i32, ptr, i32, f64, ptr, i32},
-      false);
-  return module.getOrInsertFunction("cblas_dgemm", fnTy);
-}
-
 // void qjit_sgemm(i64 M, i64 N, i64 K, ptr A, i64 lda, ptr B, i64 ldb,
 //                 float beta, ptr C, i64 ldc): oneDNN's dnnl_sgemm, row-major,
-// no transposition, alpha 1 (lib/JIT/BlasRuntime.h).
-FunctionCallee qjitSgemm(llvm::Module &module) {
+// no transposition, alpha 1; qjit_dgemm the same with doubles on OpenBLAS's
+// cblas_dgemm (lib/Runtime/Gemm.h).
+FunctionCallee qjitGemm(llvm::Module &module, DataType type) {
   LLVMContext &ctx = module.getContext();
   Type *i64 = Type::getInt64Ty(ctx);
   Type *ptr = PointerType::getUnqual(ctx);
+  Type *elt = elementLLVMType(ctx, type);
   auto *fnTy = FunctionType::get(
-      Type::getVoidTy(ctx),
-      {i64, i64, i64, ptr, i64, ptr, i64, Type::getFloatTy(ctx), ptr, i64},
+      Type::getVoidTy(ctx), {i64, i64, i64, ptr, i64, ptr, i64, elt, ptr, i64},
       false);
-  return module.getOrInsertFunction("qjit_sgemm", fnTy);
+  return module.getOrInsertFunction(
+      type == DataType::Float32 ? "qjit_sgemm" : "qjit_dgemm", fnTy);
 }
 
 void emitBlasCall(IRBuilderBase &b, llvm::Module &module, const GemmArgs &g) {
   Type *elt = elementLLVMType(b.getContext(), g.type);
   Constant *beta = ConstantFP::get(elt, g.accumulate ? 1.0 : 0.0);
-  FunctionCallee callee;
-  if (g.type == DataType::Float32) {
-    callee = qjitSgemm(module);
-    Value *m = g.rows ? g.rows : b.getInt64(g.m);
-    b.CreateCall(callee, {m, g.n, b.getInt64(g.k), g.a, b.getInt64(g.lda), g.b,
-                          b.getInt64(g.ldb), beta, g.c, b.getInt64(g.ldc)});
-  } else {
-    callee = cblasDgemm(module);
-    auto i32 = [&](int64_t v) { return b.getInt32(static_cast<uint32_t>(v)); };
-    Value *m = g.rows ? b.CreateTrunc(g.rows, b.getInt32Ty()) : i32(g.m);
-    Value *n = b.CreateTrunc(g.n, b.getInt32Ty());
-    b.CreateCall(callee,
-                 {i32(kCblasRowMajor), i32(kCblasNoTrans), i32(kCblasNoTrans),
-                  m, n, i32(g.k), ConstantFP::get(elt, 1.0), g.a, i32(g.lda),
-                  g.b, i32(g.ldb), beta, g.c, i32(g.ldc)});
-  }
+  FunctionCallee callee = qjitGemm(module, g.type);
+  Value *m = g.rows ? g.rows : b.getInt64(g.m);
+  b.CreateCall(callee, {m, g.n, b.getInt64(g.k), g.a, b.getInt64(g.lda), g.b,
+                        b.getInt64(g.ldb), beta, g.c, b.getInt64(g.ldc)});
   if (auto *fn = dyn_cast<Function>(callee.getCallee()))
     fn->addFnAttr(llvm::Attribute::NoUnwind);
 }

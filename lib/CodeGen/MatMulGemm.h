@@ -3,8 +3,8 @@
 // The building block of MatMul and Conv2D: C = A * B, or C += A * B, with A
 // [m, k], B [k, n] and C [m, n] row-major with leading dimensions lda, ldb,
 // ldc (in elements). Float32 calls qjit_sgemm (oneDNN's dnnl_sgemm), Float64
-// OpenBLAS's cblas_dgemm (the JIT binds the symbols, see
-// lib/JIT/BlasRuntime.cpp); integers, and floats whose sizes do not fit
+// qjit_dgemm (OpenBLAS's cblas_dgemm; both in lib/Runtime/Gemm.h, which the
+// JIT binds and AOT bundles link); integers, and floats whose sizes do not fit
 // CBLAS's 32-bit int, use an i-k-j loop nest whose inner loop over j
 // vectorizes (integer arithmetic wraps).
 //

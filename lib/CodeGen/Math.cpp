@@ -144,6 +144,23 @@ Value *emitMathGradient(IRBuilderBase &b, const Operation &op, Value *dy,
   llvm_unreachable("not the gradient of a float-only unary op");
 }
 
+bool callsMathLibrary(OpKind kind) {
+  // A gradient's formula is built from its forward op's functions.
+  if (std::optional<OpKind> forward = getOpInfo(kind).forward)
+    kind = *forward;
+  switch (kind) {
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Power:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::GELU:
+    return true;
+  default:
+    return false;
+  }
+}
+
 Value *emitExp(IRBuilderBase &b, Value *x) {
   return b.CreateUnaryIntrinsic(Intrinsic::exp, x);
 }

@@ -24,6 +24,12 @@ llvm::Value *emitMathElement(llvm::IRBuilderBase &b, const Operation &op,
 llvm::Value *emitMathGradient(llvm::IRBuilderBase &b, const Operation &op,
                               llvm::Value *dy, llvm::Value *x);
 
+// Whether the element formula of `kind` calls exp, log, pow, tanh or erf.
+// Vectorized, those are libmvec's, whose results may differ from libm's in
+// the last bit, so the loops of such ops must not split at places that
+// depend on a buffer's address (streaming stores' alignment peel).
+bool callsMathLibrary(OpKind kind);
+
 // Of `x`, a float or double.
 llvm::Value *emitExp(llvm::IRBuilderBase &b, llvm::Value *x);
 llvm::Value *emitLog(llvm::IRBuilderBase &b, llvm::Value *x);

@@ -13,6 +13,49 @@ using namespace llvm;
 
 namespace qjit {
 
+namespace {
+
+// Kernels (GraphLowering.cpp) are internal functions the entry calls.
+bool isKernel(const Function &fn) {
+  return fn.hasLocalLinkage() && !fn.isDeclaration() && !fn.use_empty() &&
+         all_of(fn.users(), [&](const User *user) {
+           auto *call = dyn_cast<CallInst>(user);
+           return call && call->getCalledFunction() == &fn;
+         });
+}
+
+// The most kernels a graph may have and still be optimized as one function.
+// Past it, compile time grew faster than the op count (a chain of 1000
+// elementwise ops took 7 s at -O2 inlined, GVN and alias queries over one
+// huge function); kept apart, each kernel is optimized alone, and a kernel
+// shared by equal ops (a repeated layer) once.
+constexpr size_t kMaxInlinedKernels = 32;
+
+// Each kernel called once is inlined into the entry before the
+// simplification pipeline (in small graphs): simplified once, as part of the
+// entry, instead of once alone and again after the CGSCC inliner has put it
+// into the entry (about 10% of a compile; the noalias parameters become the
+// same scoped noalias metadata either way). Functions whose address is taken
+// (parallel loop bodies) stay. So do kernels shared by several ops, kernels
+// of large graphs, and kernels with many buffers (a Concat of thousands of
+// operands): each noalias parameter inlined becomes a scope on every memory
+// access, which made the pipeline quadratic in their number.
+void setKernelInlining(llvm::Module &module) {
+  constexpr unsigned kMaxInlinedParams = 64;
+  SmallVector<Function *> kernels;
+  for (Function &fn : module)
+    if (isKernel(fn))
+      kernels.push_back(&fn);
+  bool inlineAny = kernels.size() <= kMaxInlinedKernels;
+  for (Function *fn : kernels)
+    fn->addFnAttr(inlineAny && fn->hasOneUse() &&
+                          fn->arg_size() <= kMaxInlinedParams
+                      ? llvm::Attribute::AlwaysInline
+                      : llvm::Attribute::NoInline);
+}
+
+} // namespace
+
 void optimizeModule(llvm::Module &module, TargetMachine &tm,
                     unsigned optLevel) {
   // Vectorization is off in PipelineTuningOptions by default; clang turns
@@ -55,32 +98,13 @@ void optimizeModule(llvm::Module &module, TargetMachine &tm,
                                  .setRuntime(false))));
         });
   }
+  if (optLevel >= 1)
+    setKernelInlining(module);
   if (optLevel >= 1) {
-    // Each kernel is an internal function the entry calls once. Inlined
-    // before the simplification pipeline, they are simplified once, as part
-    // of the entry, instead of once alone and again after the CGSCC inliner
-    // has put them into the entry (about 10% of a compile; the noalias
-    // parameters become the same scoped noalias metadata either way).
-    // Functions whose address is taken (parallel loop bodies) stay. So do
-    // kernels with many buffers (a Concat of thousands of operands): each
-    // noalias parameter inlined becomes a scope on every memory access,
-    // which made the pipeline quadratic in their number.
-    constexpr unsigned kMaxInlinedParams = 64;
-    for (Function &fn : module) {
-      if (!fn.hasLocalLinkage() || fn.isDeclaration() || !fn.hasOneUse() ||
-          !isa<CallInst>(fn.user_back()) ||
-          cast<CallInst>(fn.user_back())->getCalledFunction() != &fn)
-        continue;
-      fn.addFnAttr(fn.arg_size() <= kMaxInlinedParams
-                       ? llvm::Attribute::AlwaysInline
-                       : llvm::Attribute::NoInline);
-    }
     pb.registerPipelineEarlySimplificationEPCallback(
         [](ModulePassManager &mpm, OptimizationLevel) {
           mpm.addPass(AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
         });
-  }
-  if (optLevel >= 1) {
     // Alignment assumptions (streaming loops, Parallel.h) applied to the
     // vector loads and stores the vectorizer has made.
     pb.registerOptimizerLastEPCallback(

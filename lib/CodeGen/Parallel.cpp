@@ -100,6 +100,8 @@ Function *createFunction(Function &kernel, FunctionType *type,
   return fn;
 }
 
+} // namespace
+
 // The access group that tags the stores of streaming loops (named metadata
 // `qjit.streaming` of the module): LoopVectorize keeps access groups on the
 // vector stores it makes, which markStreamingStores then makes
@@ -113,10 +115,14 @@ MDNode *streamingAccessGroup(llvm::Module &module) {
   return named->getOperand(0);
 }
 
-} // namespace
+void emitStreamingFence(IRBuilderBase &b) {
+  llvm::Module &module = *b.GetInsertBlock()->getModule();
+  if (Triple(module.getTargetTriple()).isX86())
+    b.CreateIntrinsic(Intrinsic::x86_sse_sfence, {}, {});
+}
 
 void emitStreamingLoop(Kernel &chunk, Value *begin, Value *end,
-                       StreamingBody body) {
+                       StreamingBody body, bool fence) {
   IRBuilderBase &b = chunk.b;
   Function &fn = *b.GetInsertBlock()->getParent();
   llvm::Module &module = *fn.getParent();
@@ -166,8 +172,8 @@ void emitStreamingLoop(Kernel &chunk, Value *begin, Value *end,
             store->setMetadata(LLVMContext::MD_access_group, group);
   // Streaming stores are weakly ordered: fenced before whoever reads the
   // buffer next (another thread after the join, or the next kernel).
-  if (Triple(module.getTargetTriple()).isX86())
-    b.CreateIntrinsic(Intrinsic::x86_sse_sfence, {}, {});
+  if (fence)
+    emitStreamingFence(b);
 }
 
 void markStreamingStores(llvm::Module &module) {
@@ -341,7 +347,11 @@ void emitParallelChannelWalk(Kernel &k, int64_t outer, int64_t channels,
     return;
   }
   // Rows of `inner` contiguous elements of one channel, (outer, channel)
-  // in row-major order.
+  // in row-major order. Long rows of a large result stream their stores
+  // (the alignment peel costs up to 15 ordinary stores a row).
+  constexpr int64_t kStreamingRowElements = 1024;
+  bool streaming = k.results[0].type.sizeInBytes() >= kStreamingStoreBytes &&
+                   inner >= kStreamingRowElements;
   emitParallelFor(
       k, outer * channels, parallelGrain(inner), captures,
       [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin, Value *end) {
@@ -351,6 +361,15 @@ void emitParallelChannelWalk(Kernel &k, int64_t outer, int64_t channels,
             [&](IRBuilderBase &b, Value *row) {
               Value *c = b.CreateURem(row, b.getInt64(channels), "c");
               Value *base = b.CreateMul(row, b.getInt64(inner), "", true, true);
+              if (streaming) {
+                emitStreamingLoop(
+                    chunk, base, b.CreateAdd(base, b.getInt64(inner)),
+                    [&](Kernel &view, IRBuilderBase &b, Value *i) {
+                      body(view, captured, b, i, c);
+                    },
+                    /*fence=*/false);
+                return;
+              }
               emitLoop(
                   b, inner,
                   [&](IRBuilderBase &b, Value *i) {
@@ -360,6 +379,8 @@ void emitParallelChannelWalk(Kernel &k, int64_t outer, int64_t channels,
                   "i");
             },
             "row");
+        if (streaming)
+          emitStreamingFence(b);
       });
 }
 

@@ -16,7 +16,7 @@
 //   void qjit_parallel_for(void (*)(ptr, i64, i64), ptr ctx, i64 count,
 //                          i64 grain)
 //
-// which runs the chunks on the run's threads (lib/JIT/ParallelRuntime.h), or
+// which runs the chunks on the run's threads (lib/Runtime/ParallelFor.h), or
 // the whole range in one call on one thread. Loops too short to split are
 // emitted inline, with no call. Whatever the thread count, every element is
 // computed by the same instructions, so results do not depend on it as long
@@ -80,6 +80,11 @@ int64_t parallelGrain(int64_t elementsPerIteration);
 // memory traffic of a loop that reads one tensor and writes one.
 constexpr uint64_t kStreamingStoreBytes = 32u << 20;
 
+// The access group that tags the stores of streaming loops (named metadata
+// `qjit.streaming` of the module), which markStreamingStores makes
+// non-temporal.
+llvm::MDNode *streamingAccessGroup(llvm::Module &module);
+
 // The body of a streaming loop: element `i` of the buffers of `view`.
 using StreamingBody = llvm::function_ref<void(
     Kernel &view, llvm::IRBuilderBase &b, llvm::Value *i)>;
@@ -89,9 +94,15 @@ using StreamingBody = llvm::function_ref<void(
 // ordinary stores, then through a view of the buffers that starts there
 // (with the alignment known), the stores into result 0 tagged so that
 // markStreamingStores makes them non-temporal once vectorized; then an
-// sfence. Buffers with as many elements as result 0 are walked by `i`.
+// sfence, unless `fence` is false (a caller that emits several streaming
+// loops fences once after the last). Buffers with as many elements as
+// result 0 are walked by `i`.
 void emitStreamingLoop(Kernel &chunk, llvm::Value *begin, llvm::Value *end,
-                       StreamingBody body);
+                       StreamingBody body, bool fence = true);
+// The sfence that orders streaming stores before whoever reads the buffer
+// next (another thread after the join, or the next kernel); nothing on
+// targets other than x86.
+void emitStreamingFence(llvm::IRBuilderBase &b);
 
 // Run after the optimization pipeline: the aligned vector stores of
 // streaming loops become non-temporal.
@@ -107,7 +118,9 @@ using ChannelWalkBody = llvm::function_ref<void(
 // (row-major; per tensor: [n, 1, 1]) in chunks of whole rows split over
 // threads when large: per tensor one flat loop; with the channel
 // contiguous (inner == 1) rows of `channels` elements; otherwise rows of
-// `inner` elements of one channel each.
+// `inner` elements of one channel each. Results of kStreamingStoreBytes and
+// more are written with streaming stores (in the per-tensor loop, and in
+// rows of `inner` elements when they are long).
 void emitParallelChannelWalk(Kernel &k, int64_t outer, int64_t channels,
                              int64_t inner,
                              llvm::ArrayRef<llvm::Value *> captures,

@@ -164,10 +164,10 @@ DiskCacheEntry CachedCompiler::describe(const Graph &graph, StringRef entryName,
 
 Expected<CompiledCode> CachedCompiler::compile(const Graph &graph,
                                                const TargetMachine &tm,
-                                               unsigned optLevel,
+                                               StringRef settings,
                                                StringRef entryBase,
                                                CompileFn compileInSession) {
-  DiskCacheKey key = computeDiskCacheKey(graph, tm, optLevel);
+  DiskCacheKey key = computeDiskCacheKey(graph, tm, settings);
   if (std::optional<DiskCache::Loaded> entry = cache.load(key)) {
     Expected<std::optional<CompiledCode>> loaded =
         loadEntry(graph, tm, key, entry->entry);

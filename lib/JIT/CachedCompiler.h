@@ -38,13 +38,16 @@ public:
   using CompileFn =
       llvm::function_ref<llvm::Expected<CompiledCode>(llvm::StringRef)>;
 
-  // The code of `graph` for `tm` at -O`optLevel`: from its entry in the
-  // cache when there is a usable one (no lowering, no optimization), else
-  // from `compileInSession`, whose object files are then written to the
-  // cache. Entry symbols are named `entryBase` and the key.
-  llvm::Expected<CompiledCode>
-  compile(const Graph &graph, const llvm::TargetMachine &tm, unsigned optLevel,
-          llvm::StringRef entryBase, CompileFn compileInSession);
+  // The code of `graph` for `tm` with `settings` (the Jit's other options
+  // that change the code): from its entry in the cache when there is a
+  // usable one (no passes, lowering or optimization), else from
+  // `compileInSession`, whose object files are then written to the cache.
+  // Entry symbols are named `entryBase` and the key.
+  llvm::Expected<CompiledCode> compile(const Graph &graph,
+                                       const llvm::TargetMachine &tm,
+                                       llvm::StringRef settings,
+                                       llvm::StringRef entryBase,
+                                       CompileFn compileInSession);
 
   DiskCacheStats getStats() const { return cache.getStats(); }
 

@@ -72,7 +72,7 @@ std::vector<std::shared_ptr<const DenseData>> distinctData(const Graph &graph) {
 
 DiskCacheKey computeDiskCacheKey(const Graph &graph,
                                  const llvm::TargetMachine &tm,
-                                 unsigned optLevel) {
+                                 llvm::StringRef settings) {
   llvm::BLAKE3 hasher;
   HashingStream os(hasher);
   addField(os, "qjit disk cache " + std::to_string(kDiskCacheFormatVersion));
@@ -83,7 +83,7 @@ DiskCacheKey computeDiskCacheKey(const Graph &graph,
   addField(os, tm.getTargetFeatureString());
   addField(os, std::to_string(static_cast<int>(tm.getCodeModel())));
   addField(os, std::to_string(static_cast<int>(tm.getRelocationModel())));
-  addField(os, std::to_string(optLevel));
+  addField(os, settings);
   // Every use of a data constant, in the order the text below names them:
   // the bytes themselves, not the printer's hex (twice as many).
   std::vector<const DenseData *> uses;

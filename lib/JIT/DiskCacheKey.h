@@ -25,16 +25,17 @@ using DiskCacheKey = std::array<uint8_t, 32>;
 // (DiskCacheEntry.cpp) changes.
 constexpr uint32_t kDiskCacheFormatVersion = 1;
 
-// The key of `graph` compiled with `tm` at -O`optLevel`: the digest of the
-// cache format version, the LLVM version, a hash of qjit's own sources
+// The key of `graph` compiled with `tm` and `settings` (the Jit's other
+// options that change the code: opt level, default passes): the digest of
+// the cache format version, the LLVM version, a hash of qjit's own sources
 // (cmake/QjitSourceHash.cmake), the target triple, CPU, full feature string,
-// code and relocation models, the opt level, the graph's printed text and
+// code and relocation models, the settings, the graph's printed text and
 // the bytes of its data constants. The text names data %w0, %w1, ... by
 // first use and the bytes follow in that order, so graphs differing in one
 // constant's bytes get different keys.
 DiskCacheKey computeDiskCacheKey(const Graph &graph,
                                  const llvm::TargetMachine &tm,
-                                 unsigned optLevel);
+                                 llvm::StringRef settings);
 
 // The data constants of `graph` and of its fused bodies, each distinct byte
 // string once, in order of first use (as the printer names them). Cache

@@ -8,6 +8,7 @@
 #include "qjit/CodeGen/CodeGen.h"
 #include "qjit/IR/StructuralHash.h"
 #include "qjit/IR/Verifier.h"
+#include "qjit/Transforms/PassRegistry.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -66,7 +67,8 @@ Error addVectorMathLibrary(orc::LLJIT &jit, const TargetMachine &tm) {
 
 struct Jit::Impl {
   // Everything that changes the machine code of one graph.
-  using CacheKey = std::tuple<uint64_t, unsigned, std::string, std::string>;
+  using CacheKey =
+      std::tuple<uint64_t, unsigned, std::string, std::string, bool>;
 
   JitOptions options;
   // Shared with every CompiledGraph, whose code lives in it: compiled
@@ -85,7 +87,16 @@ struct Jit::Impl {
 
   CacheKey key(const Graph &graph) const {
     return {structuralHash(graph), options.optLevel, options.cpu,
-            options.features};
+            options.features, runsDefaultPasses()};
+  }
+  bool runsDefaultPasses() const {
+    return options.defaultPasses && options.optLevel >= 1;
+  }
+  // The options besides the target that change the code, for the disk
+  // cache's key.
+  std::string codeSettings() const {
+    return fmt::format("O{} default-passes={}", options.optLevel,
+                       runsDefaultPasses());
   }
   // Lowers and optimizes a verified `graph` into `ctx`.
   Expected<LoweredGraph> lower(const Graph &graph, LLVMContext &ctx,
@@ -111,7 +122,10 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   if (!tm)
     return tm.takeError();
   impl->tm = std::move(*tm);
-  impl->missingFeature = featureMissingOnHost(*impl->tm);
+  Expected<std::string> missing = featureMissingOnHost(*impl->tm);
+  if (!missing)
+    return missing.takeError();
+  impl->missingFeature = std::move(*missing);
 
   Expected<std::unique_ptr<orc::LLJIT>> session =
       orc::LLJITBuilder().setJITTargetMachineBuilder(*builder).create();
@@ -137,6 +151,8 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
 
 const JitOptions &Jit::getOptions() const { return impl->options; }
 
+StringRef Jit::getMissingHostFeature() const { return impl->missingFeature; }
+
 size_t Jit::cacheSize() const {
   std::lock_guard<std::mutex> lock(impl->mutex);
   return impl->cache.size();
@@ -150,7 +166,19 @@ DiskCacheStats Jit::diskCacheStats() const {
 
 Expected<LoweredGraph> Jit::Impl::lower(const Graph &graph, LLVMContext &ctx,
                                         StringRef entryName) {
-  Expected<LoweredGraph> lowered = lowerGraph(graph, ctx, *tm, entryName);
+  // The default passes transform a copy: the caller's graph is const, and
+  // the cache is keyed by it.
+  Module transformed;
+  const Graph *toLower = &graph;
+  if (runsDefaultPasses()) {
+    Expected<PassPipeline> pipeline = parsePassPipeline(defaultPipeline());
+    if (!pipeline)
+      return pipeline.takeError();
+    toLower = &transformed.addGraph(graph);
+    if (Error err = pipeline->run(transformed))
+      return err;
+  }
+  Expected<LoweredGraph> lowered = lowerGraph(*toLower, ctx, *tm, entryName);
   if (!lowered)
     return lowered.takeError();
   optimizeModule(*lowered->module, *tm, options.optLevel);
@@ -176,7 +204,7 @@ Jit::compile(const Graph &graph) {
   // With a disk cache, entries are named after their key (CachedCompiler).
   Expected<CompiledCode> code =
       impl->diskCache
-          ? impl->diskCache->compile(graph, *impl->tm, impl->options.optLevel,
+          ? impl->diskCache->compile(graph, *impl->tm, impl->codeSettings(),
                                      base, inSession)
           : inSession(base + "_" + std::to_string(impl->compiled++));
   if (!code)

@@ -6,12 +6,63 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/TargetParser/Host.h"
+#include <cstdlib>
 #include <memory>
 #include "Support/MakeError.h"
 
 using namespace llvm;
 
 namespace qjit {
+
+namespace {
+
+// Checks a comma-separated list of +name/-name features against `generic`'s
+// table, so a typo is an error rather than LLVM's warning on stderr.
+// `source` names where the list came from; `removalsOnly` refuses +name.
+Expected<std::vector<std::string>>
+checkFeatureList(StringRef list, const MCSubtargetInfo &generic,
+                 const Triple &triple, StringRef source, bool removalsOnly) {
+  SmallVector<StringRef> features;
+  SplitString(list, features, ",");
+  std::vector<std::string> checked;
+  for (StringRef feature : features) {
+    feature = feature.trim();
+    if (feature.empty()) // "-avx512f, " ends in one
+      continue;
+    StringRef name = feature.drop_front();
+    bool known =
+        any_of(generic.getAllProcessorFeatures(),
+               [&](const SubtargetFeatureKV &kv) { return name == kv.Key; });
+    bool signOk = feature.starts_with("-") ||
+                  (!removalsOnly && feature.starts_with("+"));
+    if (!signOk || !known)
+      return makeError("{}bad CPU feature '{}': want {} with a feature of {}",
+                       source.str(), feature.str(),
+                       removalsOnly ? "-name" : "+name or -name",
+                       triple.str());
+    checked.push_back(feature.str());
+  }
+  return checked;
+}
+
+std::unique_ptr<MCSubtargetInfo> genericSubtarget(const Target &target,
+                                                  const Triple &triple) {
+  return std::unique_ptr<MCSubtargetInfo>(
+      target.createMCSubtargetInfo(triple.str(), "", ""));
+}
+
+// QJIT_HOST_FEATURES's features, checked.
+Expected<std::vector<std::string>>
+hostFeatureRemovals(const Target &target, const Triple &triple) {
+  const char *list = std::getenv(kHostFeaturesVariable);
+  if (!list || !*list)
+    return std::vector<std::string>();
+  return checkFeatureList(list, *genericSubtarget(target, triple), triple,
+                          std::string(kHostFeaturesVariable) + ": ",
+                          /*removalsOnly=*/true);
+}
+
+} // namespace
 
 Expected<orc::JITTargetMachineBuilder> selectTarget(const JitOptions &options) {
   if (options.optLevel > 3)
@@ -22,40 +73,33 @@ Expected<orc::JITTargetMachineBuilder> selectTarget(const JitOptions &options) {
   if (!builder)
     return builder.takeError();
 
-  // Check the names against the target's tables so a typo is an error
-  // rather than LLVM's warning on stderr.
   const Triple &triple = builder->getTargetTriple();
   std::string lookupError;
   const Target *target =
       TargetRegistry::lookupTarget(triple.str(), lookupError);
   if (!target)
     return makeError("no target for {}: {}", triple.str(), lookupError);
-  std::unique_ptr<MCSubtargetInfo> generic(
-      target->createMCSubtargetInfo(triple.str(), "", ""));
+  std::unique_ptr<MCSubtargetInfo> generic = genericSubtarget(*target, triple);
+  Expected<std::vector<std::string>> removals =
+      hostFeatureRemovals(*target, triple);
+  if (!removals)
+    return removals.takeError();
   if (!options.cpu.empty()) {
     if (!generic->isCPUStringValid(options.cpu))
       return makeError("unknown CPU '{}' for {}", options.cpu, triple.str());
     builder->setCPU(options.cpu);
     builder->setFeatures("");
+  } else {
+    // The host as QJIT_HOST_FEATURES describes it; the options' features
+    // come after, so they have the last word.
+    builder->addFeatures(*removals);
   }
-  if (!options.features.empty()) {
-    SmallVector<StringRef> features;
-    SplitString(options.features, features, ",");
-    std::vector<std::string> checked;
-    for (StringRef feature : features) {
-      feature = feature.trim();
-      StringRef name = feature.drop_front();
-      bool known =
-          any_of(generic->getAllProcessorFeatures(),
-                 [&](const SubtargetFeatureKV &kv) { return name == kv.Key; });
-      if ((!feature.starts_with("+") && !feature.starts_with("-")) || !known)
-        return makeError("bad CPU feature '{}': want +name or -name with a "
-                         "feature of {}",
-                         feature.str(), triple.str());
-      checked.push_back(feature.str());
-    }
-    builder->addFeatures(checked);
-  }
+  Expected<std::vector<std::string>> features =
+      checkFeatureList(options.features, *generic, triple, "",
+                       /*removalsOnly=*/false);
+  if (!features)
+    return features.takeError();
+  builder->addFeatures(*features);
   builder->setCodeGenOptLevel(options.optLevel == 0   ? CodeGenOptLevel::None
                               : options.optLevel == 1 ? CodeGenOptLevel::Less
                               : options.optLevel == 2
@@ -63,8 +107,6 @@ Expected<orc::JITTargetMachineBuilder> selectTarget(const JitOptions &options) {
                                   : CodeGenOptLevel::Aggressive);
   return std::move(*builder);
 }
-
-namespace {
 
 // Whether code generated for a target with `feature` may contain its
 // instructions: the vector, arithmetic and bit-manipulation extensions.
@@ -81,10 +123,17 @@ bool changesGeneratedCode(StringRef feature) {
                 [&](StringLiteral prefix) { return feature.starts_with(prefix); });
 }
 
-} // namespace
-
-std::string featureMissingOnHost(const TargetMachine &tm) {
+Expected<std::string> featureMissingOnHost(const TargetMachine &tm) {
   StringMap<bool> host = sys::getHostCPUFeatures();
+  const Triple &triple = tm.getTargetTriple();
+  Expected<std::vector<std::string>> removals =
+      hostFeatureRemovals(tm.getTarget(), triple);
+  if (!removals)
+    return removals.takeError();
+  // A removed feature's dependents (avx512bw without avx512f, ...) need not
+  // be removed here: code using one has the feature it depends on too.
+  for (StringRef removal : *removals)
+    host[removal.drop_front()] = false;
   const MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
   for (const SubtargetFeatureKV &kv : sti->getAllProcessorFeatures()) {
     if (!sti->getFeatureBits().test(kv.Value) ||

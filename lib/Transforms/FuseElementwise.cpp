@@ -87,38 +87,87 @@ private:
         if (g != kNoGroup && groupShape[g] == shape)
           candidates.insert(g);
       }
-      Members joined{i};
-      size_t target = kNoGroup;
+      // Join the candidate groups one by one while no cycle forms. Joining
+      // the first costs O(1) on a chain: only paths into `op` are new.
+      llvm::SmallVector<size_t, 4> accepted;
       bool anchored = false;
       for (size_t g : candidates) {
-        if (anchored && groupAnchored[g])
+        if ((anchored && groupAnchored[g]) || definesAny(g, op, params))
           continue;
-        Members tentative = joined;
-        tentative.append(groups[g]);
-        if (makesCycle(ops, tentative, i) || definesAny(g, op, params))
+        bool cycle = accepted.empty() ? reachesThroughOutside(ops, g, i)
+                                      : makesCycle(ops, mergedWith(accepted, g, i), i);
+        if (cycle)
           continue;
         anchored |= groupAnchored[g];
-        joined = std::move(tentative);
-        if (target == kNoGroup) {
-          target = g;
-        } else {
-          for (size_t m : groups[g])
-            groupOf[m] = target;
-          groups[g].clear();
-        }
+        accepted.push_back(g);
       }
-      if (target == kNoGroup) {
+      size_t target;
+      if (accepted.empty()) {
         target = groups.size();
-        groups.emplace_back();
+        groups.push_back({i});
         groupShape.push_back(shape);
         groupAnchored.push_back(false);
+      } else {
+        target = accepted.front();
+        // Members stay in program order: `i` comes after all of them.
+        if (accepted.size() == 1) {
+          groups[target].push_back(i);
+        } else {
+          Members merged = mergedWith(llvm::ArrayRef(accepted).drop_back(),
+                                      accepted.back(), i);
+          for (size_t g : llvm::ArrayRef(accepted).drop_front())
+            groups[g].clear();
+          groups[target] = std::move(merged);
+          for (size_t m : groups[target])
+            groupOf[m] = target;
+        }
+        groupAnchored[target] = anchored;
       }
-      llvm::sort(joined);
-      groups[target] = joined;
-      groupAnchored[target] = anchored;
-      for (size_t m : joined)
-        groupOf[m] = target;
+      groupOf[i] = target;
     }
+  }
+
+  // The members of `groups` and `g` and op `i`, in program order.
+  Members mergedWith(llvm::ArrayRef<size_t> others, size_t g, size_t i) const {
+    Members members(groups[g]);
+    for (size_t other : others)
+      members.append(groups[other]);
+    members.push_back(i);
+    llvm::sort(members);
+    return members;
+  }
+
+  // Whether op `i` (not in group `g`, after all of its members) depends on
+  // a member of `g` through an op outside it: joining would make a cycle.
+  // Walks back from i's operands, through ops no earlier than g's first
+  // member (earlier ones cannot depend on it).
+  bool reachesThroughOutside(const std::vector<Operation> &ops, size_t g,
+                             size_t i) const {
+    size_t first = groups[g].front();
+    llvm::SmallVector<size_t, 16> work;
+    llvm::DenseSet<size_t> seen;
+    auto visitOperands = [&](size_t consumer, bool direct) {
+      for (ValueId v : ops[consumer].getOperands()) {
+        auto it = definer.find(v);
+        if (it == definer.end())
+          continue;
+        size_t d = it->second;
+        if (groupOf[d] == g) {
+          if (!direct)
+            return true;
+          continue;
+        }
+        if (d >= first && seen.insert(d).second)
+          work.push_back(d);
+      }
+      return false;
+    };
+    if (visitOperands(i, /*direct=*/true))
+      return true;
+    while (!work.empty())
+      if (visitOperands(work.pop_back_val(), /*direct=*/false))
+        return true;
+    return false;
   }
 
   size_t groupContaining(ValueId v) const {

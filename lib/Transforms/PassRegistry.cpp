@@ -41,6 +41,7 @@ void printPasses(llvm::raw_ostream &os) {
   for (const PassInfo &info : registeredPasses())
     os << "  " << llvm::left_justify(info.name, width) << "  "
        << info.description << '\n';
+  os << "default pipeline (-O1 and above): " << defaultPipeline() << '\n';
 }
 
 llvm::Error PassPipeline::run(Module &module) const {
@@ -57,6 +58,8 @@ llvm::Error PassPipeline::run(Module &module) const {
   }
   return llvm::Error::success();
 }
+
+llvm::StringRef defaultPipeline() { return "cse,dce,fuse-elementwise"; }
 
 llvm::Expected<PassPipeline> parsePassPipeline(llvm::StringRef text) {
   auto known = [] {

@@ -143,9 +143,15 @@ JitOptions fixedTarget(unsigned optLevel = 2) {
   return options;
 }
 
+// As Jit::Impl::codeSettings says them.
+std::string settingsOf(const JitOptions &options) {
+  return fmt::format("O{} default-passes={}", options.optLevel,
+                     options.defaultPasses && options.optLevel >= 1);
+}
+
 std::string keyOf(const Graph &graph, const JitOptions &options) {
   return toHex(
-      computeDiskCacheKey(graph, *targetMachine(options), options.optLevel));
+      computeDiskCacheKey(graph, *targetMachine(options), settingsOf(options)));
 }
 
 TEST(DiskCacheKey, ChangesWithEveryIngredient) {
@@ -165,6 +171,9 @@ TEST(DiskCacheKey, ChangesWithEveryIngredient) {
   EXPECT_NE(keyOf(parseGraph(changedAttr), fixedTarget()), key);
 
   EXPECT_NE(keyOf(graph, fixedTarget(1)), key);
+  JitOptions noDefaultPasses = fixedTarget();
+  noDefaultPasses.defaultPasses = false;
+  EXPECT_NE(keyOf(graph, noDefaultPasses), key);
   JitOptions otherCpu = fixedTarget();
   otherCpu.cpu = "x86-64-v2";
   EXPECT_NE(keyOf(graph, otherCpu), key);
@@ -181,8 +190,8 @@ TEST(DiskCacheKey, ChangesWithEveryIngredient) {
   std::unique_ptr<llvm::TargetMachine> windows(
       target->createTargetMachine("x86_64-pc-windows-msvc", "x86-64-v3", "",
                                   llvm::TargetOptions(), std::nullopt));
-  EXPECT_NE(toHex(computeDiskCacheKey(graph, *windows, 2)),
-            toHex(computeDiskCacheKey(graph, *tm, 2)));
+  EXPECT_NE(toHex(computeDiskCacheKey(graph, *windows, "O2")),
+            toHex(computeDiskCacheKey(graph, *tm, "O2")));
 }
 
 // Run by KeyIsStableAcrossProcesses in a child process: writes the key of
@@ -294,10 +303,20 @@ TEST_F(DiskCacheJit, HitInAnotherSessionSkipsTheCompile) {
   EXPECT_TRUE((*compiled)->usesThreads());
   EXPECT_EQ((*compiled)->getDataPointers().size(), 4u); // 3 + packed weights
 
+  // Without the default passes the code differs: another entry.
+  JitOptions noDefaultPasses;
+  noDefaultPasses.defaultPasses = false;
+  noDefaultPasses.cacheDir = dir;
+  auto plain = Jit::create(noDefaultPasses);
+  ASSERT_OK(plain);
+  compileAndCheck(**plain, graph);
+  EXPECT_EQ((*plain)->diskCacheStats().misses, 1u);
+  EXPECT_EQ(files().size(), 2u);
+
   // Another graph (its weights differ in one byte) is another entry.
   compileAndCheck(*second, parseGraph(graphText("cached", 1)));
   EXPECT_EQ(second->diskCacheStats().misses, 1u);
-  EXPECT_EQ(files().size(), 2u);
+  EXPECT_EQ(files().size(), 3u);
 }
 
 // Graphs of one name compiled first in different sessions (which would
@@ -331,7 +350,8 @@ TEST_F(DiskCacheJit, DamagedEntriesAreRecompiledAndRewritten) {
     const char *why;
   };
   DiskCacheKey otherKey = computeDiskCacheKey(parseGraph(graphText("other")),
-                                              *targetMachine(JitOptions()), 2);
+                                              *targetMachine(JitOptions()),
+                                              settingsOf(JitOptions()));
   Damage damages[] = {
       {"truncated", [](std::string &f) { f.resize(f.size() / 2); },
        "truncated: the header says"},
@@ -345,7 +365,8 @@ TEST_F(DiskCacheJit, DamagedEntriesAreRecompiledAndRewritten) {
          // A valid entry whose payload names another key (as if copied
          // over this one).
          auto parsed = parseDiskCacheEntry(
-             f, computeDiskCacheKey(graph, *targetMachine(JitOptions()), 2));
+             f, computeDiskCacheKey(graph, *targetMachine(JitOptions()),
+                                    settingsOf(JitOptions())));
          ASSERT_OK(parsed);
          f = serializeDiskCacheEntry(otherKey, *parsed);
        },

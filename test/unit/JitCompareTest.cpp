@@ -489,23 +489,53 @@ TEST(JitVsInterpreter, LsqWithUnusedGradients) {
     expectMatchesInterpreter(g, inputs, opt, "lsq_dx");
 }
 
-TEST(JitWorkspace, DeadValuesShareSpace) {
-  // A chain of ten unary ops on 1000 floats needs two live intermediates at
-  // a time, not nine.
+// A chain of ten unary ops (Abs and Negate in turn) on 1000 floats.
+Graph pingPongChain() {
   Graph g("ping_pong");
   Builder b(g);
   ValueId v = b.addInput(DataType::Float32, {1000});
   for (int i = 0; i < 10; ++i) {
     auto next = b.create(i % 2 ? OpKind::Negate : OpKind::Abs, {v});
-    ASSERT_OK(next);
+    EXPECT_OK(next);
     v = *next;
   }
   b.setOutputs({v});
-  auto compiled = jitAt(2).compile(g);
+  return g;
+}
+
+TEST(JitWorkspace, DeadValuesShareSpace) {
+  // Lowered as given, the chain needs two live intermediates at a time,
+  // not nine.
+  Graph g = pingPongChain();
+  auto jit = Jit::create(JitOptions{2, "", "", /*defaultPasses=*/false});
+  ASSERT_OK(jit);
+  auto compiled = (*jit)->compile(g);
   ASSERT_OK(compiled);
   EXPECT_EQ((*compiled)->getWorkspaceSize(), 2u * 4032u); // 64-byte blocks
   for (unsigned opt : kOptLevels)
     expectMatchesInterpreter(g, randomInputs(g, kSalted), opt, "ping_pong");
+}
+
+TEST(JitDefaultPasses, FuseAtO1AndAboveOnly) {
+  // The default pipeline fuses the chain into one loop with no
+  // intermediates; -O0 and defaultPasses = false lower it op by op.
+  Graph g = pingPongChain();
+  for (unsigned opt : {0u, 1u, 2u, 3u})
+    for (bool defaultPasses : {true, false}) {
+      SCOPED_TRACE(testing::Message() << "-O" << opt << " defaultPasses "
+                                      << defaultPasses);
+      auto jit = Jit::create(JitOptions{opt, "", "", defaultPasses});
+      ASSERT_OK(jit);
+      auto compiled = (*jit)->compile(g);
+      ASSERT_OK(compiled);
+      bool fused = defaultPasses && opt >= 1;
+      EXPECT_EQ((*compiled)->getWorkspaceSize(), fused ? 0u : 2u * 4032u);
+      auto llvmIR = (*jit)->emitLLVMIR(g);
+      ASSERT_OK(llvmIR);
+      EXPECT_EQ(llvm::StringRef(*llvmIR).contains("FusedElementwise"), fused);
+    }
+  // The caller's graph is left as it was.
+  EXPECT_EQ(g.getOps().size(), 10u);
 }
 
 TEST(JitWorkspace, NoIntermediatesNoWorkspace) {

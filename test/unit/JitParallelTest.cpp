@@ -478,39 +478,42 @@ namespace qjit::test {
 namespace {
 
 // Outputs of 32 MiB and more are written with streaming stores after a few
-// ordinary ones up to the output's first 64-byte boundary (Parallel.h).
-// Every misalignment of the output (and of the input) and every thread
-// count must give the interpreter's bytes, the odd length leaving a tail.
-TEST(JitParallel, StreamingStoresAtEveryAlignment) {
-  const int64_t n = (int64_t(32) << 20) / 4 + 1001;
-  TensorType type{DataType::Float32, {n}};
-  Graph graph = singleOpGraph(
-      OpKind::FakeQuantization, {type, {DataType::Float32, {}}},
-      {{"num_bits", 8}});
-  FillOptions fill;
-  fill.range = 20;
-  fill.specialFraction = 0.01;
-  fill.tieFraction = 0.2;
-  fill.tieScale = 0.25;
-  Tensor x = randomTensor(type, fill);
-  Tensor scale({DataType::Float32, {}});
-  scale.as<float>()[0] = 0.25f;
-  auto expected = interpret(graph, {x, scale});
+// ordinary ones up to the output's first 64-byte boundary (Parallel.h,
+// ElementwiseLoop.h). Every misalignment of the output (and of the inputs
+// of its size) and every thread count must give the interpreter's bytes,
+// odd lengths leaving tails. `graph` has one Float32 output.
+void expectStreamingMatchesInterpreter(const Graph &graph,
+                                       std::vector<Tensor> inputs) {
+  auto expected = interpret(graph, inputs);
   ASSERT_OK(expected);
   auto compiled = jitAt(2).compile(graph);
   ASSERT_OK(compiled);
+  const TensorType &outType = (*compiled)->getOutputTypes()[0];
+  ASSERT_GE(outType.sizeInBytes(), uint64_t(32) << 20);
+  const int64_t n = outType.numElements();
   // Buffers with room to shift them by 0..15 elements.
-  std::vector<float> in(n + 16), out(n + 16);
+  std::vector<std::vector<float>> shifted(inputs.size());
+  std::vector<float> out(n + 16);
   for (int64_t shift : {0, 1, 3, 8, 15}) {
-    std::copy(x.as<float>(), x.as<float>() + n, in.begin() + shift);
+    std::vector<TensorRef> in;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i].getType().numElements() != n) {
+        in.push_back(inputs[i].ref());
+        continue;
+      }
+      shifted[i].assign(n + 16, 0.0f);
+      std::copy(inputs[i].as<float>(), inputs[i].as<float>() + n,
+                shifted[i].begin() + shift);
+      in.push_back({inputs[i].getType(), shifted[i].data() + shift});
+    }
     for (unsigned threads : {1u, 2u}) {
       std::fill(out.begin(), out.end(), -1.0f);
-      ASSERT_OK((*compiled)->run(
-          {{type, in.data() + shift}, {scale.getType(), scale.data()}},
-          {{type, out.data() + shift}}, RunOptions{threads}));
+      ASSERT_OK((*compiled)->run(in, {{outType, out.data() + shift}},
+                                 RunOptions{threads}));
       EXPECT_EQ(std::memcmp(out.data() + shift, (*expected)[0].data(), n * 4),
                 0)
-          << "shift " << shift << ", " << threads << " threads";
+          << graph.getName().str() << ": shift " << shift << ", " << threads
+          << " threads";
       // Nothing written outside the output.
       for (int64_t i = 0; i < shift; ++i)
         EXPECT_EQ(out[i], -1.0f);
@@ -518,6 +521,79 @@ TEST(JitParallel, StreamingStoresAtEveryAlignment) {
         EXPECT_EQ(out[i], -1.0f);
     }
   }
+}
+
+FillOptions fakeQuantFill() {
+  FillOptions fill;
+  fill.range = 20;
+  fill.specialFraction = 0.01;
+  fill.tieFraction = 0.2;
+  fill.tieScale = 0.25;
+  return fill;
+}
+
+TEST(JitParallel, StreamingStoresAtEveryAlignment) {
+  const int64_t n = (int64_t(32) << 20) / 4 + 1001;
+  TensorType type{DataType::Float32, {n}};
+  Graph graph = singleOpGraph(
+      OpKind::FakeQuantization, {type, {DataType::Float32, {}}},
+      {{"num_bits", 8}});
+  Tensor scale({DataType::Float32, {}});
+  scale.as<float>()[0] = 0.25f;
+  std::vector<Tensor> inputs;
+  inputs.push_back(randomTensor(type, fakeQuantFill()));
+  inputs.push_back(std::move(scale));
+  expectStreamingMatchesInterpreter(graph, inputs);
+}
+
+TEST(JitParallel, ElementwiseOpsStreamAtEveryAlignment) {
+  const int64_t n = (int64_t(32) << 20) / 4 + 77;
+  TensorType type{DataType::Float32, {n}};
+  Graph graph = singleOpGraph(OpKind::Subtract, {type, type});
+  expectStreamingMatchesInterpreter(graph, randomInputs(graph, fakeQuantFill()));
+}
+
+TEST(JitParallel, FusedRowsStreamAtEveryAlignment) {
+  // x * a + b, ReLU, FakeQuantization with a and b per row: the default
+  // pipeline fuses it into one loop over odd-length rows.
+  const int64_t rows = 32, cols = (int64_t(1) << 18) + 5;
+  Graph graph("fused_rows");
+  Builder b(graph);
+  ValueId x = b.addInput(DataType::Float32, {rows, cols});
+  ValueId a = b.addInput(DataType::Float32, {rows, 1});
+  ValueId c = b.addInput(DataType::Float32, {rows, 1});
+  auto product = b.create(OpKind::Multiply, {x, a});
+  ASSERT_OK(product);
+  auto sum = b.create(OpKind::Add, {*product, c});
+  ASSERT_OK(sum);
+  auto relu = b.create(OpKind::ReLU, {*sum});
+  ASSERT_OK(relu);
+  auto y = b.create(OpKind::FakeQuantization, {*relu},
+                    {{"num_bits", 8}, {"scale", 0.05}});
+  ASSERT_OK(y);
+  b.setOutputs({*y});
+  auto llvmIR = jitAt(2).emitLLVMIR(graph);
+  ASSERT_OK(llvmIR);
+  ASSERT_TRUE(llvm::StringRef(*llvmIR).contains("FusedElementwise"));
+  std::vector<Tensor> inputs = randomInputs(graph);
+  inputs[0] = randomTensor(graph.getType(x), fakeQuantFill());
+  expectStreamingMatchesInterpreter(graph, inputs);
+}
+
+TEST(JitParallel, PerChannelRowsStreamAtEveryAlignment) {
+  // Rows of an odd number of elements, one channel each.
+  const int64_t inner = (int64_t(1) << 20) + 3;
+  TensorType type{DataType::Float32, {2, 4, inner}};
+  Graph graph = singleOpGraph(
+      OpKind::FakeQuantization, {type},
+      {{"num_bits", 8},
+       {"symmetric", false},
+       {"scale", std::vector<double>{0.25, 0.5, 0.125, 1.0}},
+       {"zero_point", std::vector<int64_t>{0, 3, 7, 100}},
+       {"axis", 1}});
+  std::vector<Tensor> inputs;
+  inputs.push_back(randomTensor(type, fakeQuantFill()));
+  expectStreamingMatchesInterpreter(graph, inputs);
 }
 
 } // namespace

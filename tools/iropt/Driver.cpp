@@ -279,6 +279,16 @@ llvm::Error Driver::emit(const Module &module, const Graph *graph,
   case EmitKind::Object:
     text = jit->emitObject(*graph);
     break;
+  case EmitKind::Bundle: {
+    // Every graph of the module, or the one --graph names.
+    std::vector<const Graph *> graphs;
+    if (!options.graphName.empty())
+      graphs.push_back(graph);
+    else
+      for (const Graph &g : module.getGraphs())
+        graphs.push_back(&g);
+    return jit->emitBundle(graphs, options.bundleDir, options.bundleName);
+  }
   }
   if (!text)
     return text.takeError();

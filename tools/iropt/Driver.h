@@ -15,7 +15,7 @@
 
 namespace qjit {
 
-enum class EmitKind { IR, LLVM, Assembly, Object };
+enum class EmitKind { IR, LLVM, Assembly, Object, Bundle };
 enum class Engine { JIT, Interpreter };
 
 // iropt's command line, checked for consistency by the caller.
@@ -32,6 +32,8 @@ struct DriverOptions {
   RunOptions runOptions; // for the JIT's runs (threads: 0 = all cores)
   bool timeCompile = false;
   bool verifyDiagnostics = false;
+  // --emit=bundle: the directory (-o) and the bundle's name.
+  std::string bundleDir, bundleName;
 };
 
 // What a case prints: `output` goes to -o (or stdout), `reports` (timings)

@@ -14,6 +14,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -37,6 +38,13 @@ cl::opt<std::string>
 constexpr const char *kOnnxPipeline =
     "qdq-to-fake-quant,fold-constants,fold-batch-norm,cse,dce,"
     "fold-quantized-constants,fuse-elementwise";
+cl::opt<bool> defaultPasses(
+    "default-passes",
+    cl::desc("Before --run and --emit=llvm|asm|obj|bundle at -O1 and above, "
+             "run the "
+             "default pipeline (--print-passes shows it) unless -passes names "
+             "the passes (default: true; =false lowers the graph as given)"),
+    cl::init(true), cl::cat(category));
 cl::opt<bool> printPassList("print-passes",
                             cl::desc("List the passes and exit"),
                             cl::cat(category));
@@ -50,7 +58,10 @@ cl::opt<EmitKind> emitKind(
     cl::values(clEnumValN(EmitKind::IR, "ir", "the IR after the passes"),
                clEnumValN(EmitKind::LLVM, "llvm", "optimized LLVM IR"),
                clEnumValN(EmitKind::Assembly, "asm", "host assembly"),
-               clEnumValN(EmitKind::Object, "obj", "an object file")),
+               clEnumValN(EmitKind::Object, "obj", "an object file"),
+               clEnumValN(EmitKind::Bundle, "bundle",
+                          "an AOT bundle (object and C header) into the "
+                          "directory -o names")),
     cl::cat(category));
 cl::opt<char> optLevel("O",
                        cl::desc("LLVM optimization level: -O0, -O1, -O2 "
@@ -170,6 +181,10 @@ std::string checkOptionCombinations(const cl::opt<unsigned> &threads) {
            "cases would write the same files)";
   if (splitInput && emitKind == EmitKind::Object)
     return "--emit=obj cannot be combined with --split-input-file";
+  if (emitKind == EmitKind::Bundle && outputFilename == "-")
+    return "--emit=bundle needs -o DIR, the directory to write the bundle to";
+  if (emitKind == EmitKind::Bundle && splitInput)
+    return "--emit=bundle cannot be combined with --split-input-file";
   return "";
 }
 
@@ -216,6 +231,8 @@ int main(int argc, char **argv) {
   options.jit.optLevel = static_cast<unsigned>(optLevel - '0');
   options.jit.cpu = cpu;
   options.jit.features = features;
+  // -passes (or an imported model's pipeline) runs exactly what it names.
+  options.jit.defaultPasses = defaultPasses && passes.empty();
   options.jit.cacheDir = cacheDir;
   options.graphName = graphName;
   options.run = run;
@@ -228,6 +245,13 @@ int main(int argc, char **argv) {
   options.runOptions.limits = {maxTensorBytes, maxRunBytes};
   options.timeCompile = timeCompile;
   options.verifyDiagnostics = verifyDiagnostics;
+  if (emitKind == EmitKind::Bundle) {
+    // Named after the input file (docs/bundles.md).
+    options.bundleDir = outputFilename;
+    options.bundleName = inputFilename == "-"
+                             ? "bundle"
+                             : llvm::sys::path::stem(inputFilename).str();
+  }
   Driver driver(std::move(options), std::move(*pipeline));
 
   // An ONNX model is imported rather than parsed; the rest is the same.
@@ -282,7 +306,8 @@ int writeOutputs(std::vector<CaseOutput> outputs) {
   for (CaseOutput &out : outputs)
     for (auto &[path, contents] : out.files)
       files.add(std::move(path), std::move(contents), /*createDirectory=*/true);
-  if (!toStdout) {
+  // A bundle was written into its directory by the driver.
+  if (!toStdout && emitKind != EmitKind::Bundle) {
     std::string output;
     for (size_t i = 0; i < outputs.size(); ++i) {
       if (i != 0)

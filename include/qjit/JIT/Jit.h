@@ -15,8 +15,13 @@ namespace qjit {
 // cache's key (lib/JIT/DiskCacheKey.cpp).
 struct JitOptions {
   unsigned optLevel = 2;  // LLVM -O0..-O3
-  std::string cpu;        // empty: the host CPU
+  std::string cpu;        // empty: the host CPU (see QJIT_HOST_FEATURES)
   std::string features;   // empty: the host's features; else "+avx2,-avx512f"
+  // At -O1 and above, compile() and the emit functions first run
+  // defaultPipeline() (PassRegistry.h) over a copy of the graph. False
+  // lowers the graph exactly as given (for callers that run their own
+  // passes).
+  bool defaultPasses = true;
   // A directory where compiled graphs are kept across processes
   // (docs/compile-cache.md); empty: $QJIT_CACHE_DIR if set, else none.
   // (An initializer, so JitOptions{2, "", ""} draws no missing-initializer
@@ -117,6 +122,10 @@ public:
   ~Jit();
 
   const JitOptions &getOptions() const;
+  // A feature the chosen CPU has and the host lacks (or QJIT_HOST_FEATURES
+  // takes away), for which compile() refuses to run code here; empty when
+  // the host can run it. Emitting IR, assembly or objects works either way.
+  llvm::StringRef getMissingHostFeature() const;
   // Verifies, lowers, optimizes and compiles `graph`, or returns the cached
   // result of an identical earlier compile.
   llvm::Expected<std::shared_ptr<const CompiledGraph>>
@@ -130,6 +139,10 @@ public:
   llvm::Expected<std::string> emitLLVMIR(const Graph &graph);
   llvm::Expected<std::string> emitAssembly(const Graph &graph);
   llvm::Expected<std::string> emitObject(const Graph &graph);
+  // Writes an AOT bundle of `graphs` for this Jit's CPU, features and -O
+  // level into `dir` (qjit/JIT/Bundle.h; defined in lib/JIT/Bundle.cpp).
+  llvm::Error emitBundle(llvm::ArrayRef<const Graph *> graphs,
+                         llvm::StringRef dir, llvm::StringRef name) const;
 
 private:
   struct Impl;

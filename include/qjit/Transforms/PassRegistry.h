@@ -53,6 +53,12 @@ private:
 // passes.
 llvm::Expected<PassPipeline> parsePassPipeline(llvm::StringRef text);
 
+// The graph passes Jit::compile (and iropt's --run and --emit=llvm|asm|obj)
+// runs before lowering at -O1 and above: passes that make the code faster
+// and leave the outputs as they were (up to fusion's two documented
+// exceptions; README, "The default pipeline").
+llvm::StringRef defaultPipeline();
+
 } // namespace qjit
 
 #endif
