@@ -91,7 +91,6 @@ void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op,
   }
 }
 
-namespace {
 void printGraphBody(llvm::raw_ostream &os, const Graph &graph,
                     DataNames &names) {
   os << "graph @" << graph.getName() << '(';
@@ -108,7 +107,6 @@ void printGraphBody(llvm::raw_ostream &os, const Graph &graph,
   printValueList(os, graph.getOutputs());
   os << "\n}\n";
 }
-} // namespace
 
 void printGraph(llvm::raw_ostream &os, const Graph &graph) {
   DataNames names;

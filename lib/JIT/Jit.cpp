@@ -1,6 +1,7 @@
 //===- Jit.cpp - An ORC LLJIT session with a compile cache ----------------===//
 #include "qjit/JIT/Jit.h"
 #include "BlasRuntime.h"
+#include "CachedCompiler.h"
 #include "IntegerRuntime.h"
 #include "ParallelRuntime.h"
 #include "TargetSelection.h"
@@ -16,6 +17,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -79,6 +81,9 @@ struct Jit::Impl {
   std::mutex mutex;           // guards everything below and `tm`
   std::map<CacheKey, std::shared_ptr<const CompiledGraph>> cache;
   uint64_t compiled = 0; // numbers the entry symbols
+  // If options.cacheDir is set; consulted after `cache` misses. Its
+  // counters may be read without `mutex`.
+  std::unique_ptr<CachedCompiler> diskCache;
 
   CacheKey key(const Graph &graph) const {
     return {structuralHash(graph), options.optLevel, options.cpu,
@@ -87,9 +92,18 @@ struct Jit::Impl {
   bool runsDefaultPasses() const {
     return options.defaultPasses && options.optLevel >= 1;
   }
+  // The options besides the target that change the code, for the disk
+  // cache's key.
+  std::string codeSettings() const {
+    return fmt::format("O{} default-passes={}", options.optLevel,
+                       runsDefaultPasses());
+  }
   // Lowers and optimizes a verified `graph` into `ctx`.
   Expected<LoweredGraph> lower(const Graph &graph, LLVMContext &ctx,
                                StringRef entryName);
+  // Lowers, optimizes and adds a verified `graph` to the session.
+  Expected<CompiledCode> compileInSession(const Graph &graph,
+                                          StringRef entryName);
   Expected<std::string> emitFile(const Graph &graph, CodeGenFileType type);
 };
 
@@ -126,6 +140,12 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
     return err;
   if (Error err = addVectorMathLibrary(*impl->session, *impl->tm))
     return err;
+  if (impl->options.cacheDir.empty())
+    if (const char *dir = std::getenv("QJIT_CACHE_DIR"))
+      impl->options.cacheDir = dir;
+  if (!impl->options.cacheDir.empty())
+    impl->diskCache = std::make_unique<CachedCompiler>(impl->options.cacheDir,
+                                                       *impl->session);
   return std::unique_ptr<Jit>(new Jit(std::move(impl)));
 }
 
@@ -136,6 +156,12 @@ StringRef Jit::getMissingHostFeature() const { return impl->missingFeature; }
 size_t Jit::cacheSize() const {
   std::lock_guard<std::mutex> lock(impl->mutex);
   return impl->cache.size();
+}
+
+DiskCacheStats Jit::diskCacheStats() const {
+  // Not under `mutex`, which a compile holds: set once by create(), the
+  // disk cache guards its counters itself.
+  return impl->diskCache ? impl->diskCache->getStats() : DiskCacheStats{};
 }
 
 Expected<LoweredGraph> Jit::Impl::lower(const Graph &graph, LLVMContext &ctx,
@@ -171,23 +197,18 @@ Jit::compile(const Graph &graph) {
     return makeError("cannot run code for CPU '{}' here: the host lacks '{}'",
                      impl->tm->getTargetCPU().str(), impl->missingFeature);
 
-  // One context per module: ORC owns it with the module from here on.
-  auto ctx = std::make_unique<LLVMContext>();
-  std::string entryName =
-      symbolName(graph.getName()) + "_" + std::to_string(impl->compiled++);
-  Expected<LoweredGraph> lowered = impl->lower(graph, *ctx, entryName);
-  if (!lowered)
-    return lowered.takeError();
-  // Runs of code without parallel loops skip the thread pool.
-  const Function *parallelFor =
-      lowered->module->getFunction("qjit_parallel_for");
-  bool usesThreads = parallelFor && !parallelFor->use_empty();
-  if (Error err = impl->session->addIRModule(
-          orc::ThreadSafeModule(std::move(lowered->module), std::move(ctx))))
-    return err;
-  Expected<orc::ExecutorAddr> address = impl->session->lookup(entryName);
-  if (!address)
-    return address.takeError();
+  std::string base = symbolName(graph.getName());
+  auto inSession = [&](StringRef entryName) {
+    return impl->compileInSession(graph, entryName);
+  };
+  // With a disk cache, entries are named after their key (CachedCompiler).
+  Expected<CompiledCode> code =
+      impl->diskCache
+          ? impl->diskCache->compile(graph, *impl->tm, impl->codeSettings(),
+                                     base, inSession)
+          : inSession(base + "_" + std::to_string(impl->compiled++));
+  if (!code)
+    return code.takeError();
 
   std::vector<TensorType> inputTypes, outputTypes;
   for (ValueId v : graph.getInputs())
@@ -200,15 +221,38 @@ Jit::compile(const Graph &graph) {
     std::shared_ptr<orc::LLJIT> session;
     CompiledGraph graph;
   };
-  auto owned = std::make_shared<Owned>(
-      Owned{impl->session,
-            CompiledGraph(graph.getName().str(), std::move(inputTypes),
-                          std::move(outputTypes), lowered->workspaceSize,
-                          address->toPtr<CompiledGraph::EntryFn>(), usesThreads,
-                          std::move(lowered->data))});
+  auto owned = std::make_shared<Owned>(Owned{
+      impl->session, CompiledGraph(graph.getName().str(), std::move(inputTypes),
+                                   std::move(outputTypes), code->workspaceSize,
+                                   code->entry.toPtr<CompiledGraph::EntryFn>(),
+                                   code->usesThreads, std::move(code->data))});
   std::shared_ptr<const CompiledGraph> result(owned, &owned->graph);
   impl->cache.emplace(key, result);
   return result;
+}
+
+Expected<CompiledCode> Jit::Impl::compileInSession(const Graph &graph,
+                                                   StringRef entryName) {
+  // One context per module: ORC owns it with the module from here on.
+  auto ctx = std::make_unique<LLVMContext>();
+  Expected<LoweredGraph> lowered = lower(graph, *ctx, entryName);
+  if (!lowered)
+    return lowered.takeError();
+  CompiledCode code;
+  code.workspaceSize = lowered->workspaceSize;
+  code.data = std::move(lowered->data);
+  // Runs of code without parallel loops skip the thread pool.
+  const Function *parallelFor =
+      lowered->module->getFunction("qjit_parallel_for");
+  code.usesThreads = parallelFor && !parallelFor->use_empty();
+  if (Error err = session->addIRModule(
+          orc::ThreadSafeModule(std::move(lowered->module), std::move(ctx))))
+    return err;
+  Expected<orc::ExecutorAddr> address = session->lookup(entryName);
+  if (!address)
+    return address.takeError();
+  code.entry = *address;
+  return code;
 }
 
 Expected<std::string> Jit::emitLLVMIR(const Graph &graph) {

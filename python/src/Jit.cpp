@@ -154,11 +154,13 @@ void bindJit(py::module_ &m) {
                     "One JIT session with its compile cache (thread safe).")
       .def(py::init([](unsigned optLevel, unsigned threads,
                        std::optional<std::string> cpu,
-                       std::optional<std::string> features) {
+                       std::optional<std::string> features,
+                       std::optional<std::string> cacheDir) {
              JitOptions options;
              options.optLevel = optLevel;
              options.cpu = cpu.value_or("");
              options.features = features.value_or("");
+             options.cacheDir = cacheDir.value_or("");
              if (optLevel > 3)
                throw Error("error: opt_level must be 0 to 3, got " +
                            std::to_string(optLevel));
@@ -167,13 +169,31 @@ void bindJit(py::module_ &m) {
            }),
            py::arg("opt_level") = 2, py::arg("threads") = 0,
            py::arg("cpu") = py::none(), py::arg("features") = py::none(),
+           py::arg("cache_dir") = py::none(),
            "opt_level: LLVM -O0..-O3; threads: how many threads a run may "
            "use (0: all cores; a call's threads= overrides it); cpu and "
-           "features: the target (default: the host's).")
+           "features: the target (default: the host's); cache_dir: a "
+           "directory keeping compiled graphs across processes (default: "
+           "$QJIT_CACHE_DIR, else none; docs/compile-cache.md).")
       .def("compile", &PyJit::compile, py::arg("graph"),
            "Verifies and compiles `graph` (cached by its structure).")
       .def_property_readonly("cache_size",
                              [](const PyJit &j) { return j.jit->cacheSize(); })
+      .def_property_readonly(
+          "disk_cache_stats",
+          [](const PyJit &j) {
+            DiskCacheStats stats = j.jit->diskCacheStats();
+            py::dict d;
+            d["directory"] = j.jit->getOptions().cacheDir;
+            d["hits"] = stats.hits;
+            d["misses"] = stats.misses;
+            d["rejected"] = stats.rejected;
+            d["write_failures"] = stats.writeFailures;
+            d["last_problem"] = stats.lastProblem;
+            return d;
+          },
+          "What the disk cache did: hits, misses, rejected entries (then "
+          "recompiled), write failures and the last problem.")
       .def_property_readonly("threads",
                              [](const PyJit &j) { return j.threads; });
 }

@@ -165,3 +165,21 @@ def test_options_and_cache():
     np.testing.assert_array_equal(f(x, threads=2), g(x))
     with pytest.raises(qjit.Error, match="cannot|unknown|not"):
         qjit.Jit(cpu="no-such-cpu")
+
+
+def test_disk_cache_hits_in_a_new_jit(tmp_path):
+    text = """graph @scaled(t0: Float32 [4]) {
+  t1 = Multiply(t0, t0) : Float32 [4]
+  return t1
+}"""
+    first = qjit.Jit(cache_dir=str(tmp_path))
+    x = np.arange(4, dtype=np.float32)
+    np.testing.assert_array_equal(compile_text(first, text)(x), x * x)
+    stats = first.disk_cache_stats
+    assert (stats["directory"], stats["misses"], stats["hits"]) == (
+        str(tmp_path), 1, 0)
+    second = qjit.Jit(cache_dir=str(tmp_path))
+    np.testing.assert_array_equal(compile_text(second, text)(x), x * x)
+    assert second.disk_cache_stats["hits"] == 1
+    assert second.disk_cache_stats["rejected"] == 0
+    assert len(list(tmp_path.glob("*.qjitobj"))) == 1

@@ -148,12 +148,17 @@ llvm::Error Driver::runModule(Module &moduleRef, llvm::SourceMgr &srcMgr,
 
   std::shared_ptr<const CompiledGraph> compiled;
   if (compile) {
+    DiskCacheStats before = jit->diskCacheStats();
     auto result = jit->compile(*graph);
     if (!result)
       return result.takeError();
     compiled = std::move(*result);
     if (options.timeCompile)
       out.reports += fmt::format("compile-ns: {}\n", nanosecondsSince(start));
+    std::string cacheLine =
+        cacheReporter.report(before, jit->diskCacheStats(), llvm::errs());
+    if (options.timeCompile && !jit->getOptions().cacheDir.empty())
+      out.reports += cacheLine;
   }
 
   if (!options.run)

@@ -2,6 +2,7 @@
 #ifndef QJIT_TOOLS_IROPT_DRIVER_H
 #define QJIT_TOOLS_IROPT_DRIVER_H
 
+#include "DiskCacheReport.h"
 #include "qjit/IR/Graph.h"
 #include "qjit/JIT/Jit.h"
 #include "qjit/Transforms/PassRegistry.h"
@@ -83,6 +84,7 @@ private:
   DriverOptions options;
   PassPipeline pipeline;
   std::unique_ptr<Jit> jit; // created on first use, shared by all cases
+  DiskCacheReporter cacheReporter;
 };
 
 } // namespace qjit

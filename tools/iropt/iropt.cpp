@@ -120,6 +120,12 @@ cl::opt<bool> timeCompile(
     cl::desc("Print 'compile-ns: <int>', the time from parsing to a callable "
              "function (the JIT session is set up before)"),
     cl::cat(category));
+cl::opt<std::string> cacheDir(
+    "cache-dir",
+    cl::desc("Keep compiled graphs in DIR for later runs (default: "
+             "$QJIT_CACHE_DIR, else none); --time-compile then also prints "
+             "'compile-cache: hit' or 'miss'"),
+    cl::value_desc("DIR"), cl::cat(category));
 cl::opt<bool> splitInput(
     "split-input-file",
     cl::desc("Process the cases separated by '// -----' lines independently"),
@@ -227,6 +233,7 @@ int main(int argc, char **argv) {
   options.jit.features = features;
   // -passes (or an imported model's pipeline) runs exactly what it names.
   options.jit.defaultPasses = defaultPasses && passes.empty();
+  options.jit.cacheDir = cacheDir;
   options.graphName = graphName;
   options.run = run;
   options.engine = engine;

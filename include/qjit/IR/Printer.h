@@ -39,6 +39,10 @@ private:
 // %w0).
 void printOp(llvm::raw_ostream &os, const Graph &graph, const Operation &op,
              unsigned indent = 0, DataNames *names = nullptr);
+// The graph alone, naming its data through `names` and leaving the data
+// section to the caller.
+void printGraphBody(llvm::raw_ostream &os, const Graph &graph,
+                    DataNames &names);
 // The graph, then the data section of its data constants, if any: a
 // complete .qir file.
 void printGraph(llvm::raw_ostream &os, const Graph &graph);

@@ -11,6 +11,8 @@
 
 namespace qjit {
 
+// Every field that changes the generated code must also be in the disk
+// cache's key (lib/JIT/DiskCacheKey.cpp).
 struct JitOptions {
   unsigned optLevel = 2;  // LLVM -O0..-O3
   std::string cpu;        // empty: the host CPU (see QJIT_HOST_FEATURES)
@@ -20,6 +22,21 @@ struct JitOptions {
   // lowers the graph exactly as given (for callers that run their own
   // passes).
   bool defaultPasses = true;
+  // A directory where compiled graphs are kept across processes
+  // (docs/compile-cache.md); empty: $QJIT_CACHE_DIR if set, else none.
+  // (An initializer, so JitOptions{2, "", ""} draws no missing-initializer
+  // warning.)
+  std::string cacheDir = {};
+};
+
+// What a Jit's disk compile cache has done (all zero without one).
+struct DiskCacheStats {
+  uint64_t hits = 0;          // compiles answered by an entry
+  uint64_t misses = 0;        // compiles that lowered and optimized
+  uint64_t rejected = 0;      // entries found unusable (truncated, corrupt,
+                              // another format): recompiled and rewritten
+  uint64_t writeFailures = 0; // entries not written (the compile succeeded)
+  std::string lastProblem;    // the latest rejection or write failure
 };
 
 // How one run of a compiled graph may execute. Not part of the compile
@@ -114,6 +131,9 @@ public:
   llvm::Expected<std::shared_ptr<const CompiledGraph>>
   compile(const Graph &graph);
   size_t cacheSize() const;
+  // The disk cache's counters; getOptions().cacheDir names its directory
+  // (after $QJIT_CACHE_DIR), empty without one.
+  DiskCacheStats diskCacheStats() const;
 
   // The optimized LLVM IR, host assembly or object file of `graph`.
   llvm::Expected<std::string> emitLLVMIR(const Graph &graph);
