@@ -524,12 +524,19 @@ def main():
                 note="; ".join(filter(None, notes)))
 
     cold = lookup(q, "BM_CompileCold")
-    fused = lookup(q, "BM_CompileColdFused")
+    as_given = lookup(q, "BM_CompileColdAsGiven")
     hit = lookup(q, "BM_CompileCacheHit")
-    row("compile a 4-op graph at -O2, cold", "4 ops", "-", cold, None,
-        note="new graph on an existing Jit session")
-    row("compile it after fuse-elementwise, cold", "1 loop", "-", fused, None,
-        note="the pass included")
+    row("compile a 4-op graph at -O2, cold", "1 loop", "-", cold, None,
+        note="new graph on an existing Jit session; the default pipeline "
+             "fuses it")
+    row("compile it as given, cold", "4 ops", "-", as_given, None,
+        note="JitOptions::defaultPasses = false")
+    for n in (1000, 3000):
+        for default, what in ((0, "as given"), (1, "default pipeline")):
+            ms = lookup(q, f"BM_CompileChain/n:{n}/default:{default}"
+                           "/iterations:3")
+            row(f"compile a chain of elementwise ops, {what}", f"{n} ops",
+                "-", ms, None, note=f"{ms / n * 1e3:.0f} us per op")
     row("compile a 4-op graph, cache hit", "4 ops", "-", hit, None,
         note=f"{hit * 1e3:.1f} us: verify, hash, look up")
 

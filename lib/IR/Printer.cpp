@@ -2,6 +2,7 @@
 #include "qjit/IR/Printer.h"
 #include "qjit/IR/DenseData.h"
 #include "llvm/ADT/StringExtras.h"
+#include <fmt/format.h>
 
 namespace qjit {
 
@@ -11,10 +12,10 @@ std::string DataNames::nameOf(const std::shared_ptr<const DenseData> &data) {
   auto [begin, end] = byHash.equal_range(data->contentHash());
   for (auto it = begin; it != end; ++it)
     if (blobs[it->second]->sameBytes(*data))
-      return "w" + std::to_string(it->second);
+      return fmt::format("w{}", it->second);
   byHash.emplace(data->contentHash(), blobs.size());
   blobs.push_back(data);
-  return "w" + std::to_string(blobs.size() - 1);
+  return fmt::format("w{}", blobs.size() - 1);
 }
 
 void DataNames::printSection(llvm::raw_ostream &os) const {

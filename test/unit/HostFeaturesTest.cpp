@@ -74,8 +74,9 @@ TEST(HostFeatures, RemovingAvx512fLeavesNoAvx512Instruction) {
   auto ir = (*jit)->emitLLVMIR(fakeQuantGraph());
   ASSERT_OK(ir);
   EXPECT_EQ(ir->find("<16 x float>"), std::string::npos);
-  if (hostHas("avx2"))
+  if (hostHas("avx2")) {
     EXPECT_NE(ir->find("<8 x float>"), std::string::npos);
+  }
   // The code runs, and gives the interpreter's bytes.
   Graph g = fakeQuantGraph();
   std::vector<Tensor> inputs = randomInputs(g, {.specialFraction = 0.1});

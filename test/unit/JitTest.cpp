@@ -551,10 +551,11 @@ TEST(JitTarget, ChosenCpuDecidesTheVectorWidth) {
   // (QJIT_HOST_FEATURES, set by ctest's avx2 runs, may narrow the host.)
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   std::string missing = (*avx512)->getMissingHostFeature().str();
-  if (!host.lookup("avx512f"))
+  if (!host.lookup("avx512f")) {
     EXPECT_FALSE(missing.empty());
-  else if (!std::getenv("QJIT_HOST_FEATURES"))
+  } else if (!std::getenv("QJIT_HOST_FEATURES")) {
     EXPECT_EQ(missing, "");
+  }
   auto compiled = (*avx512)->compile(fqGraph("w", 0.05));
   if (missing.empty())
     EXPECT_OK(compiled);
