@@ -159,5 +159,10 @@ int main(int argc, char **argv) {
   }
   printf("%s: %d input(s) and %d output(s) written to %s\n",
          STRING(BUNDLE_GRAPH), NUM_INPUTS, NUM_OUTPUTS, dir);
+  for (int i = 0; i < NUM_INPUTS; ++i)
+    free((void *)inputs[i]);
+  for (int j = 0; j < NUM_OUTPUTS; ++j)
+    free(outputs[j]);
+  free(workspace);
   return 0;
 }

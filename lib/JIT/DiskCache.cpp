@@ -41,27 +41,34 @@ void DiskCache::store(const DiskCacheKey &key, const DiskCacheEntry &entry) {
   auto fail = [&](const Twine &why) { noteWriteFailure(key, why.str()); };
   if (std::error_code ec = sys::fs::create_directories(directory))
     return fail(ec.message());
-  // TempFile removes the file if the process dies before keep().
-  Expected<sys::fs::TempFile> temp =
-      sys::fs::TempFile::create(path + ".tmp-%%%%%%%%%%%%");
-  if (!temp)
-    return fail(toString(temp.takeError()));
+  // A unique file beside the entry, then an atomic rename. Not
+  // sys::fs::TempFile: it registers LLVM's signal handlers (to remove the
+  // file on a crash), which a library must not install in its caller's
+  // process from whatever thread compiles, and whose alternate signal stack
+  // on a worker thread makes ASan abort when the thread exits.
+  int fd = -1;
+  SmallString<256> tempPath;
+  if (std::error_code ec = sys::fs::createUniqueFile(
+          path + ".tmp-%%%%%%%%%%%%", fd, tempPath))
+    return fail(ec.message());
   std::string contents = serializeDiskCacheEntry(key, entry);
+  std::string why;
   {
-    raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << contents;
-    os.flush();
+    os.close();
     if (os.has_error()) {
-      std::string why = os.error().message();
+      why = os.error().message();
       os.clear_error();
-      consumeError(temp->discard());
-      return fail(why);
     }
   }
-  // An atomic rename (the temporary file is in the same directory); on
-  // failure keep() removes the temporary file.
-  if (Error err = temp->keep(path))
-    return fail(toString(std::move(err)));
+  if (why.empty())
+    if (std::error_code ec = sys::fs::rename(tempPath, path))
+      why = ec.message();
+  if (!why.empty()) {
+    sys::fs::remove(tempPath);
+    return fail(why);
+  }
 }
 
 void DiskCache::noteHit() {
