@@ -15,6 +15,9 @@
 //                       Maximum in turn, on [1024 + k] floats, k new each
 //                       time), as given (default = 0) or through the default
 //                       pipeline (1): compile time must grow linearly in n
+//   BM_CompileConcat/n  a Concat of n inputs of Float32 [2, 3 + k] (k new
+//                       each time) along axis 0: compile time must grow
+//                       linearly in n (4096 operands took minutes once)
 //   BM_CompileCacheHit  compiling an identical graph again: verification,
 //                       the structural hash and the cache lookup
 // Building the graphs is not timed. Before measuring, one compiled graph is
@@ -128,6 +131,27 @@ void BM_CompileChain(benchmark::State &state) {
                      benchmark::Counter::kInvert);
 }
 
+Graph concatGraph(int64_t n, int64_t columns) {
+  Graph graph("concat");
+  Builder b(graph);
+  std::vector<ValueId> inputs;
+  for (int64_t i = 0; i < n; ++i)
+    inputs.push_back(b.addInput(DataType::Float32, {2, columns}));
+  b.setOutputs({orFail(b.create(OpKind::Concat, inputs))});
+  return graph;
+}
+
+void BM_CompileConcat(benchmark::State &state) {
+  int64_t n = state.range(0);
+  static int64_t fresh = 0; // a shape no compile has seen: a cache miss
+  for (auto _ : state) {
+    state.PauseTiming();
+    Graph graph = concatGraph(n, 3 + ++fresh);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(orFail(sharedJit().compile(graph)));
+  }
+}
+
 void BM_CompileCacheHit(benchmark::State &state) {
   Graph graph = fourOpGraph(0.05);
   compile(graph);
@@ -143,6 +167,13 @@ BENCHMARK(BM_CompileColdAsGiven)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CompileChain)
     ->ArgsProduct({{10, 100, 1000, 3000}, {0, 1}})
     ->ArgNames({"n", "default"})
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompileConcat)
+    ->Arg(64)
+    ->Arg(1024)
+    ->Arg(4096)
+    ->ArgName("n")
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CompileCacheHit)->Unit(benchmark::kMicrosecond);

@@ -16,6 +16,11 @@ llvm_config.with_environment("PATH", config.qjit_tools_dir, append_path=True)
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
+# Sanitizer builds reserve terabytes of address space for their shadow
+# memory: tests that bound a run's address space need a plain build.
+if not config.qjit_sanitize:
+    config.available_features.add("plain-build")
+
 # Tests that name x86 CPUs or vector widths need an x86-64 host.
 import platform
 if platform.machine().lower() in ("x86_64", "amd64"):

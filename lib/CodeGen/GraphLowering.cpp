@@ -92,6 +92,16 @@ Constant *constantData(LLVMContext &ctx, const Operation &op,
   llvm_unreachable("unknown data type");
 }
 
+// Kernels of many buffers (a Concat of thousands of operands) take them
+// through a table, an array the entry fills, instead of as parameters: a
+// call with thousands of arguments made LLVM's interprocedural passes
+// (CalledValuePropagation, IPSCCP) quadratic in their number. Such a kernel
+// loses the noalias parameters, which only matter to loops that would
+// vectorize across its buffers.
+bool takesBufferTable(const Operation &op) {
+  return op.getNumOperands() + op.getNumResults() > kManyKernelBuffers;
+}
+
 class GraphLowering {
 public:
   GraphLowering(const Graph &graph, llvm::Module &module,
@@ -114,6 +124,9 @@ private:
   // What decides the code of `op`'s kernel: equal keys, one function.
   std::string kernelKey(const Operation &op, size_t index) const;
   Value *pointerTo(IRBuilderBase &b, ValueId id);
+  // Loads the pointer to `v` from slot `slot` of a kernel's buffer table.
+  Value *loadFromTable(IRBuilderBase &b, Value *table, unsigned slot,
+                       ValueId v);
   unsigned pointerAlignment(ValueId id) const;
   unsigned dataSlot(const std::shared_ptr<const DenseData> &bytes);
 
@@ -262,7 +275,9 @@ unsigned GraphLowering::pointerAlignment(ValueId id) const {
 Function *GraphLowering::createKernelFunction(const Operation &op,
                                               size_t index) {
   PointerType *ptrTy = PointerType::getUnqual(ctx);
-  unsigned numParams = op.getNumOperands() + op.getNumResults() + 1;
+  bool table = takesBufferTable(op);
+  unsigned numParams =
+      table ? 2 : op.getNumOperands() + op.getNumResults() + 1;
   SmallVector<Type *, 8> params(numParams, ptrTy);
   auto *fnTy = FunctionType::get(Type::getVoidTy(ctx), params, false);
   Function *fn =
@@ -271,8 +286,7 @@ Function *GraphLowering::createKernelFunction(const Operation &op,
   setTargetAttributes(*fn);
 
   // The parameters' attributes, built into one AttributeList at the end:
-  // adding them one by one copies the list each time (quadratic in the
-  // operand count of a Concat).
+  // adding them one by one copies the list each time.
   SmallVector<AttributeSet, 8> paramAttrs;
   auto describe = [&](ValueId v, bool isResult) {
     AttrBuilder attrs(ctx);
@@ -285,10 +299,22 @@ Function *GraphLowering::createKernelFunction(const Operation &op,
       attrs.addDereferenceableAttr(bytes);
     paramAttrs.push_back(AttributeSet::get(ctx, attrs));
   };
-  for (ValueId v : op.getOperands())
-    describe(v, false);
-  for (ValueId v : op.getResults())
-    describe(v, true);
+  if (table) {
+    AttrBuilder attrs(ctx);
+    attrs.addAttribute(llvm::Attribute::NoAlias);
+    attrs.addAttribute(llvm::Attribute::NoCapture);
+    attrs.addAttribute(llvm::Attribute::ReadOnly);
+    attrs.addDereferenceableAttr(
+        uint64_t(op.getNumOperands() + op.getNumResults()) * sizeof(void *));
+    paramAttrs.push_back(AttributeSet::get(ctx, attrs));
+    // Never inlined into the entry (Optimize.cpp keeps NoInline).
+    fn->addFnAttr(llvm::Attribute::NoInline);
+  } else {
+    for (ValueId v : op.getOperands())
+      describe(v, false);
+    for (ValueId v : op.getResults())
+      describe(v, true);
+  }
   AttrBuilder scratch(ctx); // the workspace
   scratch.addAttribute(llvm::Attribute::NoAlias);
   scratch.addAttribute(llvm::Attribute::NoCapture);
@@ -298,6 +324,22 @@ Function *GraphLowering::createKernelFunction(const Operation &op,
   fn->setAttributes(AttributeList::get(ctx, current.getFnAttrs(),
                                        current.getRetAttrs(), paramAttrs));
   return fn;
+}
+
+Value *GraphLowering::loadFromTable(IRBuilderBase &b, Value *table,
+                                    unsigned slot, ValueId v) {
+  PointerType *ptrTy = PointerType::getUnqual(ctx);
+  LoadInst *p = b.CreateLoad(
+      ptrTy, b.CreateConstInBoundsGEP1_64(ptrTy, table, slot));
+  auto constant = [&](uint64_t n) {
+    return MDNode::get(ctx, ConstantAsMetadata::get(b.getInt64(n)));
+  };
+  p->setMetadata(LLVMContext::MD_align, constant(pointerAlignment(v)));
+  if (uint64_t bytes = graph.getType(v).sizeInBytes()) {
+    p->setMetadata(LLVMContext::MD_nonnull, MDNode::get(ctx, {}));
+    p->setMetadata(LLVMContext::MD_dereferenceable, constant(bytes));
+  }
+  return p;
 }
 
 std::string GraphLowering::kernelKey(const Operation &op, size_t index) const {
@@ -386,7 +428,17 @@ Function *GraphLowering::emitEntry(StringRef name) {
     dataPointers.push_back(p);
   }
 
+  // One buffer table on the stack, as long as the longest any kernel takes.
   const std::vector<Operation> &ops = graph.getOps();
+  uint64_t tableSlots = 0;
+  for (const Operation &op : ops)
+    if (takesBufferTable(op))
+      tableSlots = std::max<uint64_t>(
+          tableSlots, op.getNumOperands() + op.getNumResults());
+  ArrayType *tableTy = ArrayType::get(ptrTy, tableSlots);
+  AllocaInst *table =
+      tableSlots ? b.CreateAlloca(tableTy, nullptr, "buffer.table") : nullptr;
+
   for (size_t i = 0; i < ops.size(); ++i) {
     const Operation &op = ops[i];
     if (op.getKind() == OpKind::Constant || views.contains(i))
@@ -400,22 +452,35 @@ Function *GraphLowering::emitEntry(StringRef name) {
     if (!emitted)
       kernelBuilder.SetInsertPoint(BasicBlock::Create(ctx, "entry", fn));
     Kernel kernel{graph, op, module, kernelBuilder, {}, {}, nullptr};
+    bool viaTable = takesBufferTable(op);
+    if (viaTable)
+      kernel.bufferTable = fn->getArg(0);
     SmallVector<Value *, 8> args;
-    unsigned arg = 0;
-    for (ValueId v : op.getOperands()) {
+    auto pass = [&](ValueId v, SmallVectorImpl<KernelBuffer> &buffers) {
+      unsigned slot = args.size();
       args.push_back(pointerTo(b, v));
-      kernel.operands.push_back({graph.getType(v), fn->getArg(arg++)});
-    }
+      Value *inKernel = nullptr; // unused when the kernel exists already
+      if (!emitted)
+        inKernel = viaTable ? loadFromTable(kernelBuilder, kernel.bufferTable,
+                                            slot, v)
+                            : fn->getArg(slot);
+      buffers.push_back({graph.getType(v), inKernel});
+    };
+    for (ValueId v : op.getOperands())
+      pass(v, kernel.operands);
     // Prepacked weights take the place of the weights (operand 1).
     if (auto it = prepackedSlot.find(i); it != prepackedSlot.end())
       args[1] = dataPointers[it->second];
-    for (ValueId v : op.getResults()) {
-      args.push_back(pointerTo(b, v));
-      kernel.results.push_back({graph.getType(v), fn->getArg(arg++)});
+    for (ValueId v : op.getResults())
+      pass(v, kernel.results);
+    if (viaTable) {
+      for (auto [slot, p] : enumerate(args))
+        b.CreateStore(p, b.CreateConstInBoundsGEP2_64(tableTy, table, 0, slot));
+      args.assign({table});
     }
     args.push_back(b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), workspace,
                                                 scratchOffset[i], "scratch"));
-    kernel.scratch = fn->getArg(arg);
+    kernel.scratch = fn->getArg(fn->arg_size() - 1);
     b.CreateCall(fn, args);
     if (!emitted)
       emitKernelBody(kernel);

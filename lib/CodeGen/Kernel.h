@@ -8,7 +8,12 @@
 // buffers never overlap into the loops (and, once inlined, into scoped alias
 // metadata), which is what lets the loops vectorize without run-time checks.
 // `scratch` is kernelScratchBytes() bytes of workspace, 64-byte aligned,
-// private to the call.
+// private to the call. A kernel of more than kManyKernelBuffers buffers
+// takes them through a table instead:
+//
+//   void kernel(ptr noalias table, ptr scratch)
+//
+// where `table` holds the operand pointers, then the result pointers.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_LIB_CODEGEN_KERNEL_H
@@ -34,11 +39,15 @@ struct Kernel {
   llvm::SmallVector<KernelBuffer, 4> operands;
   llvm::SmallVector<KernelBuffer, 3> results;
   llvm::Value *scratch = nullptr;
+  // The buffer table of a kernel of many buffers (each KernelBuffer's ptr
+  // is then a load from it), else null.
+  llvm::Value *bufferTable = nullptr;
 };
 
-// Kernels with more buffers than this (a Concat of many operands) are never
-// inlined into the entry: each noalias parameter inlined becomes a scope on
-// every memory access, which made LLVM's pipeline quadratic in their number.
+// Kernels with more buffers than this (a Concat of many operands) take them
+// through a table and are never inlined into the entry: a call with
+// thousands of arguments, and once inlined thousands of noalias scopes on
+// every memory access, made LLVM's pipeline quadratic in their number.
 constexpr unsigned kManyKernelBuffers = 64;
 
 // The LLVM type of one element (Bool is i8 holding 0 or 1).

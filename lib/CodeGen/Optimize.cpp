@@ -5,6 +5,7 @@
 #include "Parallel.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/IPO/AlwaysInliner.h"
 #include "llvm/Transforms/Scalar/AlignmentFromAssumptions.h"
@@ -52,8 +53,9 @@ void setKernelInlining(llvm::Module &module) {
   bool inlineAny = kernels.size() <= kMaxInlinedKernels;
   bool inlined = false;
   for (Function *fn : kernels) {
+    // Kernels of many buffers are made NoInline (GraphLowering.cpp).
     bool inlines = inlineAny && fn->hasOneUse() &&
-                   fn->arg_size() <= kManyKernelBuffers;
+                   !fn->hasFnAttribute(llvm::Attribute::NoInline);
     fn->addFnAttr(inlines ? llvm::Attribute::AlwaysInline
                           : llvm::Attribute::NoInline);
     inlined |= inlines;
@@ -94,7 +96,13 @@ void optimizeModule(llvm::Module &module, TargetMachine &tm,
   ModuleAnalysisManager mam;
   // The TargetMachine gives the cost model (TargetTransformInfo): without
   // it the vectorizer sees no vector registers.
-  PassBuilder pb(&tm, tuning);
+  // optnone (an entry that inlines nothing, a Concat of many operands) is
+  // honored by the IR pipeline only through this instrumentation; without
+  // it only code generation skips such functions.
+  PassInstrumentationCallbacks instrumentation;
+  OptNoneInstrumentation optNone(/*DebugLogging=*/false);
+  optNone.registerCallbacks(instrumentation);
+  PassBuilder pb(&tm, tuning, std::nullopt, &instrumentation);
   if (optLevel >= 1 && !partialUnrolling) {
     // In the simplification pipeline, right after the full unroll that
     // LoopUnrolling = false restricts to loops that ask for it.

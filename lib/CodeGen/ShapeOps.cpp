@@ -281,32 +281,55 @@ Function *concatCopyFunction(llvm::Module &module, const TensorType &type,
 } // namespace
 
 void emitConcat(Kernel &k) {
-  // With many operands the kernel is one long block of calls with as many
-  // stack arguments: nothing to optimize, and SelectionDAG's scheduling of
-  // such a block grew quadratically (a Concat of 4096 operands took 5 s to
-  // compile). optnone selects its instructions with FastISel instead.
-  if (k.operands.size() > kManyKernelBuffers) {
-    Function &fn = *k.b.GetInsertBlock()->getParent();
-    fn.addFnAttr(llvm::Attribute::OptimizeNone);
-    fn.addFnAttr(llvm::Attribute::NoInline);
-  }
+  // A Concat of many operands is a list of loads and calls with nothing to
+  // optimize (its copy loops are functions of their own): optnone selects
+  // its instructions with FastISel, whose time is linear in their number.
+  if (k.bufferTable)
+    k.b.GetInsertBlock()->getParent()->addFnAttr(
+        llvm::Attribute::OptimizeNone);
   const KernelBuffer &out = k.results[0];
   int64_t axis = cantFail(getOpAxis(k.op, out.type.rank()));
   Shape outStrides = rowMajorStrides(out.type.shape);
   llvm::Module &module = *k.b.GetInsertBlock()->getModule();
+  Type *outElement = elementLLVMType(k.b.getContext(), out.type.elementType);
+  size_t count = k.operands.size();
   int64_t position = 0; // along the axis
-  for (const KernelBuffer &in : k.operands) {
-    CopyNest nest;
-    nest.dims = in.type.shape;
-    nest.srcStrides = rowMajorStrides(in.type.shape);
-    nest.dstStrides = outStrides;
-    if (in.type.numElements() != 0) {
-      Value *dst = k.b.CreateInBoundsGEP(
-          elementLLVMType(k.b.getContext(), out.type.elementType), out.ptr,
-          k.b.getInt64(position * outStrides[axis]));
-      k.b.CreateCall(concatCopyFunction(module, in.type, nest), {in.ptr, dst});
+  for (size_t first = 0, run; first < count; first += run) {
+    const TensorType &type = k.operands[first].type;
+    // Operands read from a buffer table are copied by one loop per run of
+    // equal types (a Concat of N equal tensors: one loop of N calls), so the
+    // kernel's size does not grow with their number.
+    run = 1;
+    while (k.bufferTable && first + run < count &&
+           k.operands[first + run].type == type)
+      ++run;
+    int64_t extent = type.shape[axis];
+    if (type.numElements() != 0) {
+      CopyNest nest;
+      nest.dims = type.shape;
+      nest.srcStrides = rowMajorStrides(type.shape);
+      nest.dstStrides = outStrides;
+      Function *copy = concatCopyFunction(module, type, nest);
+      auto copyAt = [&](IRBuilderBase &b, Value *src, Value *along) {
+        Value *dst = b.CreateInBoundsGEP(
+            outElement, out.ptr, b.CreateMul(along, b.getInt64(outStrides[axis])));
+        b.CreateCall(copy, {src, dst});
+      };
+      if (run == 1) {
+        copyAt(k.b, k.operands[first].ptr, k.b.getInt64(position));
+      } else {
+        Type *ptrTy = PointerType::getUnqual(k.b.getContext());
+        emitLoop(k.b, int64_t(run), [&](IRBuilderBase &b, Value *i) {
+          Value *slot = b.CreateAdd(i, b.getInt64(first));
+          Value *src =
+              b.CreateLoad(ptrTy, b.CreateInBoundsGEP(ptrTy, k.bufferTable, slot));
+          copyAt(b, src,
+                 b.CreateAdd(b.getInt64(position),
+                             b.CreateMul(i, b.getInt64(extent))));
+        });
+      }
     }
-    position += in.type.shape[axis];
+    position += int64_t(run) * extent;
   }
 }
 
