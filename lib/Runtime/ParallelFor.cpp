@@ -79,6 +79,8 @@ extern "C" void qjit_parallel_for(void (*body)(void *, int64_t, int64_t),
   // cores, 128K to 16M floats): 1.4x to 3x over one thread, where one
   // contiguous piece per thread (static_partitioner) gave 1.4x to 2.4x (a
   // core slowed by anything else holds up its fixed half).
+  // oneTBB's spawn and join, stated for TSan (TsanEdges.h: libtbb.so is not
+  // instrumented); empty outside TSan builds.
   qjit::ForkJoinEdges edges;
   auto chunk = [&](const oneapi::tbb::blocked_range<int64_t> &range) {
     edges.started();
