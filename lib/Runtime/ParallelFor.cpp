@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ParallelFor.h"
+#include "TsanEdges.h"
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -78,12 +79,19 @@ extern "C" void qjit_parallel_for(void (*body)(void *, int64_t, int64_t),
   // cores, 128K to 16M floats): 1.4x to 3x over one thread, where one
   // contiguous piece per thread (static_partitioner) gave 1.4x to 2.4x (a
   // core slowed by anything else holds up its fixed half).
+  // oneTBB's spawn and join, stated for TSan (TsanEdges.h: libtbb.so is not
+  // instrumented); empty outside TSan builds.
+  qjit::ForkJoinEdges edges;
+  auto chunk = [&](const oneapi::tbb::blocked_range<int64_t> &range) {
+    edges.started();
+    body(ctx, range.begin(), range.end());
+    edges.finished();
+  };
+  edges.fork();
   oneapi::tbb::parallel_for(
-      oneapi::tbb::blocked_range<int64_t>(0, count, 2 * grain - 1),
-      [&](const oneapi::tbb::blocked_range<int64_t> &range) {
-        body(ctx, range.begin(), range.end());
-      },
+      oneapi::tbb::blocked_range<int64_t>(0, count, 2 * grain - 1), chunk,
       oneapi::tbb::simple_partitioner());
+  edges.joined();
 }
 
 extern "C" void qjit_set_max_threads(unsigned threads) {
@@ -116,11 +124,25 @@ void runWithThreads(unsigned threads, void (*fn)(void *), void *ctx) {
   }
   // execute() runs fn on this thread, or, when every slot of the arena is
   // taken by other runs, on one of its threads while this one waits: the
-  // limit is set wherever fn runs.
-  arenaFor(threads).execute([&] {
-    ThreadLimitScope scope(threads);
-    fn(ctx);
-  });
+  // limit is set wherever fn runs. oneTBB calls the functor by reference,
+  // so the edges are reached from `this` before any member is read.
+  struct Delegated {
+    unsigned threads;
+    void (*fn)(void *);
+    void *ctx;
+    ForkJoinEdges edges;
+    void operator()() {
+      edges.started();
+      {
+        ThreadLimitScope scope(threads);
+        fn(ctx);
+      }
+      edges.finished();
+    }
+  } delegated{threads, fn, ctx, {}};
+  delegated.edges.fork();
+  arenaFor(threads).execute(delegated);
+  delegated.edges.joined();
 }
 
 } // namespace qjit
