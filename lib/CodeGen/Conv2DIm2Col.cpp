@@ -14,6 +14,7 @@
 #include "MatMulGemm.h"
 #include "Parallel.h"
 #include "llvm/IR/Function.h"
+#include "llvm/IR/MDBuilder.h"
 
 using namespace llvm;
 
@@ -128,15 +129,28 @@ void emitIm2Col(IRBuilderBase &b, const Conv2DPlan &plan, Value *inChannels,
 
 } // namespace
 
-// The calling thread's scratch of `bytes` bytes (ThreadScratch.h).
-Value *emitThreadScratch(IRBuilderBase &b, llvm::Module &module,
-                         uint64_t bytes) {
+// Emits body(buffer) on the calling thread's scratch of `bytes` bytes
+// (ThreadScratch.h). When it cannot be allocated the run fails
+// (RunFailure.h) and the body is skipped.
+void emitWithThreadScratch(IRBuilderBase &b, llvm::Module &module,
+                           uint64_t bytes,
+                           function_ref<void(Value *buffer)> body) {
   FunctionCallee fn = module.getOrInsertFunction(
       "qjit_thread_scratch",
       FunctionType::get(b.getPtrTy(), {b.getInt64Ty()}, false));
   if (auto *f = dyn_cast<Function>(fn.getCallee()))
     f->addFnAttr(llvm::Attribute::NoUnwind);
-  return b.CreateCall(fn, {b.getInt64(bytes)});
+  Value *buffer = b.CreateCall(fn, {b.getInt64(bytes)});
+  Function *parent = b.GetInsertBlock()->getParent();
+  LLVMContext &ctx = b.getContext();
+  BasicBlock *work = BasicBlock::Create(ctx, "scratch.ok", parent);
+  BasicBlock *done = BasicBlock::Create(ctx, "scratch.done", parent);
+  b.CreateCondBr(b.CreateIsNull(buffer), done, work,
+                 MDBuilder(ctx).createUnlikelyBranchWeights());
+  b.SetInsertPoint(work);
+  body(buffer);
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
 }
 
 void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
@@ -147,54 +161,54 @@ void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan) {
   int64_t bands = ceilDiv(plan.outH, plan.bandRows);
   // Tasks of one band of one (image, group), on the run's threads; each
   // chunk fills its own thread's band buffer (inline, the kernel's scratch).
-  emitConvTasks(k, plan, bands,
-                [&](Kernel &chunk, IRBuilderBase &b, const ConvTask &t) {
-                  auto [n, g, band, firstOut] = t;
-                  Value *col = &chunk == &k ? k.scratch
-                                            : emitThreadScratch(
-                                                  b, k.module,
-                                                  plan.scratchBytes);
-                  Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
-                  Value *y = chunk.results[0].ptr;
-                  Value *inChannels = elementPtr(
-                      b, type, x,
-                      b.CreateMul(
-                          b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+  emitConvTasks(
+      k, plan, bands, [&](Kernel &chunk, IRBuilderBase &b, const ConvTask &t) {
+        auto [n, g, band, firstOut] = t;
+        auto emitBand = [&](Value *col) {
+          Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
+          Value *y = chunk.results[0].ptr;
+          Value *inChannels = elementPtr(
+              b, type, x,
+              b.CreateMul(b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
                                       b.CreateMul(g, b.getInt64(cg))),
                           b.getInt64(plan.height * plan.width)));
-                  Value *outChannels = b.CreateAdd(
-                      b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-                  Value *weights = elementPtr(
-                      b, type, w,
-                      b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
-                  Value *y0 = b.CreateMul(band, b.getInt64(plan.bandRows));
-                  Value *rows = b.CreateBinaryIntrinsic(
-                      Intrinsic::smin, b.getInt64(plan.bandRows),
-                      b.CreateSub(b.getInt64(plan.outH), y0));
-                  Value *cols = b.CreateMul(rows, b.getInt64(plan.outW));
-                  emitIm2Col(b, plan, inChannels, y0, rows, col, ld);
+          Value *outChannels = b.CreateAdd(
+              b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+          Value *weights = elementPtr(
+              b, type, w, b.CreateMul(firstOut, b.getInt64(plan.patchSize())));
+          Value *y0 = b.CreateMul(band, b.getInt64(plan.bandRows));
+          Value *rows = b.CreateBinaryIntrinsic(
+              Intrinsic::smin, b.getInt64(plan.bandRows),
+              b.CreateSub(b.getInt64(plan.outH), y0));
+          Value *cols = b.CreateMul(rows, b.getInt64(plan.outW));
+          emitIm2Col(b, plan, inChannels, y0, rows, col, ld);
 
-                  GemmArgs gemm;
-                  gemm.type = type;
-                  gemm.m = og;
-                  gemm.k = plan.patchSize();
-                  gemm.n = cols;
-                  gemm.maxN = ld;
-                  gemm.a = weights;
-                  gemm.b = col;
-                  gemm.c = elementPtr(
-                      b, type, y,
-                      b.CreateAdd(b.CreateMul(outChannels, b.getInt64(outPixels)),
-                                  b.CreateMul(y0, b.getInt64(plan.outW))));
-                  gemm.lda = plan.patchSize();
-                  gemm.ldb = ld;
-                  gemm.ldc = outPixels;
-                  gemm.accumulate = plan.hasBias;
-                  if (plan.hasBias)
-                    emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
-                                 cols, gemm.c, outPixels);
-                  emitGemm(b, k.module, gemm);
-                });
+          GemmArgs gemm;
+          gemm.type = type;
+          gemm.m = og;
+          gemm.k = plan.patchSize();
+          gemm.n = cols;
+          gemm.maxN = ld;
+          gemm.a = weights;
+          gemm.b = col;
+          gemm.c = elementPtr(
+              b, type, y,
+              b.CreateAdd(b.CreateMul(outChannels, b.getInt64(outPixels)),
+                          b.CreateMul(y0, b.getInt64(plan.outW))));
+          gemm.lda = plan.patchSize();
+          gemm.ldb = ld;
+          gemm.ldc = outPixels;
+          gemm.accumulate = plan.hasBias;
+          if (plan.hasBias)
+            emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og, cols,
+                         gemm.c, outPixels);
+          emitGemm(b, k.module, gemm);
+        };
+        if (&chunk == &k)
+          emitBand(k.scratch);
+        else
+          emitWithThreadScratch(b, k.module, plan.scratchBytes, emitBand);
+      });
 }
 
 } // namespace qjit

@@ -1,6 +1,7 @@
 //===- CompiledGraph.cpp - Checked calls of a compiled graph --------------===//
 #include "qjit/JIT/Jit.h"
 #include "ParallelRuntime.h"
+#include "Runtime/RunFailure.h"
 #include "qjit/IR/DenseData.h"
 #include "qjit/Support/Error.h"
 #include "llvm/ADT/SmallVector.h"
@@ -153,10 +154,19 @@ llvm::Error CompiledGraph::run(llvm::ArrayRef<TensorRef> inputs,
                      workspaceSize, graphName);
   buffers.push_back(workspace);
   buffers.append(dataPointers.begin(), dataPointers.end());
-  if (threaded)
-    runWithThreads(options.threads, [&] { entry(buffers.data()); });
-  else
-    entry(buffers.data());
+  // Runtime functions that cannot do their work (an allocation failed)
+  // report it here instead of stopping the process (RunFailure.h).
+  RunFailure failure;
+  {
+    RunFailureScope scope(&failure);
+    if (threaded)
+      runWithThreads(options.threads, [&] { entry(buffers.data()); });
+    else
+      entry(buffers.data());
+  }
+  if (failure.failed())
+    return makeError("graph @{} could not run: {} (its outputs are undefined)",
+                     graphName, failure.message());
   return llvm::Error::success();
 }
 

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Gemm.h"
+#include "RunFailure.h"
 #include <cblas.h>
 #include <cstdio>
 #include <cstdlib>
@@ -46,13 +47,13 @@ extern "C" void qjit_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
     omp_set_num_threads(saved);
 #endif
   // The kernels pass valid arguments (MatMulGemm.cpp); what is left is
-  // oneDNN failing to allocate its packing buffers, and the kernels have no
-  // way to report an error: stop, as OpenBLAS does in that case.
+  // oneDNN failing to allocate its packing buffers: the run fails.
   if (status != dnnl_success) {
-    std::fprintf(stderr,
-                 "qjit: dnnl_sgemm failed (status %d, m=%lld n=%lld k=%lld)\n",
-                 int(status), (long long)m, (long long)n, (long long)k);
-    std::abort();
+    char what[128];
+    std::snprintf(what, sizeof what,
+                  "dnnl_sgemm failed (status %d, m=%lld n=%lld k=%lld)",
+                  int(status), (long long)m, (long long)n, (long long)k);
+    qjit_run_failed(what);
   }
 }
 

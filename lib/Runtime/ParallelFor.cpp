@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ParallelFor.h"
+#include "RunFailure.h"
 #include "TsanEdges.h"
 #include <algorithm>
 #include <map>
@@ -82,9 +83,14 @@ extern "C" void qjit_parallel_for(void (*body)(void *, int64_t, int64_t),
   // oneTBB's spawn and join, stated for TSan (TsanEdges.h: libtbb.so is not
   // instrumented); empty outside TSan builds.
   qjit::ForkJoinEdges edges;
+  // Chunks report to the caller's run (RunFailure.h), on any thread.
+  qjit::RunFailure *failure = qjit::currentRunFailure();
   auto chunk = [&](const oneapi::tbb::blocked_range<int64_t> &range) {
     edges.started();
-    body(ctx, range.begin(), range.end());
+    {
+      qjit::RunFailureScope failureScope(failure);
+      body(ctx, range.begin(), range.end());
+    }
     edges.finished();
   };
   edges.fork();
@@ -126,20 +132,23 @@ void runWithThreads(unsigned threads, void (*fn)(void *), void *ctx) {
   // taken by other runs, on one of its threads while this one waits: the
   // limit is set wherever fn runs. oneTBB calls the functor by reference,
   // so the edges are reached from `this` before any member is read.
+  // The run's failure state (RunFailure.h) goes with it.
   struct Delegated {
     unsigned threads;
     void (*fn)(void *);
     void *ctx;
+    RunFailure *failure;
     ForkJoinEdges edges;
     void operator()() {
       edges.started();
       {
         ThreadLimitScope scope(threads);
+        RunFailureScope failureScope(failure);
         fn(ctx);
       }
       edges.finished();
     }
-  } delegated{threads, fn, ctx, {}};
+  } delegated{threads, fn, ctx, currentRunFailure(), {}};
   delegated.edges.fork();
   arenaFor(threads).execute(delegated);
   delegated.edges.joined();

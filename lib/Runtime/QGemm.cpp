@@ -1,12 +1,14 @@
 //===- QGemm.cpp - Packing, panels and the drivers of the integer GEMM ----===//
 #include "QGemm.h"
 #include "QGemmKernels.h"
+#include "RunFailure.h"
 #include "TransposeBytes.h"
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <vector>
+#include <new>
 
 using namespace qjit::runtime;
 
@@ -48,13 +50,18 @@ struct Panel {
   int64_t capacity = 0;    // bytes of `rows`
   int64_t rowCapacity = 0;
 
-  void reserve(int64_t count, int64_t depth) {
+  // False when the buffers cannot be allocated: the run fails
+  // (RunFailure.h) and the caller does nothing.
+  bool reserve(int64_t count, int64_t depth) {
     // At least one cache line, so that an empty depth still has a buffer.
-    if (std::max<int64_t>(count * depth, 64) > capacity) {
+    int64_t bytes = std::max<int64_t>(count * depth, 64);
+    if (qjit::scratchAllocationsFailForTesting())
+      release();
+    if (bytes > capacity) {
       std::free(rows);
-      capacity = std::max<int64_t>(count * depth, 64);
-      rows = static_cast<uint8_t *>(std::aligned_alloc(
-          64, (capacity + 63) / 64 * 64));
+      capacity = bytes;
+      rows = static_cast<uint8_t *>(
+          std::aligned_alloc(64, (capacity + 63) / 64 * 64));
     }
     if (count > rowCapacity) {
       std::free(rowSums);
@@ -65,14 +72,25 @@ struct Panel {
       sums = static_cast<int32_t *>(std::aligned_alloc(
           64, rowCapacity * kTileColumns * sizeof(int32_t)));
     }
-    if (!rows || !rowSums || !sums)
-      std::abort(); // a few hundred KB per thread: not a recoverable state
+    if (rows && rowSums && sums && !qjit::scratchAllocationsFailForTesting())
+      return true;
+    release();
+    char what[96];
+    std::snprintf(what, sizeof what,
+                  "cannot allocate the %lld-byte panel of an integer GEMM",
+                  static_cast<long long>(bytes));
+    qjit_run_failed(what);
+    return false;
   }
-  ~Panel() {
+  void release() {
     std::free(rows);
     std::free(rowSums);
     std::free(sums);
+    rows = nullptr;
+    rowSums = sums = nullptr;
+    capacity = rowCapacity = 0;
   }
+  ~Panel() { release(); }
 };
 
 thread_local Panel panel;
@@ -330,12 +348,16 @@ void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
   const uint8_t *bytes = static_cast<const uint8_t *>(w);
   uint8_t flip = g->w_signed ? 0 : 0x80; // UInt8 w: w' = w - 128
   std::memset(packed, 0, qjit_qgemm_packed_bytes(g));
-  std::vector<int64_t> colSums(g->n);
+  std::unique_ptr<int64_t[]> colSums(new (std::nothrow) int64_t[g->n]);
+  if (!colSums) {
+    qjit_run_failed("cannot allocate the column sums of integer weights");
+    return;
+  }
   if (isDepthwise(g, taps))
     packDepthwise(g, bytes, kStride, groupStride, packed);
   for (int64_t group = 0; group < g->groups; ++group) {
     int8_t *groupPacked = packed + group * groupBytes(g);
-    std::fill(colSums.begin(), colSums.end(), 0);
+    std::fill(colSums.get(), colSums.get() + g->n, 0);
     // k outer: row-major weights (MatMul's [K, N]) are read in order.
     int64_t channels = g->k / taps;
     for (int64_t k = 0; k < g->k; ++k) {
@@ -364,7 +386,8 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
                      int64_t rowBegin, int64_t rowEnd) {
   const IsaKernels &isa = kernelsFor(g->isa);
   int64_t depth = paddedDepth(g), step = panelRows(depth);
-  panel.reserve(step, depth);
+  if (!panel.reserve(step, depth))
+    return;
   const auto *in = static_cast<const uint8_t *>(x);
   // UInt8 rows whose length is a multiple of 4 are x' as they are.
   bool direct = !g->x_signed && g->k % 4 == 0 && !g->has_w_zero_points;
@@ -448,7 +471,8 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
                       int64_t taskEnd) {
   const IsaKernels &isa = kernelsFor(g->isa);
   int64_t depth = paddedDepth(g), step = panelRows(depth);
-  panel.reserve(step, depth);
+  if (!panel.reserve(step, depth))
+    return;
   int64_t positions = c->out_h * c->out_w;
   int64_t outChannels = g->groups * g->n;
   TaskGrid grid(g, c);

@@ -7,8 +7,9 @@
 extern "C" {
 // A 64-byte aligned buffer of at least `bytes` bytes that belongs to the
 // calling thread until its next call (a chunk of a parallel kernel's, e.g.
-// a float convolution's im2col band). Kept and grown per thread; a failed
-// allocation stops the process (a kernel cannot report errors).
+// a float convolution's im2col band). Kept and grown per thread. When it
+// cannot be allocated, fails the run (RunFailure.h) and returns null: the
+// caller skips its work.
 void *qjit_thread_scratch(int64_t bytes);
 }
 
