@@ -10,6 +10,15 @@ import qjit.torch as qt  # noqa: E402
 from qjit.torch import kernels  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def seeded_torch():
+    """The same random dy (torch.randn) in every run: the learnable tests
+    compare sums of thousands of float32 terms taken in a different order
+    from PyTorch's, whose difference depends on the data; unseeded, one run
+    in a few dozen passed their tolerance."""
+    torch.manual_seed(20261204)
+
+
 def bits(t):
     return t.detach().numpy().tobytes()
 
