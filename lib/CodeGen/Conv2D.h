@@ -66,6 +66,13 @@ using ConvTaskBody = llvm::function_ref<void(
 void emitConvTasks(Kernel &k, const Conv2DPlan &plan, int64_t bands,
                    ConvTaskBody body);
 
+// Emits body(buffer) on the calling thread's scratch of `bytes` bytes
+// (lib/Runtime/ThreadScratch.h), for a chunk of a parallel loop. When it
+// cannot be allocated the run fails (RunFailure.h) and the body is skipped.
+void emitWithThreadScratch(llvm::IRBuilderBase &b, llvm::Module &module,
+                           uint64_t bytes,
+                           llvm::function_ref<void(llvm::Value *buffer)> body);
+
 uint64_t conv2DDirectScratchBytes(const Conv2DPlan &plan);
 void emitConv2DDirect(Kernel &k, const Conv2DPlan &plan);
 void emitConv2DIm2Col(Kernel &k, const Conv2DPlan &plan);

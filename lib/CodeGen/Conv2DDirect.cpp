@@ -9,11 +9,14 @@
 // (an infinite weight over padding gives NaN), and no loop tests bounds.
 // Up to kMaxUnrolledTaps taps are unrolled into one vectorized loop over x
 // that keeps each output's sum in a register; larger kernels add one tap
-// at a time into the output row.
+// at a time into the output row. Planes are split over the run's threads;
+// each chunk pads into its own thread's scratch (the kernel's scratch when
+// the convolution is too small to split).
 //
 //===----------------------------------------------------------------------===//
 #include "Conv2D.h"
 #include "LoopBuilder.h"
+#include "Parallel.h"
 
 using namespace llvm;
 
@@ -21,6 +24,11 @@ namespace qjit {
 namespace {
 
 constexpr int64_t kMaxUnrolledTaps = 49; // 7x7
+
+// Multiply-adds per chunk of planes on the run's threads: tens of
+// microseconds each, well above a chunk's scheduling cost, and small enough
+// that a depthwise layer (32 to 960 planes of 7x7 to 112x112) splits.
+constexpr int64_t kChunkMultiplyAdds = int64_t(1) << 18;
 
 struct PaddedPlane {
   int64_t rows, cols; // the plane the taps read, padding included
@@ -70,6 +78,9 @@ private:
   void emitTapByTap(IRBuilderBase &b, const PlaneRefs &refs);
 
   Kernel &k;
+  // The chunk being emitted (k itself when not split) and its padded plane.
+  Kernel *chunk = nullptr;
+  Value *planeScratch = nullptr;
   const Conv2DPlan &plan;
   const Conv2DParams &p;
   DataType type;
@@ -79,26 +90,44 @@ private:
 };
 
 void DirectConvEmitter::emit() {
-  if (padded.copied)
-    k.b.CreateMemSet(k.scratch, k.b.getInt8(0), conv2DDirectScratchBytes(plan),
-                     MaybeAlign(64));
-
-  emitLoop(
-      k.b, plan.batch * plan.outChannels,
-      [&](IRBuilderBase &b, Value *plane) {
-        PlaneRefs refs = emitPlaneRefs(b, plane);
-        if (taps <= kMaxUnrolledTaps)
-          emitUnrolledTaps(b, refs);
+  int64_t planes = plan.batch * plan.outChannels;
+  int64_t perPlane = std::max<int64_t>(plan.outH * plan.outW * taps, 1);
+  uint64_t scratchBytes = conv2DDirectScratchBytes(plan);
+  emitParallelFor(
+      k, planes, std::max<int64_t>(1, ceilDiv(kChunkMultiplyAdds, perPlane)), {},
+      [&](Kernel &c, ArrayRef<Value *>, Value *begin, Value *end) {
+        chunk = &c;
+        auto emitPlanes = [&](Value *scratch) {
+          planeScratch = scratch;
+          // Borders zeroed once per chunk: every plane leaves them untouched.
+          if (padded.copied)
+            c.b.CreateMemSet(scratch, c.b.getInt8(0), scratchBytes,
+                             MaybeAlign(64));
+          emitLoop(
+              c.b, begin, end, c.b.getInt64(1),
+              [&](IRBuilderBase &b, Value *plane) {
+                PlaneRefs refs = emitPlaneRefs(b, plane);
+                if (taps <= kMaxUnrolledTaps)
+                  emitUnrolledTaps(b, refs);
+                else
+                  emitTapByTap(b, refs);
+              },
+              "plane");
+        };
+        if (!padded.copied)
+          emitPlanes(nullptr);
+        else if (&c == &k)
+          emitPlanes(k.scratch);
         else
-          emitTapByTap(b, refs);
-      },
-      "plane");
+          emitWithThreadScratch(c.b, k.module, scratchBytes, emitPlanes);
+      });
 }
 
 // for n, o: the plane of output channel o reads input channel o / (O/g).
 PlaneRefs DirectConvEmitter::emitPlaneRefs(IRBuilderBase &b, Value *plane) {
-  Value *x = k.operands[0].ptr, *w = k.operands[1].ptr, *y = k.results[0].ptr;
-  Value *bias = plan.hasBias ? k.operands[2].ptr : nullptr;
+  Value *x = chunk->operands[0].ptr, *w = chunk->operands[1].ptr;
+  Value *y = chunk->results[0].ptr;
+  Value *bias = plan.hasBias ? chunk->operands[2].ptr : nullptr;
   Value *o = b.CreateURem(plane, b.getInt64(plan.outChannels));
   Value *n = b.CreateUDiv(plane, b.getInt64(plan.outChannels));
   Value *channel = b.CreateUDiv(o, b.getInt64(plan.groupOutChannels));
@@ -117,7 +146,7 @@ PlaneRefs DirectConvEmitter::emitPlaneRefs(IRBuilderBase &b, Value *plane) {
 
   refs.source = inPlane;
   if (padded.copied) {
-    refs.source = k.scratch;
+    refs.source = planeScratch;
     emitPaddedCopy(b, inPlane);
   }
   return refs;
@@ -130,7 +159,7 @@ void DirectConvEmitter::emitPaddedCopy(IRBuilderBase &b, Value *inPlane) {
       b, plan.height,
       [&](IRBuilderBase &b, Value *r) {
         Value *to = elementPtr(
-            b, type, k.scratch,
+            b, type, planeScratch,
             b.CreateAdd(b.CreateMul(b.CreateAdd(r, b.getInt64(p.padH)),
                                     b.getInt64(padded.cols)),
                         b.getInt64(p.padW)));

@@ -129,9 +129,6 @@ void emitIm2Col(IRBuilderBase &b, const Conv2DPlan &plan, Value *inChannels,
 
 } // namespace
 
-// Emits body(buffer) on the calling thread's scratch of `bytes` bytes
-// (ThreadScratch.h). When it cannot be allocated the run fails
-// (RunFailure.h) and the body is skipped.
 void emitWithThreadScratch(IRBuilderBase &b, llvm::Module &module,
                            uint64_t bytes,
                            function_ref<void(Value *buffer)> body) {

@@ -87,6 +87,29 @@ void expectSameForEveryThreadCount(const Graph &graph, bool exact,
   expectSameForEveryThreadCount(graph, randomInputs(graph, fill), exact, what);
 }
 
+//===-- Depthwise convolution ---------------------------------------------===//
+
+// Planes of a depthwise (direct) convolution on several threads, each
+// chunk padding into its own scratch: every thread count gives the same
+// bytes (JitGemm.Conv2DCases checks the values).
+TEST(JitParallel, DepthwiseConvolution) {
+  struct Case {
+    Shape input, weight;
+    AttrList attrs;
+  };
+  const Case cases[] = {
+      {{2, 40, 37, 29}, {40, 1, 3, 3}, {{"padding", 1}, {"groups", 40}}},
+      {{1, 96, 30, 30}, {96, 1, 3, 3}, {{"groups", 96}}}, // no padding
+      {{1, 24, 28, 28}, {48, 1, 9, 9}, {{"padding", 4}, {"groups", 24}}},
+  };
+  for (const Case &c : cases) {
+    Graph graph = singleOpGraph(OpKind::Conv2D,
+                                {f32(c.input), f32(c.weight), f32({c.weight[0]})},
+                                c.attrs);
+    expectSameForEveryThreadCount(graph, /*exact=*/false, graph.toString());
+  }
+}
+
 //===-- Elementwise -------------------------------------------------------===//
 
 TEST(JitParallel, ElementwiseBinary) {
