@@ -33,6 +33,20 @@ bool isKernel(const Function &fn) {
 // shared by equal ops (a repeated layer) once.
 constexpr size_t kMaxInlinedKernels = 32;
 
+SmallVector<Function *> kernelsOf(const llvm::Module &module) {
+  SmallVector<Function *> kernels;
+  for (const Function &fn : module)
+    if (isKernel(fn))
+      kernels.push_back(const_cast<Function *>(&fn));
+  return kernels;
+}
+
+} // namespace
+
+bool keepsKernelsApart(const llvm::Module &module) {
+  return kernelsOf(module).size() > kMaxInlinedKernels;
+}
+
 // Each kernel called once is inlined into the entry before the
 // simplification pipeline (in small graphs): simplified once, as part of the
 // entry, instead of once alone and again after the CGSCC inliner has put it
@@ -45,11 +59,8 @@ constexpr size_t kMaxInlinedKernels = 32;
 // optimize: it is left optnone, so that its instructions are selected by
 // FastISel. SelectionDAG's scheduling of one block of thousands of loads
 // and calls (a graph with thousands of inputs) grew quadratically.
-void setKernelInlining(llvm::Module &module) {
-  SmallVector<Function *> kernels;
-  for (Function &fn : module)
-    if (isKernel(fn))
-      kernels.push_back(&fn);
+void decideKernelInlining(llvm::Module &module) {
+  SmallVector<Function *> kernels = kernelsOf(module);
   bool inlineAny = kernels.size() <= kMaxInlinedKernels;
   bool inlined = false;
   for (Function *fn : kernels) {
@@ -68,8 +79,6 @@ void setKernelInlining(llvm::Module &module) {
       fn.addFnAttr(llvm::Attribute::NoInline);
     }
 }
-
-} // namespace
 
 void optimizeModule(llvm::Module &module, TargetMachine &tm,
                     unsigned optLevel) {
@@ -120,7 +129,7 @@ void optimizeModule(llvm::Module &module, TargetMachine &tm,
         });
   }
   if (optLevel >= 1)
-    setKernelInlining(module);
+    decideKernelInlining(module);
   if (optLevel >= 1) {
     pb.registerPipelineEarlySimplificationEPCallback(
         [](ModulePassManager &mpm, OptimizationLevel) {

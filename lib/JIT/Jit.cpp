@@ -4,6 +4,8 @@
 #include "CachedCompiler.h"
 #include "IntegerRuntime.h"
 #include "ParallelRuntime.h"
+#include "Runtime/ParallelFor.h"
+#include "SplitCompile.h"
 #include "TargetSelection.h"
 #include "qjit/CodeGen/CodeGen.h"
 #include "qjit/IR/StructuralHash.h"
@@ -77,6 +79,8 @@ struct Jit::Impl {
   // For the pass pipeline's cost model and for emitting files; the same CPU
   // and features as the session's own code generator.
   std::unique_ptr<TargetMachine> tm;
+  // The threads' own machines when a compile is split (SplitCompile.h).
+  std::unique_ptr<TargetMachinePool> partMachines;
   std::string missingFeature; // why this host cannot run the code, if any
   std::mutex mutex;           // guards everything below and `tm`
   std::map<CacheKey, std::shared_ptr<const CompiledGraph>> cache;
@@ -98,9 +102,16 @@ struct Jit::Impl {
     return fmt::format("O{} default-passes={}", options.optLevel,
                        runsDefaultPasses());
   }
+  // Lowers a verified `graph` into `ctx`, after the default passes.
+  Expected<LoweredGraph> lowerOnly(const Graph &graph, LLVMContext &ctx,
+                                   StringRef entryName);
   // Lowers and optimizes a verified `graph` into `ctx`.
   Expected<LoweredGraph> lower(const Graph &graph, LLVMContext &ctx,
                                StringRef entryName);
+  // Adds the lowered module to the session, optimized and compiled in parts
+  // on several threads when it is large enough, else whole.
+  Error addToSession(LoweredGraph &lowered, std::unique_ptr<LLVMContext> ctx,
+                     StringRef entryName);
   // Lowers, optimizes and adds a verified `graph` to the session.
   Expected<CompiledCode> compileInSession(const Graph &graph,
                                           StringRef entryName);
@@ -122,6 +133,7 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   if (!tm)
     return tm.takeError();
   impl->tm = std::move(*tm);
+  impl->partMachines = std::make_unique<TargetMachinePool>(*builder);
   Expected<std::string> missing = featureMissingOnHost(*impl->tm);
   if (!missing)
     return missing.takeError();
@@ -164,8 +176,9 @@ DiskCacheStats Jit::diskCacheStats() const {
   return impl->diskCache ? impl->diskCache->getStats() : DiskCacheStats{};
 }
 
-Expected<LoweredGraph> Jit::Impl::lower(const Graph &graph, LLVMContext &ctx,
-                                        StringRef entryName) {
+Expected<LoweredGraph> Jit::Impl::lowerOnly(const Graph &graph,
+                                            LLVMContext &ctx,
+                                            StringRef entryName) {
   // The default passes transform a copy: the caller's graph is const, and
   // the cache is keyed by it.
   Module transformed;
@@ -178,11 +191,38 @@ Expected<LoweredGraph> Jit::Impl::lower(const Graph &graph, LLVMContext &ctx,
     if (Error err = pipeline->run(transformed))
       return err;
   }
-  Expected<LoweredGraph> lowered = lowerGraph(*toLower, ctx, *tm, entryName);
+  return lowerGraph(*toLower, ctx, *tm, entryName);
+}
+
+Expected<LoweredGraph> Jit::Impl::lower(const Graph &graph, LLVMContext &ctx,
+                                        StringRef entryName) {
+  Expected<LoweredGraph> lowered = lowerOnly(graph, ctx, entryName);
   if (!lowered)
     return lowered.takeError();
   optimizeModule(*lowered->module, *tm, options.optLevel);
   return lowered;
+}
+
+Error Jit::Impl::addToSession(LoweredGraph &lowered,
+                              std::unique_ptr<LLVMContext> ctx,
+                              StringRef entryName) {
+  unsigned threads = options.compileThreads ? options.compileThreads
+                                            : defaultThreadCount();
+  unsigned parts = splitCompileParts(*lowered.module, threads);
+  if (parts == 1) {
+    optimizeModule(*lowered.module, *tm, options.optLevel);
+    return session->addIRModule(
+        orc::ThreadSafeModule(std::move(lowered.module), std::move(ctx)));
+  }
+  Expected<std::vector<std::unique_ptr<MemoryBuffer>>> objects = splitCompile(
+      *lowered.module, entryName, parts, *partMachines, options.optLevel);
+  lowered.module.reset(); // before its context goes
+  if (!objects)
+    return objects.takeError();
+  for (std::unique_ptr<MemoryBuffer> &object : *objects)
+    if (Error err = session->addObjectFile(std::move(object)))
+      return err;
+  return Error::success();
 }
 
 Expected<std::shared_ptr<const CompiledGraph>>
@@ -235,7 +275,7 @@ Expected<CompiledCode> Jit::Impl::compileInSession(const Graph &graph,
                                                    StringRef entryName) {
   // One context per module: ORC owns it with the module from here on.
   auto ctx = std::make_unique<LLVMContext>();
-  Expected<LoweredGraph> lowered = lower(graph, *ctx, entryName);
+  Expected<LoweredGraph> lowered = lowerOnly(graph, *ctx, entryName);
   if (!lowered)
     return lowered.takeError();
   CompiledCode code;
@@ -245,8 +285,7 @@ Expected<CompiledCode> Jit::Impl::compileInSession(const Graph &graph,
   const Function *parallelFor =
       lowered->module->getFunction("qjit_parallel_for");
   code.usesThreads = parallelFor && !parallelFor->use_empty();
-  if (Error err = session->addIRModule(
-          orc::ThreadSafeModule(std::move(lowered->module), std::move(ctx))))
+  if (Error err = addToSession(*lowered, std::move(ctx), entryName))
     return err;
   Expected<orc::ExecutorAddr> address = session->lookup(entryName);
   if (!address)

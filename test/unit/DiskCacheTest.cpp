@@ -281,6 +281,39 @@ TEST(DiskCacheEntryFormat, RoundTripsAndRejectsDamage) {
                         "written for another key");
 }
 
+// A chain of 38 fake quantizations (each its own kernel, past the 32 that
+// are inlined) compiled in two parts on two threads: the entry keeps both
+// object files, and another session links them.
+TEST_F(DiskCacheJit, SplitCompileKeepsEveryPart) {
+  std::string text = "graph @split(t0: Float32 [256, 300]) {\n";
+  constexpr int kLinks = 38;
+  for (int i = 0; i < kLinks; ++i)
+    text += fmt::format("  t{} = FakeQuantization(t{}, scale={}) : "
+                        "Float32 [256, 300]\n",
+                        i + 1, i, 0.05 + 0.001 * i);
+  text += fmt::format("  return t{}\n}}\n", kLinks);
+  Graph graph = parseGraph(text);
+  JitOptions options;
+  options.cacheDir = dir;
+  options.defaultPasses = false; // would fuse the chain into one kernel
+  options.compileThreads = 2;
+  for (int session = 0; session < 2; ++session) {
+    auto jit = Jit::create(options);
+    ASSERT_OK(jit);
+    compileAndCheck(**jit, graph);
+    EXPECT_EQ((*jit)->diskCacheStats().hits, session == 0 ? 0u : 1u);
+    EXPECT_EQ((*jit)->diskCacheStats().misses, session == 0 ? 1u : 0u);
+  }
+  ASSERT_EQ(files().size(), 1u);
+  auto file = llvm::MemoryBuffer::getFile(files()[0]);
+  ASSERT_TRUE(file) << file.getError().message();
+  DiskCacheKey key = computeDiskCacheKey(
+      graph, *targetMachine(options), settingsOf(options));
+  auto entry = parseDiskCacheEntry((*file)->getBuffer(), key);
+  ASSERT_OK(entry);
+  EXPECT_EQ(entry->objects.size(), 2u);
+}
+
 TEST_F(DiskCacheJit, HitInAnotherSessionSkipsTheCompile) {
   Graph graph = parseGraph(graphText());
   std::unique_ptr<Jit> first = newJit();

@@ -126,6 +126,12 @@ cl::opt<std::string> cacheDir(
              "$QJIT_CACHE_DIR, else none); --time-compile then also prints "
              "'compile-cache: hit' or 'miss'"),
     cl::value_desc("DIR"), cl::cat(category));
+cl::opt<unsigned> compileThreads(
+    "compile-threads",
+    cl::desc("Threads a compile may use to optimize and generate the code of "
+             "a graph with many kernels in parts (default 0: all cores; the "
+             "results are the same for any count)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<bool> splitInput(
     "split-input-file",
     cl::desc("Process the cases separated by '// -----' lines independently"),
@@ -234,6 +240,7 @@ int main(int argc, char **argv) {
   // -passes (or an imported model's pipeline) runs exactly what it names.
   options.jit.defaultPasses = defaultPasses && passes.empty();
   options.jit.cacheDir = cacheDir;
+  options.jit.compileThreads = compileThreads;
   options.graphName = graphName;
   options.run = run;
   options.engine = engine;

@@ -54,9 +54,20 @@ llvm::Expected<LoweredGraph> lowerGraph(const Graph &graph,
 llvm::StringRef vectorMathLibrary(const llvm::TargetMachine &tm);
 
 // Runs LLVM's standard pipeline at -O<level> (0..3) with the target's cost
-// model (needed for vectorization).
+// model (needed for vectorization). From -O1 it first calls
+// decideKernelInlining.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
                     unsigned optLevel);
+
+// Whether the kernels of a lowered `module` are too many to inline into its
+// entry: each is then optimized on its own, so the module may be cut into
+// parts optimized apart (lib/JIT/SplitCompile.h).
+bool keepsKernelsApart(const llvm::Module &module);
+
+// Marks each kernel of a lowered `module` to be inlined into the entry, or
+// to stay apart (keepsKernelsApart), in which case the entry, a list of
+// calls, is left unoptimized. Calling it again changes nothing.
+void decideKernelInlining(llvm::Module &module);
 
 } // namespace qjit
 

@@ -27,6 +27,10 @@ struct JitOptions {
   // (An initializer, so JitOptions{2, "", ""} draws no missing-initializer
   // warning.)
   std::string cacheDir = {};
+  // Threads a compile may use: a graph with many kernels is cut into parts
+  // optimized and compiled at the same time (lib/JIT/SplitCompile.h).
+  // 0: all cores. The code computes the same results for any count.
+  unsigned compileThreads = 0;
 };
 
 // What a Jit's disk compile cache has done (all zero without one).
