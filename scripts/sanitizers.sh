@@ -54,7 +54,7 @@ case "$mode" in
     # Every test that runs kernels on several threads or uses one Jit or
     # disk cache from several threads.
     "$build/test/unit/JitTests" \
-      --gtest_filter='JitParallel*:FuseElementwise*:JitThreads*:JitGemm.*:Stress.*:RunFailure.*'
+      --gtest_filter='JitParallel*:FuseElementwise*:JitThreads*:JitGemm.*:Stress.*:RunFailure.*:SplitCompile.*'
     "$build/test/unit/DiskCacheTests" --gtest_filter='DiskCacheJit.*'
     ;;
   *)

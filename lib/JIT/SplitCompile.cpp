@@ -2,6 +2,7 @@
 
 #include "SplitCompile.h"
 
+#include "Runtime/TsanEdges.h"
 #include "qjit/CodeGen/CodeGen.h"
 
 #include "llvm/ADT/EquivalenceClasses.h"
@@ -183,14 +184,26 @@ splitCompile(llvm::Module &module, StringRef entryName, unsigned parts,
   std::vector<std::unique_ptr<MemoryBuffer>> objects(parts);
   std::vector<std::string> failures(parts);
   StringRef bitcodeRef(bitcode.data(), bitcode.size());
-  oneapi::tbb::parallel_for(0u, parts, [&](unsigned part) {
-    Expected<std::unique_ptr<MemoryBuffer>> object =
-        compilePart(bitcodeRef, partOf, part, *(*tms)[part], optLevel);
-    if (object)
-      objects[part] = std::move(*object);
-    else
-      failures[part] = toString(object.takeError());
-  });
+  // One part per task. oneTBB's spawn and join, stated for TSan
+  // (Runtime/TsanEdges.h), as qjit_parallel_for does: the body oneTBB copies
+  // reaches the edges before it reads anything else.
+  ForkJoinEdges edges;
+  auto compileParts = [&](const oneapi::tbb::blocked_range<unsigned> &range) {
+    edges.started();
+    for (unsigned part = range.begin(); part != range.end(); ++part) {
+      Expected<std::unique_ptr<MemoryBuffer>> object =
+          compilePart(bitcodeRef, partOf, part, *(*tms)[part], optLevel);
+      if (object)
+        objects[part] = std::move(*object);
+      else
+        failures[part] = toString(object.takeError());
+    }
+    edges.finished();
+  };
+  edges.fork();
+  oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<unsigned>(0, parts, 1),
+                            compileParts, oneapi::tbb::simple_partitioner());
+  edges.joined();
   for (const std::string &failure : failures)
     if (!failure.empty())
       return createStringError(inconvertibleErrorCode(), failure);
