@@ -13,15 +13,12 @@ MODELS_DIR/<model>_b1/ when missing), in one run of this script, times:
                        fake-quantization path (iropt's default passes)
   qjit integer         -passes=check_model.INTEGER_PIPELINE (convert-to-integers)
   qjit float, 2 thr.   --threads=2
-  qjit compile         compile-ns of --time-compile: from the imported graph
-                       to a callable function (passes, lowering, LLVM, ORC),
-                       the first compile in the process (cold)
-  qjit import          iropt prints no import time: the wall time of
-                       `iropt m.onnx --time-compile` (no run) minus its
-                       compile-ns minus the wall time of `iropt
-                       --print-passes` (process start and LLVM's static
-                       set-up); this also holds the JIT session's set-up, so
-                       it is an upper bound
+  qjit compile         --time-compile's compile-ns minus its import-ns: from
+                       the imported graph to a callable function (passes,
+                       lowering, LLVM, ORC), the first compile in the
+                       process (cold)
+  qjit import          --time-compile's import-ns: reading the .onnx file
+                       into a graph (of the float path's run)
 
 PyTorch's rows are medians of --runs calls after two warm-up calls (time.
 perf_counter); qjit's are iropt's run-median-ns over --runs runs after its
@@ -83,16 +80,14 @@ def quantized_engine(torch):
 
 
 def run_iropt(command):
-    """(stdout, wall seconds) of one iropt command."""
+    """The stdout of one iropt command."""
     print("$ " + " ".join(command), file=sys.stderr, flush=True)
-    start = time.perf_counter()
     result = subprocess.run(command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - start
     if result.returncode != 0:
         fail(f"{' '.join(command)} failed ({result.returncode}):\n"
              f"{result.stderr[-3000:]}")
-    return result.stdout, wall
+    return result.stdout
 
 
 def report_value(text, key):
@@ -115,20 +110,18 @@ def qjit_rows(iropt, model_dir, runs, integer_passes, tmp):
              ("qjit integer (convert-to-integers), 2 threads",
               [f"-passes={integer_passes}"], 2)]
     compile_ms = {}
+    import_ms = None
     for name, extra, threads in cases:
         out_dir = os.path.join(tmp, re.sub(r"\W+", "_", name))
-        text, _ = run_iropt([iropt, m, "--run", f"--input={x}",
-                             f"--output-dir={out_dir}", f"--repeat={runs}",
-                             f"--threads={threads}", "--time-compile"]
-                            + extra)
+        text = run_iropt([iropt, m, "--run", f"--input={x}",
+                          f"--output-dir={out_dir}", f"--repeat={runs}",
+                          f"--threads={threads}", "--time-compile"] + extra)
         rows[name] = (report_value(text, "run-median-ns") * 1e-6,
                       np.load(os.path.join(out_dir, "output0.npy")))
-        compile_ms[name] = report_value(text, "compile-ns") * 1e-6
-    # Import: no option prints it; see the docstring.
-    _, base = run_iropt([iropt, "--print-passes"])
-    text, wall = run_iropt([iropt, m, "--time-compile"])
-    compile_only = report_value(text, "compile-ns") * 1e-9
-    import_ms = (wall - compile_only - base) * 1e3
+        imported = report_value(text, "import-ns") * 1e-6
+        compile_ms[name] = report_value(text, "compile-ns") * 1e-6 - imported
+        if threads == 1 and not extra:
+            import_ms = imported
     return rows, compile_ms, import_ms
 
 
@@ -216,14 +209,13 @@ def main():
             print(f"| {row} | {ms:.2f} | {ref_ms / ms:.2f}x | "
                   f"{'yes' if ours & theirs else 'NO'} {sorted(ours)} | "
                   f"{gen.rel_l2(out, ref_out):.3e} |")
-        print(f"| qjit compile, cold (compile-ns: passes, lowering, LLVM -O2,"
-              f" ORC), float path | {compile_ms['qjit float, 1 thread']:.0f} "
-              f"| | | |")
+        print(f"| qjit compile, cold (compile-ns - import-ns: passes, "
+              f"lowering, LLVM -O2, ORC), float path | "
+              f"{compile_ms['qjit float, 1 thread']:.0f} | | | |")
         print(f"| qjit compile, cold, integer path | "
               f"{compile_ms['qjit integer (convert-to-integers), 1 thread']:.0f}"
               f" | | | |")
-        print(f"| qjit import (upper bound: wall - compile-ns - iropt start; "
-              f"includes the JIT session set-up) | {import_ms:.0f} | | | |")
+        print(f"| qjit import (import-ns) | {import_ms:.0f} | | | |")
     load_after = os.getloadavg()
     print(f"\nload average before {load_before[0]:.2f}, after "
           f"{load_after[0]:.2f}; PyTorch quantized engine: {engine}; "

@@ -107,6 +107,10 @@ bool Driver::processModule(llvm::function_ref<llvm::Expected<Module>()> load,
       loadFailed = true;
       return module.takeError();
     }
+    // The import alone too: compile-ns below counts it.
+    if (options.timeCompile)
+      produced.reports +=
+          fmt::format("import-ns: {}\n", nanosecondsSince(start));
     return runModule(*module, srcMgr, name, start, produced);
   }();
   if (loadFailed) {

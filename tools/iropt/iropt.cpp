@@ -118,7 +118,8 @@ cl::opt<unsigned> repeat("repeat",
 cl::opt<bool> timeCompile(
     "time-compile",
     cl::desc("Print 'compile-ns: <int>', the time from parsing to a callable "
-             "function (the JIT session is set up before)"),
+             "function (the JIT session is set up before); for a model file "
+             "first 'import-ns: <int>', the import alone"),
     cl::cat(category));
 cl::opt<std::string> cacheDir(
     "cache-dir",
