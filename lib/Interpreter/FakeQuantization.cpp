@@ -10,6 +10,7 @@
 #include "qjit/IR/FakeQuantizationOp.h"
 #include "qjit/Interpreter/FakeQuantReference.h"
 #include "qjit/Support/Error.h"
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include "Support/MakeError.h"
@@ -22,6 +23,17 @@ struct ChannelLayout {
   int64_t channels = 1;
   int64_t inner = 1;
   int64_t channelOf(int64_t i) const { return (i / inner) % channels; }
+  // Calls fn(c, begin, end) for each run [begin, end) of elements of channel
+  // c, in element order (elements i of a run all have channelOf(i) == c): the
+  // element loops then see one channel's parameters at a time.
+  // Per tensor, the one run is the whole tensor.
+  template <typename Fn> void forEachRun(int64_t n, Fn fn) const {
+    int64_t run = channels == 1 ? n : inner;
+    for (int64_t begin = 0, c = 0; begin < n; begin += run) {
+      fn(c, begin, std::min(begin + run, n));
+      c = c + 1 == channels ? 0 : c + 1;
+    }
+  }
 };
 
 ChannelLayout channelLayout(const FakeQuantizationOp &fq,
@@ -186,19 +198,21 @@ private:
     Results results;
     Tensor y(resultTypes[0]);
     T *ys = y.as<T>();
-    for (int64_t i = 0; i < n; ++i) {
-      const QuantParams<T> &p = params[layout.channelOf(i)];
-      ys[i] = fakeQuantize(xs[i], p.scale, p.zeroPoint, qmin, qmax);
-    }
+    layout.forEachRun(n, [&](int64_t c, int64_t begin, int64_t end) {
+      const QuantParams<T> p = params[c];
+      for (int64_t i = begin; i < end; ++i)
+        ys[i] = fakeQuantize(xs[i], p.scale, p.zeroPoint, qmin, qmax);
+    });
     results.push_back(std::move(y));
     if (resultTypes.size() == 2) {
       // The mask result: qmin <= qf <= qmax.
       Tensor mask(resultTypes[1]);
       bool *ms = mask.as<bool>();
-      for (int64_t i = 0; i < n; ++i) {
-        const QuantParams<T> &p = params[layout.channelOf(i)];
-        ms[i] = inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax);
-      }
+      layout.forEachRun(n, [&](int64_t c, int64_t begin, int64_t end) {
+        const QuantParams<T> p = params[c];
+        for (int64_t i = begin; i < end; ++i)
+          ms[i] = inQuantGrid(xs[i], p.scale, p.zeroPoint, qmin, qmax);
+      });
       results.push_back(std::move(mask));
     }
     return results;

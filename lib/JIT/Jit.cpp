@@ -215,7 +215,8 @@ Error Jit::Impl::addToSession(LoweredGraph &lowered,
         orc::ThreadSafeModule(std::move(lowered.module), std::move(ctx)));
   }
   Expected<std::vector<std::unique_ptr<MemoryBuffer>>> objects = splitCompile(
-      *lowered.module, entryName, parts, *partMachines, options.optLevel);
+      *lowered.module, entryName, parts, threads, *partMachines,
+      options.optLevel);
   lowered.module.reset(); // before its context goes
   if (!objects)
     return objects.takeError();

@@ -38,16 +38,17 @@ private:
 
 // The number of parts `module` (lowered, not yet optimized) is worth cutting
 // into for `threads` threads: 1 (compile it whole) unless its kernels are
-// kept apart (decideKernelInlining) and there are enough of them to share.
+// kept apart (decideKernelInlining) and there are enough of them to share;
+// up to two per thread, so that a thread done early takes another.
 unsigned splitCompileParts(llvm::Module &module, unsigned threads);
 
 // Cuts `module` into `parts` parts (splitCompileParts) and optimizes and
-// compiles them at the same time, one object file per part. Its internal
+// compiles them on up to `threads` threads, one object file per part. Its internal
 // symbols become hidden ones named after `entryName`, which is unique in
 // the session the objects go to. `module` is left in an unspecified state.
 llvm::Expected<std::vector<std::unique_ptr<llvm::MemoryBuffer>>>
 splitCompile(llvm::Module &module, llvm::StringRef entryName, unsigned parts,
-             TargetMachinePool &machines, unsigned optLevel);
+             unsigned threads, TargetMachinePool &machines, unsigned optLevel);
 
 } // namespace qjit
 

@@ -103,11 +103,16 @@ TEST(SplitCompile, PartsFollowTheKernelsAndTheThreads) {
   };
   // Fewer than 32 kernels are inlined into the entry: compiled whole.
   EXPECT_EQ(partsOf(chainGraph("small", 1001, 20), 4), 1u);
-  // Over 36 kernels are kept apart: as many parts as threads.
+  // Over 36 kernels are kept apart: two parts per thread, and at least
+  // eight functions a part (the first graph's module defines 40 to 47, the
+  // second's 64 to 71).
   Graph large = chainGraph("large", 1001, 36);
   EXPECT_EQ(partsOf(large, 1), 1u);
-  EXPECT_EQ(partsOf(large, 2), 2u);
-  EXPECT_EQ(partsOf(large, 3), 3u);
+  EXPECT_EQ(partsOf(large, 2), 4u);
+  EXPECT_EQ(partsOf(large, 3), 5u);
+  Graph larger = chainGraph("larger", 1001, 60);
+  EXPECT_EQ(partsOf(larger, 3), 6u);
+  EXPECT_EQ(partsOf(larger, 16), 8u);
 }
 
 // Large tensors: the fake quantizations are parallel loop bodies, which go
