@@ -44,11 +44,11 @@ llvm::Expected<ValueId> ImportContext::lookup(llvm::StringRef name) {
   auto init = initializers.find(name);
   if (init == initializers.end())
     return makeError("value '{}' is not defined", name.str());
-  auto tensor =
-      convertTensor(*init->second, fmt::format("initializer '{}'", name.str()));
+  auto tensor = convertTensorData(
+      *init->second, fmt::format("initializer '{}'", name.str()));
   if (!tensor)
     return tensor.takeError();
-  auto v = constant(*tensor);
+  auto v = builder.constant(std::move(tensor->type), std::move(tensor->data));
   if (!v)
     return v.takeError();
   values[name] = *v;

@@ -78,10 +78,11 @@ llvm::Error copyTyped(const Field &field, int64_t count, void *out,
   return llvm::Error::success();
 }
 
-} // namespace
-
-llvm::Expected<Tensor> convertTensor(const TensorProto &proto,
-                                     llvm::StringRef what) {
+// The type of `proto`, checked against the data it holds (before anything
+// is allocated: a few bytes of model cannot ask for gigabytes), and raw_data
+// of Bool checked to hold only 0 and 1.
+llvm::Expected<TensorType> checkedType(const TensorProto &proto,
+                                       llvm::StringRef what) {
   if (proto.data_location() == TensorProto::EXTERNAL ||
       proto.external_data_size() > 0)
     return makeError("{} keeps its data in an external file, which is not "
@@ -102,8 +103,6 @@ llvm::Expected<Tensor> convertTensor(const TensorProto &proto,
     return err;
   int64_t count = tensorType.numElements();
   uint64_t bytes = tensorType.sizeInBytes();
-  // The sizes are checked against the data the file holds before anything
-  // is allocated: a few bytes of model cannot ask for gigabytes.
   if (proto.has_raw_data() && proto.raw_data().size() != bytes)
     return makeError("{} has {} bytes of raw_data, but its type {} needs {}",
                      what.str(), proto.raw_data().size(),
@@ -128,24 +127,37 @@ llvm::Expected<Tensor> convertTensor(const TensorProto &proto,
       return makeError("{} holds {} values for {} elements", what.str(), held,
                        count);
   }
-  auto tensor = Tensor::allocate(tensorType);
+  if (proto.has_raw_data() && tensorType.elementType == DataType::Bool) {
+    const std::string &raw = proto.raw_data();
+    for (uint64_t i = 0; i < bytes; ++i)
+      if (raw[i] != 0 && raw[i] != 1)
+        return makeError("{} holds byte {} at element {}, not a boolean",
+                         what.str(), int(raw[i]), i);
+  }
+  return tensorType;
+}
+
+} // namespace
+
+llvm::Expected<Tensor> convertTensor(const TensorProto &proto,
+                                     llvm::StringRef what) {
+  auto tensorType = checkedType(proto, what);
+  if (!tensorType)
+    return tensorType.takeError();
+  DataType type = tensorType->elementType;
+  int64_t count = tensorType->numElements();
+  uint64_t bytes = tensorType->sizeInBytes();
+  auto tensor = Tensor::allocate(*tensorType);
   if (!tensor)
     return tensor.takeError();
   if (proto.has_raw_data()) {
-    const std::string &raw = proto.raw_data();
-    if (*type == DataType::Bool) {
-      for (uint64_t i = 0; i < bytes; ++i)
-        if (raw[i] != 0 && raw[i] != 1)
-          return makeError("{} holds byte {} at element {}, not a boolean",
-                           what.str(), int(raw[i]), i);
-    }
     if (bytes)
-      std::memcpy(tensor->data(), raw.data(), bytes);
+      std::memcpy(tensor->data(), proto.raw_data().data(), bytes);
     return std::move(*tensor);
   }
   void *out = tensor->data();
   llvm::Error err = llvm::Error::success();
-  switch (*type) {
+  switch (type) {
   case DataType::Float32:
     err = copyTyped<float>(proto.float_data(), count, out, what);
     break;
@@ -174,6 +186,26 @@ llvm::Expected<Tensor> convertTensor(const TensorProto &proto,
   if (err)
     return err;
   return std::move(*tensor);
+}
+
+llvm::Expected<TensorData> convertTensorData(const TensorProto &proto,
+                                            llvm::StringRef what) {
+  if (proto.has_raw_data()) {
+    auto type = checkedType(proto, what);
+    if (!type)
+      return type.takeError();
+    auto data = DenseData::copy(proto.raw_data());
+    if (!data)
+      return data.takeError();
+    return TensorData{std::move(*type), std::move(*data)};
+  }
+  auto tensor = convertTensor(proto, what);
+  if (!tensor)
+    return tensor.takeError();
+  auto data = DenseData::fromTensor(*tensor);
+  if (!data)
+    return data.takeError();
+  return TensorData{tensor->getType(), std::move(*data)};
 }
 
 } // namespace qjit::onnx_import

@@ -8,9 +8,11 @@
 #ifndef QJIT_LIB_IMPORT_ONNXTENSOR_H
 #define QJIT_LIB_IMPORT_ONNXTENSOR_H
 
+#include "qjit/IR/DenseData.h"
 #include "qjit/IR/Tensor.h"
 #include "llvm/Support/Error.h"
 #include <onnx/onnx_pb.h>
+#include <memory>
 #include <string>
 
 namespace qjit::onnx_import {
@@ -29,6 +31,15 @@ llvm::Expected<Shape> convertDims(llvm::ArrayRef<int64_t> dims, DataType type,
 // The elements of `proto`, from raw_data or its typed fields.
 llvm::Expected<Tensor> convertTensor(const ::onnx::TensorProto &proto,
                                      llvm::StringRef what);
+
+// The same as a Constant's data: raw_data is copied once, straight into it
+// (a ResNet's initializers hold tens of megabytes).
+struct TensorData {
+  TensorType type;
+  std::shared_ptr<const DenseData> data;
+};
+llvm::Expected<TensorData> convertTensorData(const ::onnx::TensorProto &proto,
+                                             llvm::StringRef what);
 
 } // namespace qjit::onnx_import
 
