@@ -1,4 +1,4 @@
-//===- GemmEngineBench.cpp - OpenBLAS vs oneDNN GEMM, one thread ----------===//
+//===- GemmEngineBench.cpp - OpenBLAS vs oneDNN GEMM ----------------------===//
 //
 // The libraries alone, no JIT: each shape M x K x N (C[M, N] = A[M, K] *
 // B[K, N], row-major, no transposition) is timed on one thread with
@@ -13,7 +13,9 @@
 // layer 1 x 512 x 1000 (M = 1).
 //
 //   u8s8s32/oneDNN      dnnl_gemm_u8s8s32 at 512^3 and 1024^3: the int8
-//                       anchor for qjit's own integer kernels
+//                       anchor for qjit's own integer kernels; and 1024^3
+//                       on two threads (real time), the machine's own
+//                       two-thread speedup for that product
 //
 // The ISA each library uses follows the environment, read once at load or
 // first call: ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell restrict
@@ -183,6 +185,19 @@ void registerAll() {
           setFlops(state, 2.0 * size * size * size);
         })
         ->Unit(benchmark::kMicrosecond);
+  // What two threads give the library on this machine: the reference for
+  // QLinearMatMul's two-thread speedup at 1024^3 (QLinearBench).
+  benchmark::RegisterBenchmark(
+      "u8s8s32/oneDNN/1024x1024x1024/threads:2",
+      [](benchmark::State &state) {
+        Int8Case &c = int8Case(1024);
+        omp_set_num_threads(2);
+        measure(state, [&] { c.oneDnn(c.c.data()); });
+        omp_set_num_threads(1);
+        setFlops(state, 2.0 * 1024 * 1024 * 1024);
+      })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
 }
 
 // |a - e| <= 1e-5 * (|e| + max |e|) everywhere.
