@@ -12,6 +12,12 @@
 //                             Quantize -> QLinearMatMul (constant Int8
 //                             weight [512, 512], constant Int32 bias,
 //                             relu=true) -> Dequantize, [512, 512]
+//   BM_QLinearResidual/anchored/threads
+//                             the layer with a Float32 QLinearMatMul, then
+//                             Add x (a residual) -> ReLU -> FakeQuantization,
+//                             fused: on each band of the product as it is
+//                             written (1, the JIT's passes), or in one loop
+//                             over the product after it (0)
 //   BM_QConv2D/threads        QLinearConv2D x [1, 64, 56, 56] UInt8, constant
 //                             Int8 weight [64, 64, 3, 3], padding 1 -> UInt8
 // Before measuring, each compiled graph's output (every thread count) is
@@ -24,6 +30,7 @@
 #include "BenchSupport.h"
 #include "qjit/IR/Builder.h"
 #include "qjit/Interpreter/Interpreter.h"
+#include "qjit/Transforms/PassRegistry.h"
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -80,10 +87,11 @@ struct Case {
   Tensor x, y;
   std::shared_ptr<const CompiledGraph> compiled;
 
-  void finish(ValueId out) {
+  // Compiled through the JIT's default passes, or as given.
+  void finish(ValueId out, bool asGiven = false) {
     Builder(graph).setOutputs({out});
     y = Tensor(graph.getType(out));
-    compiled = compile(graph);
+    compiled = asGiven ? compileAsGiven(graph) : compile(graph);
   }
   void run(unsigned threads) {
     bench::run(*compiled, {x.ref()}, {y.ref()}, threads);
@@ -153,6 +161,88 @@ std::unique_ptr<Case> makeLinearLayer(int64_t m, int64_t k, int64_t n) {
   return c;
 }
 
+// `graph` after the JIT's default passes, but with each fused op's QLinear
+// anchor taken out of its body: the product in a kernel of its own, the
+// elementwise ops in one loop over it after it (their fusion before QLinear
+// ops anchored epilogues).
+Graph withoutQLinearAnchors(const Graph &graph) {
+  Module module;
+  Graph &g = module.addGraph(graph);
+  orFail(orFail(parsePassPipeline(defaultPipeline())).run(module));
+  std::vector<Operation> &ops = g.getOps();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].getKind() != OpKind::FusedElementwise)
+      continue;
+    const Graph &body = *ops[i].getBody();
+    Operation anchor = body.getOps().front();
+    if (anchor.getKind() != OpKind::QLinearMatMul &&
+        anchor.getKind() != OpKind::QLinearConv2D)
+      continue;
+    // The rest reads the product and the inputs that are not the anchor's.
+    auto rest = std::make_shared<Graph>(body.getName().str());
+    llvm::SmallVector<ValueId, 4> operands{anchor.getResult()};
+    for (ValueId v : body.getInputs())
+      if (!llvm::is_contained(anchor.getOperands(), v))
+        operands.push_back(v);
+    for (ValueId v : operands) {
+      rest->defineValue(v, body.getType(v));
+      rest->addInput(v);
+    }
+    for (const Operation &op : llvm::drop_begin(body.getOps())) {
+      for (ValueId r : op.getResults())
+        rest->defineValue(r, body.getType(r));
+      rest->addOp(op);
+    }
+    rest->setOutputs(body.getOutputs());
+    Operation loop(OpKind::FusedElementwise, operands,
+                   llvm::SmallVector<ValueId, 1>(ops[i].getResults()));
+    loop.setBody(std::move(rest));
+    g.defineValue(anchor.getResult(), body.getType(anchor.getResult()));
+    ops[i] = std::move(loop);
+    ops.insert(ops.begin() + i, std::move(anchor));
+    ++i;
+  }
+  return g;
+}
+
+// Float in, float out, the product followed by elementwise ops: Quantize
+// -> QLinearMatMul (bias, relu, Dequantize folded in: a Float32 result) ->
+// Add x (a residual) -> ReLU -> FakeQuantization. Anchored (the JIT's
+// default passes), the elementwise ops run on each band of the product as
+// the kernel writes it; else in one loop over the product after it.
+std::unique_ptr<Case> makeLinearResidual(int64_t m, int64_t k,
+                                         bool anchored) {
+  auto c = std::make_unique<Case>();
+  Builder b(c->graph);
+  c->x = randomFloats({DataType::Float32, {m, k}}, -2.5f, 2.5f, 11);
+  ValueId x = b.addInput(c->x.getType());
+  ValueId q = orFail(b.create(OpKind::Quantize, {x},
+                              {{"scale", Attribute(0.02)},
+                               {"zero_point", Attribute(int64_t(128))},
+                               {"dtype", enumAttr("UInt8")}}));
+  ValueId w = orFail(b.constant(randomBytes({DataType::Int8, {k, k}}, 12)));
+  ValueId bias = orFail(b.constant(randomBias(k, 13)));
+  ValueId y = orFail(b.create(OpKind::QLinearMatMul, {q, w, bias},
+                              {{"x_scale", Attribute(0.02)},
+                               {"x_zero_point", Attribute(int64_t(128))},
+                               {"w_scale", Attribute(0.005)},
+                               {"y_scale", Attribute(0.1)},
+                               {"y_zero_point", Attribute(int64_t(0))},
+                               {"relu", Attribute(true)},
+                               {"quant_min", Attribute(int64_t(0))},
+                               {"quant_max", Attribute(int64_t(255))},
+                               {"dtype", enumAttr("Float32")}}));
+  ValueId sum = orFail(b.create(OpKind::Add, {y, x}));
+  ValueId relu = orFail(b.create(OpKind::ReLU, {sum}));
+  ValueId out = orFail(b.create(OpKind::FakeQuantization, {relu},
+                                {{"num_bits", Attribute(int64_t(8))},
+                                 {"scale", Attribute(0.05)}}));
+  c->finish(out);
+  if (!anchored)
+    c->compiled = compileAsGiven(withoutQLinearAnchors(c->graph));
+  return c;
+}
+
 // QLinearConv2D [1, channels, size, size] with `filters` constant 3x3
 // filters, padding 1.
 std::unique_ptr<Case> makeQConv(int64_t channels, int64_t filters,
@@ -194,6 +284,13 @@ Case &linearLayer() {
   return *c;
 }
 
+Case &linearResidual(bool anchored) {
+  static std::unique_ptr<Case> cases[2];
+  if (!cases[anchored])
+    cases[anchored] = makeLinearResidual(512, 512, anchored);
+  return *cases[anchored];
+}
+
 Case &qConv() {
   static std::unique_ptr<Case> c =
       makeQConv(kConvChannels, kConvChannels, kConvSize);
@@ -233,6 +330,13 @@ void BM_QLinearLayer(benchmark::State &state) {
   setOps(state, cube(512));
 }
 
+void BM_QLinearResidual(benchmark::State &state) {
+  Case &c = linearResidual(state.range(0));
+  unsigned threads = unsigned(state.range(1));
+  measure(state, [&] { c.run(threads); });
+  setOps(state, cube(512));
+}
+
 void BM_QConv2D(benchmark::State &state) {
   unsigned threads = unsigned(state.range(0));
   Case &c = qConv();
@@ -253,6 +357,15 @@ BENCHMARK(BM_QMatMul)->Apply(sizesAndThreads)->UseRealTime()
 BENCHMARK(BM_FloatMatMul)->ArgNames({"size"})->Arg(512)->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_QLinearLayer)->Apply(eachThreadCount)->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_QLinearResidual)
+    ->Apply([](benchmark::internal::Benchmark *b) {
+      b->ArgNames({"anchored", "threads"});
+      for (int64_t anchored : {0, 1})
+        for (unsigned threads : threadCounts())
+          b->Args({anchored, threads});
+    })
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_QConv2D)->Apply(eachThreadCount)->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
@@ -278,6 +391,13 @@ void checkResults() {
       ->checkBytes("QLinearMatMul 37x70x45 with bias, relu");
   makeLinearLayer(9, 30, 13)->checkBytes("quantized Linear layer 9x30x13");
   makeQConv(5, 7, 11)->checkBytes("QLinearConv2D 5 -> 7 channels, 11x11");
+  for (bool anchored : {false, true}) {
+    const char *how = anchored ? "anchored" : "a loop after";
+    makeLinearResidual(70, 30, anchored)
+        ->checkBytes(fmt::format("Linear layer + residual 70x30, {}", how));
+    linearResidual(anchored).checkBytes(
+        fmt::format("Linear layer + residual 512^3, {}", how));
+  }
   // The measured graphs.
   for (int64_t size : {512, 1024})
     qMatMul(size).checkBytes(fmt::format("QLinearMatMul {}^3", size));

@@ -27,6 +27,7 @@
 #include "LoopBuilder.h"
 #include "MatMulGemm.h"
 #include "Parallel.h"
+#include "QLinear.h"
 #include "qjit/IR/Fusion.h"
 #include "llvm/ADT/DenseMap.h"
 #include <deque>
@@ -67,8 +68,28 @@ Graph singleImageGraph(const Graph &body, const Operation &conv) {
   return graph;
 }
 
-// The anchor's own scratch, 64-byte aligned (the convolution's im2col band).
-uint64_t anchorScratchBytes(const Graph &body, const Operation &anchor) {
+// Elements per iteration of the nest's outermost loop.
+int64_t iterationElements(const LoopNest &nest) {
+  int64_t elements = 1;
+  for (int64_t d : ArrayRef<int64_t>(nest.dims).drop_front())
+    elements *= d;
+  return elements;
+}
+
+bool isQLinear(const Operation &op) {
+  return op.getKind() == OpKind::QLinearMatMul ||
+         op.getKind() == OpKind::QLinearConv2D;
+}
+
+// The anchor's own scratch, 64-byte aligned (the convolution's im2col band,
+// a QLinear op's weights packed at run time and NHWC image) of the fused op
+// `fused` of `graph`.
+uint64_t anchorScratchBytes(const Graph &graph, const Operation &fused) {
+  const Graph &body = *fused.getBody();
+  const Operation &anchor = body.getOps().front();
+  if (isQLinear(anchor))
+    return qlinearSiteScratchBytes(body, anchor,
+                                   hasPrepackedWeights(graph, fused));
   if (anchor.getKind() != OpKind::Conv2D)
     return 0;
   Graph oneImage = singleImageGraph(body, anchor);
@@ -78,8 +99,7 @@ uint64_t anchorScratchBytes(const Graph &body, const Operation &anchor) {
 class FusedLowering {
 public:
   explicit FusedLowering(Kernel &k) : k(k), body(*k.op.getBody()) {
-    OpKind first = body.getOps().front().getKind();
-    if (first == OpKind::MatMul || first == OpKind::Conv2D)
+    if (isAnchorKind(body.getOps().front().getKind()))
       anchor = &body.getOps().front();
   }
 
@@ -93,6 +113,15 @@ private:
   }
   void emitAnchored(const LoopNest &nest, ArrayRef<Value *> captures,
                     ArrayRef<const Operation *> quantOps);
+  // A QLinear anchor: the runtime's kernels write the product in bands, the
+  // elementwise loop runs over each band on the thread that wrote it.
+  void emitQLinearAnchored(const LoopNest &nest, ArrayRef<Value *> captures,
+                           ArrayRef<const Operation *> quantOps);
+  // The elementwise loop over the whole iteration space, split over threads.
+  void emitWholeLoop(const LoopNest &nest, ArrayRef<Value *> captures,
+                     ArrayRef<const Operation *> quantOps);
+  // Where the anchor's product is, as seen from `chunk`.
+  Value *productPtr(const Kernel &chunk) const;
   // Units [first, first + count) of the anchored loop: the anchor computes
   // them, then the elementwise loop runs over them.
   void emitBand(Kernel &chunk, const LoopNest &nest, Value *first,
@@ -102,8 +131,8 @@ private:
   void emitConvImage(Kernel &chunk, Value *productPtr, Value *image);
   Value *anchorOperand(const Kernel &chunk, unsigned i) const {
     ArrayRef<ValueId> inputs = body.getInputs();
-    return chunk.operands[llvm::find(inputs, anchor->getOperand(i)) -
-                          inputs.begin()]
+    return chunk
+        .operands[llvm::find(inputs, anchor->getOperand(i)) - inputs.begin()]
         .ptr;
   }
   void setChunkParams(ArrayRef<const Operation *> quantOps,
@@ -123,8 +152,8 @@ private:
   // The nest over `buffers` (loopBuffers), the outermost loop over
   // [begin, end).
   void emitElementLoop(IRBuilderBase &b, const LoopNest &nest,
-                       ArrayRef<KernelBuffer> buffers, Value *begin,
-                       Value *end, bool streaming = false);
+                       ArrayRef<KernelBuffer> buffers, Value *begin, Value *end,
+                       bool streaming = false);
   // Whether the (unanchored) loop streams its stores (streamsOutputs).
   bool streams() const;
   // The body's ops on one element; `values` holds the inputs and receives
@@ -155,8 +184,8 @@ void FusedLowering::emitParameters() {
         Kernel{body, op, k.module, k.b, {}, {}, nullptr});
     for (ValueId v : op.getOperands()) {
       const auto *it = llvm::find(inputs, v);
-      Value *ptr = it == inputs.end() ? nullptr
-                                      : k.operands[it - inputs.begin()].ptr;
+      Value *ptr =
+          it == inputs.end() ? nullptr : k.operands[it - inputs.begin()].ptr;
       view.operands.push_back({body.getType(v), ptr});
     }
     for (ValueId v : op.getResults())
@@ -190,15 +219,17 @@ FusedLowering::loopBuffers(const Kernel &chunk) const {
   for (unsigned i : elementInputs)
     buffers.push_back(chunk.operands[i]);
   if (anchor)
-    buffers.push_back(
-        {body.getType(anchor->getResult()),
-         productInResult()
-             ? chunk.results[0].ptr
-             : chunk.b.CreateConstInBoundsGEP1_64(
-                   chunk.b.getInt8Ty(), chunk.scratch,
-                   anchorScratchBytes(body, *anchor), "product")});
+    buffers.push_back({body.getType(anchor->getResult()), productPtr(chunk)});
   buffers.append(chunk.results.begin(), chunk.results.end());
   return buffers;
+}
+
+Value *FusedLowering::productPtr(const Kernel &chunk) const {
+  if (productInResult())
+    return chunk.results[0].ptr;
+  return chunk.b.CreateConstInBoundsGEP1_64(chunk.b.getInt8Ty(), chunk.scratch,
+                                            anchorScratchBytes(k.graph, k.op),
+                                            "product");
 }
 
 void FusedLowering::emit() {
@@ -226,8 +257,16 @@ void FusedLowering::emit() {
       quantOps.push_back(&op);
       captures.append({p.scale, p.inverse, p.zeroPoint});
     }
+  if (anchor && isQLinear(*anchor))
+    return emitQLinearAnchored(nest, captures, quantOps);
   if (anchor)
     return emitAnchored(nest, captures, quantOps);
+  emitWholeLoop(nest, captures, quantOps);
+}
+
+void FusedLowering::emitWholeLoop(const LoopNest &nest,
+                                  ArrayRef<Value *> captures,
+                                  ArrayRef<const Operation *> quantOps) {
   int64_t perIteration = 1;
   for (int64_t d : ArrayRef<int64_t>(nest.dims).drop_front())
     perIteration *= d;
@@ -236,13 +275,67 @@ void FusedLowering::emit() {
   bool streaming = streams();
   emitParallelFor(
       k, nest.dims[0], parallelGrain(perIteration), captures,
-      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
-          Value *end) {
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin, Value *end) {
         setChunkParams(quantOps, captured);
         emitElementLoop(chunk.b, nest, loopBuffers(chunk), begin, end,
                         streaming);
       },
       align);
+}
+
+void FusedLowering::emitQLinearAnchored(const LoopNest &nest,
+                                        ArrayRef<Value *> captures,
+                                        ArrayRef<const Operation *> quantOps) {
+  const TensorType &productType = body.getType(anchor->getResult());
+  if (productType.numElements() == 0)
+    return;
+  // A band is whole rows of the product ([rows, n]) or, in a flat loop,
+  // any part of them; the outer loop must walk whole rows or whole
+  // multiples of them.
+  int64_t row = productType.shape.back();
+  int64_t perIteration = iterationElements(nest);
+  bool flat = nest.dims.size() == 1;
+  bool banded =
+      perIteration <= row ? row % perIteration == 0 : perIteration % row == 0;
+  EpilogueNeeds needs;
+  needs.rowMultiple = perIteration > row ? perIteration / row : 1;
+  needs.columnParts = flat;
+  SmallVector<unsigned, 3> positions;
+  ArrayRef<ValueId> inputs = body.getInputs();
+  for (ValueId v : anchor->getOperands())
+    positions.push_back(llvm::find(inputs, v) - inputs.begin());
+  auto product = [&](const Kernel &chunk) { return productPtr(chunk); };
+  QLinearSite site{body, *anchor, positions, hasPrepackedWeights(k.graph, k.op),
+                   0,    product};
+  auto outer = [&](IRBuilderBase &b, Value *rows) -> Value * {
+    if (perIteration <= row)
+      return b.CreateMul(rows, b.getInt64(row / perIteration), "", true, true);
+    return b.CreateUDiv(rows, b.getInt64(perIteration / row));
+  };
+  auto epilogue = [&](Kernel &chunk, ArrayRef<Value *> captured,
+                      const ProductBand &band) {
+    setChunkParams(quantOps, captured);
+    IRBuilderBase &b = chunk.b;
+    SmallVector<KernelBuffer, 8> buffers = loopBuffers(chunk);
+    if (band.wholeRows)
+      return emitElementLoop(b, nest, buffers, outer(b, band.firstRow),
+                             outer(b, band.endRow));
+    // Some columns of each row: a flat loop (element = row * n + column).
+    emitLoop(
+        b, band.firstRow, band.endRow, b.getInt64(1),
+        [&](IRBuilderBase &b, Value *r) {
+          Value *base = b.CreateMul(r, b.getInt64(row), "", true, true);
+          emitElementLoop(b, nest, buffers,
+                          b.CreateAdd(base, band.firstColumn, "", true, true),
+                          b.CreateAdd(base, band.endColumn, "", true, true));
+        },
+        "row");
+  };
+  if (banded && emitQLinearAt(k, site, captures, epilogue, needs))
+    return;
+  if (!banded)
+    emitQLinearAt(k, site, {}, nullptr, {});
+  emitWholeLoop(nest, captures, quantOps);
 }
 
 void FusedLowering::setChunkParams(ArrayRef<const Operation *> quantOps,
@@ -255,13 +348,6 @@ void FusedLowering::setChunkParams(ArrayRef<const Operation *> quantOps,
 // Bytes of product per band: about what stays in a core's L2 cache next to
 // the GEMM's own blocks.
 constexpr int64_t kBandBytes = 256 * 1024;
-
-int64_t iterationElements(const LoopNest &nest) {
-  int64_t elements = 1;
-  for (int64_t d : ArrayRef<int64_t>(nest.dims).drop_front())
-    elements *= d;
-  return elements;
-}
 
 void FusedLowering::emitAnchored(const LoopNest &nest,
                                  ArrayRef<Value *> captures,
@@ -301,8 +387,7 @@ void FusedLowering::emitAnchored(const LoopNest &nest,
   }
   emitParallelFor(
       k, fullBands, /*grain=*/1, captures,
-      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
-          Value *end) {
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin, Value *end) {
         setChunkParams(quantOps, captured);
         emitLoop(
             chunk.b, begin, end, chunk.b.getInt64(1),
@@ -382,8 +467,8 @@ void FusedLowering::emitConvImage(Kernel &chunk, Value *productPtr,
     const TensorType &type = oneImage.getType(v);
     if (index != 0)
       return base; // the weight and the bias are shared
-    Value *offset = b.CreateMul(image, b.getInt64(type.numElements()), "",
-                                true, true);
+    Value *offset =
+        b.CreateMul(image, b.getInt64(type.numElements()), "", true, true);
     return elementPtr(b, type.elementType, base, offset);
   };
   for (unsigned i = 0; i < conv.getNumOperands(); ++i)
@@ -408,17 +493,18 @@ bool FusedLowering::streams() const {
 void FusedLowering::emitElementLoop(IRBuilderBase &b, const LoopNest &nest,
                                     ArrayRef<KernelBuffer> buffers,
                                     Value *begin, Value *end, bool streaming) {
-  emitElementwiseLoop(b, nest, buffers, elementInputIds.size(), begin, end,
-                      [&](IRBuilderBase &b, ArrayRef<Value *> inputs,
-                          SmallVectorImpl<Value *> &outputs) {
-                        ValueMap values;
-                        for (size_t i = 0; i < inputs.size(); ++i)
-                          values[elementInputIds[i]] = inputs[i];
-                        emitBody(b, values);
-                        for (ValueId v : body.getOutputs())
-                          outputs.push_back(values.lookup(v));
-                      },
-                      streaming);
+  emitElementwiseLoop(
+      b, nest, buffers, elementInputIds.size(), begin, end,
+      [&](IRBuilderBase &b, ArrayRef<Value *> inputs,
+          SmallVectorImpl<Value *> &outputs) {
+        ValueMap values;
+        for (size_t i = 0; i < inputs.size(); ++i)
+          values[elementInputIds[i]] = inputs[i];
+        emitBody(b, values);
+        for (ValueId v : body.getOutputs())
+          outputs.push_back(values.lookup(v));
+      },
+      streaming);
 }
 
 void FusedLowering::emitBody(IRBuilderBase &b, ValueMap &values) {
@@ -482,10 +568,10 @@ void emitFusedElementwise(Kernel &k) { FusedLowering(k).emit(); }
 uint64_t fusedElementwiseScratchBytes(const Graph &graph, const Operation &op) {
   const Graph &body = *op.getBody();
   const Operation &first = body.getOps().front();
-  if (first.getKind() != OpKind::MatMul && first.getKind() != OpKind::Conv2D)
+  if (!isAnchorKind(first.getKind()))
     return 0;
   const TensorType &product = body.getType(first.getResult());
-  uint64_t bytes = anchorScratchBytes(body, first);
+  uint64_t bytes = anchorScratchBytes(graph, op);
   // The product lives in result 0 when the types agree.
   if (graph.getType(op.getResult()).elementType != product.elementType)
     bytes += product.sizeInBytes();

@@ -468,9 +468,9 @@ Function *GraphLowering::emitEntry(StringRef name) {
     };
     for (ValueId v : op.getOperands())
       pass(v, kernel.operands);
-    // Prepacked weights take the place of the weights (operand 1).
+    // Prepacked weights take the place of the weights.
     if (auto it = prepackedSlot.find(i); it != prepackedSlot.end())
-      args[1] = dataPointers[it->second];
+      args[prepackedOperand(op)] = dataPointers[it->second];
     for (ValueId v : op.getResults())
       pass(v, kernel.results);
     if (viaTable) {

@@ -85,8 +85,10 @@ void emitQLinear(Kernel &k);
 uint64_t qlinearScratchBytes(const Graph &graph, const Operation &op);
 // A QLinear op whose weights (and bias, if any) are Constants has them
 // packed at compile time: the entry passes the packed bytes (and column
-// offsets) as its operand 1.
+// offsets) in place of the weights, operand prepackedOperand(op). The same
+// holds for a FusedElementwise op whose body starts with such a QLinear op.
 bool hasPrepackedWeights(const Graph &graph, const Operation &op);
+unsigned prepackedOperand(const Operation &op);
 llvm::Expected<std::shared_ptr<const DenseData>>
 prepackQLinearWeights(const Graph &graph, const Operation &op);
 // A FusedElementwise op's body, one loop.

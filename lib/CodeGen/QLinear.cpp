@@ -8,8 +8,10 @@
 // choose it as they choose the vector width elsewhere.
 //
 //===----------------------------------------------------------------------===//
+#include "QLinear.h"
 #include "GlobalConstants.h"
 #include "Kernel.h"
+#include "LoopBuilder.h"
 #include "Parallel.h"
 #include "Runtime/QGemm.h"
 #include "qjit/IR/DenseData.h"
@@ -18,6 +20,7 @@
 #include "llvm/ADT/StringMap.h"
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <optional>
 
 using namespace llvm;
@@ -108,9 +111,9 @@ GlobalVariable *emitDescription(Kernel &k, const Product &product) {
   Type *i64 = Type::getInt64Ty(ctx);
   const qjit_qgemm &g = product.desc;
   SmallVector<Constant *, 16> fields;
-  for (int64_t v : {g.m, g.n, g.k, g.groups, g.isa, g.x_signed, g.w_signed,
-                    g.x_zero_point, g.y_zero_point, g.lo, g.hi,
-                    g.has_w_zero_points, g.y_float})
+  for (int64_t v :
+       {g.m, g.n, g.k, g.groups, g.isa, g.x_signed, g.w_signed, g.x_zero_point,
+        g.y_zero_point, g.lo, g.hi, g.has_w_zero_points, g.y_float})
     fields.push_back(ConstantInt::get(i64, v));
   fields.push_back(ConstantFP::get(Type::getDoubleTy(ctx), g.y_scale));
   SmallVector<Constant *> zps, multipliers;
@@ -136,8 +139,7 @@ GlobalVariable *emitConvDescription(Kernel &k, const qjit_qconv &c) {
   for (int64_t v :
        {c.images, c.channels, c.height, c.width, c.kernel_h, c.kernel_w,
         c.stride_h, c.stride_w, c.pad_h, c.pad_w, c.dilation_h, c.dilation_w,
-        c.out_h, c.out_w, c.rows_per_task, c.columns_per_task,
-        c.channels_last})
+        c.out_h, c.out_w, c.rows_per_task, c.columns_per_task, c.channels_last})
     fields.push_back(ConstantInt::get(Type::getInt64Ty(ctx), v));
   Constant *init = ConstantStruct::getAnon(ctx, fields);
   return new GlobalVariable(k.module, init->getType(), true,
@@ -197,28 +199,39 @@ std::optional<std::vector<uint8_t>> constantBytes(const Graph &graph,
   return bytes;
 }
 
-// The packed weights and the column offsets: operand 1 when packed at
-// compile time, else packed now into the start of scratch.
+// The packed weights and the column offsets: the weights' operand when
+// packed at compile time, else packed now into the start of the site's
+// scratch.
 struct PackedWeights {
   Value *packed, *offsets;
 };
 
-PackedWeights emitPackedWeights(Kernel &k, GlobalVariable *desc,
-                                const qjit_qgemm &g) {
+Value *siteOperand(const Kernel &k, const QLinearSite &site, unsigned i) {
+  return k.operands[site.operandPositions[i]].ptr;
+}
+
+Value *siteScratch(const Kernel &k, const QLinearSite &site) {
+  return k.b.CreateConstGEP1_64(k.b.getInt8Ty(), k.scratch, site.scratchOffset);
+}
+
+PackedWeights emitPackedWeights(Kernel &k, const QLinearSite &site,
+                                GlobalVariable *desc, const qjit_qgemm &g) {
   IRBuilderBase &b = k.b;
-  bool prepacked = hasPrepackedWeights(k.graph, k.op);
-  Value *packed = prepacked ? k.operands[1].ptr : k.scratch;
-  Value *offsets = b.CreateConstGEP1_64(
-      b.getInt8Ty(), packed, alignTo64(qjit_qgemm_packed_bytes(&g)));
-  if (prepacked)
+  Value *packed =
+      site.prepacked ? siteOperand(k, site, 1) : siteScratch(k, site);
+  Value *offsets = b.CreateConstGEP1_64(b.getInt8Ty(), packed,
+                                        alignTo64(qjit_qgemm_packed_bytes(&g)));
+  if (site.prepacked)
     return {packed, offsets};
-  PackLayout layout = packLayout(k.op, k.operands[1].type, g);
+  PackLayout layout =
+      packLayout(site.op, site.graph.getType(site.op.getOperand(1)), g);
   Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty();
-  Value *bias = k.operands.size() > 2 ? k.operands[2].ptr
-                                      : ConstantPointerNull::get(b.getPtrTy());
+  Value *bias = site.op.getNumOperands() > 2
+                    ? siteOperand(k, site, 2)
+                    : ConstantPointerNull::get(b.getPtrTy());
   b.CreateCall(runtimeFunction(k.module, "qjit_qgemm_pack",
                                {ptr, ptr, i64, i64, i64, i64, ptr, ptr, ptr}),
-               {desc, k.operands[1].ptr, b.getInt64(layout.kStride),
+               {desc, siteOperand(k, site, 1), b.getInt64(layout.kStride),
                 b.getInt64(layout.nStride), b.getInt64(layout.groupStride),
                 b.getInt64(layout.taps), bias, packed, offsets});
   return {packed, offsets};
@@ -256,26 +269,58 @@ void chooseConvTasks(const qjit_qgemm &g, qjit_qconv &c) {
       std::min(width, ceilDiv(columns, kTaskColumnStep) * kTaskColumnStep);
 }
 
-void emitQLinearMatMul(Kernel &k, const Product &product) {
+// The tasks of an epilogue that takes whole rows only: bands of whole
+// multiples of rowMultiple positions (a divisor of an image's positions),
+// at least two when the image has room for them, every column in each.
+void chooseRowTasks(qjit_qconv &c, int64_t rowMultiple) {
+  int64_t positions = c.out_h * c.out_w;
+  c.columns_per_task = std::numeric_limits<int64_t>::max() / 2;
+  int64_t rows =
+      c.rows_per_task < positions ? c.rows_per_task : ceilDiv(positions, 2);
+  c.rows_per_task =
+      std::min(positions, ceilDiv(rows, rowMultiple) * rowMultiple);
+}
+
+bool emitQLinearMatMul(Kernel &k, const QLinearSite &site,
+                       const Product &product, ArrayRef<Value *> captures,
+                       QLinearEpilogue epilogue, EpilogueNeeds needs) {
   const qjit_qgemm &g = product.desc;
   GlobalVariable *desc = emitDescription(k, product);
-  PackedWeights weights = emitPackedWeights(k, desc, g);
+  PackedWeights weights = emitPackedWeights(k, site, desc, g);
   int64_t band = rowsPerTask(g, g.m);
+  if (epilogue)
+    band = std::min(g.m, ceilDiv(band, needs.rowMultiple) * needs.rowMultiple);
   Type *ptr = k.b.getPtrTy(), *i64 = k.b.getInt64Ty();
+  SmallVector<Value *, 8> all{weights.packed, weights.offsets};
+  all.append(captures.begin(), captures.end());
   emitParallelFor(
-      k, ceilDiv(g.m, band), /*grain=*/1, {weights.packed, weights.offsets},
-      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
-          Value *end) {
-        IRBuilderBase &b = chunk.b;
-        Value *first = b.CreateMul(begin, b.getInt64(band));
-        Value *last = b.CreateBinaryIntrinsic(
-            Intrinsic::smin, b.CreateMul(end, b.getInt64(band)),
-            b.getInt64(g.m));
-        b.CreateCall(runtimeFunction(k.module, "qjit_qgemm_rows",
-                                     {ptr, ptr, ptr, ptr, ptr, i64, i64}),
-                     {desc, captured[0], captured[1], chunk.operands[0].ptr,
-                      chunk.results[0].ptr, first, last});
+      k, ceilDiv(g.m, band), /*grain=*/1, all,
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin, Value *end) {
+        auto rows = [&](IRBuilderBase &b, Value *bandBegin, Value *bandEnd) {
+          Value *first = b.CreateMul(bandBegin, b.getInt64(band));
+          Value *last = b.CreateBinaryIntrinsic(
+              Intrinsic::smin, b.CreateMul(bandEnd, b.getInt64(band)),
+              b.getInt64(g.m));
+          b.CreateCall(runtimeFunction(k.module, "qjit_qgemm_rows",
+                                       {ptr, ptr, ptr, ptr, ptr, i64, i64}),
+                       {desc, captured[0], captured[1],
+                        siteOperand(chunk, site, 0), site.product(chunk), first,
+                        last});
+          if (epilogue)
+            epilogue(chunk, captured.drop_front(2),
+                     {first, last, b.getInt64(0), b.getInt64(g.n), true});
+        };
+        if (!epilogue)
+          return rows(chunk.b, begin, end);
+        // Band by band, so that each epilogue finds its band in the cache.
+        emitLoop(
+            chunk.b, begin, end, chunk.b.getInt64(1),
+            [&](IRBuilderBase &b, Value *i) {
+              rows(b, i, b.CreateAdd(i, b.getInt64(1)));
+            },
+            "band");
       });
+  return true;
 }
 
 qjit_qconv convGeometry(const Operation &op, const TensorType &x,
@@ -304,71 +349,131 @@ bool readsInputInPlace(const Operation &op, const TensorType &x) {
          cantFail(getConv2DParams(op)).channelsLast;
 }
 
-void emitQLinearConv2D(Kernel &k, const Product &product) {
+bool emitQLinearConv2D(Kernel &k, const QLinearSite &site,
+                       const Product &product, ArrayRef<Value *> captures,
+                       QLinearEpilogue epilogue, EpilogueNeeds needs) {
   const qjit_qgemm &g = product.desc;
-  qjit_qconv c = convGeometry(k.op, k.operands[0].type, k.operands[1].type,
-                              k.results[0].type);
+  const TensorType &xType = site.graph.getType(site.op.getOperand(0));
+  qjit_qconv c =
+      convGeometry(site.op, xType, site.graph.getType(site.op.getOperand(1)),
+                   site.graph.getType(site.op.getResult()));
   chooseConvTasks(g, c);
+  // An epilogue needs NHWC bands; parts of the columns (a grouped
+  // convolution's tasks are one group's) only if it takes them.
+  bool grouped = g.groups > 1 && !qjit_qconv_is_depthwise(&g, &c);
+  if (epilogue && (!c.channels_last || (grouped && !needs.columnParts)))
+    epilogue = nullptr;
+  if (epilogue && !needs.columnParts)
+    chooseRowTasks(c, needs.rowMultiple);
+  int64_t width = qjit_qconv_is_depthwise(&g, &c) ? c.channels : g.n;
+  bool wholeRows = !grouped && c.columns_per_task >= width;
   GlobalVariable *desc = emitDescription(k, product);
   GlobalVariable *conv = emitConvDescription(k, c);
-  PackedWeights weights = emitPackedWeights(k, desc, g);
+  PackedWeights weights = emitPackedWeights(k, site, desc, g);
   IRBuilderBase &b = k.b;
   Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty();
-  Value *nhwc = k.operands[0].ptr;
-  if (!readsInputInPlace(k.op, k.operands[0].type)) {
+  Value *nhwc = siteOperand(k, site, 0);
+  if (!readsInputInPlace(site.op, xType)) {
     // The NHWC image after the packed weights (if packed here).
-    uint64_t at = hasPrepackedWeights(k.graph, k.op) ? 0 : packedBytes(g);
+    uint64_t at = site.scratchOffset + (site.prepacked ? 0 : packedBytes(g));
     nhwc = b.CreateConstGEP1_64(b.getInt8Ty(), k.scratch, at);
-    int64_t pixelsPerBlock = std::max<int64_t>(
-        1, c.channels * c.height * c.width * c.images /
-               qjit_qconv_nhwc_blocks(&c));
+    int64_t pixelsPerBlock =
+        std::max<int64_t>(1, c.channels * c.height * c.width * c.images /
+                                 qjit_qconv_nhwc_blocks(&c));
     emitParallelFor(
         k, qjit_qconv_nhwc_blocks(&c), parallelGrain(pixelsPerBlock), {nhwc},
         [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
             Value *end) {
           chunk.b.CreateCall(runtimeFunction(k.module, "qjit_qconv_to_nhwc",
                                              {ptr, ptr, ptr, ptr, i64, i64}),
-                             {desc, conv, chunk.operands[0].ptr, captured[0],
-                              begin, end});
+                             {desc, conv, siteOperand(chunk, site, 0),
+                              captured[0], begin, end});
         });
   }
+  SmallVector<Value *, 8> all{weights.packed, weights.offsets, nhwc};
+  all.append(captures.begin(), captures.end());
   emitParallelFor(
-      k, qjit_qconv_task_count(&g, &c), /*grain=*/1,
-      {weights.packed, weights.offsets, nhwc},
-      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin,
-          Value *end) {
-        chunk.b.CreateCall(
-            runtimeFunction(k.module, "qjit_qconv_tasks",
-                            {ptr, ptr, ptr, ptr, ptr, ptr, i64, i64}),
-            {desc, conv, captured[0], captured[1], captured[2],
-             chunk.results[0].ptr, begin, end});
+      k, qjit_qconv_task_count(&g, &c), /*grain=*/1, all,
+      [&](Kernel &chunk, ArrayRef<Value *> captured, Value *begin, Value *end) {
+        auto tasks = [&](IRBuilderBase &b, Value *first, Value *last) {
+          b.CreateCall(
+              runtimeFunction(k.module, "qjit_qconv_tasks",
+                              {ptr, ptr, ptr, ptr, ptr, ptr, i64, i64}),
+              {desc, conv, captured[0], captured[1], captured[2],
+               site.product(chunk), first, last});
+        };
+        if (!epilogue)
+          return tasks(chunk.b, begin, end);
+        // Task by task, each followed by the epilogue over what it wrote.
+        Function *fn = chunk.b.GetInsertBlock()->getParent();
+        IRBuilder<> entry(&fn->getEntryBlock(),
+                          fn->getEntryBlock().getFirstInsertionPt());
+        Value *region = entry.CreateAlloca(
+            ArrayType::get(entry.getInt64Ty(), 4), nullptr, "region");
+        emitLoop(
+            chunk.b, begin, end, chunk.b.getInt64(1),
+            [&](IRBuilderBase &b, Value *task) {
+              tasks(b, task, b.CreateAdd(task, b.getInt64(1)));
+              b.CreateCall(runtimeFunction(k.module, "qjit_qconv_task_region",
+                                           {ptr, ptr, i64, ptr}),
+                           {desc, conv, task, region});
+              Value *bounds[4];
+              for (int i = 0; i < 4; ++i)
+                bounds[i] = b.CreateLoad(
+                    b.getInt64Ty(),
+                    b.CreateConstInBoundsGEP1_64(b.getInt64Ty(), region, i));
+              epilogue(chunk, captured.drop_front(3),
+                       {bounds[0], bounds[1], bounds[2], bounds[3], wholeRows});
+            },
+            "task");
       });
+  return static_cast<bool>(epilogue);
 }
 
 } // namespace
 
+const Operation *qlinearOf(const Operation &op) {
+  if (op.getKind() == OpKind::QLinearMatMul ||
+      op.getKind() == OpKind::QLinearConv2D)
+    return &op;
+  if (op.getKind() != OpKind::FusedElementwise || !op.getBody())
+    return nullptr;
+  const Operation &first = op.getBody()->getOps().front();
+  return first.getKind() == OpKind::QLinearMatMul ||
+                 first.getKind() == OpKind::QLinearConv2D
+             ? &first
+             : nullptr;
+}
+
 bool hasPrepackedWeights(const Graph &graph, const Operation &op) {
-  if (op.getKind() != OpKind::QLinearMatMul &&
-      op.getKind() != OpKind::QLinearConv2D)
+  const Operation *q = qlinearOf(op);
+  if (!q)
     return false;
+  // A fused body's inputs keep their ids: `graph` defines them.
   auto isConstant = [&](ValueId id) {
     const Operation *def = graph.getDefiningOp(id);
     return def && def->getKind() == OpKind::Constant;
   };
-  return isConstant(op.getOperand(1)) &&
-         (op.getNumOperands() < 3 || isConstant(op.getOperand(2)));
+  return isConstant(q->getOperand(1)) &&
+         (q->getNumOperands() < 3 || isConstant(q->getOperand(2)));
+}
+
+unsigned prepackedOperand(const Operation &op) {
+  const Operation *q = qlinearOf(op);
+  return llvm::find(op.getOperands(), q->getOperand(1)) -
+         op.getOperands().begin();
 }
 
 Expected<std::shared_ptr<const DenseData>>
-prepackQLinearWeights(const Graph &graph, const Operation &op) {
+prepackQLinearWeights(const Graph &graph, const Operation &fusedOrQLinear) {
+  const Operation &op = *qlinearOf(fusedOrQLinear);
   Product product = describe(graph, op, QJIT_ISA_SCALAR);
   const qjit_qgemm &g = product.desc;
   std::vector<uint8_t> w = *constantBytes(graph, op.getOperand(1));
   std::optional<std::vector<uint8_t>> bias;
   if (op.getNumOperands() > 2)
     bias = constantBytes(graph, op.getOperand(2));
-  PackLayout layout =
-      packLayout(op, graph.getType(op.getOperand(1)), g);
+  PackLayout layout = packLayout(op, graph.getType(op.getOperand(1)), g);
   return DenseData::create(packedBytes(g), [&](char *bytes) {
     auto *packed = reinterpret_cast<int8_t *>(bytes);
     std::vector<int32_t> biasValues;
@@ -385,25 +490,37 @@ prepackQLinearWeights(const Graph &graph, const Operation &op) {
   });
 }
 
-uint64_t qlinearScratchBytes(const Graph &graph, const Operation &op) {
+uint64_t qlinearSiteScratchBytes(const Graph &graph, const Operation &op,
+                                 bool prepacked) {
   Product product = describe(graph, op, QJIT_ISA_SCALAR);
-  uint64_t bytes =
-      hasPrepackedWeights(graph, op) ? 0 : packedBytes(product.desc);
+  uint64_t bytes = prepacked ? 0 : packedBytes(product.desc);
   const TensorType &x = graph.getType(op.getOperand(0));
   if (op.getKind() == OpKind::QLinearConv2D && !readsInputInPlace(op, x))
     bytes += alignTo64(x.sizeInBytes());
-  return bytes;
+  return alignTo64(bytes);
+}
+
+uint64_t qlinearScratchBytes(const Graph &graph, const Operation &op) {
+  return qlinearSiteScratchBytes(graph, op, hasPrepackedWeights(graph, op));
+}
+
+bool emitQLinearAt(Kernel &k, const QLinearSite &site,
+                   ArrayRef<Value *> captures, QLinearEpilogue epilogue,
+                   EpilogueNeeds needs) {
+  qjit_isa isa = chooseIsa(*k.b.GetInsertBlock()->getParent());
+  Product product = describe(site.graph, site.op, isa);
+  if (site.op.getKind() == OpKind::QLinearMatMul)
+    return emitQLinearMatMul(k, site, product, captures, epilogue, needs);
+  return emitQLinearConv2D(k, site, product, captures, epilogue, needs);
 }
 
 void emitQLinear(Kernel &k) {
   if (k.results[0].type.numElements() == 0)
     return;
-  qjit_isa isa = chooseIsa(*k.b.GetInsertBlock()->getParent());
-  Product product = describe(k.graph, k.op, isa);
-  if (k.op.getKind() == OpKind::QLinearMatMul)
-    emitQLinearMatMul(k, product);
-  else
-    emitQLinearConv2D(k, product);
+  auto result = [](const Kernel &chunk) { return chunk.results[0].ptr; };
+  QLinearSite site{
+      k.graph, k.op, {0, 1, 2}, hasPrepackedWeights(k.graph, k.op), 0, result};
+  emitQLinearAt(k, site, {}, nullptr, {});
 }
 
 } // namespace qjit

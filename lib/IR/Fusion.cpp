@@ -16,6 +16,11 @@ bool isMaskFormGradient(const Graph &graph, const Operation &op) {
 
 } // namespace
 
+bool isAnchorKind(OpKind kind) {
+  return kind == OpKind::MatMul || kind == OpKind::Conv2D ||
+         kind == OpKind::QLinearMatMul || kind == OpKind::QLinearConv2D;
+}
+
 bool isFusableElementwise(const Graph &graph, const Operation &op) {
   OpKind kind = op.getKind();
   if (hasTrait(kind, OpTrait::Elementwise))
@@ -33,6 +38,10 @@ bool isFusableElementwise(const Graph &graph, const Operation &op) {
 }
 
 bool isFusionAnchor(const Graph &graph, const Operation &op) {
+  if (op.getKind() == OpKind::QLinearMatMul ||
+      op.getKind() == OpKind::QLinearConv2D)
+    return graph.hasValue(op.getResult()) &&
+           graph.getType(op.getResult()).elementType == DataType::Float32;
   if (op.getKind() == OpKind::Conv2D)
     return graph.hasValue(op.getResult()) &&
            isFloatType(graph.getType(op.getResult()).elementType);
@@ -45,7 +54,7 @@ bool isFusionAnchor(const Graph &graph, const Operation &op) {
 
 llvm::SmallVector<unsigned, 2> parameterOperands(const Operation &op) {
   llvm::SmallVector<unsigned, 2> positions;
-  if (op.getKind() == OpKind::MatMul || op.getKind() == OpKind::Conv2D) {
+  if (isAnchorKind(op.getKind())) {
     llvm::SmallVector<unsigned, 2> all;
     for (unsigned i = 0; i < op.getNumOperands(); ++i)
       all.push_back(i);
@@ -104,7 +113,8 @@ inferFusedElementwise(const Operation &op,
         !(first && isFusionAnchor(*body, inner)))
       return makeError("'{}' cannot be fused: only elementwise ops with "
                        "per-tensor parameters can, after a dense layer's "
-                       "MatMul or a Conv2D as the first op",
+                       "MatMul, a Conv2D or a QLinear op of Float32 result "
+                       "as the first op",
                        name);
     for (ValueId r : inner.getResults())
       if (body->hasValue(r) && body->getType(r).shape != shape)

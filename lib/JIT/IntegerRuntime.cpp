@@ -16,6 +16,8 @@ Error addIntegerRuntime(orc::LLJIT &jit) {
             {"qjit_qgemm_rows", ExecutorAddr::fromPtr(&qjit_qgemm_rows)},
             {"qjit_qconv_to_nhwc", ExecutorAddr::fromPtr(&qjit_qconv_to_nhwc)},
             {"qjit_qconv_tasks", ExecutorAddr::fromPtr(&qjit_qconv_tasks)},
+            {"qjit_qconv_task_region",
+             ExecutorAddr::fromPtr(&qjit_qconv_task_region)},
             {"qjit_transpose_bytes",
              ExecutorAddr::fromPtr(&qjit_transpose_bytes)},
             {"qjit_thread_scratch",

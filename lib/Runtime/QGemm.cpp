@@ -22,7 +22,9 @@ int64_t blockCount(const qjit_qgemm *g) {
 int64_t blockBytes(const qjit_qgemm *g) {
   return paddedDepth(g) * kBlockColumns;
 }
-int64_t groupBytes(const qjit_qgemm *g) { return blockCount(g) * blockBytes(g); }
+int64_t groupBytes(const qjit_qgemm *g) {
+  return blockCount(g) * blockBytes(g);
+}
 
 int32_t wrap(int64_t v) {
   return static_cast<int32_t>(static_cast<uint32_t>(v));
@@ -67,10 +69,10 @@ struct Panel {
       std::free(rowSums);
       std::free(sums);
       rowCapacity = std::max<int64_t>(count, 1);
-      rowSums = static_cast<int32_t *>(
-          std::malloc(rowCapacity * sizeof(int32_t)));
-      sums = static_cast<int32_t *>(std::aligned_alloc(
-          64, rowCapacity * kTileColumns * sizeof(int32_t)));
+      rowSums =
+          static_cast<int32_t *>(std::malloc(rowCapacity * sizeof(int32_t)));
+      sums = static_cast<int32_t *>(
+          std::aligned_alloc(64, rowCapacity * kTileColumns * sizeof(int32_t)));
     }
     if (rows && rowSums && sums && !qjit::scratchAllocationsFailForTesting())
       return true;
@@ -140,9 +142,9 @@ struct ColumnRange {
 template <typename RowSource>
 void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
                    ColumnRange range, const RowSource &rowsOf,
-                   int64_t sliceQuads,
-                   const int32_t *rowSums, int64_t rows, const int8_t *packed,
-                   const int32_t *columnOffsets, OutputView out) {
+                   int64_t sliceQuads, const int32_t *rowSums, int64_t rows,
+                   const int8_t *packed, const int32_t *columnOffsets,
+                   OutputView out) {
   alignas(64) int32_t tileSums[kTileRows * kTileColumns];
   int64_t kq = paddedDepth(g) / 4;
   bool sliced = kq > sliceQuads;
@@ -206,8 +208,9 @@ void fillMatrixPanel(const qjit_qgemm *g, const uint8_t *x, int64_t first,
 }
 
 // The patches of output positions [first, first + count) of one image and
-// group (but the tiles skipTiles marks, if given), as x' rows: k runs over (kh, kw, channel), the channels of a tap
-// contiguous in the NHWC image; taps in the padding read x_zp'.
+// group (but the tiles skipTiles marks, if given), as x' rows: k runs over (kh,
+// kw, channel), the channels of a tap contiguous in the NHWC image; taps in the
+// padding read x_zp'.
 void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
                     const uint8_t *image, int64_t group, int64_t first,
                     int64_t count, const int64_t *skipTiles) {
@@ -373,8 +376,7 @@ void qjit_qgemm_pack(const qjit_qgemm *g, const void *w, int64_t kStride,
     }
     for (int64_t j = 0; j < g->n; ++j) {
       int64_t c = group * g->n + j;
-      int64_t offset = (bias ? bias[c] : 0) -
-                       g->x_zero_point * colSums[j] +
+      int64_t offset = (bias ? bias[c] : 0) - g->x_zero_point * colSums[j] +
                        g->k * g->x_zero_point * g->w_zero_points[c];
       columnOffsets[c] = wrap(offset);
     }
@@ -396,15 +398,14 @@ void qjit_qgemm_rows(const qjit_qgemm *g, const int8_t *packed,
     OutputView view = outputView(g, y, r * g->n, g->n, 1);
     if (direct) {
       multiplyTiles(g, isa, 0, {0, g->n},
-                    PanelRows{in + r * g->k, g->k, kSliceQuads},
-                    kSliceQuads, nullptr, rows, packed, columnOffsets, view);
+                    PanelRows{in + r * g->k, g->k, kSliceQuads}, kSliceQuads,
+                    nullptr, rows, packed, columnOffsets, view);
       continue;
     }
     fillMatrixPanel(g, in, r, rows);
     multiplyTiles(g, isa, 0, {0, g->n},
-                  PanelRows{panel.rows, depth, kSliceQuads},
-                  kSliceQuads, panel.rowSums, rows, packed, columnOffsets,
-                  view);
+                  PanelRows{panel.rows, depth, kSliceQuads}, kSliceQuads,
+                  panel.rowSums, rows, packed, columnOffsets, view);
   }
 }
 
@@ -413,9 +414,8 @@ int64_t qjit_qconv_nhwc_blocks(const qjit_qconv *c) {
   return c->images * ((plane + kNhwcPixels - 1) / kNhwcPixels);
 }
 
-void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c,
-                        const void *x, uint8_t *nhwc, int64_t blockBegin,
-                        int64_t blockEnd) {
+void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c, const void *x,
+                        uint8_t *nhwc, int64_t blockBegin, int64_t blockEnd) {
   const auto *in = static_cast<const uint8_t *>(x);
   uint8_t flip = g->x_signed ? 0x80 : 0;
   int64_t plane = c->height * c->width;
@@ -459,10 +459,34 @@ struct TaskGrid {
   int64_t count(const qjit_qconv *c) const {
     return c->images * groups * bands * parts;
   }
+
+  // Where task `task` is: its image, group, band of rows and part of the
+  // columns.
+  struct Task {
+    int64_t image, group, band, part;
+  };
+  Task operator()(int64_t task) const {
+    int64_t rest = task / parts;
+    return {rest / bands / groups, rest / bands % groups, rest % bands,
+            task % parts};
+  }
 };
 
 int64_t qjit_qconv_task_count(const qjit_qgemm *g, const qjit_qconv *c) {
   return TaskGrid(g, c).count(c);
+}
+
+void qjit_qconv_task_region(const qjit_qgemm *g, const qjit_qconv *c,
+                            int64_t task, int64_t region[4]) {
+  TaskGrid grid(g, c);
+  auto [image, group, band, part] = grid(task);
+  int64_t positions = c->out_h * c->out_w;
+  int64_t width = qjit_qconv_is_depthwise(g, c) ? c->channels : g->n;
+  int64_t first = band * c->rows_per_task;
+  region[0] = image * positions + first;
+  region[1] = image * positions + std::min(positions, first + c->rows_per_task);
+  region[2] = group * g->n + part * c->columns_per_task;
+  region[3] = group * g->n + std::min((part + 1) * c->columns_per_task, width);
 }
 
 void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
@@ -478,9 +502,7 @@ void qjit_qconv_tasks(const qjit_qgemm *g, const qjit_qconv *c,
   TaskGrid grid(g, c);
   bool depthwise = qjit_qconv_is_depthwise(g, c);
   for (int64_t task = taskBegin; task < taskEnd; ++task) {
-    int64_t part = task % grid.parts, rest = task / grid.parts;
-    int64_t band = rest % grid.bands, group = rest / grid.bands % grid.groups;
-    int64_t image = rest / grid.bands / grid.groups;
+    auto [image, group, band, part] = grid(task);
     int64_t first = band * c->rows_per_task;
     int64_t end = std::min(positions, first + c->rows_per_task);
     ColumnRange columns{part * c->columns_per_task,

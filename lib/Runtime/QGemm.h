@@ -103,6 +103,12 @@ int64_t qjit_qconv_is_depthwise(const struct qjit_qgemm *g,
                                 const struct qjit_qconv *c);
 int64_t qjit_qconv_task_count(const struct qjit_qgemm *g,
                               const struct qjit_qconv *c);
+// The part of y task `task` writes, viewed as the matrix [images * out_h *
+// out_w, groups * n] (NHWC y): rows region[0] to region[1], columns
+// region[2] to region[3]. A fused kernel runs its epilogue over it.
+void qjit_qconv_task_region(const struct qjit_qgemm *g,
+                            const struct qjit_qconv *c, int64_t task,
+                            int64_t region[4]);
 void qjit_qconv_tasks(const struct qjit_qgemm *g, const struct qjit_qconv *c,
                       const int8_t *packed, const int32_t *column_offsets,
                       const uint8_t *nhwc, void *y, int64_t task_begin,

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "JitTestSupport.h"
 #include "qjit/IR/OpParams.h"
+#include "qjit/Transforms/PassRegistry.h"
 
 using namespace qjit;
 using namespace qjit::test;
@@ -420,3 +421,115 @@ TEST(Transpose, BytesSwappingAxisGroupsMatchTheInterpreter) {
 }
 
 } // namespace
+
+// A QLinear op of Float32 result followed by elementwise ops: the JIT's
+// default passes fuse them into one kernel whose epilogue runs over each
+// band of the product as soon as it is written (or, where the bands do not
+// fit the loop, over the whole product after it). `other` is the shape of
+// the Add's second operand: the product's (one flat loop, bands of any
+// columns), a row of channels (a broadcast: whole rows only) or a
+// broadcast over images. Compared byte for byte with the interpreter on
+// every path, on one thread and on two, with the weights as inputs (packed
+// at run time) and as constants (packed at compile time).
+struct EpilogueCase {
+  std::string what;
+  OpKind kind;
+  TensorType x, w;
+  AttrList attrs; // the op's layout attributes
+  Shape other;
+};
+
+ValueId built(llvm::Expected<ValueId> id) {
+  if (!expectOk(id, "building the graph"))
+    std::abort();
+  return *id;
+}
+
+Graph epilogueGraph(const EpilogueCase &c, bool constantWeights,
+                    std::vector<Tensor> &inputs) {
+  Graph graph("epilogue");
+  Builder b(graph);
+  inputs = {randomBytes(c.x)};
+  ValueId x = b.addInput(c.x), w;
+  Tensor weights = randomBytes(c.w);
+  if (constantWeights) {
+    w = built(b.constant(weights));
+  } else {
+    w = b.addInput(c.w);
+    inputs.push_back(weights);
+  }
+  int64_t columns = c.kind == OpKind::QLinearMatMul ? c.w.shape[1]
+                                                    : c.w.shape[0];
+  int64_t depth = numElements(c.w.shape) / columns;
+  AttrList attrs = quantizationAttrs(c.x.elementType, c.w.elementType,
+                                     DataType::Float32, columns, depth);
+  attrs.insert(attrs.end(), c.attrs.begin(), c.attrs.end());
+  ValueId product = built(b.create(c.kind, {x, w}, attrs));
+  TensorType otherType{DataType::Float32, c.other};
+  ValueId other = b.addInput(otherType);
+  inputs.push_back(randomTensor(otherType, FillOptions{}));
+  ValueId sum = built(b.create(OpKind::Add, {product, other}));
+  ValueId relu = built(b.create(OpKind::ReLU, {sum}));
+  ValueId fq = built(b.create(OpKind::FakeQuantization, {relu},
+                                {{"num_bits", Attribute(int64_t(8))},
+                                 {"scale", Attribute(0.05)}}));
+  b.setOutputs({fq});
+  return graph;
+}
+
+TEST(QLinearEpilogue, FusedElementwiseOpsMatchTheInterpreter) {
+  AttrList nhwc{{"channels_last", Attribute(true)}};
+  auto with = [](AttrList attrs, AttrList more) {
+    attrs.insert(attrs.end(), more.begin(), more.end());
+    return attrs;
+  };
+  AttrList padded{{"padding", Attribute(int64_t(1))}};
+  const DataType u8 = DataType::UInt8, s8 = DataType::Int8;
+  std::vector<EpilogueCase> cases{
+      {"matmul, residual", OpKind::QLinearMatMul, {u8, {300, 70}},
+       {s8, {70, 90}}, {}, {300, 90}},
+      {"batched matmul, a row broadcast", OpKind::QLinearMatMul,
+       {s8, {3, 130, 33}}, {u8, {33, 50}}, {}, {50}},
+      {"matmul, a matrix broadcast over the batch", OpKind::QLinearMatMul,
+       {u8, {2, 70, 40}}, {s8, {40, 20}}, {}, {70, 20}},
+      {"NHWC 3x3, residual", OpKind::QLinearConv2D, {u8, {2, 23, 19, 8}},
+       {s8, {40, 8, 3, 3}}, with(nhwc, padded), {2, 23, 19, 40}},
+      {"NHWC 1x1, 1024 -> 200 channels in parts, residual",
+       OpKind::QLinearConv2D, {u8, {1, 4, 4, 1024}}, {s8, {200, 1024, 1, 1}},
+       nhwc, {1, 4, 4, 200}},
+      {"NHWC 1x1, a channel broadcast (whole rows)", OpKind::QLinearConv2D,
+       {u8, {1, 4, 4, 1024}}, {s8, {200, 1024, 1, 1}}, nhwc, {200}},
+      {"NHWC, a broadcast over images and rows", OpKind::QLinearConv2D,
+       {s8, {3, 9, 7, 16}}, {s8, {24, 16, 3, 3}}, with(nhwc, padded),
+       {1, 1, 7, 24}},
+      {"NHWC depthwise, a channel broadcast", OpKind::QLinearConv2D,
+       {u8, {1, 15, 15, 96}}, {s8, {96, 1, 3, 3}},
+       with(nhwc, {{"groups", Attribute(int64_t(96))},
+                   {"padding", Attribute(int64_t(1))}}),
+       {96}},
+      {"NHWC grouped, a channel broadcast (after the product)",
+       OpKind::QLinearConv2D, {u8, {1, 6, 6, 32}}, {s8, {48, 16, 3, 3}},
+       with(nhwc, {{"groups", Attribute(int64_t(2))}}), {48}},
+      {"NCHW, residual (after the product)", OpKind::QLinearConv2D,
+       {u8, {2, 8, 11, 9}}, {s8, {12, 8, 3, 3}}, padded, {2, 12, 11, 9}},
+  };
+  for (const EpilogueCase &c : cases)
+    for (bool constantWeights : {false, true}) {
+      std::vector<Tensor> inputs;
+      Graph graph = epilogueGraph(c, constantWeights, inputs);
+      // What the JIT's passes make of it: one fused op, the QLinear first.
+      Module module;
+      const Graph &fused = module.addGraph(graph);
+      auto pipeline = parsePassPipeline("fuse-elementwise");
+      ASSERT_OK(pipeline);
+      ASSERT_OK(pipeline->run(module));
+      const Operation &last = fused.getOps().back();
+      ASSERT_EQ(last.getKind(), OpKind::FusedElementwise) << fused.toString();
+      EXPECT_EQ(last.getBody()->getOps().front().getKind(), c.kind);
+      expectSameBytesOnEveryPath(
+          graph, inputs,
+          fmt::format("{}, weights {}: {}", c.what,
+                      constantWeights ? "constant" : "an input",
+                      graph.toString()));
+    }
+}

@@ -17,10 +17,12 @@
 // point operands are body inputs, read as per-tensor parameters.
 //
 // The first op may instead be an anchor (isFusionAnchor), a dense layer's
-// MatMul or a Conv2D whose operands are body inputs read whole: the kernel
-// computes its result in bands (rows of the product, images of the
-// convolution) and runs the elementwise ops over each band while it is in
-// cache (the epilogue: bias, activation, fake quantization).
+// MatMul, a Conv2D, or a QLinearMatMul or QLinearConv2D whose result is
+// Float32 (Dequantize folded in), whose operands are body inputs read whole:
+// the kernel computes its result in bands (rows of the product, images of
+// the convolution, positions of an NHWC QLinearConv2D) and runs the
+// elementwise ops over each band while it is in cache (the epilogue: bias,
+// activation, fake quantization, a residual Add).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QJIT_IR_FUSION_H
@@ -40,10 +42,13 @@ namespace qjit {
 // Maximum, Minimum).
 bool isFusableElementwise(const Graph &graph, const Operation &op);
 
-// Whether `op` may be the first op of a body: a floating-point Conv2D, or a
+// Whether `op` may be the first op of a body: a floating-point Conv2D, a
 // floating-point MatMul whose right operand is a matrix (a dense layer,
-// [..., m, k] x [k, n]).
+// [..., m, k] x [k, n]), or a QLinear op whose result is Float32.
 bool isFusionAnchor(const Graph &graph, const Operation &op);
+
+// Whether ops of `kind` can be anchors (isFusionAnchor says which ones are).
+bool isAnchorKind(OpKind kind);
 
 // The operand positions of `op` that are not read as elements: a fake
 // quantization's scale and zero point, an anchor's operands.
