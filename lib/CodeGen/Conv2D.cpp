@@ -19,6 +19,11 @@ constexpr uint64_t kBandBytes = 512 * 1024;
 // A 1x1 convolution's column bands are whole vectors of pixels.
 constexpr int64_t kBandColumnStep = 16;
 
+// Bands per image and group, at least, where the output has room for them:
+// a batch-1 layer of a few tasks leaves a thread idle for a whole task
+// (three tasks of a MobileNetV2 layer on two threads run as two and one).
+constexpr int64_t kMinBands = 8;
+
 } // namespace
 
 Conv2DPlan planConv2D(const Graph &graph, const Operation &op) {
@@ -146,53 +151,69 @@ void emitConv2D(Kernel &k) {
   }
 
   // out[n, group] = w[group] ([O/g, C/g]) * x[n, group] ([C/g, H*W]), in
-  // tasks of a band of columns (pixels) of one (image, group), each about
-  // kBandMultiplyAdds, on the run's threads.
+  // tasks of one (image, group) on the run's threads, each about
+  // kBandMultiplyAdds: bands of columns (pixels), or, when an image has
+  // fewer pixels than output channels (late layers), bands of rows (output
+  // channels) of equal size.
   DataType type = plan.type;
   int64_t pixels = plan.height * plan.width;
   int64_t og = plan.groupOutChannels, cg = plan.groupChannels;
-  int64_t bandCols = std::min<int64_t>(
-      pixels, alignTo(std::max<int64_t>(
-                          1, ceilDiv(kBandMultiplyAdds,
-                                     std::max<int64_t>(og * cg, 1))),
-                      kBandColumnStep));
-  int64_t bands = ceilDiv(pixels, bandCols);
-  emitConvTasks(k, plan, bands,
-                [&](Kernel &chunk, IRBuilderBase &b, const ConvTask &t) {
-                  auto [n, g, band, firstOut] = t;
-                  Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
-                  Value *y = chunk.results[0].ptr;
-                  Value *first = b.CreateMul(band, b.getInt64(bandCols));
-                  Value *cols = b.CreateBinaryIntrinsic(
-                      Intrinsic::smin, b.getInt64(bandCols),
-                      b.CreateSub(b.getInt64(pixels), first));
-                  Value *outImage = b.CreateAdd(
-                      b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
-                  Value *inImage =
-                      b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
-                                  b.CreateMul(g, b.getInt64(cg)));
-                  GemmArgs gemm;
-                  gemm.type = type;
-                  gemm.m = og;
-                  gemm.k = cg;
-                  gemm.n = cols;
-                  gemm.maxN = bandCols;
-                  gemm.a = elementPtr(b, type, w,
-                                      b.CreateMul(firstOut, b.getInt64(cg)));
-                  gemm.b = elementPtr(
-                      b, type, x,
-                      b.CreateAdd(b.CreateMul(inImage, b.getInt64(pixels)), first));
-                  gemm.c = elementPtr(
-                      b, type, y,
-                      b.CreateAdd(b.CreateMul(outImage, b.getInt64(pixels)), first));
-                  gemm.lda = cg;
-                  gemm.ldb = gemm.ldc = pixels;
-                  gemm.accumulate = plan.hasBias;
-                  if (plan.hasBias)
-                    emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, og,
-                                 gemm.n, gemm.c, pixels);
-                  emitGemm(b, k.module, gemm);
-                });
+  int64_t rowBands = 1;
+  if (og > pixels)
+    for (int64_t b : {kMinBands, kMinBands / 2, int64_t(2)})
+      if (og % b == 0 && og / b >= kBandColumnStep) {
+        rowBands = b;
+        break;
+      }
+  int64_t byWork = ceilDiv(kBandMultiplyAdds, std::max<int64_t>(og * cg, 1));
+  int64_t bandCols =
+      rowBands > 1 ? pixels
+                   : std::min<int64_t>(
+                         pixels, alignTo(std::min(byWork,
+                                                  ceilDiv(pixels, kMinBands)),
+                                         kBandColumnStep));
+  int64_t bandRows = og / rowBands;
+  int64_t bands = rowBands > 1 ? rowBands : ceilDiv(pixels, bandCols);
+  emitConvTasks(
+      k, plan, bands, [&](Kernel &chunk, IRBuilderBase &b, const ConvTask &t) {
+        auto [n, g, band, groupOut] = t;
+        Value *x = chunk.operands[0].ptr, *w = chunk.operands[1].ptr;
+        Value *y = chunk.results[0].ptr;
+        // The band's first pixel and output channel.
+        Value *first = rowBands > 1 ? b.getInt64(0)
+                                    : b.CreateMul(band, b.getInt64(bandCols));
+        Value *firstOut =
+            rowBands > 1
+                ? b.CreateAdd(groupOut, b.CreateMul(band, b.getInt64(bandRows)))
+                : groupOut;
+        Value *cols = b.CreateBinaryIntrinsic(
+            Intrinsic::smin, b.getInt64(bandCols),
+            b.CreateSub(b.getInt64(pixels), first));
+        Value *outImage =
+            b.CreateAdd(b.CreateMul(n, b.getInt64(plan.outChannels)), firstOut);
+        Value *inImage = b.CreateAdd(b.CreateMul(n, b.getInt64(plan.channels)),
+                                     b.CreateMul(g, b.getInt64(cg)));
+        GemmArgs gemm;
+        gemm.type = type;
+        gemm.m = bandRows;
+        gemm.k = cg;
+        gemm.n = cols;
+        gemm.maxN = bandCols;
+        gemm.a = elementPtr(b, type, w, b.CreateMul(firstOut, b.getInt64(cg)));
+        gemm.b = elementPtr(
+            b, type, x,
+            b.CreateAdd(b.CreateMul(inImage, b.getInt64(pixels)), first));
+        gemm.c = elementPtr(
+            b, type, y,
+            b.CreateAdd(b.CreateMul(outImage, b.getInt64(pixels)), first));
+        gemm.lda = cg;
+        gemm.ldb = gemm.ldc = pixels;
+        gemm.accumulate = plan.hasBias;
+        if (plan.hasBias)
+          emitBiasFill(b, type, chunk.operands[2].ptr, firstOut, bandRows,
+                       gemm.n, gemm.c, pixels);
+        emitGemm(b, k.module, gemm);
+      });
 }
 
 } // namespace qjit

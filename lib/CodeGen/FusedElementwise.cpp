@@ -170,6 +170,10 @@ private:
   DenseMap<const Operation *, std::unique_ptr<FakeQuantEmitter>> emitters;
   // Each emitter's parameters as seen from the chunk being emitted.
   DenseMap<const Operation *, QuantParams> chunkParams;
+  // A Conv2D anchor's captures and the fake quantizations they belong to,
+  // for the epilogue's chunks.
+  ArrayRef<Value *> convCaptures;
+  ArrayRef<const Operation *> convQuantOps;
   SmallVector<unsigned, 8> elementInputs; // operand positions
   SmallVector<ValueId, 8> elementInputIds;
 };
@@ -373,8 +377,10 @@ void FusedLowering::emitAnchored(const LoopNest &nest,
   int64_t fullBands = units / bandUnits, tailUnits = units % bandUnits;
 
   if (conv) {
-    // The convolution's scratch is one per kernel: images one after the
-    // other, on one thread.
+    // Images one after the other: the convolution and then the epilogue
+    // of each split over the threads.
+    convCaptures = captures;
+    convQuantOps = quantOps;
     setChunkParams(quantOps, captures);
     emitLoop(
         k.b, fullBands,
@@ -431,7 +437,26 @@ void FusedLowering::emitBand(Kernel &chunk, const LoopNest &nest, Value *first,
     return b.CreateUDiv(units, b.getInt64(perIteration / unit));
   };
   Value *last = b.CreateAdd(first, b.getInt64(count), "", true, true);
-  emitElementLoop(b, nest, buffers, outer(first), outer(last));
+  if (anchor->getKind() == OpKind::MatMul)
+    return emitElementLoop(b, nest, buffers, outer(first), outer(last));
+  // The convolution split its tasks over the threads; its epilogue, the
+  // band's iterations from outer(first), is split over them too.
+  int64_t iterations = perIteration <= unit ? count * (unit / perIteration)
+                                            : count / (perIteration / unit);
+  SmallVector<Value *, 12> all(convCaptures.begin(), convCaptures.end());
+  all.push_back(outer(first));
+  emitParallelFor(
+      chunk, iterations, parallelGrain(perIteration), all,
+      [&](Kernel &part, ArrayRef<Value *> captured, Value *begin, Value *end) {
+        setChunkParams(convQuantOps, captured.drop_back());
+        IRBuilderBase &pb = part.b;
+        Value *base = captured.back();
+        emitElementLoop(pb, nest, loopBuffers(part),
+                        pb.CreateAdd(base, begin, "", true, true),
+                        pb.CreateAdd(base, end, "", true, true));
+      },
+      nest.dims.size() == 1 ? kParallelAlignElements : 1);
+  setChunkParams(convQuantOps, convCaptures);
 }
 
 void FusedLowering::emitGemmBand(Kernel &chunk, Value *productPtr,

@@ -4,6 +4,7 @@
 #include "CachedCompiler.h"
 #include "IntegerRuntime.h"
 #include "ParallelRuntime.h"
+#include "PerfMap.h"
 #include "Runtime/ParallelFor.h"
 #include "SplitCompile.h"
 #include "TargetSelection.h"
@@ -144,6 +145,7 @@ Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   if (!session)
     return session.takeError();
   impl->session = std::move(*session);
+  addPerfMapIfRequested(*impl->session);
   if (Error err = addBlasRuntime(*impl->session))
     return err;
   if (Error err = addParallelRuntime(*impl->session))
