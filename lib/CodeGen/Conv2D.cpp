@@ -22,7 +22,7 @@ constexpr int64_t kBandColumnStep = 16;
 // Bands per image and group, at least, where the output has room for them:
 // a batch-1 layer of a few tasks leaves a thread idle for a whole task
 // (three tasks of a MobileNetV2 layer on two threads run as two and one).
-constexpr int64_t kMinBands = 8;
+constexpr int64_t kMinBands = 4;
 
 } // namespace
 

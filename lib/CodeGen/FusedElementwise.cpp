@@ -349,6 +349,10 @@ void FusedLowering::setChunkParams(ArrayRef<const Operation *> quantOps,
                                 captured[3 * q + 2]};
 }
 
+// Elements per chunk of a Conv2D's epilogue: images of fewer than twice
+// this many run it on the calling thread.
+constexpr int64_t kConvEpilogueGrainElements = 128 * 1024;
+
 // Bytes of product per band: about what stays in a core's L2 cache next to
 // the GEMM's own blocks.
 constexpr int64_t kBandBytes = 256 * 1024;
@@ -440,13 +444,18 @@ void FusedLowering::emitBand(Kernel &chunk, const LoopNest &nest, Value *first,
   if (anchor->getKind() == OpKind::MatMul)
     return emitElementLoop(b, nest, buffers, outer(first), outer(last));
   // The convolution split its tasks over the threads; its epilogue, the
-  // band's iterations from outer(first), is split over them too.
+  // band's iterations from outer(first), is split over them too when the
+  // image is large (a chunk function per kernel costs about 1 ms of
+  // compile time: splitting every MobileNetV2 epilogue of 64K elements and
+  // more added 50 ms to its 450).
   int64_t iterations = perIteration <= unit ? count * (unit / perIteration)
                                             : count / (perIteration / unit);
   SmallVector<Value *, 12> all(convCaptures.begin(), convCaptures.end());
   all.push_back(outer(first));
+  int64_t grain = std::max(parallelGrain(perIteration),
+                           ceilDiv(kConvEpilogueGrainElements, perIteration));
   emitParallelFor(
-      chunk, iterations, parallelGrain(perIteration), all,
+      chunk, iterations, grain, all,
       [&](Kernel &part, ArrayRef<Value *> captured, Value *begin, Value *end) {
         setChunkParams(convQuantOps, captured.drop_back());
         IRBuilderBase &pb = part.b;
