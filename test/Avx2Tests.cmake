@@ -23,3 +23,7 @@ set_tests_properties(${qjit_avx2_tests} PROPERTIES
   LABELS avx2 ENVIRONMENT "${qjit_avx2_environment}")
 # The two long ones first, so that on two cores they overlap the rest.
 set_tests_properties(avx2.JitTests avx2.lit PROPERTIES COST 1000)
+# Both lit runs write the same Output directories (%t): never at once (two
+# at once removed each other's files: a test's `rm -rf %t` in one run while
+# the other wrote there).
+set_tests_properties(lit avx2.lit PROPERTIES RESOURCE_LOCK qjit_lit_output)
