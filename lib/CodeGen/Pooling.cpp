@@ -14,10 +14,14 @@
 // the interpreter's, bit for bit.
 // MaxPool2D starts from the identity of maximum (-inf, the integer minimum),
 // AvgPool2D from T(0) and divides by the interpreter's divisor at the end.
+// Planes (image, channel) are split over the run's threads, each chunk with
+// its accumulator row in its thread's scratch.
 //
 //===----------------------------------------------------------------------===//
+#include "Conv2D.h"
 #include "Kernel.h"
 #include "LoopBuilder.h"
+#include "Parallel.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 
@@ -61,7 +65,9 @@ private:
   Value *smin(IRBuilderBase &b, Value *x, Value *y) const {
     return b.CreateBinaryIntrinsic(Intrinsic::smin, x, y);
   }
-  void emitRow(Value *plane, Value *oy);
+  // Output row oy of `plane`, with the buffers of `chunk` and its
+  // accumulator row `acc`.
+  void emitRow(Kernel &chunk, Value *acc, Value *plane, Value *oy);
 
   Kernel &k;
   IRBuilder<> &b;
@@ -109,8 +115,10 @@ Value *PoolEmitter::divisor(IRBuilderBase &b, Value *h0, Value *hBegin,
   return b.CreateSIToFP(b.CreateMul(rows, cols), elemTy);
 }
 
-void PoolEmitter::emitRow(Value *plane, Value *oy) {
-  Value *in = k.operands[0].ptr, *acc = k.scratch;
+void PoolEmitter::emitRow(Kernel &chunk, Value *acc, Value *plane,
+                          Value *oy) {
+  IRBuilderBase &b = chunk.b;
+  Value *in = chunk.operands[0].ptr;
   Value *h0 = b.CreateSub(mul(b, oy, p.strideH), i64(p.padH), "h0");
   Value *hBegin = smax(b, h0, i64(0));
   Value *hEnd = smin(b, add(b, h0, i64(p.kernelH)), i64(height));
@@ -120,11 +128,11 @@ void PoolEmitter::emitRow(Value *plane, Value *oy) {
   Value *planeBase = mul(b, plane, height * width);
   emitLoop(
       b, hBegin, hEnd, i64(1),
-      [&](IRBuilderBase &, Value *iy) {
+      [&](IRBuilderBase &b, Value *iy) {
         Value *rowBase = add(b, planeBase, mul(b, iy, width));
         emitLoop(
             b, p.kernelW,
-            [&](IRBuilderBase &, Value *kx) {
+            [&](IRBuilderBase &b, Value *kx) {
               // Column ox*sw - pw + kx is inside [0, width) for ox in
               // [ceil((pw - kx) / sw), floor((width - 1 + pw - kx) / sw)].
               Value *low = b.CreateSub(i64(p.padW), kx);
@@ -158,22 +166,38 @@ void PoolEmitter::emitRow(Value *plane, Value *oy) {
     Value *v = b.CreateLoad(elemTy, elementPtr(b, type, acc, ox));
     if (!isMax)
       v = b.CreateFDiv(v, divisor(b, h0, hBegin, hEnd, ox));
-    b.CreateStore(v,
-                  elementPtr(b, type, k.results[0].ptr, add(b, outBase, ox)));
+    b.CreateStore(
+        v, elementPtr(b, type, chunk.results[0].ptr, add(b, outBase, ox)));
   });
 }
 
 void PoolEmitter::emit() {
   if (k.results[0].type.numElements() == 0)
     return;
-  emitLoop(
-      b, planes,
-      [&](IRBuilderBase &, Value *plane) {
-        emitLoop(
-            b, outHeight,
-            [&](IRBuilderBase &, Value *oy) { emitRow(plane, oy); }, "oy");
-      },
-      "plane");
+  int64_t perPlane = std::max<int64_t>(
+      outHeight * outWidth * p.kernelH * p.kernelW, 1);
+  uint64_t accBytes = outWidth * dataTypeSize(type);
+  emitParallelFor(
+      k, planes, parallelGrain(perPlane), {},
+      [&](Kernel &chunk, ArrayRef<Value *>, Value *begin, Value *end) {
+        auto emitPlanes = [&](Value *acc) {
+          emitLoop(
+              chunk.b, begin, end, chunk.b.getInt64(1),
+              [&](IRBuilderBase &b, Value *plane) {
+                emitLoop(
+                    b, outHeight,
+                    [&](IRBuilderBase &, Value *oy) {
+                      emitRow(chunk, acc, plane, oy);
+                    },
+                    "oy");
+              },
+              "plane");
+        };
+        if (&chunk == &k)
+          emitPlanes(k.scratch);
+        else
+          emitWithThreadScratch(chunk.b, k.module, accBytes, emitPlanes);
+      });
 }
 
 } // namespace

@@ -13,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #include "Kernel.h"
 #include "LoopBuilder.h"
+#include "Parallel.h"
+#include "Runtime/TransposeBytes.h"
 #include "qjit/IR/OpParams.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Module.h"
@@ -203,12 +205,24 @@ void emitTranspose(Kernel &k) {
     Type *i64 = k.b.getInt64Ty(), *ptr = k.b.getPtrTy();
     FunctionCallee transpose = k.module.getOrInsertFunction(
         "qjit_transpose_bytes",
-        FunctionType::get(k.b.getVoidTy(), {ptr, ptr, i64, i64, i64}, false));
+        FunctionType::get(k.b.getVoidTy(), {ptr, ptr, i64, i64, i64, i64},
+                          false));
     if (auto *fn = dyn_cast<Function>(transpose.getCallee()))
       fn->addFnAttr(llvm::Attribute::NoUnwind);
-    k.b.CreateCall(transpose, {in.ptr, out.ptr, k.b.getInt64(matrix->batches),
-                               k.b.getInt64(matrix->rows),
-                               k.b.getInt64(matrix->cols)});
+    // Strips of the longer side, split over the run's threads.
+    int64_t tasks = qjit_transpose_byte_tasks(matrix->batches, matrix->rows,
+                                              matrix->cols);
+    int64_t perTask = matrix->rows * matrix->cols * matrix->batches / tasks;
+    emitParallelFor(k, tasks, parallelGrain(std::max<int64_t>(perTask, 1)), {},
+                    [&](Kernel &chunk, ArrayRef<Value *>, Value *begin,
+                        Value *end) {
+                      chunk.b.CreateCall(
+                          transpose, {chunk.operands[0].ptr,
+                                      chunk.results[0].ptr,
+                                      chunk.b.getInt64(matrix->rows),
+                                      chunk.b.getInt64(matrix->cols), begin,
+                                      end});
+                    });
     return;
   }
   Shape inStrides = rowMajorStrides(in.type.shape);

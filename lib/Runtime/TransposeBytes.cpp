@@ -53,12 +53,45 @@ void transposeBytes(const uint8_t *src, int64_t srcStride, uint8_t *dst,
 
 } // namespace qjit::runtime
 
+namespace {
+
+// Rows or columns per task of qjit_transpose_bytes: tasks are strips of the
+// longer side, whole tiles wide.
+constexpr int64_t kTaskStrip = 256;
+
+struct Strips {
+  bool alongRows; // strips of rows (rows >= cols), else of columns
+  int64_t perMatrix;
+  Strips(int64_t rows, int64_t cols)
+      : alongRows(rows >= cols),
+        perMatrix((std::max(rows, cols) + kTaskStrip - 1) / kTaskStrip) {}
+};
+
+} // namespace
+
+extern "C" int64_t qjit_transpose_byte_tasks(int64_t batches, int64_t rows,
+                                             int64_t cols) {
+  return batches * Strips(rows, cols).perMatrix;
+}
+
 extern "C" void qjit_transpose_bytes(const void *src, void *dst,
-                                     int64_t batches, int64_t rows,
-                                     int64_t cols) {
+                                     int64_t rows, int64_t cols,
+                                     int64_t taskBegin, int64_t taskEnd) {
   const auto *in = static_cast<const uint8_t *>(src);
   auto *out = static_cast<uint8_t *>(dst);
-  for (int64_t b = 0; b < batches; ++b)
-    qjit::runtime::transposeBytes(in + b * rows * cols, cols,
-                                  out + b * rows * cols, rows, rows, cols, 0);
+  Strips strips(rows, cols);
+  for (int64_t task = taskBegin; task < taskEnd; ++task) {
+    int64_t b = task / strips.perMatrix;
+    int64_t first = task % strips.perMatrix * kTaskStrip;
+    const uint8_t *from = in + b * rows * cols;
+    uint8_t *to = out + b * rows * cols;
+    if (strips.alongRows) // src rows [first, ..) -> dst columns
+      qjit::runtime::transposeBytes(from + first * cols, cols, to + first,
+                                    rows, std::min(kTaskStrip, rows - first),
+                                    cols, 0);
+    else // src columns [first, ..) -> dst rows
+      qjit::runtime::transposeBytes(from + first, cols, to + first * rows,
+                                    rows, rows,
+                                    std::min(kTaskStrip, cols - first), 0);
+  }
 }

@@ -23,9 +23,12 @@ void transposeBytes(const uint8_t *src, int64_t srcStride, uint8_t *dst,
 extern "C" {
 // Transposes of JIT-compiled Transpose ops of 1-byte elements that swap two
 // groups of axes after a batch prefix: dst[b][j][i] = src[b][i][j] for
-// src [batches, rows, cols].
-void qjit_transpose_bytes(const void *src, void *dst, int64_t batches,
-                          int64_t rows, int64_t cols);
+// src [batches, rows, cols]. The work is qjit_transpose_byte_tasks strips
+// of the longer side of each matrix, batch after batch; a call does tasks
+// [task_begin, task_end).
+int64_t qjit_transpose_byte_tasks(int64_t batches, int64_t rows, int64_t cols);
+void qjit_transpose_bytes(const void *src, void *dst, int64_t rows,
+                          int64_t cols, int64_t task_begin, int64_t task_end);
 }
 
 #endif

@@ -110,6 +110,34 @@ TEST(JitParallel, DepthwiseConvolution) {
   }
 }
 
+//===-- Pooling -----------------------------------------------------------===//
+
+// Planes of a pooling on several threads, each chunk's accumulator row in
+// its own thread's scratch: every thread count gives the interpreter's bytes.
+TEST(JitParallel, Pooling) {
+  struct Case {
+    OpKind kind;
+    DataType type;
+    Shape input;
+    AttrList attrs;
+  };
+  const Case cases[] = {
+      {OpKind::MaxPool2D, DataType::Float32, {1, 64, 112, 112},
+       {{"kernel_size", 3}, {"stride", 2}, {"padding", 1}}},
+      {OpKind::MaxPool2D, DataType::UInt8, {2, 48, 57, 61},
+       {{"kernel_size", 2}}},
+      {OpKind::AvgPool2D, DataType::Float32, {3, 20, 70, 45},
+       {{"kernel_size", 3}, {"stride", 1}, {"padding", 1}}},
+  };
+  for (const Case &c : cases) {
+    Graph graph = singleOpGraph(c.kind, {{c.type, c.input}}, c.attrs);
+    ASSERT_EQ(graph.getOps().size(), 1u);
+    // Up to NaN payloads: maximum's NaN is the JIT's canonical one.
+    expectSameForEveryThreadCount(graph, randomInputs(graph, kSalted),
+                                  /*exact=*/true, graph.toString(), {0});
+  }
+}
+
 //===-- Elementwise -------------------------------------------------------===//
 
 TEST(JitParallel, ElementwiseBinary) {

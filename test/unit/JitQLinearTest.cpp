@@ -418,6 +418,18 @@ TEST(Transpose, BytesSwappingAxisGroupsMatchTheInterpreter) {
                                fmt::format("trial {}: {}", trial,
                                            graph.toString()));
   }
+  // Layers' activations: strips of the longer side split over threads
+  // (columns of an image's 3 channels, rows of 64 channels' pixels, batches).
+  const std::pair<Shape, std::vector<int64_t>> layers[] = {
+      {{1, 3, 224, 224}, {0, 2, 3, 1}},
+      {{1, 112, 112, 64}, {0, 3, 1, 2}},
+      {{2, 64, 56, 57}, {0, 2, 3, 1}}};
+  for (const auto &[shape, perm] : layers) {
+    TensorType x{DataType::UInt8, shape};
+    Graph graph = singleOpGraph(OpKind::Transpose, {x},
+                                {{"perm", Attribute(perm)}});
+    expectSameBytesOnEveryPath(graph, {randomBytes(x)}, graph.toString());
+  }
 }
 
 } // namespace
