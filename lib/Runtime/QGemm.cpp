@@ -148,6 +148,11 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
   alignas(64) int32_t tileSums[kTileRows * kTileColumns];
   int64_t kq = paddedDepth(g) / 4;
   bool sliced = kq > sliceQuads;
+  // The panel's sums wait for the epilogue when K is sliced, and when the
+  // epilogue takes more rows than a tile (bytes of strided columns: NCHW).
+  bool byteColumns = !g->y_float && out.columnStride != 1;
+  bool buffered = sliced || (byteColumns && isa.epilogueRows > kTileRows);
+  int64_t epilogueRows = buffered ? isa.epilogueRows : kTileRows;
   int64_t stepColumns = isa.tileBlocks * kBlockColumns;
   const int8_t *groupPacked = packed + group * groupBytes(g);
   int64_t firstColumn = group * g->n;
@@ -156,7 +161,7 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
     int64_t blocks = (columns + kBlockColumns - 1) / kBlockColumns;
     const int8_t *w = groupPacked + j / kBlockColumns * blockBytes(g);
     auto sumsOf = [&](int64_t r) {
-      return sliced ? panel.sums + r * kTileColumns : tileSums;
+      return buffered ? panel.sums + r * kTileColumns : tileSums;
     };
     auto requantize = [&](int64_t r, int64_t tileRows) {
       TileEpilogue e{g,
@@ -179,13 +184,13 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
         TileRows x = rowsOf(r, slice);
         isa.dot({x.x, x.ldx, tileRows, quads, w + q * kBlockColumns * 4,
                  blockBytes(g), blocks, sumsOf(r), q > 0});
-        if (!sliced)
+        if (!buffered)
           requantize(r, tileRows);
       }
     }
-    if (sliced)
-      for (int64_t r = 0; r < rows; r += kTileRows)
-        requantize(r, std::min(kTileRows, rows - r));
+    if (buffered)
+      for (int64_t r = 0; r < rows; r += epilogueRows)
+        requantize(r, std::min(epilogueRows, rows - r));
   }
 }
 

@@ -83,8 +83,15 @@ struct DotTile {
   bool accumulate;
 };
 
+// Rows an epilogue may take at once, at most: the sums of a panel's rows
+// are kept when the output's columns are strided (NCHW), so that the
+// epilogue writes each column's 16 rows with one store.
+constexpr int64_t kMaxEpilogueRows = 16;
+
 struct IsaKernels {
   int64_t tileBlocks; // column blocks per tile (<= kMaxTileBlocks)
+  int64_t epilogueRows; // rows `requantize` takes at once (kTileRows or
+                        // kMaxEpilogueRows)
   void (*dot)(const DotTile &tile);
   void (*requantize)(const TileEpilogue &e, const int32_t *sums,
                      OutputView out);

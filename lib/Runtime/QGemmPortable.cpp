@@ -169,12 +169,12 @@ void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
 }
 
 const IsaKernels &scalarKernels() {
-  static const IsaKernels kernels{1, dotScalar, requantizeScalar};
+  static const IsaKernels kernels{1, kTileRows, dotScalar, requantizeScalar};
   return kernels;
 }
 
 const IsaKernels &avx2Kernels() {
-  static const IsaKernels kernels{1, dotAvx2, requantizeAvx2};
+  static const IsaKernels kernels{1, kTileRows, dotAvx2, requantizeAvx2};
   return kernels;
 }
 

@@ -6,12 +6,14 @@
 // accumulators (AVX-512: 4 x 4 zmm; AVX-VNNI: 4 x 2 ymm for one block).
 //
 //===----------------------------------------------------------------------===//
+#include "ByteTile.h"
 #include "QGemmKernels.h"
 #include <algorithm>
 #include <cstring>
 #include <immintrin.h>
 
-#define QJIT_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define QJIT_AVX512_VNNI                                                       \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define QJIT_AVX_VNNI __attribute__((target("avx2,avxvnni")))
 
 namespace qjit::runtime {
@@ -123,37 +125,30 @@ void dotAvx512Tile(const DotTile &t) {
   fn(t);
 }
 
-// Stores bytes (row r, column j0 + i) = rows[r][i] of a tile whose rows are
-// consecutive in the output (a convolution's positions): a full tile
-// writes each column's 4 rows as one 32-bit word.
-QJIT_AVX512_VNNI void storeTransposed(const __m128i *rows, int64_t count,
-                                      int64_t columns, OutputView out,
-                                      int64_t j0) {
-  uint8_t *base = out.at(0, j0);
-  if (count == kTileRows && out.rowStride == 1) {
-    __m128i r01lo = _mm_unpacklo_epi8(rows[0], rows[1]);
-    __m128i r01hi = _mm_unpackhi_epi8(rows[0], rows[1]);
-    __m128i r23lo = _mm_unpacklo_epi8(rows[2], rows[3]);
-    __m128i r23hi = _mm_unpackhi_epi8(rows[2], rows[3]);
-    alignas(16) uint32_t words[16];
-    _mm_store_si128(reinterpret_cast<__m128i *>(words),
-                    _mm_unpacklo_epi16(r01lo, r23lo));
-    _mm_store_si128(reinterpret_cast<__m128i *>(words + 4),
-                    _mm_unpackhi_epi16(r01lo, r23lo));
-    _mm_store_si128(reinterpret_cast<__m128i *>(words + 8),
-                    _mm_unpacklo_epi16(r01hi, r23hi));
-    _mm_store_si128(reinterpret_cast<__m128i *>(words + 12),
-                    _mm_unpackhi_epi16(r01hi, r23hi));
-    for (int64_t i = 0; i < columns; ++i)
-      std::memcpy(base + i * out.columnStride, &words[i], 4);
-    return;
+// Stores bytes (row r, column j0 + i) = rows[r][i], r < count <= 16, of an
+// output whose rows are consecutive (a convolution's positions, NCHW): the
+// 16x16 tile transposed, each column's rows are one store.
+QJIT_AVX512_VNNI void storeColumns(__m128i (&rows)[kMaxEpilogueRows],
+                                   int64_t count, int64_t columns,
+                                   OutputView out, int64_t j0) {
+  static_assert(kMaxEpilogueRows == 16, "one byte tile");
+  for (int64_t r = count; r < kMaxEpilogueRows; ++r)
+    rows[r] = _mm_setzero_si128();
+  transposeByteTile(rows);
+  auto mask = static_cast<__mmask16>((1u << count) - 1);
+  for (int64_t i = 0; i < columns; ++i) {
+    uint8_t *column = out.at(0, j0 + i);
+    if (out.rowStride != 1) {
+      alignas(16) uint8_t bytes[16];
+      _mm_store_si128(reinterpret_cast<__m128i *>(bytes), rows[i]);
+      for (int64_t r = 0; r < count; ++r)
+        column[r * out.rowStride] = bytes[r];
+    } else if (count == kMaxEpilogueRows) {
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(column), rows[i]);
+    } else {
+      _mm_mask_storeu_epi8(column, mask, rows[i]);
+    }
   }
-  alignas(16) uint8_t bytes[kTileRows][16];
-  for (int64_t r = 0; r < count; ++r)
-    _mm_store_si128(reinterpret_cast<__m128i *>(bytes[r]), rows[r]);
-  for (int64_t i = 0; i < columns; ++i)
-    for (int64_t r = 0; r < count; ++r)
-      base[i * out.columnStride + r * out.rowStride] = bytes[r][i];
 }
 
 // The epilogue's per-column constants of 16 columns and its bounds.
@@ -221,8 +216,8 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
   }
 }
 
-// Sixteen columns at a time; masked loads and stores cover a tile's last
-// columns. Float results are the levels dequantized as Dequantize computes
+// Sixteen columns of up to kMaxEpilogueRows rows at a time; masked loads and
+// stores cover the last columns. Float results are the levels dequantized as Dequantize computes
 // them, fl(fl(float(q) - float(y_zp)) * y_scale).
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
                                        const int32_t *sums, OutputView out) {
@@ -231,7 +226,7 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
     return requantizeRowsAvx512(e, sums, out);
   __m512 zp = _mm512_set1_ps(static_cast<float>(g->y_zero_point));
   __m512 scale = _mm512_set1_ps(static_cast<float>(g->y_scale));
-  __m128i rows[kTileRows];
+  __m128i rows[kMaxEpilogueRows];
   for (int64_t j = 0; j < e.columns; j += 16) {
     int64_t count = std::min<int64_t>(16, e.columns - j);
     __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
@@ -255,7 +250,7 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
       }
     }
     if (!g->y_float && out.columnStride != 1)
-      storeTransposed(rows, e.rows, count, out, j);
+      storeColumns(rows, e.rows, count, out, j);
   }
 }
 
@@ -295,12 +290,14 @@ void dotAvxVnniTile(const DotTile &t) {
 } // namespace
 
 const IsaKernels &avxVnniKernels() {
-  static const IsaKernels kernels{1, dotAvxVnniTile, requantizeAvx2Tile};
+  static const IsaKernels kernels{1, kTileRows, dotAvxVnniTile,
+                                  requantizeAvx2Tile};
   return kernels;
 }
 
 const IsaKernels &avx512VnniKernels() {
-  static const IsaKernels kernels{kMaxTileBlocks, dotAvx512Tile,
+  static const IsaKernels kernels{kMaxTileBlocks, kMaxEpilogueRows,
+                                  dotAvx512Tile,
                                   requantizeAvx512};
   return kernels;
 }

@@ -1,25 +1,20 @@
 //===- TransposeBytes.cpp - Transposes of byte matrices -------------------===//
 #include "TransposeBytes.h"
+#include "ByteTile.h"
 #include <algorithm>
 #include <emmintrin.h>
 
 namespace qjit::runtime {
 namespace {
 
-// One 16x16 tile: four rounds of byte interleaving pair row i with row i + 8.
+// One 16x16 tile.
 void transpose16x16(const uint8_t *src, int64_t srcStride, uint8_t *dst,
                     int64_t dstStride, uint8_t flip) {
-  __m128i a[16], b[16];
+  __m128i a[16];
   for (int i = 0; i < 16; ++i)
     a[i] = _mm_loadu_si128(
         reinterpret_cast<const __m128i *>(src + i * srcStride));
-  for (int round = 0; round < 4; ++round) {
-    for (int i = 0; i < 8; ++i) {
-      b[2 * i] = _mm_unpacklo_epi8(a[i], a[i + 8]);
-      b[2 * i + 1] = _mm_unpackhi_epi8(a[i], a[i + 8]);
-    }
-    std::copy(b, b + 16, a);
-  }
+  transposeByteTile(a);
   __m128i flips = _mm_set1_epi8(static_cast<char>(flip));
   for (int j = 0; j < 16; ++j)
     _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + j * dstStride),
