@@ -373,7 +373,12 @@ bool emitQLinearConv2D(Kernel &k, const QLinearSite &site,
   IRBuilderBase &b = k.b;
   Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty();
   Value *nhwc = siteOperand(k, site, 0);
+  // The tasks read x in place, or the padded NHWC copy (no padding left).
+  GlobalVariable *taskConv = conv;
   if (!readsInputInPlace(site.op, xType)) {
+    qjit_qconv padded;
+    qjit_qconv_padded(&c, &padded);
+    taskConv = emitConvDescription(k, padded);
     // The NHWC image after the packed weights (if packed here).
     uint64_t at = site.scratchOffset + (site.prepacked ? 0 : packedBytes(g));
     nhwc = b.CreateConstGEP1_64(b.getInt8Ty(), k.scratch, at);
@@ -399,7 +404,7 @@ bool emitQLinearConv2D(Kernel &k, const QLinearSite &site,
           b.CreateCall(
               runtimeFunction(k.module, "qjit_qconv_tasks",
                               {ptr, ptr, ptr, ptr, ptr, ptr, i64, i64}),
-              {desc, conv, captured[0], captured[1], captured[2],
+              {desc, taskConv, captured[0], captured[1], captured[2],
                site.product(chunk), first, last});
         };
         if (!epilogue)
@@ -416,7 +421,7 @@ bool emitQLinearConv2D(Kernel &k, const QLinearSite &site,
               tasks(b, task, b.CreateAdd(task, b.getInt64(1)));
               b.CreateCall(runtimeFunction(k.module, "qjit_qconv_task_region",
                                            {ptr, ptr, i64, ptr}),
-                           {desc, conv, task, region});
+                           {desc, taskConv, task, region});
               Value *bounds[4];
               for (int i = 0; i < 4; ++i)
                 bounds[i] = b.CreateLoad(
@@ -495,8 +500,15 @@ uint64_t qlinearSiteScratchBytes(const Graph &graph, const Operation &op,
   Product product = describe(graph, op, QJIT_ISA_SCALAR);
   uint64_t bytes = prepacked ? 0 : packedBytes(product.desc);
   const TensorType &x = graph.getType(op.getOperand(0));
-  if (op.getKind() == OpKind::QLinearConv2D && !readsInputInPlace(op, x))
-    bytes += alignTo64(x.sizeInBytes());
+  if (op.getKind() == OpKind::QLinearConv2D && !readsInputInPlace(op, x)) {
+    // The padded NHWC image (qjit_qconv_to_nhwc).
+    qjit_qconv c = convGeometry(op, x, graph.getType(op.getOperand(1)),
+                                graph.getType(op.getResult()));
+    qjit_qconv padded;
+    qjit_qconv_padded(&c, &padded);
+    bytes += alignTo64(uint64_t(padded.images) * padded.channels *
+                       padded.height * padded.width);
+  }
   return alignTo64(bytes);
 }
 

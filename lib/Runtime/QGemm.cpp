@@ -419,27 +419,58 @@ int64_t qjit_qconv_nhwc_blocks(const qjit_qconv *c) {
   return c->images * ((plane + kNhwcPixels - 1) / kNhwcPixels);
 }
 
+void qjit_qconv_padded(const qjit_qconv *c, qjit_qconv *padded) {
+  *padded = *c;
+  padded->height = c->height + 2 * c->pad_h;
+  padded->width = c->width + 2 * c->pad_w;
+  padded->pad_h = padded->pad_w = 0;
+}
+
 void qjit_qconv_to_nhwc(const qjit_qgemm *g, const qjit_qconv *c, const void *x,
                         uint8_t *nhwc, int64_t blockBegin, int64_t blockEnd) {
   const auto *in = static_cast<const uint8_t *>(x);
   uint8_t flip = g->x_signed ? 0x80 : 0;
-  int64_t plane = c->height * c->width;
+  auto pad = static_cast<uint8_t>(g->x_zero_point);
+  int64_t channels = c->channels, plane = c->height * c->width;
+  qjit_qconv p;
+  qjit_qconv_padded(c, &p);
+  int64_t rowBytes = p.width * channels; // of the padded image
   int64_t blocksPerImage = (plane + kNhwcPixels - 1) / kNhwcPixels;
   // A block of pixels keeps both the rows read (one per channel) and the
   // pixels written in the L1 cache.
   for (int64_t block = blockBegin; block < blockEnd; ++block) {
     int64_t image = block / blocksPerImage;
     int64_t first = block % blocksPerImage * kNhwcPixels;
-    int64_t count = std::min(kNhwcPixels, plane - first);
-    uint8_t *dst = nhwc + (image * plane + first) * c->channels;
-    if (c->channels_last) { // NHWC Int8 x: flipped, in the same layout
-      const uint8_t *src = in + (image * plane + first) * c->channels;
-      for (int64_t i = 0; i < count * c->channels; ++i)
-        dst[i] = src[i] ^ flip;
-      continue;
+    int64_t end = std::min(first + kNhwcPixels, plane);
+    uint8_t *out = nhwc + image * p.height * rowBytes;
+    // The border: the top rows with the image's first pixel, the bottom rows
+    // with its last, the left and right ends of a row with its first pixel.
+    if (first == 0)
+      std::memset(out, pad, c->pad_h * rowBytes);
+    if (end == plane)
+      std::memset(out + (c->pad_h + c->height) * rowBytes, pad,
+                  c->pad_h * rowBytes);
+    // Runs of pixels within one row.
+    for (int64_t pixel = first; pixel < end;) {
+      int64_t h = pixel / c->width, w = pixel % c->width;
+      int64_t run = std::min(c->width - w, end - pixel);
+      uint8_t *row = out + (h + c->pad_h) * rowBytes;
+      if (w == 0) {
+        std::memset(row, pad, c->pad_w * channels);
+        std::memset(row + (c->pad_w + c->width) * channels, pad,
+                    c->pad_w * channels);
+      }
+      uint8_t *dst = row + (w + c->pad_w) * channels;
+      if (c->channels_last) { // NHWC Int8 x: flipped, in the same layout
+        const uint8_t *src = in + (image * plane + pixel) * channels;
+        for (int64_t i = 0; i < run * channels; ++i)
+          dst[i] = src[i] ^ flip;
+      } else {
+        const uint8_t *src = in + image * channels * plane + pixel;
+        transposeBytes(src, plane, dst, channels, channels, run, flip);
+      }
+      pixel += run;
     }
-    const uint8_t *src = in + image * c->channels * plane + first;
-    transposeBytes(src, plane, dst, c->channels, c->channels, count, flip);
   }
 }
 

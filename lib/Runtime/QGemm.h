@@ -84,11 +84,16 @@ void qjit_qgemm_rows(const struct qjit_qgemm *g, const int8_t *packed,
                      const int32_t *column_offsets, const void *x, void *y,
                      int64_t row_begin, int64_t row_end);
 
-// A convolution's input as x' in NHWC order (images * H * W * C bytes), so
-// that each tap of a patch is one run of channels; in blocks of pixels
+// A convolution's input as x' in NHWC order with its padding made explicit:
+// images of (H + 2 pad_h) x (W + 2 pad_w) pixels of C bytes whose border
+// holds x_zp', the image qjit_qconv_padded's geometry describes (no
+// padding), so that each tap of a patch is one run of channels and no patch
+// needs a copy for the border; in blocks of pixels of x
 // (qjit_qconv_nhwc_blocks of them), [block_begin, block_end) per call.
-// An NHWC UInt8 x is x' already: the code generator passes it as it is.
+// An NHWC UInt8 x is x' already: the code generator passes it as it is (the
+// padding stays implicit).
 int64_t qjit_qconv_nhwc_blocks(const struct qjit_qconv *c);
+void qjit_qconv_padded(const struct qjit_qconv *c, struct qjit_qconv *padded);
 void qjit_qconv_to_nhwc(const struct qjit_qgemm *g, const struct qjit_qconv *c,
                         const void *x, uint8_t *nhwc, int64_t block_begin,
                         int64_t block_end);

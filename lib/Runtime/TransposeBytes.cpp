@@ -21,6 +21,22 @@ void transpose16x16(const uint8_t *src, int64_t srcStride, uint8_t *dst,
                      _mm_xor_si128(a[j], flips));
 }
 
+// 16 rows by 8 columns (a row of pixels whose length is 8 past a multiple
+// of 16, such as 56): the tile's right half is zero, its first 8 columns
+// are the 8 rows written.
+void transpose16x8(const uint8_t *src, int64_t srcStride, uint8_t *dst,
+                   int64_t dstStride, uint8_t flip) {
+  __m128i a[16];
+  for (int i = 0; i < 16; ++i)
+    a[i] = _mm_loadl_epi64(
+        reinterpret_cast<const __m128i *>(src + i * srcStride));
+  transposeByteTile(a);
+  __m128i flips = _mm_set1_epi8(static_cast<char>(flip));
+  for (int j = 0; j < 8; ++j)
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + j * dstStride),
+                     _mm_xor_si128(a[j], flips));
+}
+
 // Columns per stripe: a stripe's rows read and the rows written stay in the
 // L1 cache.
 constexpr int64_t kStripeColumns = 64;
@@ -38,6 +54,12 @@ void transposeBytes(const uint8_t *src, int64_t srcStride, uint8_t *dst,
       for (int64_t j = j0; j < fullEnd; j += 16)
         transpose16x16(src + i * srcStride + j, srcStride,
                        dst + j * dstStride + i, dstStride, flip);
+    if (j1 - fullEnd >= 8) {
+      for (int64_t i = 0; i < fullRows; i += 16)
+        transpose16x8(src + i * srcStride + fullEnd, srcStride,
+                      dst + fullEnd * dstStride + i, dstStride, flip);
+      fullEnd += 8;
+    }
     // The edges, byte by byte: rows past the last whole tile in every
     // column, columns past the last whole tile in the tiled rows.
     for (int64_t i = 0; i < rows; ++i)
