@@ -134,27 +134,39 @@ std::unique_ptr<Case> makeQMatMul(int64_t m, int64_t k, int64_t n,
   return c;
 }
 
+// Quantize(x) -> QLinearMatMul with a constant Int8 weight [k, n] and Int32
+// bias (seeds `seed` and seed + 1), relu=true: its result is UInt8 levels,
+// or those levels dequantized (Float32) when `floatResult`. x is uniform in
+// [-2.5, 2.5), within the UInt8 grid of scale 0.02 around 128; the sums
+// (about 12 in float units) fit y_scale 0.1 from 0.
+ValueId quantizedLinear(Builder &b, ValueId x, int64_t k, int64_t n,
+                        unsigned seed, bool floatResult) {
+  ValueId q = orFail(b.create(OpKind::Quantize, {x},
+                              {{"scale", Attribute(0.02)},
+                               {"zero_point", Attribute(int64_t(128))},
+                               {"dtype", enumAttr("UInt8")}}));
+  ValueId w = orFail(b.constant(randomBytes({DataType::Int8, {k, n}}, seed)));
+  ValueId bias = orFail(b.constant(randomBias(n, seed + 1)));
+  AttrList attrs{{"x_scale", Attribute(0.02)},
+                 {"x_zero_point", Attribute(int64_t(128))},
+                 {"w_scale", Attribute(0.005)},
+                 {"y_scale", Attribute(0.1)},
+                 {"y_zero_point", Attribute(int64_t(0))},
+                 {"relu", Attribute(true)}};
+  if (floatResult) // the grid of the levels, then Float32 out
+    attrs.insert(attrs.end(), {{"quant_min", Attribute(int64_t(0))},
+                               {"quant_max", Attribute(int64_t(255))},
+                               {"dtype", enumAttr("Float32")}});
+  return orFail(b.create(OpKind::QLinearMatMul, {q, w, bias}, attrs));
+}
+
 // Float in, float out: Quantize -> QLinearMatMul (bias, relu) -> Dequantize.
-// x is uniform in [-2.5, 2.5), within the UInt8 grid of scale 0.02 around
-// 128; the sums (about 12 in float units) fit y_scale 0.1 from 0.
 std::unique_ptr<Case> makeLinearLayer(int64_t m, int64_t k, int64_t n) {
   auto c = std::make_unique<Case>();
   Builder b(c->graph);
   c->x = randomFloats({DataType::Float32, {m, k}}, -2.5f, 2.5f, 4);
   ValueId x = b.addInput(c->x.getType());
-  ValueId q = orFail(b.create(OpKind::Quantize, {x},
-                              {{"scale", Attribute(0.02)},
-                               {"zero_point", Attribute(int64_t(128))},
-                               {"dtype", enumAttr("UInt8")}}));
-  ValueId w = orFail(b.constant(randomBytes({DataType::Int8, {k, n}}, 5)));
-  ValueId bias = orFail(b.constant(randomBias(n, 6)));
-  ValueId y = orFail(b.create(OpKind::QLinearMatMul, {q, w, bias},
-                              {{"x_scale", Attribute(0.02)},
-                               {"x_zero_point", Attribute(int64_t(128))},
-                               {"w_scale", Attribute(0.005)},
-                               {"y_scale", Attribute(0.1)},
-                               {"y_zero_point", Attribute(int64_t(0))},
-                               {"relu", Attribute(true)}}));
+  ValueId y = quantizedLinear(b, x, k, n, 5, /*floatResult=*/false);
   c->finish(orFail(b.create(OpKind::Dequantize, {y},
                             {{"scale", Attribute(0.1)},
                              {"zero_point", Attribute(int64_t(0))}})));
@@ -216,22 +228,7 @@ std::unique_ptr<Case> makeLinearResidual(int64_t m, int64_t k,
   Builder b(c->graph);
   c->x = randomFloats({DataType::Float32, {m, k}}, -2.5f, 2.5f, 11);
   ValueId x = b.addInput(c->x.getType());
-  ValueId q = orFail(b.create(OpKind::Quantize, {x},
-                              {{"scale", Attribute(0.02)},
-                               {"zero_point", Attribute(int64_t(128))},
-                               {"dtype", enumAttr("UInt8")}}));
-  ValueId w = orFail(b.constant(randomBytes({DataType::Int8, {k, k}}, 12)));
-  ValueId bias = orFail(b.constant(randomBias(k, 13)));
-  ValueId y = orFail(b.create(OpKind::QLinearMatMul, {q, w, bias},
-                              {{"x_scale", Attribute(0.02)},
-                               {"x_zero_point", Attribute(int64_t(128))},
-                               {"w_scale", Attribute(0.005)},
-                               {"y_scale", Attribute(0.1)},
-                               {"y_zero_point", Attribute(int64_t(0))},
-                               {"relu", Attribute(true)},
-                               {"quant_min", Attribute(int64_t(0))},
-                               {"quant_max", Attribute(int64_t(255))},
-                               {"dtype", enumAttr("Float32")}}));
+  ValueId y = quantizedLinear(b, x, k, k, 12, /*floatResult=*/true);
   ValueId sum = orFail(b.create(OpKind::Add, {y, x}));
   ValueId relu = orFail(b.create(OpKind::ReLU, {sum}));
   ValueId out = orFail(b.create(OpKind::FakeQuantization, {relu},
