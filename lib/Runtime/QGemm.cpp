@@ -266,7 +266,9 @@ void fillPatchPanel(const qjit_qgemm *g, const qjit_qconv *c,
 // Convolution tiles whose four positions lie on one output row with every
 // tap inside the image need no patch copies: for a tap, the tile's x' rows
 // are channel runs of the NHWC image, stride_w pixels apart. K then runs in
-// slices of one tap (the panel's k order is (tap, channel)); the other
+// slices of one tap (the panel's k order is (tap, channel)), or of a row of
+// taps when their channel runs make one run (one group, no dilation along w)
+// short enough for a slice: fewer, longer calls of the dot kernel. The other
 // tiles read the panel. Without weight zero points (no row sums), with
 // whole quads per tap and taps long enough to be worth a slice.
 constexpr int64_t kMaxDirectTaps = 64;
@@ -284,20 +286,25 @@ struct ImageRows {
   const uint8_t *image; // at the group's first channel
   int64_t pixelStep;    // bytes between a tile's rows
   int64_t taps, tapQuads;
+  int64_t tapsPerSlice; // 1, or a row's kernel_w
   int64_t tileStart[kMaxPanelRows / kTileRows]; // tap 0's byte offset, or -1
   int64_t tapOffset[kMaxDirectTaps];            // bytes from tap 0
   const uint8_t *panelRows;
   int64_t depth;
 
-  // Slices of one tap; a 1x1 kernel's one tap in kSliceQuads slices.
-  int64_t sliceQuads() const { return taps == 1 ? kSliceQuads : tapQuads; }
+  // Slices of tapsPerSlice taps; a 1x1 kernel's one tap in kSliceQuads
+  // slices.
+  int64_t sliceQuads() const {
+    return taps == 1 ? kSliceQuads : tapsPerSlice * tapQuads;
+  }
 
   TileRows operator()(int64_t r, int64_t slice) const {
     int64_t start = tileStart[r / kTileRows];
     int64_t k = slice * sliceQuads() * 4;
     if (start < 0)
       return {panelRows + r * depth + k, depth};
-    return {image + start + (taps == 1 ? k : tapOffset[slice]), pixelStep};
+    return {image + start + (taps == 1 ? k : tapOffset[slice * tapsPerSlice]),
+            pixelStep};
   }
 };
 
@@ -310,6 +317,9 @@ ImageRows imageRows(const qjit_qgemm *g, const qjit_qconv *c,
   s.pixelStep = c->stride_w * c->channels;
   s.taps = c->kernel_h * c->kernel_w;
   s.tapQuads = groupChannels / 4;
+  bool rowIsOneRun = g->groups == 1 && c->dilation_w == 1;
+  s.tapsPerSlice =
+      rowIsOneRun && c->kernel_w * s.tapQuads <= kSliceQuads ? c->kernel_w : 1;
   s.panelRows = panel.rows;
   s.depth = depth;
   for (int64_t kh = 0; kh < c->kernel_h; ++kh)

@@ -186,33 +186,88 @@ struct Requantizer {
   }
 };
 
-// Contiguous columns (more than 16): each row's levels packed to bytes by
-// saturating packs (the levels are in the type's range already), whose lane
-// order one dword permutation undoes, and stored at once.
-QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
-                                           const int32_t *sums,
-                                           OutputView out) {
-  static_assert(kTileColumns == 64, "four 16-column vectors per row");
-  auto maskOf = [&](int64_t j) {
+// The levels of a row's (up to) 64 columns as bytes in column order: packed
+// by saturating packs (the levels are in the type's range already), whose
+// lane order one dword permutation undoes.
+struct RowLevels {
+  Requantizer q0, q1, q2, q3;
+  __m512i order;
+  bool unsignedLevels;
+
+  static __mmask16 maskOf(const TileEpilogue &e, int64_t j) {
     int64_t count = std::clamp<int64_t>(e.columns - j, 0, 16);
     return static_cast<__mmask16>((1u << count) - 1);
-  };
-  Requantizer q0(e, 0, maskOf(0)), q1(e, 16, maskOf(16)),
-      q2(e, 32, maskOf(32)), q3(e, 48, maskOf(48));
-  __mmask64 store = e.columns >= 64 ? ~__mmask64(0)
-                                    : (__mmask64(1) << e.columns) - 1;
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10,
-                                          14, 3, 7, 11, 15);
-  bool unsignedLevels = e.g->lo >= 0;
-  for (int64_t r = 0; r < e.rows; ++r) {
+  }
+  QJIT_AVX512_VNNI explicit RowLevels(const TileEpilogue &e)
+      : q0(e, 0, maskOf(e, 0)), q1(e, 16, maskOf(e, 16)),
+        q2(e, 32, maskOf(e, 32)), q3(e, 48, maskOf(e, 48)),
+        order(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7,
+                                11, 15)),
+        unsignedLevels(e.g->lo >= 0) {
+    static_assert(kTileColumns == 64, "four 16-column vectors per row");
+  }
+
+  // Row r of the tile's sums.
+  QJIT_AVX512_VNNI __m512i operator()(const TileEpilogue &e,
+                                      const int32_t *sums, int64_t r) const {
     const int32_t *row = sums + r * kTileColumns;
     const int32_t *rowSum = e.rowSums ? e.rowSums + r : nullptr;
     __m512i ab = _mm512_packs_epi32(q0(row, rowSum), q1(row + 16, rowSum));
     __m512i cd = _mm512_packs_epi32(q2(row + 32, rowSum), q3(row + 48, rowSum));
     __m512i bytes = unsignedLevels ? _mm512_packus_epi16(ab, cd)
                                    : _mm512_packs_epi16(ab, cd);
-    _mm512_mask_storeu_epi8(out.at(r, 0), store,
-                            _mm512_permutexvar_epi32(order, bytes));
+    return _mm512_permutexvar_epi32(order, bytes);
+  }
+};
+
+// Contiguous columns (more than 16): a row of levels at a time, one store.
+QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
+                                           const int32_t *sums,
+                                           OutputView out) {
+  RowLevels levels(e);
+  __mmask64 store = e.columns >= 64 ? ~__mmask64(0)
+                                    : (__mmask64(1) << e.columns) - 1;
+  for (int64_t r = 0; r < e.rows; ++r)
+    _mm512_mask_storeu_epi8(out.at(r, 0), store, levels(e, sums, r));
+}
+
+// Transposes, within each 128-bit lane L, the 16x16 bytes whose row i is
+// lane L of a[i]: transposeByteTile's rounds on four tiles at once.
+QJIT_AVX512_VNNI void transposeByteTiles(__m512i (&a)[kMaxEpilogueRows]) {
+  static_assert(kMaxEpilogueRows == 16, "16x16 byte tiles");
+  __m512i b[16];
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 8; ++i) {
+      b[2 * i] = _mm512_unpacklo_epi8(a[i], a[i + 8]);
+      b[2 * i + 1] = _mm512_unpackhi_epi8(a[i], a[i + 8]);
+    }
+    std::copy(b, b + 16, a);
+  }
+}
+
+// Strided columns whose rows are consecutive bytes (a convolution's
+// positions, NCHW): up to 16 rows of 64 columns as rows of levels, the four
+// 16x16 tiles they make transposed at once, then each column's rows one
+// store.
+QJIT_AVX512_VNNI void requantizeColumnsAvx512(const TileEpilogue &e,
+                                              const int32_t *sums,
+                                              OutputView out) {
+  RowLevels levels(e);
+  __m512i rows[kMaxEpilogueRows];
+  for (int64_t r = 0; r < kMaxEpilogueRows; ++r)
+    rows[r] = r < e.rows ? levels(e, sums, r) : _mm512_setzero_si512();
+  transposeByteTiles(rows);
+  auto mask = static_cast<__mmask16>((1u << e.rows) - 1);
+  for (int64_t j = 0; j < e.columns; ++j) {
+    __m512i tiles = rows[j % 16];
+    __m128i column = j < 16   ? _mm512_castsi512_si128(tiles)
+                     : j < 32 ? _mm512_extracti32x4_epi32(tiles, 1)
+                     : j < 48 ? _mm512_extracti32x4_epi32(tiles, 2)
+                              : _mm512_extracti32x4_epi32(tiles, 3);
+    if (e.rows == kMaxEpilogueRows)
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(out.at(0, j)), column);
+    else
+      _mm_mask_storeu_epi8(out.at(0, j), mask, column);
   }
 }
 
@@ -224,6 +279,8 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
   const qjit_qgemm *g = e.g;
   if (!g->y_float && out.columnStride == 1 && e.columns > 16)
     return requantizeRowsAvx512(e, sums, out);
+  if (!g->y_float && out.rowStride == 1)
+    return requantizeColumnsAvx512(e, sums, out);
   __m512 zp = _mm512_set1_ps(static_cast<float>(g->y_zero_point));
   __m512 scale = _mm512_set1_ps(static_cast<float>(g->y_scale));
   __m128i rows[kMaxEpilogueRows];
