@@ -20,6 +20,11 @@
 //                             over the product after it (0)
 //   BM_QConv2D/threads        QLinearConv2D x [1, 64, 56, 56] UInt8, constant
 //                             Int8 weight [64, 64, 3, 3], padding 1 -> UInt8
+//   BM_QConv2DChannelsLast/threads
+//                             the same convolution with channels_last: x and
+//                             y NHWC [1, 56, 56, 64], the layout a network's
+//                             layers pass on (PyTorch's quantized Conv2d
+//                             writes its output in it)
 // Before measuring, each compiled graph's output (every thread count) is
 // checked byte for byte against the interpreter's, on a small graph of each
 // kind and on the measured ones; the float MatMul within the test suite's
@@ -240,18 +245,22 @@ std::unique_ptr<Case> makeLinearResidual(int64_t m, int64_t k,
   return c;
 }
 
-// QLinearConv2D [1, channels, size, size] with `filters` constant 3x3
-// filters, padding 1.
+// QLinearConv2D [1, channels, size, size] (NHWC [1, size, size, channels]
+// when channelsLast) with `filters` constant 3x3 filters, padding 1.
 std::unique_ptr<Case> makeQConv(int64_t channels, int64_t filters,
-                                int64_t size) {
+                                int64_t size, bool channelsLast = false) {
   auto c = std::make_unique<Case>();
   Builder b(c->graph);
-  c->x = randomBytes({DataType::UInt8, {1, channels, size, size}}, 7);
+  Shape shape = channelsLast ? Shape{1, size, size, channels}
+                             : Shape{1, channels, size, size};
+  c->x = randomBytes({DataType::UInt8, shape}, 7);
   ValueId x = b.addInput(c->x.getType());
   ValueId w = orFail(
       b.constant(randomBytes({DataType::Int8, {filters, channels, 3, 3}}, 8)));
   AttrList attrs = qlinearAttrs();
   attrs.push_back({"padding", Attribute(int64_t(1))});
+  if (channelsLast)
+    attrs.push_back({"channels_last", Attribute(true)});
   c->finish(orFail(b.create(OpKind::QLinearConv2D, {x, w}, attrs)));
   return c;
 }
@@ -288,10 +297,12 @@ Case &linearResidual(bool anchored) {
   return *cases[anchored];
 }
 
-Case &qConv() {
-  static std::unique_ptr<Case> c =
-      makeQConv(kConvChannels, kConvChannels, kConvSize);
-  return *c;
+Case &qConv(bool channelsLast = false) {
+  static std::unique_ptr<Case> cases[2];
+  if (!cases[channelsLast])
+    cases[channelsLast] =
+        makeQConv(kConvChannels, kConvChannels, kConvSize, channelsLast);
+  return *cases[channelsLast];
 }
 
 Case &floatMatMul() {
@@ -334,12 +345,16 @@ void BM_QLinearResidual(benchmark::State &state) {
   setOps(state, cube(512));
 }
 
-void BM_QConv2D(benchmark::State &state) {
+void measureQConv(benchmark::State &state, bool channelsLast) {
   unsigned threads = unsigned(state.range(0));
-  Case &c = qConv();
+  Case &c = qConv(channelsLast);
   measure(state, [&] { c.run(threads); });
   setOps(state, double(kConvChannels) * kConvSize * kConvSize *
                     kConvChannels * 9);
+}
+void BM_QConv2D(benchmark::State &state) { measureQConv(state, false); }
+void BM_QConv2DChannelsLast(benchmark::State &state) {
+  measureQConv(state, true);
 }
 
 void sizesAndThreads(benchmark::internal::Benchmark *b) {
@@ -366,6 +381,8 @@ BENCHMARK(BM_QLinearResidual)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_QConv2D)->Apply(eachThreadCount)->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_QConv2DChannelsLast)->Apply(eachThreadCount)->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // |a - e| <= 1e-5 * (|e| + max |e|) everywhere (GemmBench's bound).
 void expectClose(const Tensor &actual, const Tensor &expected,
@@ -388,6 +405,8 @@ void checkResults() {
       ->checkBytes("QLinearMatMul 37x70x45 with bias, relu");
   makeLinearLayer(9, 30, 13)->checkBytes("quantized Linear layer 9x30x13");
   makeQConv(5, 7, 11)->checkBytes("QLinearConv2D 5 -> 7 channels, 11x11");
+  makeQConv(5, 7, 11, /*channelsLast=*/true)
+      ->checkBytes("QLinearConv2D 5 -> 7 channels, 11x11, NHWC");
   for (bool anchored : {false, true}) {
     const char *how = anchored ? "anchored" : "a loop after";
     makeLinearResidual(70, 30, anchored)
@@ -400,6 +419,7 @@ void checkResults() {
     qMatMul(size).checkBytes(fmt::format("QLinearMatMul {}^3", size));
   linearLayer().checkBytes("quantized Linear layer 512^3");
   qConv().checkBytes("QLinearConv2D 64 -> 64 channels, 56x56");
+  qConv(true).checkBytes("QLinearConv2D 64 -> 64 channels, 56x56, NHWC");
   // The scales spread the sums over the UInt8 grid: at most a tenth of the
   // outputs may saturate, or the case would measure something unusual.
   {
