@@ -241,6 +241,10 @@ def quantized_cases(torch, uniform):
     conv.scale, conv.zero_point = Y_SCALE, Y_ZP
     xc = qinput((1, CONV_CHANNELS, CONV_SIZE, CONV_SIZE))
     cases[("qconv", CONV_SIZE)] = lambda: conv(xc)
+    # The same input stored channels_last (NHWC), as a network's layers
+    # pass it on: PyTorch's quantized Conv2d writes its output so.
+    xl = xc.contiguous(memory_format=torch.channels_last)
+    cases[("qconv_nhwc", CONV_SIZE)] = lambda: conv(xl)
     return cases
 
 
@@ -369,17 +373,25 @@ def quantized_rows(q, t, thread_counts, engine, row, scaling):
             "(bias, relu) -> Dequantize", f"{QLINEAR}^3", threads, ms,
             torch_ms(("qlinear", QLINEAR, threads)), note="; ".join(notes))
 
-    one = lookup(q, "BM_QConv2D/threads:1")
-    for threads in thread_counts:
-        ms = lookup(q, f"BM_QConv2D/threads:{threads}")
-        macs = CONV_CHANNELS ** 2 * CONV_SIZE ** 2 * 9
-        notes = [gops(ms, macs), scaling(one, ms, threads),
-                 f"{engine_note}: ao.nn.quantized.Conv2d, quint8 in and out"]
-        row("QLinearConv2D UInt8 x Int8 -> UInt8, 64 -> 64 channels, 3x3, "
-            "padding 1, constant weights", f"[1, 64, {CONV_SIZE}, "
-            f"{CONV_SIZE}]", threads, ms,
-            torch_ms(("qconv", CONV_SIZE, threads)),
-            note="; ".join(filter(None, notes)))
+    # NCHW x and y (PyTorch: NCHW x, its output channels_last), then NHWC
+    # x and y on both sides.
+    for bench, key, layout, torch_layout in (
+            ("BM_QConv2D", "qconv", "NCHW",
+             "NCHW x, channels_last output"),
+            ("BM_QConv2DChannelsLast", "qconv_nhwc", "NHWC",
+             "channels_last x and output")):
+        one = lookup(q, f"{bench}/threads:1")
+        for threads in thread_counts:
+            ms = lookup(q, f"{bench}/threads:{threads}")
+            macs = CONV_CHANNELS ** 2 * CONV_SIZE ** 2 * 9
+            notes = [gops(ms, macs), scaling(one, ms, threads),
+                     f"{engine_note}: ao.nn.quantized.Conv2d, quint8, "
+                     f"{torch_layout}"]
+            row(f"QLinearConv2D UInt8 x Int8 -> UInt8, 64 -> 64 channels, "
+                f"3x3, padding 1, constant weights, {layout}",
+                f"[1, 64, {CONV_SIZE}, {CONV_SIZE}]", threads, ms,
+                torch_ms((key, CONV_SIZE, threads)),
+                note="; ".join(filter(None, notes)))
 
 
 def fmt_ms(ms):
