@@ -148,11 +148,12 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
   alignas(64) int32_t tileSums[kTileRows * kTileColumns];
   int64_t kq = paddedDepth(g) / 4;
   bool sliced = kq > sliceQuads;
-  // The panel's sums wait for the epilogue when K is sliced, and when the
-  // epilogue takes more rows than a tile (bytes of strided columns: NCHW).
-  bool byteColumns = !g->y_float && out.columnStride != 1;
-  bool buffered = sliced || (byteColumns && isa.epilogueRows > kTileRows);
-  int64_t epilogueRows = buffered ? isa.epilogueRows : kTileRows;
+  // The epilogue takes up to isa.epilogueRows rows at once (its per-column
+  // constants loaded once for them; NCHW bytes: a column's rows one store),
+  // as soon as their last slice of K is summed. Their sums wait in the
+  // panel's buffer then, and when K is sliced.
+  int64_t epilogueRows = isa.epilogueRows;
+  bool buffered = sliced || epilogueRows > kTileRows;
   int64_t stepColumns = isa.tileBlocks * kBlockColumns;
   const int8_t *groupPacked = packed + group * groupBytes(g);
   int64_t firstColumn = group * g->n;
@@ -184,13 +185,13 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
         TileRows x = rowsOf(r, slice);
         isa.dot({x.x, x.ldx, tileRows, quads, w + q * kBlockColumns * 4,
                  blockBytes(g), blocks, sumsOf(r), q > 0});
-        if (!buffered)
-          requantize(r, tileRows);
+        int64_t done = r + tileRows; // tiles start at multiples of 4
+        if (slice + 1 == slices && (done == rows || done % epilogueRows == 0)) {
+          int64_t first = (done - 1) / epilogueRows * epilogueRows;
+          requantize(first, done - first);
+        }
       }
     }
-    if (buffered)
-      for (int64_t r = 0; r < rows; r += epilogueRows)
-        requantize(r, std::min(epilogueRows, rows - r));
   }
 }
 

@@ -94,7 +94,7 @@ struct IsaKernels {
                         // kMaxEpilogueRows)
   void (*dot)(const DotTile &tile);
   void (*requantize)(const TileEpilogue &e, const int32_t *sums,
-                     OutputView out);
+                     const OutputView &out);
 };
 
 const IsaKernels &scalarKernels();
@@ -104,10 +104,10 @@ const IsaKernels &avx512VnniKernels();
 
 // The portable epilogue: one element at a time (the definition).
 void requantizeScalar(const TileEpilogue &e, const int32_t *sums,
-                      OutputView out);
+                      const OutputView &out);
 // Eight columns at a time with AVX2 (the AVX2 and AVX-VNNI paths).
 void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
-                        OutputView out);
+                        const OutputView &out);
 
 // Depthwise convolution (QDepthwise.cpp): one input and one output channel
 // per group, at most kMaxDepthwiseTaps taps.

@@ -74,7 +74,7 @@ __attribute__((target("avx2"))) void dotAvx2(const DotTile &t) {
 } // namespace
 
 void requantizeScalar(const TileEpilogue &e, const int32_t *sums,
-                      OutputView out) {
+                      const OutputView &out) {
   const qjit_qgemm *g = e.g;
   float lo = static_cast<float>(g->lo - g->y_zero_point);
   float hi = static_cast<float>(g->hi - g->y_zero_point);
@@ -101,7 +101,7 @@ namespace {
 // Eight columns at a time; the last few columns of a tile go through the
 // scalar epilogue.
 __attribute__((target("avx2"))) void
-requantizeAvx2(const TileEpilogue &e, const int32_t *sums, OutputView out) {
+requantizeAvx2(const TileEpilogue &e, const int32_t *sums, const OutputView &out) {
   const qjit_qgemm *g = e.g;
   __m256 lo = _mm256_set1_ps(static_cast<float>(g->lo - g->y_zero_point));
   __m256 hi = _mm256_set1_ps(static_cast<float>(g->hi - g->y_zero_point));
@@ -164,7 +164,7 @@ requantizeAvx2(const TileEpilogue &e, const int32_t *sums, OutputView out) {
 
 // Shared with the AVX-VNNI kernels.
 void requantizeAvx2Tile(const TileEpilogue &e, const int32_t *sums,
-                        OutputView out) {
+                        const OutputView &out) {
   requantizeAvx2(e, sums, out);
 }
 

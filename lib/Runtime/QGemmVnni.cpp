@@ -223,7 +223,7 @@ struct RowLevels {
 // Contiguous columns (more than 16): a row of levels at a time, one store.
 QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
                                            const int32_t *sums,
-                                           OutputView out) {
+                                           const OutputView &out) {
   RowLevels levels(e);
   __mmask64 store = e.columns >= 64 ? ~__mmask64(0)
                                     : (__mmask64(1) << e.columns) - 1;
@@ -251,7 +251,7 @@ QJIT_AVX512_VNNI void transposeByteTiles(__m512i (&a)[kMaxEpilogueRows]) {
 // store.
 QJIT_AVX512_VNNI void requantizeColumnsAvx512(const TileEpilogue &e,
                                               const int32_t *sums,
-                                              OutputView out) {
+                                              const OutputView &out) {
   RowLevels levels(e);
   __m512i rows[kMaxEpilogueRows];
   for (int64_t r = 0; r < kMaxEpilogueRows; ++r)
@@ -275,7 +275,7 @@ QJIT_AVX512_VNNI void requantizeColumnsAvx512(const TileEpilogue &e,
 // stores cover the last columns. Float results are the levels dequantized as Dequantize computes
 // them, fl(fl(float(q) - float(y_zp)) * y_scale).
 QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
-                                       const int32_t *sums, OutputView out) {
+                                       const int32_t *sums, const OutputView &out) {
   const qjit_qgemm *g = e.g;
   if (!g->y_float && out.columnStride == 1 && e.columns > 16)
     return requantizeRowsAvx512(e, sums, out);
