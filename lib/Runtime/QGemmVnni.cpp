@@ -170,19 +170,37 @@ struct Requantizer {
     hasWZeroPoints = g->has_w_zero_points;
   }
 
-  // The levels of one row's 16 sums.
-  QJIT_AVX512_VNNI __m512i operator()(const int32_t *sums,
-                                      const int32_t *rowSum) const {
+  // One row's 16 sums times the multipliers, before the bounds.
+  QJIT_AVX512_VNNI __m512 scaled(const int32_t *sums,
+                                 const int32_t *rowSum) const {
     __m512i acc = _mm512_add_epi32(_mm512_load_si512(sums), offsets);
     if (hasWZeroPoints)
       acc = _mm512_sub_epi32(
           acc, _mm512_mullo_epi32(wZeroPoints, _mm512_set1_epi32(*rowSum)));
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), multipliers);
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(acc), multipliers);
+  }
+
+  QJIT_AVX512_VNNI static __m512i rounded(__m512 v) {
+    return _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT |
+                                           _MM_FROUND_NO_EXC);
+  }
+
+  // The levels of one row's 16 sums.
+  QJIT_AVX512_VNNI __m512i operator()(const int32_t *sums,
+                                      const int32_t *rowSum) const {
+    __m512 v = scaled(sums, rowSum);
     v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-    return _mm512_add_epi32(
-        _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT |
-                                        _MM_FROUND_NO_EXC),
-        zp);
+    return _mm512_add_epi32(rounded(v), zp);
+  }
+
+  // The same levels without y_zp and the lower bound: roundeven(min(v, hi
+  // - y_zp)). Rounding commutes with bounds that are integers, and a v
+  // below the int32 range (or NaN, which min passes on) rounds to the int32
+  // minimum: once saturated to int16, y_zp added and the lower bound
+  // applied, each gives the level operator() does.
+  QJIT_AVX512_VNNI __m512i unboundedBelow(const int32_t *sums,
+                                          const int32_t *rowSum) const {
+    return rounded(_mm512_min_ps(hi, scaled(sums, rowSum)));
   }
 };
 
@@ -192,6 +210,7 @@ struct Requantizer {
 struct RowLevels {
   Requantizer q0, q1, q2, q3;
   __m512i order;
+  __m512i zp, lo; // int16 lanes
   bool unsignedLevels;
 
   static __mmask16 maskOf(const TileEpilogue &e, int64_t j) {
@@ -203,6 +222,8 @@ struct RowLevels {
         q2(e, 32, maskOf(e, 32)), q3(e, 48, maskOf(e, 48)),
         order(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7,
                                 11, 15)),
+        zp(_mm512_set1_epi16(static_cast<short>(e.g->y_zero_point))),
+        lo(_mm512_set1_epi16(static_cast<short>(e.g->lo))),
         unsignedLevels(e.g->lo >= 0) {
     static_assert(kTileColumns == 64, "four 16-column vectors per row");
   }
@@ -212,8 +233,16 @@ struct RowLevels {
                                       const int32_t *sums, int64_t r) const {
     const int32_t *row = sums + r * kTileColumns;
     const int32_t *rowSum = e.rowSums ? e.rowSums + r : nullptr;
-    __m512i ab = _mm512_packs_epi32(q0(row, rowSum), q1(row + 16, rowSum));
-    __m512i cd = _mm512_packs_epi32(q2(row + 32, rowSum), q3(row + 48, rowSum));
+    // Two rows' worth of 16-bit lanes at a time: y_zp and the lower bound
+    // on 32 values per instruction.
+    auto levels16 = [&](__m512i a, __m512i b) QJIT_AVX512_VNNI {
+      return _mm512_max_epi16(
+          _mm512_adds_epi16(_mm512_packs_epi32(a, b), zp), lo);
+    };
+    __m512i ab = levels16(q0.unboundedBelow(row, rowSum),
+                          q1.unboundedBelow(row + 16, rowSum));
+    __m512i cd = levels16(q2.unboundedBelow(row + 32, rowSum),
+                          q3.unboundedBelow(row + 48, rowSum));
     __m512i bytes = unsignedLevels ? _mm512_packus_epi16(ab, cd)
                                    : _mm512_packs_epi16(ab, cd);
     return _mm512_permutexvar_epi32(order, bytes);
