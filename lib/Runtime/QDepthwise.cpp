@@ -264,9 +264,13 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
                                      : sumsFor<false>(g->isa);
   int64_t taps = g->k, positions = c->out_h * c->out_w;
   VnniLayout vnni(g);
-  alignas(64) int32_t tileSums[kTileRows * kTileColumns];
-  alignas(64) int32_t tileXSums[kTileRows * kTileColumns];
-  int64_t offsets[kTileRows * kMaxDepthwiseTaps];
+  // The epilogue takes isa.epilogueRows rows at once (its per-channel
+  // constants loaded once for them): the sums of that many rows, a tile of
+  // kTileRows at a time.
+  int64_t groupRows = isa.epilogueRows;
+  alignas(64) int32_t tileSums[kMaxEpilogueRows * kTileColumns];
+  alignas(64) int32_t tileXSums[kMaxEpilogueRows * kTileColumns];
+  int64_t offsets[kMaxEpilogueRows * kMaxDepthwiseTaps];
   // The epilogue subtracts w_zp' times the sum of x' per (row, channel)
   // here, so it sees a description without weight zero points.
   qjit_qgemm plain = *g;
@@ -280,8 +284,8 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
           kh * c->dilation_h * c->width + kw * c->dilation_w;
   int64_t spanH = (c->kernel_h - 1) * c->dilation_h;
   int64_t spanW = (c->kernel_w - 1) * c->dilation_w;
-  for (int64_t p = first; p < first + count; p += kTileRows) {
-    int64_t rows = std::min(kTileRows, first + count - p);
+  for (int64_t p = first; p < first + count; p += groupRows) {
+    int64_t rows = std::min(groupRows, first + count - p);
     for (int64_t r = 0; r < rows; ++r) {
       int64_t oh = (p + r) / c->out_w, ow = (p + r) % c->out_w;
       int64_t ih0 = oh * c->stride_h - c->pad_h;
@@ -304,10 +308,12 @@ void depthwiseTask(const qjit_qgemm *g, const qjit_qconv *c,
     }
     for (int64_t ch = channelBegin; ch < channelEnd; ch += kTileColumns) {
       int64_t columns = std::min(kTileColumns, channelEnd - ch);
-      sums({image + ch, c->channels, packed + ch,
-            packed + vnniLayoutStart(g) + ch / 64 * 256, vnni.tapStride(),
-            offsets, rows, taps, columns,
-            static_cast<uint8_t>(g->x_zero_point), tileSums, tileXSums});
+      for (int64_t r = 0; r < rows; r += kTileRows)
+        sums({image + ch, c->channels, packed + ch,
+              packed + vnniLayoutStart(g) + ch / 64 * 256, vnni.tapStride(),
+              offsets + r * taps, std::min(kTileRows, rows - r), taps,
+              columns, static_cast<uint8_t>(g->x_zero_point),
+              tileSums + r * kTileColumns, tileXSums + r * kTileColumns});
       if (g->has_w_zero_points)
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t j = 0; j < columns; ++j)

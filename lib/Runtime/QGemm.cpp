@@ -183,8 +183,10 @@ void multiplyTiles(const qjit_qgemm *g, const IsaKernels &isa, int64_t group,
       for (int64_t r = 0; r < rows; r += kTileRows) {
         int64_t tileRows = std::min(kTileRows, rows - r);
         TileRows x = rowsOf(r, slice);
-        isa.dot({x.x, x.ldx, tileRows, quads, w + q * kBlockColumns * 4,
-                 blockBytes(g), blocks, sumsOf(r), q > 0});
+        bool full = tileRows == kTileRows && blocks == isa.tileBlocks;
+        auto dot = full && isa.fullDot ? isa.fullDot : isa.dot;
+        dot({x.x, x.ldx, tileRows, quads, w + q * kBlockColumns * 4,
+             blockBytes(g), blocks, sumsOf(r), q > 0});
         int64_t done = r + tileRows; // tiles start at multiples of 4
         if (slice + 1 == slices && (done == rows || done % epilogueRows == 0)) {
           int64_t first = (done - 1) / epilogueRows * epilogueRows;

@@ -95,6 +95,9 @@ struct IsaKernels {
   void (*dot)(const DotTile &tile);
   void (*requantize)(const TileEpilogue &e, const int32_t *sums,
                      const OutputView &out);
+  // `dot` for a full tile (kTileRows rows, tileBlocks blocks) without its
+  // dispatch on the tile's shape, when the ISA has one.
+  void (*fullDot)(const DotTile &tile) = nullptr;
 };
 
 const IsaKernels &scalarKernels();

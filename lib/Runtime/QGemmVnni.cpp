@@ -383,8 +383,8 @@ const IsaKernels &avxVnniKernels() {
 
 const IsaKernels &avx512VnniKernels() {
   static const IsaKernels kernels{kMaxTileBlocks, kMaxEpilogueRows,
-                                  dotAvx512Tile,
-                                  requantizeAvx512};
+                                  dotAvx512Tile, requantizeAvx512,
+                                  dotAvx512<kTileRows, kMaxTileBlocks>};
   return kernels;
 }
 
