@@ -125,32 +125,6 @@ void dotAvx512Tile(const DotTile &t) {
   fn(t);
 }
 
-// Stores bytes (row r, column j0 + i) = rows[r][i], r < count <= 16, of an
-// output whose rows are consecutive (a convolution's positions, NCHW): the
-// 16x16 tile transposed, each column's rows are one store.
-QJIT_AVX512_VNNI void storeColumns(__m128i (&rows)[kMaxEpilogueRows],
-                                   int64_t count, int64_t columns,
-                                   OutputView out, int64_t j0) {
-  static_assert(kMaxEpilogueRows == 16, "one byte tile");
-  for (int64_t r = count; r < kMaxEpilogueRows; ++r)
-    rows[r] = _mm_setzero_si128();
-  transposeByteTile(rows);
-  auto mask = static_cast<__mmask16>((1u << count) - 1);
-  for (int64_t i = 0; i < columns; ++i) {
-    uint8_t *column = out.at(0, j0 + i);
-    if (out.rowStride != 1) {
-      alignas(16) uint8_t bytes[16];
-      _mm_store_si128(reinterpret_cast<__m128i *>(bytes), rows[i]);
-      for (int64_t r = 0; r < count; ++r)
-        column[r * out.rowStride] = bytes[r];
-    } else if (count == kMaxEpilogueRows) {
-      _mm_storeu_si128(reinterpret_cast<__m128i *>(column), rows[i]);
-    } else {
-      _mm_mask_storeu_epi8(column, mask, rows[i]);
-    }
-  }
-}
-
 // The epilogue's per-column constants of 16 columns and its bounds.
 struct Requantizer {
   __m512i offsets, wZeroPoints;
@@ -260,20 +234,6 @@ QJIT_AVX512_VNNI void requantizeRowsAvx512(const TileEpilogue &e,
     _mm512_mask_storeu_epi8(out.at(r, 0), store, levels(e, sums, r));
 }
 
-// Transposes, within each 128-bit lane L, the 16x16 bytes whose row i is
-// lane L of a[i]: transposeByteTile's rounds on four tiles at once.
-QJIT_AVX512_VNNI void transposeByteTiles(__m512i (&a)[kMaxEpilogueRows]) {
-  static_assert(kMaxEpilogueRows == 16, "16x16 byte tiles");
-  __m512i b[16];
-  for (int round = 0; round < 4; ++round) {
-    for (int i = 0; i < 8; ++i) {
-      b[2 * i] = _mm512_unpacklo_epi8(a[i], a[i + 8]);
-      b[2 * i + 1] = _mm512_unpackhi_epi8(a[i], a[i + 8]);
-    }
-    std::copy(b, b + 16, a);
-  }
-}
-
 // Strided columns whose rows are consecutive bytes (a convolution's
 // positions, NCHW): up to 16 rows of 64 columns as rows of levels, the four
 // 16x16 tiles they make transposed at once, then each column's rows one
@@ -285,7 +245,9 @@ QJIT_AVX512_VNNI void requantizeColumnsAvx512(const TileEpilogue &e,
   __m512i rows[kMaxEpilogueRows];
   for (int64_t r = 0; r < kMaxEpilogueRows; ++r)
     rows[r] = r < e.rows ? levels(e, sums, r) : _mm512_setzero_si512();
-  transposeByteTiles(rows);
+  transposeByteTiles(rows, [](__m512i x, __m512i y) QJIT_AVX512_VNNI {
+    return std::pair(_mm512_unpacklo_epi8(x, y), _mm512_unpackhi_epi8(x, y));
+  });
   auto mask = static_cast<__mmask16>((1u << e.rows) - 1);
   for (int64_t j = 0; j < e.columns; ++j) {
     __m512i tiles = rows[j % 16];
@@ -312,7 +274,6 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
     return requantizeColumnsAvx512(e, sums, out);
   __m512 zp = _mm512_set1_ps(static_cast<float>(g->y_zero_point));
   __m512 scale = _mm512_set1_ps(static_cast<float>(g->y_scale));
-  __m128i rows[kMaxEpilogueRows];
   for (int64_t j = 0; j < e.columns; j += 16) {
     int64_t count = std::min<int64_t>(16, e.columns - j);
     __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
@@ -324,19 +285,15 @@ QJIT_AVX512_VNNI void requantizeAvx512(const TileEpilogue &e,
         __m512 f =
             _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(q), zp), scale);
         _mm512_mask_storeu_ps(out.at(r, j), mask, f);
-      } else if (g->y_float) {
+      } else if (out.columnStride == 1) {
+        _mm512_mask_cvtepi32_storeu_epi8(out.at(r, j), mask, q);
+      } else { // strided floats, or bytes strided both ways
         alignas(64) int32_t values[16];
         _mm512_store_si512(values, q);
         for (int64_t i = 0; i < count; ++i)
           storeLevel(g, out, r, j + i, values[i]);
-      } else if (out.columnStride == 1) {
-        _mm512_mask_cvtepi32_storeu_epi8(out.at(r, j), mask, q);
-      } else {
-        rows[r] = _mm512_cvtepi32_epi8(q);
       }
     }
-    if (!g->y_float && out.columnStride != 1)
-      storeColumns(rows, e.rows, count, out, j);
   }
 }
 
