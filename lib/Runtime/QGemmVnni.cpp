@@ -245,8 +245,10 @@ QJIT_AVX512_VNNI void requantizeColumnsAvx512(const TileEpilogue &e,
   __m512i rows[kMaxEpilogueRows];
   for (int64_t r = 0; r < kMaxEpilogueRows; ++r)
     rows[r] = r < e.rows ? levels(e, sums, r) : _mm512_setzero_si512();
-  transposeByteTiles(rows, [](__m512i x, __m512i y) QJIT_AVX512_VNNI {
-    return std::pair(_mm512_unpacklo_epi8(x, y), _mm512_unpackhi_epi8(x, y));
+  transposeByteTiles(rows, [](const __m512i &x, const __m512i &y, __m512i &lo,
+                              __m512i &hi) QJIT_AVX512_VNNI {
+    lo = _mm512_unpacklo_epi8(x, y);
+    hi = _mm512_unpackhi_epi8(x, y);
   });
   auto mask = static_cast<__mmask16>((1u << e.rows) - 1);
   for (int64_t j = 0; j < e.columns; ++j) {
