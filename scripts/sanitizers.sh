@@ -45,8 +45,8 @@ case "$mode" in
     build="${QJIT_TSAN_BUILD:-build-tsan}"
     nice -n 10 cmake -S . -B "$build" "${common[@]}" -DQJIT_SANITIZE=thread \
       -DQJIT_BUILD_BENCHMARKS=OFF
-    # Only the two test binaries with threaded tests.
-    nice -n 10 ninja -C "$build" -j"$jobs" JitTests DiskCacheTests
+    # Only the test binaries with threaded tests.
+    nice -n 10 ninja -C "$build" -j"$jobs" JitTests DiskCacheTests QLinearTests
     # Suppressions name oneTBB internals only, each with its reason; the
     # fork/join edges libtbb.so provides are annotated in lib/Runtime
     # (TsanEdges.h). Any report fails the run.
@@ -56,6 +56,10 @@ case "$mode" in
     "$build/test/unit/JitTests" \
       --gtest_filter='JitParallel*:FuseElementwise*:JitThreads*:JitGemm.*:Stress.*:RunFailure.*:SplitCompile.*'
     "$build/test/unit/DiskCacheTests" --gtest_filter='DiskCacheJit.*'
+    # The integer kernels at 1 and 2 threads: thread-local panels, tasks
+    # split over rows and columns, fused epilogues run by the thread that
+    # wrote a band.
+    "$build/test/unit/QLinearTests"
     ;;
   *)
     echo "usage: $0 [--asan | --tsan | --configure-only]" >&2
